@@ -1,0 +1,142 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { configSchema, type Config } from './schema.js';
+
+export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
+
+type EnvKind = 'string' | 'int' | 'bool';
+
+/** Every environment variable Yilian reads, and the configuration path it sets. */
+export const envVariables: ReadonlyArray<{ name: string; path: string; kind: EnvKind }> = [
+  { name: 'YILIAN_HOME', path: 'home', kind: 'string' },
+  { name: 'YILIAN_TOOLS_DIR', path: 'toolsDir', kind: 'string' },
+  { name: 'YILIAN_TEMPORAL_MODE', path: 'temporal.mode', kind: 'string' },
+  { name: 'YILIAN_TEMPORAL_ADDRESS', path: 'temporal.address', kind: 'string' },
+  { name: 'YILIAN_TEMPORAL_NAMESPACE', path: 'temporal.namespace', kind: 'string' },
+  { name: 'YILIAN_TEMPORAL_UI_PORT', path: 'temporal.uiPort', kind: 'int' },
+  { name: 'YILIAN_TEMPORAL_API_KEY', path: 'temporal.apiKey', kind: 'string' },
+  { name: 'YILIAN_TEMPORAL_TLS', path: 'temporal.tls', kind: 'bool' },
+  { name: 'YILIAN_REDIS_MODE', path: 'redis.mode', kind: 'string' },
+  { name: 'YILIAN_REDIS_URL', path: 'redis.url', kind: 'string' },
+  { name: 'YILIAN_STORAGE_BACKEND', path: 'storage.backend', kind: 'string' },
+  { name: 'YILIAN_KUBO_API_URL', path: 'storage.kuboApiUrl', kind: 'string' },
+  { name: 'YILIAN_API_HOST', path: 'api.host', kind: 'string' },
+  { name: 'YILIAN_API_PORT', path: 'api.port', kind: 'int' },
+  { name: 'YILIAN_TASK_QUEUE', path: 'workers.taskQueue', kind: 'string' },
+];
+
+const defaults = {
+  home: './.yilian',
+  toolsDir: resolve(repoRoot, '.tools'),
+  temporal: { mode: 'embedded', address: '127.0.0.1:7233', namespace: 'default', uiPort: 8233, tls: false },
+  redis: { mode: 'embedded', url: 'redis://127.0.0.1:6379' },
+  storage: { backend: 'embedded', kuboApiUrl: 'http://127.0.0.1:5001' },
+  api: { host: '127.0.0.1', port: 8080 },
+  workers: { taskQueue: 'yilian' },
+};
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid Yilian configuration:\n  - ${problems.join('\n  - ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Tree = { [key: string]: unknown };
+
+function setPath(tree: Tree, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = tree;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node = typeof next === 'object' && next !== null ? (next as Tree) : (node[key] = {});
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+function mergeInto(target: Tree, source: Tree): void {
+  for (const [key, value] of Object.entries(source)) {
+    const existing = target[key];
+    if (isTree(value) && isTree(existing)) mergeInto(existing, value);
+    else target[key] = value;
+  }
+}
+
+function isTree(value: unknown): value is Tree {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function leafPaths(tree: Tree, prefix = ''): string[] {
+  return Object.entries(tree).flatMap(([key, value]) =>
+    isTree(value) ? leafPaths(value, `${prefix}${key}.`) : [`${prefix}${key}`],
+  );
+}
+
+function parseEnvValue(name: string, kind: EnvKind, raw: string, problems: string[]): unknown {
+  if (kind === 'int') {
+    if (!/^\d+$/.test(raw)) problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number`);
+    return Number(raw);
+  }
+  if (kind === 'bool') {
+    if (raw === 'true' || raw === '1') return true;
+    if (raw === 'false' || raw === '0') return false;
+    problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
+    return raw;
+  }
+  return raw;
+}
+
+/**
+ * Builds the configuration from defaults, then an optional JSON file (`YILIAN_CONFIG`, or
+ * `config.json` in the data dir), then environment variables; reports every bad value at once,
+ * each named by where it came from.
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.cwd()): Config {
+  const problems: string[] = [];
+  const sourceOf = new Map<string, string>();
+  const tree: Tree = structuredClone(defaults);
+
+  const fromEnv: Tree = {};
+  for (const { name, path, kind } of envVariables) {
+    const raw = env[name];
+    if (raw === undefined || raw === '') continue;
+    setPath(fromEnv, path, parseEnvValue(name, kind, raw, problems));
+    sourceOf.set(path, name);
+  }
+  for (const name of Object.keys(env)) {
+    if (name.startsWith('YILIAN_') && name !== 'YILIAN_CONFIG' && !envVariables.some((v) => v.name === name)) {
+      problems.push(`${name}: unknown setting (known: ${envVariables.map((v) => v.name).join(', ')}, YILIAN_CONFIG)`);
+    }
+  }
+
+  const home = resolve(cwd, typeof fromEnv.home === 'string' ? fromEnv.home : defaults.home);
+  const configFile = env.YILIAN_CONFIG ? resolve(cwd, env.YILIAN_CONFIG) : resolve(home, 'config.json');
+  if (env.YILIAN_CONFIG && !existsSync(configFile)) {
+    problems.push(`YILIAN_CONFIG=${env.YILIAN_CONFIG}: file not found`);
+  } else if (existsSync(configFile)) {
+    try {
+      const fromFile: unknown = JSON.parse(readFileSync(configFile, 'utf8'));
+      if (!isTree(fromFile)) throw new Error('expected a JSON object');
+      for (const path of leafPaths(fromFile)) sourceOf.set(path, `${configFile}: ${path}`);
+      mergeInto(tree, fromFile);
+    } catch (error) {
+      problems.push(`${configFile}: ${(error as Error).message}`);
+    }
+  }
+  mergeInto(tree, fromEnv);
+  for (const path of leafPaths(fromEnv)) sourceOf.set(path, sourceOf.get(path) ?? path);
+
+  const parsed = configSchema.safeParse(tree);
+  if (!parsed.success) {
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.join('.');
+      const where = sourceOf.get(path) ?? (path || 'configuration');
+      problems.push(`${where}: ${issue.message}`);
+    }
+  }
+  if (problems.length > 0 || !parsed.success) throw new ConfigError(problems);
+
+  const config = parsed.data;
+  return { ...config, home: resolve(cwd, config.home), toolsDir: resolve(cwd, config.toolsDir) };
+}

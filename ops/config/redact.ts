@@ -1,0 +1,30 @@
+import { secretPaths, type Config } from './schema.js';
+
+/** The configuration as it may be shown to an operator: secrets masked, URL passwords masked. */
+export function redactConfig(config: Config): Record<string, unknown> {
+  return redactTree(config as unknown as Record<string, unknown>, '');
+}
+
+function redactTree(tree: Record<string, unknown>, prefix: string): Record<string, unknown> {
+  return Object.fromEntries(
+    Object.entries(tree).map(([key, value]) => {
+      const path = `${prefix}${key}`;
+      if (secretPaths.has(path)) return [key, '***'];
+      if (typeof value === 'object' && value !== null) return [key, redactTree(value as Record<string, unknown>, `${path}.`)];
+      if (typeof value === 'string') return [key, maskUrlPassword(value)];
+      return [key, value];
+    }),
+  );
+}
+
+function maskUrlPassword(value: string): string {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
+  try {
+    const url = new URL(value);
+    if (!url.password) return value;
+    url.password = '***';
+    return url.toString();
+  } catch {
+    return value;
+  }
+}

@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+const port = z.number().int().min(1).max(65535);
+const hostPort = z
+  .string()
+  .regex(/^[A-Za-z0-9.\-]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:7233');
+const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+const redisUrl = z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' });
+
+/**
+ * `embedded` means `./ops/up` starts and owns the service on loopback; `external` means it is
+ * already running elsewhere (a Temporal cluster, a managed Redis) and Yilian only connects.
+ */
+const mode = z.enum(['embedded', 'external']);
+
+export const configSchema = z.strictObject({
+  home: z.string().min(1),
+  toolsDir: z.string().min(1),
+  temporal: z.strictObject({
+    mode,
+    address: hostPort,
+    namespace: z.string().min(1),
+    uiPort: port,
+    /** Temporal Cloud / cluster API key; a secret. */
+    apiKey: z.string().min(1).optional(),
+    tls: z.boolean(),
+  }),
+  redis: z.strictObject({
+    mode,
+    url: redisUrl,
+  }),
+  storage: z.strictObject({
+    backend: z.enum(['embedded', 'kubo']),
+    kuboApiUrl: httpUrl,
+  }),
+  api: z.strictObject({
+    host: z.string().min(1),
+    port,
+  }),
+  workers: z.strictObject({
+    taskQueue: z.string().min(1),
+  }),
+});
+
+export type Config = z.infer<typeof configSchema>;
+
+/** Paths (dot-separated) whose values must never be printed. */
+export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey']);

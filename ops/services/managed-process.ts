@@ -1,0 +1,85 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { mkdir, readFile } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+export interface ManagedProcess {
+  readonly name: string;
+  readonly pid: number;
+  /** Resolves with the exit code when the process ends, for whatever reason. */
+  readonly exited: Promise<number | null>;
+  stop(): Promise<void>;
+}
+
+export interface ProcessSpec {
+  name: string;
+  command: string;
+  args: string[];
+  logFile: string;
+  env?: NodeJS.ProcessEnv;
+  cwd?: string;
+  /** Polled until it resolves true; the process counts as started only then. */
+  ready: () => Promise<boolean>;
+  readyTimeoutMs?: number;
+}
+
+/**
+ * Starts a service as a child process with its output in a log file, waits until it answers,
+ * and stops it with SIGTERM (SIGKILL after a grace period). If it dies before it is ready, the
+ * error carries the tail of its log, which is where the reason is.
+ */
+export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedProcess> {
+  await mkdir(dirname(spec.logFile), { recursive: true });
+  const log = createWriteStream(spec.logFile, { flags: 'a' });
+  await new Promise((resolve) => log.once('open', resolve));
+  const child: ChildProcess = spawn(spec.command, spec.args, {
+    cwd: spec.cwd,
+    env: spec.env ?? process.env,
+    stdio: ['ignore', log, log],
+    detached: false,
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.once('error', reject);
+    child.once('exit', (code) => {
+      log.end();
+      resolve(code);
+    });
+  });
+  let hasExited = false;
+  void exited.then(() => (hasExited = true), () => (hasExited = true));
+
+  const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000);
+  for (;;) {
+    if (hasExited) {
+      const code = await exited.catch((error: Error) => error.message);
+      throw new Error(`${spec.name} exited (${code}) before it was ready; last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`);
+    }
+    if (await spec.ready().catch(() => false)) break;
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`${spec.name} did not become ready within ${spec.readyTimeoutMs ?? 60_000} ms; last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`);
+    }
+    await sleep(100);
+  }
+
+  return {
+    name: spec.name,
+    pid: child.pid ?? -1,
+    exited,
+    async stop() {
+      if (hasExited) return;
+      child.kill('SIGTERM');
+      const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      if (!killed) {
+        child.kill('SIGKILL');
+        await exited;
+      }
+    },
+  };
+}
+
+async function tail(path: string, lines = 20): Promise<string> {
+  const text = await readFile(path, 'utf8').catch(() => '');
+  return text.split('\n').slice(-lines).join('\n');
+}

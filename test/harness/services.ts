@@ -1,0 +1,72 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { loadConfig } from '../../ops/config/index.js';
+import { toolPath } from '../../ops/tools.js';
+import { freePort } from '../../ops/services/ports.js';
+import { startRedis } from '../../ops/services/redis.js';
+import { startKubo } from '../../ops/services/kubo.js';
+
+/**
+ * Real services for tests, each on free loopback ports with its state in a temporary folder that
+ * `stop()` removes. Nothing here is a mock: these are the binaries `./ops/bootstrap` installs.
+ */
+export interface TestService {
+  stop(): Promise<void>;
+}
+
+const toolsDir = loadConfig({}).toolsDir;
+
+export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
+  const path = await mkdtemp(join(tmpdir(), `yilian-${prefix}-`));
+  return { path, remove: () => rm(path, { recursive: true, force: true }) };
+}
+
+export async function startTestRedis(): Promise<TestService & { url: string; port: number }> {
+  const dir = await tempDir('redis');
+  const port = await freePort();
+  const redis = await startRedis({ executable: toolPath(toolsDir, 'redis-server'), port, logFile: join(dir.path, 'redis.log') });
+  return {
+    url: redis.url,
+    port,
+    async stop() {
+      await redis.process.stop();
+      await dir.remove();
+    },
+  };
+}
+
+export async function startTestKubo(): Promise<TestService & { apiUrl: string; executable: string; repo: string }> {
+  const dir = await tempDir('kubo');
+  const executable = toolPath(toolsDir, 'ipfs');
+  const repo = join(dir.path, 'repo');
+  const kubo = await startKubo({
+    executable,
+    repo,
+    apiPort: await freePort(),
+    gatewayPort: await freePort(),
+    logFile: join(dir.path, 'kubo.log'),
+    offline: true,
+  });
+  return {
+    apiUrl: kubo.apiUrl,
+    executable,
+    repo,
+    async stop() {
+      await kubo.process.stop();
+      await dir.remove();
+    },
+  };
+}
+
+/** A real Temporal dev server (the bootstrapped CLI), in memory, on free ports. */
+export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+  return TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: toolPath(toolsDir, 'temporal') },
+      ip: '127.0.0.1',
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+}
