@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { loadConfig } from '../../ops/config/index.js';
 import { toolPath } from '../../ops/tools.js';
 import { freePort } from '../../ops/services/ports.js';
@@ -60,8 +61,15 @@ export async function startTestKubo(): Promise<TestService & { apiUrl: string; e
   };
 }
 
+let runtimeInstalled = false;
+
 /** A real Temporal dev server (the bootstrapped CLI), in memory, on free ports. */
 export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+  if (!runtimeInstalled) {
+    // keep test output to what fails; workers log every state change at INFO
+    Runtime.install({ logger: new DefaultLogger('ERROR') });
+    runtimeInstalled = true;
+  }
   return TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: toolPath(toolsDir, 'temporal') },

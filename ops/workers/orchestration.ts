@@ -1,0 +1,26 @@
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { availableParallelism } from 'node:os';
+import { createStorageActivities } from '../../activities/storage/activities.js';
+import type { ContentStore } from '../../activities/storage/index.js';
+
+export const workflowsPath = new URL('../../workflows/index.ts', import.meta.url).pathname;
+
+export interface OrchestrationWorkerOptions {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  store: ContentStore;
+}
+
+/** The worker of the `yilian` task queue: orchestration workflows and I/O activities. */
+export function createOrchestrationWorker(options: OrchestrationWorkerOptions): Promise<Worker> {
+  return Worker.create({
+    connection: options.connection,
+    namespace: options.namespace,
+    taskQueue: options.taskQueue,
+    workflowsPath,
+    activities: createStorageActivities(options.store),
+    // I/O-bound activities: a few per core keep the store and chain busy without starving the event loop
+    maxConcurrentActivityTaskExecutions: 8 * availableParallelism(),
+  });
+}
