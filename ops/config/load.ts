@@ -1,7 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { configSchema, type Config } from './schema.js';
+import { configSchema, secretPaths, type Config } from './schema.js';
+import { maskUrlPassword } from './redact.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -73,18 +74,15 @@ function leafPaths(tree: Tree, prefix = ''): string[] {
   );
 }
 
-function parseEnvValue(name: string, kind: EnvKind, raw: string, problems: string[]): unknown {
-  if (kind === 'int') {
-    if (!/^\d+$/.test(raw)) problems.push(`${name}=${JSON.stringify(raw)}: expected a whole number`);
-    return Number(raw);
-  }
+/** The typed value of a variable, or an error message. */
+function parseEnvValue(kind: EnvKind, raw: string): { value: unknown } | { error: string } {
+  if (kind === 'int') return /^\d+$/.test(raw) ? { value: Number(raw) } : { error: 'expected a whole number' };
   if (kind === 'bool') {
-    if (raw === 'true' || raw === '1') return true;
-    if (raw === 'false' || raw === '0') return false;
-    problems.push(`${name}=${JSON.stringify(raw)}: expected true or false`);
-    return raw;
+    if (raw === 'true' || raw === '1') return { value: true };
+    if (raw === 'false' || raw === '0') return { value: false };
+    return { error: 'expected true or false' };
   }
-  return raw;
+  return { value: raw };
 }
 
 /**
@@ -101,8 +99,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   for (const { name, path, kind } of envVariables) {
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
-    setPath(fromEnv, path, parseEnvValue(name, kind, raw, problems));
-    sourceOf.set(path, name);
+    const parsed = parseEnvValue(kind, raw);
+    const where = `${name}=${JSON.stringify(secretPaths.has(path) ? '***' : maskUrlPassword(raw))}`;
+    if ('error' in parsed) {
+      problems.push(`${where}: ${parsed.error}`);
+      continue;
+    }
+    setPath(fromEnv, path, parsed.value);
+    sourceOf.set(path, where);
   }
   for (const name of Object.keys(env)) {
     if (name.startsWith('YILIAN_') && name !== 'YILIAN_CONFIG' && !envVariables.some((v) => v.name === name)) {
@@ -118,14 +122,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     try {
       const fromFile: unknown = JSON.parse(readFileSync(configFile, 'utf8'));
       if (!isTree(fromFile)) throw new Error('expected a JSON object');
-      for (const path of leafPaths(fromFile)) sourceOf.set(path, `${configFile}: ${path}`);
+      for (const path of leafPaths(fromFile)) if (!sourceOf.has(path)) sourceOf.set(path, `${configFile}: ${path}`);
       mergeInto(tree, fromFile);
     } catch (error) {
       problems.push(`${configFile}: ${(error as Error).message}`);
     }
   }
   mergeInto(tree, fromEnv);
-  for (const path of leafPaths(fromEnv)) sourceOf.set(path, sourceOf.get(path) ?? path);
 
   const parsed = configSchema.safeParse(tree);
   if (!parsed.success) {

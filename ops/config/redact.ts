@@ -17,7 +17,7 @@ function redactTree(tree: Record<string, unknown>, prefix: string): Record<strin
   );
 }
 
-function maskUrlPassword(value: string): string {
+export function maskUrlPassword(value: string): string {
   if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
   try {
     const url = new URL(value);

@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import type { AddressInfo } from 'node:net';
+import { createHttpApp } from './app.js';
+
+async function healthz(probes: Parameters<typeof createHttpApp>[0]['health']) {
+  const server = createHttpApp({ health: probes }).listen(0, '127.0.0.1');
+  await new Promise((resolve) => server.once('listening', resolve));
+  try {
+    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`);
+    return { status: response.status, body: (await response.json()) as { status: string; components: Record<string, { status: string; error?: string }> } };
+  } finally {
+    server.close();
+  }
+}
+
+test('healthz is 200 with every component ok', async () => {
+  const { status, body } = await healthz({ temporal: async () => {}, redis: async () => {} });
+  assert.equal(status, 200);
+  assert.equal(body.status, 'ok');
+  assert.deepEqual(Object.keys(body.components).sort(), ['redis', 'temporal']);
+  assert.equal(body.components.temporal?.status, 'ok');
+});
+
+test('healthz is 503 naming the component that is down and why', async () => {
+  const { status, body } = await healthz({
+    temporal: async () => {},
+    redis: async () => {
+      throw new Error('connect ECONNREFUSED 127.0.0.1:6379');
+    },
+  });
+  assert.equal(status, 503);
+  assert.equal(body.status, 'degraded');
+  assert.equal(body.components.redis?.status, 'down');
+  assert.match(body.components.redis?.error ?? '', /ECONNREFUSED/);
+  assert.equal(body.components.temporal?.status, 'ok');
+});
+
+test('a hung probe is reported down instead of hanging the answer', async () => {
+  const { status, body } = await healthz({ storage: () => new Promise(() => {}) });
+  assert.equal(status, 503);
+  assert.match(body.components.storage?.error ?? '', /no answer within/);
+});

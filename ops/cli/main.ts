@@ -1,0 +1,27 @@
+import { Command } from 'commander';
+import { loadConfig, redactConfig, envVariables, type Config } from '../config/index.js';
+import { storageCommands } from './storage.js';
+
+const program = new Command('yilian')
+  .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
+  .showHelpAfterError();
+
+let config: Config | undefined;
+const currentConfig = (): Config => (config ??= loadConfig());
+
+program
+  .command('config')
+  .description('print the effective configuration (secrets masked) and the variables that set it')
+  .action(() => {
+    console.log(JSON.stringify(redactConfig(currentConfig()), null, 2));
+    console.log(`\nset with: ${envVariables.map((variable) => variable.name).join(', ')}, or a JSON file in YILIAN_CONFIG`);
+  });
+
+storageCommands(program, currentConfig);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  console.error(`yilian: ${(error as Error).message}`);
+  process.exitCode = 2;
+}

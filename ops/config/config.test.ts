@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ConfigError, loadConfig, redactConfig } from './index.js';
+
+const cwd = mkdtempSync(join(tmpdir(), 'yilian-config-'));
+
+function problemsOf(env: NodeJS.ProcessEnv): string[] {
+  try {
+    loadConfig(env, cwd);
+  } catch (error) {
+    assert.ok(error instanceof ConfigError);
+    return error.problems;
+  }
+  assert.fail('expected a ConfigError');
+}
+
+test('defaults give the embedded stack on loopback with the data dir ./.yilian', () => {
+  const config = loadConfig({}, cwd);
+  assert.equal(config.home, join(cwd, '.yilian'));
+  assert.equal(config.temporal.address, '127.0.0.1:7233');
+  assert.equal(config.temporal.uiPort, 8233);
+  assert.equal(config.api.port, 8080);
+  assert.equal(config.storage.backend, 'embedded');
+  assert.equal(config.redis.mode, 'embedded');
+});
+
+test('environment variables override the file, which overrides the defaults', () => {
+  const file = join(cwd, 'settings.json');
+  writeFileSync(file, JSON.stringify({ api: { port: 9000 }, storage: { backend: 'kubo', kuboApiUrl: 'http://ipfs.internal:5001' } }));
+  const config = loadConfig({ YILIAN_CONFIG: file, YILIAN_API_PORT: '9100' }, cwd);
+  assert.equal(config.api.port, 9100);
+  assert.equal(config.storage.backend, 'kubo');
+  assert.equal(config.storage.kuboApiUrl, 'http://ipfs.internal:5001');
+});
+
+test('every bad value is reported at once, each named by its source', () => {
+  const problems = problemsOf({
+    YILIAN_API_PORT: 'eighty',
+    YILIAN_STORAGE_BACKEND: 's3',
+    YILIAN_TEMPORAL_ADDRESS: 'no-port',
+    YILIAN_TEMPORAL_TLS: 'maybe',
+    YILIAN_REDIS_URL: 'http://localhost:6379',
+    YILIAN_TEMPORAL_UI_PORT: '70000',
+  });
+  assert.equal(problems.length, 6, problems.join('\n'));
+  assert.match(problems.join('\n'), /YILIAN_API_PORT="eighty": expected a whole number/);
+  assert.match(problems.join('\n'), /YILIAN_STORAGE_BACKEND="s3": .*embedded.*kubo/);
+  assert.match(problems.join('\n'), /YILIAN_TEMPORAL_ADDRESS="no-port": expected host:port/);
+  assert.match(problems.join('\n'), /YILIAN_TEMPORAL_TLS="maybe": expected true or false/);
+  assert.match(problems.join('\n'), /YILIAN_REDIS_URL=.*redis:\/\//);
+  assert.match(problems.join('\n'), /YILIAN_TEMPORAL_UI_PORT="70000"/);
+});
+
+test('a misspelt variable and an unknown file key are errors, not silently ignored', () => {
+  const file = join(cwd, 'typo.json');
+  writeFileSync(file, JSON.stringify({ api: { prot: 1 } }));
+  const problems = problemsOf({ YILIAN_API_PROT: '1', YILIAN_CONFIG: file });
+  assert.match(problems.join('\n'), /YILIAN_API_PROT: unknown setting/);
+  assert.match(problems.join('\n'), /prot/);
+});
+
+test('a config file that is not JSON, or missing, is named', () => {
+  const file = join(cwd, 'broken.json');
+  writeFileSync(file, '{ api: ');
+  assert.match(problemsOf({ YILIAN_CONFIG: file }).join('\n'), /broken\.json/);
+  assert.match(problemsOf({ YILIAN_CONFIG: join(cwd, 'absent.json') }).join('\n'), /file not found/);
+});
+
+test('secrets never appear in errors or in the printed configuration', () => {
+  const secret = 'tcld-key-5e3c1b';
+  const config = loadConfig({ YILIAN_TEMPORAL_API_KEY: secret, YILIAN_REDIS_URL: 'redis://:hunter2@cache:6379' }, cwd);
+  assert.equal(config.temporal.apiKey, secret);
+  const printed = JSON.stringify(redactConfig(config));
+  assert.ok(!printed.includes(secret));
+  assert.ok(!printed.includes('hunter2'));
+  assert.match(printed, /redis:\/\/:\*\*\*@cache:6379/);
+  const problems = problemsOf({ YILIAN_TEMPORAL_API_KEY: secret, YILIAN_API_PORT: 'x' });
+  assert.ok(!problems.join('\n').includes(secret));
+});

@@ -1,0 +1,157 @@
+import { join } from 'node:path';
+import type { Server } from 'node:http';
+import { Connection } from '@temporalio/client';
+import { NativeConnection, DefaultLogger, Runtime } from '@temporalio/worker';
+import { Redis } from 'ioredis';
+import { loadConfig, redactConfig, type Config } from '../config/index.js';
+import { toolPath } from '../tools.js';
+import { assertPortFree } from '../services/ports.js';
+import { startTemporalDevServer } from '../services/temporal.js';
+import { startRedis, redisDataDir } from '../services/redis.js';
+import type { ManagedProcess } from '../services/managed-process.js';
+import { createContentStore } from '../../activities/storage/index.js';
+import { createOrchestrationWorker } from '../workers/orchestration.js';
+import { createHttpApp } from '../../connectors/http/app.js';
+
+/**
+ * The stack supervisor behind `./ops/up`: starts every component in dependency order, prints one
+ * line per component and a final `ready` line, and on SIGINT/SIGTERM stops them in reverse order.
+ * Embedded services keep their state under the data dir, so starting again keeps all data.
+ */
+const say = (component: string, message: string) => console.log(`${component.padEnd(9)} ${message}`);
+
+type Stopper = () => Promise<void>;
+
+const stoppers: Array<[string, Stopper]> = [];
+let stopping = false;
+
+async function stopAll(code: number): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  console.log('stopping');
+  for (const [name, stop] of stoppers.reverse()) {
+    await stop().catch((error: Error) => say(name, `failed to stop cleanly: ${error.message}`));
+    say(name, 'stopped');
+  }
+  process.exit(code);
+}
+
+async function main(): Promise<void> {
+  const config = loadConfig();
+  process.on('SIGINT', () => void stopAll(0));
+  process.on('SIGTERM', () => void stopAll(0));
+  const watch = (child: ManagedProcess) =>
+    void child.exited.then((code) => {
+      if (!stopping) {
+        say(child.name, `exited unexpectedly (code ${code}); see ${join(config.home, 'logs', `${child.name}.log`)}`);
+        void stopAll(1);
+      }
+    });
+
+  say('config', `data dir ${config.home}; ${JSON.stringify(redactConfig(config).storage)}`);
+  await checkPorts(config);
+  // the supervisor owns the signals, so the worker drains when told, in order
+  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+
+  const [temporalHost, temporalPort] = splitAddress(config.temporal.address);
+  if (config.temporal.mode === 'embedded') {
+    const server = await startTemporalDevServer({
+      executable: toolPath(config.toolsDir, 'temporal'),
+      host: temporalHost,
+      port: temporalPort,
+      uiPort: config.temporal.uiPort,
+      namespace: config.temporal.namespace,
+      dataDir: join(config.home, 'temporal'),
+      logFile: join(config.home, 'logs', 'temporal.log'),
+    });
+    stoppers.push(['temporal', () => server.stop()]);
+    watch(server);
+  }
+  const connectionOptions = { address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey };
+  const client = await Connection.connect(connectionOptions);
+  stoppers.push(['client', () => client.close()]);
+  say('temporal', `ok ${config.temporal.mode} ${config.temporal.address} namespace ${config.temporal.namespace}` +
+    (config.temporal.mode === 'embedded' ? `, Web UI http://${temporalHost}:${config.temporal.uiPort}` : ''));
+
+  if (config.redis.mode === 'embedded') {
+    const url = new URL(config.redis.url);
+    const redis = await startRedis({
+      executable: toolPath(config.toolsDir, 'redis-server'),
+      port: Number(url.port || 6379),
+      dataDir: redisDataDir(config.home),
+      logFile: join(config.home, 'logs', 'redis.log'),
+    });
+    stoppers.push(['redis', () => redis.process.stop()]);
+    watch(redis.process);
+  }
+  const redisClient = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  redisClient.on('error', () => {}); // reported by /healthz, not as unhandled events
+  await redisClient.connect();
+  await redisClient.ping();
+  stoppers.push(['redis-client', async () => void redisClient.disconnect()]);
+  say('redis', `ok ${config.redis.mode} ${(redactConfig(config).redis as { url: string }).url}`);
+
+  const store = createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl });
+  await store.check();
+  say('storage', `ok ${store.backend}${store.backend === 'kubo' ? ` ${config.storage.kuboApiUrl}` : ` ${join(config.home, 'blocks')}`}`);
+
+  const workerConnection = await NativeConnection.connect(connectionOptions);
+  const worker = await createOrchestrationWorker({ connection: workerConnection, namespace: config.temporal.namespace, taskQueue: config.workers.taskQueue, store });
+  const workerRun = worker.run();
+  stoppers.push(['worker', async () => {
+    worker.shutdown();
+    await workerRun;
+    await workerConnection.close();
+  }]);
+  void workerRun.catch((error: Error) => {
+    say('worker', `failed: ${error.message}`);
+    void stopAll(1);
+  });
+  say('worker', `ok task queue ${config.workers.taskQueue}`);
+
+  const app = createHttpApp({
+    health: {
+      temporal: async () => void (await client.workflowService.getSystemInfo({})),
+      redis: async () => void (await redisClient.ping()),
+      storage: () => store.check(),
+      worker: async () => {
+        if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+      },
+    },
+  });
+  const server: Server = await new Promise((resolve, reject) => {
+    const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
+    listening.once('error', reject);
+  });
+  stoppers.push(['api', () => new Promise<void>((resolve) => server.close(() => resolve()))]);
+  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  say('api', `ok ${apiUrl}`);
+
+  const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';
+  console.log(`ready api=${apiUrl} health=${apiUrl}/healthz${ui} (Ctrl-C stops)`);
+}
+
+function splitAddress(address: string): [string, number] {
+  const index = address.lastIndexOf(':');
+  return [address.slice(0, index), Number(address.slice(index + 1))];
+}
+
+async function checkPorts(config: Config): Promise<void> {
+  const checks: Array<Promise<void>> = [assertPortFree(config.api.host, config.api.port, 'YILIAN_API_PORT')];
+  if (config.temporal.mode === 'embedded') {
+    const [host, port] = splitAddress(config.temporal.address);
+    checks.push(assertPortFree(host, port, 'YILIAN_TEMPORAL_ADDRESS'), assertPortFree(host, config.temporal.uiPort, 'YILIAN_TEMPORAL_UI_PORT'));
+  }
+  if (config.redis.mode === 'embedded') {
+    const url = new URL(config.redis.url);
+    checks.push(assertPortFree(url.hostname, Number(url.port || 6379), 'YILIAN_REDIS_URL'));
+  }
+  const results = await Promise.allSettled(checks);
+  const problems = results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
+  if (problems.length > 0) throw new Error(`cannot start:\n  - ${problems.join('\n  - ')}`);
+}
+
+main().catch((error: Error) => {
+  console.error(`yilian up failed: ${error.message}`);
+  void stopAll(1);
+});
