@@ -37,11 +37,16 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
     cwd: spec.cwd,
     env: spec.env ?? process.env,
     stdio: ['ignore', log, log],
-    detached: false,
+    // its own process group: a Ctrl-C at the terminal reaches only the supervisor, which then
+    // stops services in dependency order instead of all of them dying at once
+    detached: true,
   });
+  const killOnExit = () => child.kill('SIGKILL');
+  process.once('exit', killOnExit);
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
+      process.off('exit', killOnExit);
       log.end();
       resolve(code);
     });

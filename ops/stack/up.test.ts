@@ -1,0 +1,120 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createServer, type Server } from 'node:net';
+import { randomBytes } from 'node:crypto';
+import { Connection, WorkflowClient } from '@temporalio/client';
+import { freePort } from '../services/ports.js';
+import { tempDir } from '../../test/harness/services.js';
+import { repoRoot } from '../config/index.js';
+import { storeDocument } from '../../workflows/index.js';
+import { EmbeddedContentStore, parseCid } from '../../activities/storage/index.js';
+
+interface Running {
+  child: ChildProcess;
+  output: () => string;
+  exited: Promise<number | null>;
+}
+
+/** Starts the supervisor as `./ops/up` does after bootstrapping, and waits for its `ready` line. */
+function startUp(env: NodeJS.ProcessEnv): Running {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'ops/stack/up.ts'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+  const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { child, output: () => output, exited };
+}
+
+async function waitFor(running: Running, pattern: RegExp, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!pattern.test(running.output())) {
+    if (running.child.exitCode !== null) assert.fail(`up exited (${running.child.exitCode}) before ${pattern}:\n${running.output()}`);
+    if (Date.now() > deadline) assert.fail(`no ${pattern} within ${timeoutMs} ms:\n${running.output()}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+describe('./ops/up supervisor', () => {
+  let home: Awaited<ReturnType<typeof tempDir>>;
+  let env: NodeJS.ProcessEnv;
+  let ports: { temporal: number; ui: number; redis: number; api: number };
+
+  before(async () => {
+    home = await tempDir('up');
+    ports = { temporal: await freePort(), ui: await freePort(), redis: await freePort(), api: await freePort() };
+    env = {
+      YILIAN_HOME: home.path,
+      YILIAN_TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
+      YILIAN_TEMPORAL_UI_PORT: String(ports.ui),
+      YILIAN_REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
+      YILIAN_API_PORT: String(ports.api),
+    };
+  });
+  after(async () => home?.remove());
+
+  test('starts every component, serves /healthz and the Web UI, stops on SIGINT and keeps data on restart', async () => {
+    const first = startUp(env);
+    await waitFor(first, /^ready /m);
+    for (const component of ['temporal', 'redis', 'storage', 'worker', 'api']) {
+      assert.match(first.output(), new RegExp(`^${component}\\s+ok`, 'm'), `no line for ${component}`);
+    }
+    const health = await fetch(`http://127.0.0.1:${ports.api}/healthz`);
+    assert.equal(health.status, 200);
+    const report = (await health.json()) as { status: string; components: Record<string, { status: string }> };
+    assert.equal(report.status, 'ok');
+    for (const component of ['temporal', 'redis', 'storage', 'worker']) assert.equal(report.components[component]?.status, 'ok', component);
+    assert.equal((await fetch(`http://127.0.0.1:${ports.ui}/`)).status, 200, 'Temporal Web UI answers');
+
+    const document = randomBytes(10_000);
+    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+    const client = new WorkflowClient({ connection });
+    const result = await client.execute(storeDocument, { taskQueue: 'yilian', workflowId: 'kept-across-restarts', args: [document] });
+    await connection.close();
+
+    first.child.kill('SIGINT');
+    assert.equal(await first.exited, 0, first.output());
+    assert.match(first.output(), /^temporal\s+stopped/m);
+
+    const second = startUp(env);
+    try {
+      await waitFor(second, /^ready /m);
+      const again = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
+      const described = await new WorkflowClient({ connection: again }).getHandle('kept-across-restarts').describe();
+      assert.equal(described.status.name, 'COMPLETED', 'the workflow survived the restart');
+      await again.close();
+      const stored = await new EmbeddedContentStore(home.path).get(parseCid(result.cid));
+      assert.deepEqual(Buffer.from(stored), document, 'content survived the restart');
+
+      const clash = startUp({ ...env, YILIAN_HOME: `${home.path}-other` });
+      assert.notEqual(await clash.exited, 0);
+      assert.match(clash.output(), new RegExp(`port ${ports.api} on 127\\.0\\.0\\.1 is already in use \\(set YILIAN_API_PORT`));
+    } finally {
+      second.child.kill('SIGINT');
+      await second.exited;
+    }
+  });
+
+  test('a port already taken is named with the setting that moves it', async () => {
+    const blocker: Server = createServer();
+    const port = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(port, '127.0.0.1', resolve));
+    try {
+      const run = startUp({ ...env, YILIAN_REDIS_URL: `redis://127.0.0.1:${port}` });
+      assert.equal(await run.exited, 1);
+      assert.match(run.output(), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(set YILIAN_REDIS_URL`));
+    } finally {
+      blocker.close();
+    }
+  });
+
+  test('a bad setting stops start-up with a message naming it', async () => {
+    const run = startUp({ ...env, YILIAN_API_PORT: 'http' });
+    assert.equal(await run.exited, 1);
+    assert.match(run.output(), /YILIAN_API_PORT="http": expected a whole number/);
+  });
+});
