@@ -1,6 +1,7 @@
 import { Command } from 'commander';
 import { loadConfig, redactConfig, envVariables, type Config } from '../config/index.js';
 import { storageCommands } from './storage.js';
+import { chainCommands } from './chain.js';
 
 const program = new Command('yilian')
   .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
@@ -18,6 +19,7 @@ program
   });
 
 storageCommands(program, currentConfig);
+chainCommands(program);
 
 try {
   await program.parseAsync(process.argv);
