@@ -50,8 +50,14 @@ export function addressOf(publicKey: Uint8Array): Uint8Array {
 }
 
 export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
+  return signDigest(secretKey, keccak_256(message));
+}
+
+/** As `sign`, for a caller that already holds keccak256(message), e.g. a FISCO dataHash. */
+export function signDigest(secretKey: Uint8Array, digest: Uint8Array): Uint8Array {
   assertSecretKey(secretKey);
-  const recovered = secp256k1.sign(keccak_256(message), secretKey, {
+  expectLength(digest, 32, 'message digest');
+  const recovered = secp256k1.sign(digest, secretKey, {
     prehash: false,
     lowS: true,
     format: 'recovered',
@@ -62,11 +68,16 @@ export function sign(secretKey: Uint8Array, message: Uint8Array): Uint8Array {
 
 /** Public key that produced `signature` over `message`; throws BAD_SIGNATURE if none does. */
 export function recoverPublicKey(signature: Uint8Array, message: Uint8Array): Uint8Array {
+  return recoverPublicKeyFromDigest(signature, keccak_256(message));
+}
+
+/** As `recoverPublicKey`, for a caller that already holds keccak256(message), e.g. a FISCO dataHash. */
+export function recoverPublicKeyFromDigest(signature: Uint8Array, digest: Uint8Array): Uint8Array {
   expectLength(signature, SIGNATURE_LENGTH, 'signature');
+  expectLength(digest, 32, 'message digest');
   const v = signature[64] as number;
   if (v > 1) throw new CryptoError('BAD_SIGNATURE', `signature recovery byte must be 0 or 1, got ${v}`);
   const rs = signature.subarray(0, 64);
-  const digest = keccak_256(message);
   let sig;
   try {
     sig = secp256k1.Signature.fromBytes(rs, 'compact');

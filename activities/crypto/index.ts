@@ -9,7 +9,9 @@ export {
   identityFromSecret,
   publicKeyOf,
   recoverPublicKey,
+  recoverPublicKeyFromDigest,
   sign,
+  signDigest,
   verify,
   type Identity,
 } from './identity.js';

@@ -1,7 +1,7 @@
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { equalBytes } from '../crypto/bytes.js';
-import { addressOf, recoverPublicKey } from '../crypto/identity.js';
-import { dataHashOf, dataHashPreimage, decodeTransaction, TransactionFormatError, type SignedTransaction } from './tars-transaction.js';
+import { addressOf, recoverPublicKeyFromDigest } from '../crypto/identity.js';
+import { dataHashOf, decodeTransaction, TransactionFormatError, type SignedTransaction } from './tars-transaction.js';
 
 export interface TransactionReport {
   valid: boolean;
@@ -15,16 +15,23 @@ export interface TransactionReport {
 
 const hex = (bytes: Uint8Array) => `0x${bytesToHex(bytes)}`;
 
+/** Recovers the signer's 0x address from a 65-byte r‖s‖v signature over a 32-byte digest. */
+export type RecoverSigner = (digest: Uint8Array, signature: Uint8Array) => string;
+
+const recoverWithNoble: RecoverSigner = (digest, signature) => hex(addressOf(recoverPublicKeyFromDigest(signature, digest)));
+
+export interface TransactionVerdict {
+  problems: string[];
+  computedDataHash: Uint8Array | null;
+  /** 0x-prefixed lowercase address recovered from the signature, when it verifies. */
+  sender: string | null;
+}
+
 /**
- * Decodes a signed 3.x transaction and checks it the way a node does: the data hash must be the
- * hash of the fields, and the signature must recover to a sender over that hash.
+ * Checks a decoded transaction as a node does: dataHash over the fields, then the signature.
+ * A node with a faster secp256k1 (the dev chain's native one) passes its own `recover`.
  */
-export function inspectTransaction(text: string): TransactionReport {
-  const cleaned = text.trim().replace(/^0x/i, '');
-  if (!/^([0-9a-f]{2})+$/i.test(cleaned)) {
-    throw new TransactionFormatError('expected the transaction as hex (an even number of 0-9a-f characters, optional 0x)');
-  }
-  const tx: SignedTransaction = decodeTransaction(Uint8Array.from(Buffer.from(cleaned, 'hex')));
+export function verifyTransaction(tx: SignedTransaction, recover: RecoverSigner = recoverWithNoble): TransactionVerdict {
   const problems: string[] = [];
   let computed: Uint8Array | null = null;
   try {
@@ -36,7 +43,7 @@ export function inspectTransaction(text: string): TransactionReport {
   let sender: string | null = null;
   if (problems.length === 0) {
     try {
-      sender = hex(addressOf(recoverPublicKey(tx.signature, dataHashPreimage(tx.data))));
+      sender = recover(tx.dataHash, tx.signature);
       if (tx.sender.length > 0 && hex(tx.sender) !== sender) {
         problems.push(`the sender field ${hex(tx.sender)} is not the signer ${sender}`);
       }
@@ -44,6 +51,20 @@ export function inspectTransaction(text: string): TransactionReport {
       problems.push(`signature does not verify: ${(error as Error).message}`);
     }
   }
+  return { problems, computedDataHash: computed, sender };
+}
+
+/**
+ * Decodes a signed 3.x transaction and checks it the way a node does: the data hash must be the
+ * hash of the fields, and the signature must recover to a sender over that hash.
+ */
+export function inspectTransaction(text: string): TransactionReport {
+  const cleaned = text.trim().replace(/^0x/i, '');
+  if (!/^([0-9a-f]{2})+$/i.test(cleaned)) {
+    throw new TransactionFormatError('expected the transaction as hex (an even number of 0-9a-f characters, optional 0x)');
+  }
+  const tx: SignedTransaction = decodeTransaction(Uint8Array.from(Buffer.from(cleaned, 'hex')));
+  const { problems, computedDataHash: computed, sender } = verifyTransaction(tx);
   const { data } = tx;
   return {
     valid: problems.length === 0,

@@ -4,10 +4,35 @@ import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../config/index.js';
+import { readFile } from 'node:fs/promises';
+import { startTestDevchain, tempDir } from '../../test/harness/services.js';
 import { HELLOWORLD_SET_TX } from '../../activities/ledger/go-sdk-vectors.js';
 
 const run = promisify(execFile);
 const yilian = (...args: string[]) => run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), ...args]);
+const yilianWith = (env: NodeJS.ProcessEnv, ...args: string[]) => run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), ...args], { env: { ...process.env, ...env } });
+
+test('yilian chain deploy deploys from the CA keystore once, records the addresses, and keeps a live deployment', async () => {
+  const chain = await startTestDevchain();
+  const home = await tempDir('deploy');
+  try {
+    const env = { YILIAN_HOME: home.path, YILIAN_CHAIN_RPC_URL: chain.rpcUrl, YILIAN_KEYSTORE_PASSWORD: 'correct horse battery' };
+    const first = JSON.parse((await yilianWith(env, 'chain', 'deploy')).stdout) as { created: boolean; directory: string; ca: string };
+    assert.equal(first.created, true);
+    assert.match(first.directory, /^0x[0-9a-f]{40}$/);
+    const recorded = JSON.parse(await readFile(join(home.path, 'chain', 'contracts.json'), 'utf8')) as { directory: string };
+    assert.equal(recorded.directory, first.directory);
+    const keystore = await readFile(join(home.path, 'keys', `${first.ca.slice(2)}.json`), 'utf8');
+    assert.ok(!keystore.includes('correct horse'), 'the keystore holds no password');
+    const second = JSON.parse((await yilianWith(env, 'chain', 'deploy')).stdout) as { created: boolean; directory: string };
+    assert.deepEqual([second.created, second.directory], [false, first.directory]);
+    await assert.rejects(yilianWith({ ...env, YILIAN_KEYSTORE_PASSWORD: 'wrong password!' }, 'chain', 'deploy'), (error: { stderr: string }) => /password/i.test(error.stderr));
+    await assert.rejects(yilianWith({ ...env, YILIAN_CHAIN_ID: 'chain9' }, 'chain', 'deploy'), (error: { stderr: string }) => /not chain9\/group0/.test(error.stderr));
+  } finally {
+    await chain.stop();
+    await home.remove();
+  }
+});
 
 test('yilian chain decode-tx --json prints the fields, dataHash and sender of the go-sdk vector', async () => {
   const { stdout } = await yilian('chain', 'decode-tx', `0x${HELLOWORLD_SET_TX}`, '--json');

@@ -1,8 +1,18 @@
 import type { Command } from 'commander';
 import { inspectTransaction } from '../../activities/ledger/inspect-transaction.js';
+import type { Config } from '../config/index.js';
+import { deployFromConfig } from '../chain/connect.js';
 
-export function chainCommands(program: Command): void {
+export function chainCommands(program: Command, config: () => Config): void {
   const chain = program.command('chain').description('the FISCO BCOS chain');
+
+  chain
+    .command('deploy')
+    .description("deploy Directory, RecordRegistry and DrugTrace from the CA account (keystore in the data dir) unless they are already live; record their addresses in the data dir")
+    .action(async () => {
+      const { deployment, created } = await deployFromConfig(config());
+      console.log(JSON.stringify({ ...deployment, created }, null, 2));
+    });
 
   chain
     .command('decode-tx')

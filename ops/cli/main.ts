@@ -19,7 +19,7 @@ program
   });
 
 storageCommands(program, currentConfig);
-chainCommands(program);
+chainCommands(program, currentConfig);
 
 try {
   await program.parseAsync(process.argv);

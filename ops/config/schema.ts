@@ -33,6 +33,17 @@ export const configSchema = z.strictObject({
     backend: z.enum(['embedded', 'kubo']),
     kuboApiUrl: httpUrl,
   }),
+  chain: z.strictObject({
+    mode,
+    /** FISCO BCOS 3.x JSON-RPC (the node's `[rpc]` port with `enable_ssl=false`). */
+    rpcUrl: httpUrl,
+    chainId: z.string().min(1),
+    groupId: z.string().min(1),
+  }),
+  keystore: z.strictObject({
+    /** Unlocks the organisation's keystore files; a secret. Generated for the embedded stack when unset. */
+    password: z.string().min(8, 'must be at least 8 characters').optional(),
+  }),
   api: z.strictObject({
     host: z.string().min(1),
     port,
@@ -45,4 +56,4 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 
 /** Paths (dot-separated) whose values must never be printed. */
-export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey']);
+export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey', 'keystore.password']);

@@ -42,17 +42,18 @@ async function waitFor(running: Running, pattern: RegExp, timeoutMs = 180_000): 
 describe('./ops/up supervisor', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
   let env: NodeJS.ProcessEnv;
-  let ports: { temporal: number; ui: number; redis: number; api: number };
+  let ports: { temporal: number; ui: number; redis: number; api: number; chain: number };
 
   before(async () => {
     home = await tempDir('up');
-    ports = { temporal: await freePort(), ui: await freePort(), redis: await freePort(), api: await freePort() };
+    ports = { temporal: await freePort(), ui: await freePort(), redis: await freePort(), api: await freePort(), chain: await freePort() };
     env = {
       YILIAN_HOME: home.path,
       YILIAN_TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
       YILIAN_TEMPORAL_UI_PORT: String(ports.ui),
       YILIAN_REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
       YILIAN_API_PORT: String(ports.api),
+      YILIAN_CHAIN_RPC_URL: `http://127.0.0.1:${ports.chain}`,
     };
   });
   after(async () => home?.remove());
@@ -60,14 +61,14 @@ describe('./ops/up supervisor', () => {
   test('starts every component, serves /healthz and the Web UI, stops on SIGINT and keeps data on restart', async () => {
     const first = startUp(env);
     await waitFor(first, /^ready /m);
-    for (const component of ['temporal', 'redis', 'storage', 'worker', 'api']) {
+    for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker', 'api']) {
       assert.match(first.output(), new RegExp(`^${component}\\s+ok`, 'm'), `no line for ${component}`);
     }
     const health = await fetch(`http://127.0.0.1:${ports.api}/healthz`);
     assert.equal(health.status, 200);
     const report = (await health.json()) as { status: string; components: Record<string, { status: string }> };
     assert.equal(report.status, 'ok');
-    for (const component of ['temporal', 'redis', 'storage', 'worker']) assert.equal(report.components[component]?.status, 'ok', component);
+    for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker']) assert.equal(report.components[component]?.status, 'ok', component);
     assert.equal((await fetch(`http://127.0.0.1:${ports.ui}/`)).status, 200, 'Temporal Web UI answers');
 
     const document = randomBytes(10_000);
@@ -79,10 +80,12 @@ describe('./ops/up supervisor', () => {
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());
     assert.match(first.output(), /^temporal\s+stopped/m);
+    assert.match(first.output(), /contracts deployed/);
 
     const second = startUp(env);
     try {
       await waitFor(second, /^ready /m);
+      assert.match(second.output(), /contracts found/, 'the restart keeps the chain and its contracts');
       const again = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
       const described = await new WorkflowClient({ connection: again }).getHandle('kept-across-restarts').describe();
       assert.equal(described.status.name, 'COMPLETED', 'the workflow survived the restart');

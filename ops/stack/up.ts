@@ -8,6 +8,8 @@ import { toolPath } from '../tools.js';
 import { assertPortFree } from '../services/ports.js';
 import { startTemporalDevServer } from '../services/temporal.js';
 import { startRedis, redisDataDir } from '../services/redis.js';
+import { startDevchain } from '../services/devchain.js';
+import { chainClient, deployFromConfig } from '../chain/connect.js';
 import type { ManagedProcess } from '../services/managed-process.js';
 import { createContentStore } from '../../activities/storage/index.js';
 import { createOrchestrationWorker } from '../workers/orchestration.js';
@@ -91,6 +93,22 @@ async function main(): Promise<void> {
   stoppers.push(['redis-client', async () => void redisClient.disconnect()]);
   say('redis', `ok ${config.redis.mode} ${(redactConfig(config).redis as { url: string }).url}`);
 
+  if (config.chain.mode === 'embedded') {
+    const devchain = await startDevchain({
+      dataDir: join(config.home, 'chain', 'data'),
+      port: Number(new URL(config.chain.rpcUrl).port),
+      logFile: join(config.home, 'logs', 'devchain.log'),
+      chainId: config.chain.chainId,
+      groupId: config.chain.groupId,
+    });
+    stoppers.push(['devchain', () => devchain.process.stop()]);
+    watch(devchain.process);
+  }
+  const chain = chainClient(config);
+  const { deployment, created } = await deployFromConfig(config);
+  say('chain', `ok ${config.chain.mode} ${config.chain.rpcUrl} ${config.chain.chainId}/${config.chain.groupId} block ${await chain.getBlockNumber()}; ` +
+    `contracts ${created ? 'deployed' : 'found'}: Directory ${deployment.directory}, RecordRegistry ${deployment.recordRegistry}, DrugTrace ${deployment.drugTrace}`);
+
   const store = createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl });
   await store.check();
   say('storage', `ok ${store.backend}${store.backend === 'kubo' ? ` ${config.storage.kuboApiUrl}` : ` ${join(config.home, 'blocks')}`}`);
@@ -114,6 +132,7 @@ async function main(): Promise<void> {
       temporal: async () => void (await client.workflowService.getSystemInfo({})),
       redis: async () => void (await redisClient.ping()),
       storage: () => store.check(),
+      chain: () => chain.checkChain(),
       worker: async () => {
         if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
       },
@@ -141,6 +160,10 @@ async function checkPorts(config: Config): Promise<void> {
   if (config.temporal.mode === 'embedded') {
     const [host, port] = splitAddress(config.temporal.address);
     checks.push(assertPortFree(host, port, 'YILIAN_TEMPORAL_ADDRESS'), assertPortFree(host, config.temporal.uiPort, 'YILIAN_TEMPORAL_UI_PORT'));
+  }
+  if (config.chain.mode === 'embedded') {
+    const url = new URL(config.chain.rpcUrl);
+    checks.push(assertPortFree(url.hostname, Number(url.port), 'YILIAN_CHAIN_RPC_URL'));
   }
   if (config.redis.mode === 'embedded') {
     const url = new URL(config.redis.url);

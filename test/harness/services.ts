@@ -8,6 +8,7 @@ import { toolPath } from '../../ops/tools.js';
 import { freePort } from '../../ops/services/ports.js';
 import { startRedis } from '../../ops/services/redis.js';
 import { startKubo } from '../../ops/services/kubo.js';
+import { startDevchain } from '../../ops/services/devchain.js';
 
 /**
  * Real services for tests, each on free loopback ports with its state in a temporary folder that
@@ -77,4 +78,25 @@ export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
       extraArgs: ['--log-level', 'error'],
     },
   });
+}
+
+export async function startTestDevchain(): Promise<TestService & { rpcUrl: string; dataDir: string; restart(): Promise<void> }> {
+  const dir = await tempDir('devchain');
+  const port = await freePort();
+  const options = { dataDir: join(dir.path, 'chain'), port, logFile: join(dir.path, 'devchain.log') };
+  let chain = await startDevchain(options);
+  return {
+    rpcUrl: chain.rpcUrl,
+    dataDir: options.dataDir,
+    /** Kills the node (SIGKILL, no chance to tidy up) and starts it again on the same data. */
+    async restart() {
+      process.kill(chain.process.pid, 'SIGKILL');
+      await chain.process.exited;
+      chain = await startDevchain(options);
+    },
+    async stop() {
+      await chain.process.stop();
+      await dir.remove();
+    },
+  };
 }

@@ -1,0 +1,155 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { toHex, type Hex } from 'viem';
+import { startTestDevchain } from '../test/harness/services.js';
+import { FiscoClient } from '../activities/ledger/fisco-client.js';
+import { deployContract, readContract, writeContract } from '../activities/ledger/contract-calls.js';
+import { LedgerError } from '../activities/ledger/errors.js';
+import {
+  generateDek,
+  generateIdentity,
+  initPre,
+  preDecryptReencrypted,
+  preDelegatorPublicKey,
+  preEncrypt,
+  preKeygenDelegatee,
+  preKeygenDelegator,
+  preReencrypt,
+  preRekey,
+  type Identity,
+} from '../activities/crypto/index.js';
+import { Directory, DrugTrace, RecordRegistry } from './artifacts.js';
+import * as native from '../native/index.js';
+
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const traceCode = () => Array.from(randomBytes(32), (byte) => CROCKFORD[byte % 32]).join('');
+const hexOf = (bytes: Uint8Array): Hex => `0x${bytesToHex(bytes)}`;
+
+const rejectsWith = (code: LedgerError['code'], pattern: RegExp) => (error: unknown) => {
+  assert.ok(error instanceof LedgerError, String(error));
+  assert.equal(error.code, code, error.message);
+  assert.match(error.message, pattern);
+  return true;
+};
+
+describe('contracts through the FISCO client on the dev chain', () => {
+  let chain: Awaited<ReturnType<typeof startTestDevchain>>;
+  let client: FiscoClient;
+  let ca: Identity;
+  let addresses: { directory: string; records: string; trace: string };
+
+  before(async () => {
+    await initPre();
+    chain = await startTestDevchain();
+    client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0' });
+    await client.checkChain();
+    ca = generateIdentity();
+    addresses = {
+      directory: await deployContract(client, ca.secretKey, Directory),
+      records: await deployContract(client, ca.secretKey, RecordRegistry),
+      trace: await deployContract(client, ca.secretKey, DrugTrace),
+    };
+  });
+  after(async () => chain?.stop());
+
+  test('deployed contracts have code', async () => {
+    for (const address of Object.values(addresses)) assert.ok((await client.getCode(address)).length > 100, address);
+  });
+
+  test('Directory: only the CA registers and revokes; anyone reads', async () => {
+    const doctor = generateIdentity();
+    const stranger = generateIdentity();
+    const register = (signer: Identity, who: Identity) =>
+      writeContract(client, signer.secretKey, {
+        address: addresses.directory,
+        abi: Directory.abi,
+        functionName: 'register',
+        args: [hexOf(who.address), 2, 'Dr. Bob', hexOf(who.publicKey)],
+      });
+    await assert.rejects(register(stranger, doctor), rejectsWith('REVERTED', /only the CA may write/));
+    const receipt = await register(ca, doctor);
+    assert.equal(receipt.logEntries.length, 1);
+    await assert.rejects(register(ca, doctor), rejectsWith('REVERTED', /already registered/));
+    const [role, name, publicKey, revoked] = await readContract(client, { address: addresses.directory, abi: Directory.abi, functionName: 'get', args: [hexOf(doctor.address)] });
+    assert.deepEqual([role, name, publicKey, revoked], [2, 'Dr. Bob', hexOf(doctor.publicKey), false]);
+    await assert.rejects(
+      writeContract(client, ca.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'register', args: [hexOf(stranger.address), 2, 'Mallory', hexOf(doctor.publicKey)] }),
+      rejectsWith('REVERTED', /public key does not belong to the account/),
+    );
+    await assert.rejects(
+      writeContract(client, stranger.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'revoke', args: [hexOf(doctor.address)] }),
+      rejectsWith('REVERTED', /only the CA/),
+    );
+    await writeContract(client, ca.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'revoke', args: [hexOf(doctor.address)] });
+    const after = await readContract(client, { address: addresses.directory, abi: Directory.abi, functionName: 'get', args: [hexOf(doctor.address)] });
+    assert.equal(after[3], true);
+  });
+
+  test('RecordRegistry: create once, read back, and re-encrypt in a view exactly as the TypeScript PRE does', async () => {
+    const patient = preKeygenDelegator();
+    const doctor = preKeygenDelegatee();
+    const id = hexOf(randomBytes(32));
+    const context = { recordId: Buffer.from(id.slice(2), 'hex'), version: 1 };
+    const dek = generateDek();
+    const wrapped = preEncrypt(preDelegatorPublicKey(patient.secretKey), dek, context);
+    const hospital = generateIdentity();
+    const receipt = await writeContract(client, hospital.secretKey, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'create', args: [id, hexOf(wrapped)] });
+    assert.deepEqual(receipt.logEntries[0]?.topics.slice(1), [id], 'the event carries the record id and nothing else');
+    assert.equal(receipt.logEntries[0]?.data, '0x');
+    await assert.rejects(
+      writeContract(client, hospital.secretKey, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'create', args: [id, hexOf(wrapped)] }),
+      rejectsWith('REVERTED', /record exists/),
+    );
+    assert.equal(await readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'get', args: [id] }), hexOf(wrapped));
+
+    const rk = preRekey(patient.secretKey, doctor.publicKey);
+    const onChain = await readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [id, hexOf(rk)] });
+    assert.equal(onChain, hexOf(preReencrypt(wrapped, rk)), 'native precompile matches mcl-wasm byte for byte');
+    assert.deepEqual(preDecryptReencrypted(doctor.secretKey, Buffer.from(onChain.slice(2), 'hex'), context), dek);
+
+    await assert.rejects(
+      readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [id, toHex(new Uint8Array(96))] }),
+      rejectsWith('REVERTED', /reencrypt failed/),
+    );
+  });
+
+  async function recentNonce(): Promise<Hex> {
+    return (await client.getBlockHash(await client.getBlockNumber())) as Hex;
+  }
+
+  test('DrugTrace: a valid proof appends; a replayed proof, a stale nonce and another ciphertext are refused', async () => {
+    const code = traceCode();
+    const id = hexOf(native.traceId(code));
+    const step = randomBytes(200);
+    const nonce = await recentNonce();
+    const proof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
+    const push = (c: Uint8Array, n: Hex, p: Uint8Array) =>
+      writeContract(client, ca.secretKey, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'push', args: [id, hexOf(c), n, hexOf(p)] });
+
+    await assert.rejects(push(randomBytes(200), nonce, proof), rejectsWith('REVERTED', /proof rejected/));
+    await push(step, nonce, proof);
+    assert.deepEqual(await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }), [hexOf(step)]);
+    await assert.rejects(push(step, nonce, proof), rejectsWith('REVERTED', /proof already used/));
+    const freshProof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
+    await assert.rejects(push(step, nonce, freshProof), rejectsWith('REVERTED', /proof already used/), 'a new proof of the same statement is a replay too');
+
+    const stale = hexOf(randomBytes(32));
+    const staleProof = await native.prove(code, keccak_256(step), Buffer.from(stale.slice(2), 'hex'));
+    await assert.rejects(push(step, stale, staleProof), rejectsWith('REVERTED', /nonce is not a recent block hash/));
+  });
+
+  test('DrugTrace: one proof appends a batch of items', async () => {
+    const codes = Array.from({ length: 8 }, traceCode);
+    const steps = codes.map(() => randomBytes(120));
+    const nonce = await recentNonce();
+    const proof = await native.proveBatch(codes, steps.map((step) => keccak_256(step)), Buffer.from(nonce.slice(2), 'hex'));
+    const ids = codes.map((code) => hexOf(native.traceId(code)));
+    await writeContract(client, ca.secretKey, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'pushBatch', args: [ids, steps.map(hexOf), nonce, hexOf(proof)] });
+    for (const [index, id] of ids.entries()) {
+      assert.deepEqual(await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }), [hexOf(steps[index]!)]);
+    }
+  });
+});

@@ -1,0 +1,108 @@
+/**
+ * `npm run bench:chain`: committed transactions per second and latency through the FISCO client
+ * against the dev chain (its own process, as `./ops/up` runs it), for RecordRegistry.create and
+ * DrugTrace.push with 1 and 100 items. Proofs are made before the clock starts: proving is the
+ * prover's cost (bench:native), not the chain's.
+ */
+import { randomBytes } from 'node:crypto';
+import { availableParallelism, cpus } from 'node:os';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import type { Hex } from 'viem';
+import { startTestDevchain } from '../../test/harness/services.js';
+import { FiscoClient } from '../../activities/ledger/fisco-client.js';
+import { deployContract, writeContract } from '../../activities/ledger/contract-calls.js';
+import { generateDek, generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator } from '../../activities/crypto/index.js';
+import { DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
+import * as native from '../../native/index.js';
+
+const hexOf = (bytes: Uint8Array): Hex => `0x${bytesToHex(bytes)}`;
+const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const traceCode = () => Array.from(randomBytes(32), (byte) => CROCKFORD[byte % 32]).join('');
+
+interface Row {
+  name: string;
+  transactions: number;
+  items: number;
+  seconds: number;
+  latencies: number[];
+}
+
+async function measure(name: string, count: number, itemsPerTx: number, concurrency: number, send: (index: number) => Promise<unknown>): Promise<Row> {
+  const latencies: number[] = [];
+  let next = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        const index = next++;
+        const t0 = performance.now();
+        await send(index);
+        latencies.push(performance.now() - t0);
+      }
+    }),
+  );
+  return { name, transactions: count, items: count * itemsPerTx, seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) };
+}
+
+const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+
+await initPre();
+const chain = await startTestDevchain();
+try {
+  // as the engine runs it (ops/chain/connect.ts): native signing
+  const client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: native.signDigest });
+  const sender = generateIdentity();
+  const registry = await deployContract(client, sender.secretKey, RecordRegistry);
+  const trace = await deployContract(client, sender.secretKey, DrugTrace);
+  const rows: Row[] = [];
+
+  const creates = 3000;
+  const keys = Array.from({ length: creates }, () => hexOf(preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), { recordId: randomBytes(32), version: 1 })));
+  rows.push(
+    await measure('RecordRegistry.create', creates, 1, 64, (i) =>
+      writeContract(client, sender.secretKey, { address: registry, abi: RecordRegistry.abi, functionName: 'create', args: [hexOf(randomBytes(32)), keys[i]!] }),
+    ),
+  );
+
+  async function proofs(count: number, items: number) {
+    const nonce = (await client.getBlockHash(await client.getBlockNumber())) as Hex;
+    const nonceBytes = Buffer.from(nonce.slice(2), 'hex');
+    return Promise.all(
+      Array.from({ length: count }, async () => {
+        const codes = Array.from({ length: items }, traceCode);
+        const steps = codes.map(() => randomBytes(160));
+        const proof = items === 1 ? await native.prove(codes[0]!, keccak_256(steps[0]!), nonceBytes) : await native.proveBatch(codes, steps.map((s) => keccak_256(s)), nonceBytes);
+        return { ids: codes.map((code) => hexOf(native.traceId(code))), steps: steps.map(hexOf), nonce, proof: hexOf(proof) };
+      }),
+    );
+  }
+
+  const singles = await proofs(200, 1);
+  rows.push(
+    await measure('DrugTrace.push (1 item)', singles.length, 1, 32, (i) => {
+      const p = singles[i]!;
+      return writeContract(client, sender.secretKey, { address: trace, abi: DrugTrace.abi, functionName: 'push', args: [p.ids[0]!, p.steps[0]!, p.nonce, p.proof] });
+    }),
+  );
+  const batches = await proofs(10, 100);
+  rows.push(
+    await measure('DrugTrace.pushBatch (100 items)', batches.length, 100, 4, (i) => {
+      const p = batches[i]!;
+      return writeContract(client, sender.secretKey, { address: trace, abi: DrugTrace.abi, functionName: 'pushBatch', args: [p.ids, p.steps, p.nonce, p.proof] });
+    }),
+  );
+
+  console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores; dev chain in its own process, client in this one`);
+  console.log(`${'operation'.padEnd(34)}${'txs'.padStart(7)}${'items'.padStart(8)}${'tx/s'.padStart(9)}${'items/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+  for (const row of rows) {
+    console.log(
+      `${row.name.padEnd(34)}${String(row.transactions).padStart(7)}${String(row.items).padStart(8)}${(row.transactions / row.seconds).toFixed(0).padStart(9)}` +
+        `${(row.items / row.seconds).toFixed(0).padStart(10)}${percentile(row.latencies, 50).toFixed(1).padStart(9)}${percentile(row.latencies, 99).toFixed(1).padStart(9)}`,
+    );
+  }
+  const createRate = rows[0]!.transactions / rows[0]!.seconds;
+  console.log(`goal: >= 300 creates/s — ${createRate >= 300 ? 'met' : 'MISSED'} (${createRate.toFixed(0)}/s)`);
+} finally {
+  await chain.stop();
+}

@@ -1,0 +1,19 @@
+import type { Config } from '../config/index.js';
+import { FiscoClient } from '../../activities/ledger/fisco-client.js';
+import { signDigest } from '../../native/index.js';
+import type { Identity } from '../../activities/crypto/index.js';
+import { keystorePassword } from './password.js';
+import { loadOrCreateCa } from './ca.js';
+import { ensureDeployed, type Deployment } from './deployment.js';
+
+export function chainClient(config: Config): FiscoClient {
+  return new FiscoClient({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId, groupId: config.chain.groupId, signer: signDigest });
+}
+
+/** Checks the node serves the configured chain, then makes sure Yilian's contracts are on it. */
+export async function deployFromConfig(config: Config): Promise<{ ca: Identity; deployment: Deployment; created: boolean }> {
+  const client = chainClient(config);
+  await client.checkChain();
+  const ca = await loadOrCreateCa(config.home, await keystorePassword(config));
+  return { ca, ...(await ensureDeployed(client, config.home, ca)) };
+}
