@@ -11,8 +11,7 @@ export function chainClient(config: Config): FiscoClient {
 }
 
 /** Checks the node serves the configured chain, then makes sure Yilian's contracts are on it. */
-export async function deployFromConfig(config: Config): Promise<{ ca: Identity; deployment: Deployment; created: boolean }> {
-  const client = chainClient(config);
+export async function deployFromConfig(config: Config, client = chainClient(config)): Promise<{ ca: Identity; deployment: Deployment; created: boolean }> {
   await client.checkChain();
   const ca = await loadOrCreateCa(config.home, await keystorePassword(config));
   return { ca, ...(await ensureDeployed(client, config.home, ca)) };

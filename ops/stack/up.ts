@@ -105,7 +105,7 @@ async function main(): Promise<void> {
     watch(devchain.process);
   }
   const chain = chainClient(config);
-  const { deployment, created } = await deployFromConfig(config);
+  const { deployment, created } = await deployFromConfig(config, chain);
   say('chain', `ok ${config.chain.mode} ${config.chain.rpcUrl} ${config.chain.chainId}/${config.chain.groupId} block ${await chain.getBlockNumber()}; ` +
     `contracts ${created ? 'deployed' : 'found'}: Directory ${deployment.directory}, RecordRegistry ${deployment.recordRegistry}, DrugTrace ${deployment.drugTrace}`);
 
