@@ -181,7 +181,7 @@ export class DevChain {
             this.release(pending, rejection(pending.hash, TransactionStatus.BlockLimitCheckFail, `blockLimit ${pending.tx.data.blockLimit} passed before it was sealed`));
             continue;
           }
-          const result = await this.execute(pending.tx, pending.sender, environment, false);
+          const result = await this.execute(pending.tx, pending.sender, environment);
           committed.push({ pending, receipt: { ...receiptOf(pending, result), blockNumber: number } });
         }
         await this.stateManager.commit();
@@ -204,9 +204,9 @@ export class DevChain {
         this.store.commitBlock(block, rows, changes);
         this.head = block;
       } catch (error) {
+        // Memory and disk may now disagree: let the process die (the rejection is unhandled) and
+        // restart from disk. Its senders see the connection drop and re-send, which is idempotent.
         await this.stateManager.revert();
-        this.stateManager.forget();
-        for (const { pending } of committed) this.release(pending, rejection(pending.hash, TransactionStatus.None, `block ${number} failed: ${(error as Error).message}`));
         throw error;
       }
       for (const { pending, receipt } of committed) this.release(pending, receipt);
@@ -219,7 +219,7 @@ export class DevChain {
     pending.resolve(receipt);
   }
 
-  private async execute(tx: SignedTransaction, sender: string, block: ReturnType<typeof blockEnvironment>, isStatic: boolean): Promise<EVMResult> {
+  private async execute(tx: SignedTransaction, sender: string, block: ReturnType<typeof blockEnvironment>): Promise<EVMResult> {
     const caller = createAddressFromString(sender);
     return this.evm.runCall({
       caller,
@@ -228,7 +228,6 @@ export class DevChain {
       data: tx.data.input,
       gasLimit: TRANSACTION_GAS_LIMIT,
       skipBalance: true,
-      isStatic,
       block,
     });
   }

@@ -167,7 +167,7 @@ export class PersistentStateManager extends SimpleStateManager {
     return changes;
   }
 
-  forget(): void {
+  private forget(): void {
     this.touchedAccounts = new Set();
     this.touchedCode = new Set();
     this.touchedSlots = new Map();
