@@ -27,6 +27,8 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_CHAIN_ID', path: 'chain.chainId', kind: 'string' },
   { name: 'YILIAN_CHAIN_GROUP', path: 'chain.groupId', kind: 'string' },
   { name: 'YILIAN_KEYSTORE_PASSWORD', path: 'keystore.password', kind: 'string' },
+  { name: 'YILIAN_CODEC_KEYS', path: 'codec.keys', kind: 'string' },
+  { name: 'YILIAN_CODEC_TOKEN', path: 'codec.token', kind: 'string' },
   { name: 'YILIAN_API_HOST', path: 'api.host', kind: 'string' },
   { name: 'YILIAN_API_PORT', path: 'api.port', kind: 'int' },
   { name: 'YILIAN_TASK_QUEUE', path: 'workers.taskQueue', kind: 'string' },
@@ -40,6 +42,7 @@ const defaults = {
   storage: { backend: 'embedded', kuboApiUrl: 'http://127.0.0.1:5001' },
   chain: { mode: 'embedded', rpcUrl: 'http://127.0.0.1:20200', chainId: 'chain0', groupId: 'group0' },
   keystore: {},
+  codec: {},
   api: { host: '127.0.0.1', port: 8080 },
   workers: { taskQueue: 'yilian' },
 };

@@ -44,6 +44,12 @@ export const configSchema = z.strictObject({
     /** Unlocks the organisation's keystore files; a secret. Generated for the embedded stack when unset. */
     password: z.string().min(8, 'must be at least 8 characters').optional(),
   }),
+  codec: z.strictObject({
+    /** `id:base64key,...`, first = current; secret. Generated for an embedded Temporal when unset. */
+    keys: z.string().min(1).optional(),
+    /** Bearer token of the codec endpoint; secret. Generated for the embedded stack when unset. */
+    token: z.string().min(16, 'must be at least 16 characters').optional(),
+  }),
   api: z.strictObject({
     host: z.string().min(1),
     port,
@@ -56,4 +62,4 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 
 /** Paths (dot-separated) whose values must never be printed. */
-export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey', 'keystore.password']);
+export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey', 'keystore.password', 'codec.keys', 'codec.token']);

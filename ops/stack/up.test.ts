@@ -6,7 +6,8 @@ import { randomBytes } from 'node:crypto';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import { freePort } from '../services/ports.js';
 import { tempDir } from '../../test/harness/services.js';
-import { repoRoot } from '../config/index.js';
+import { loadConfig, repoRoot } from '../config/index.js';
+import { codecFromConfig } from '../codec/from-config.js';
 import { storeDocument } from '../../workflows/index.js';
 import { EmbeddedContentStore, parseCid } from '../../activities/storage/index.js';
 
@@ -73,9 +74,17 @@ describe('./ops/up supervisor', () => {
 
     const document = randomBytes(10_000);
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-    const client = new WorkflowClient({ connection });
+    // the engine encrypts payloads with the keys it made on first start; a client needs them too
+    const { codec, token } = await codecFromConfig(loadConfig(env));
+    const client = new WorkflowClient({ connection, dataConverter: { payloadCodecs: [codec] } });
     const result = await client.execute(storeDocument, { taskQueue: 'yilian', workflowId: 'kept-across-restarts', args: [document] });
     await connection.close();
+    const decode = await fetch(`http://127.0.0.1:${ports.api}/codec/decode`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ payloads: [] }),
+    });
+    assert.equal(decode.status, 200, 'the codec endpoint serves the holder of the generated token');
 
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());

@@ -14,6 +14,8 @@ import type { ManagedProcess } from '../services/managed-process.js';
 import { createContentStore } from '../../activities/storage/index.js';
 import { createOrchestrationWorker } from '../workers/orchestration.js';
 import { createHttpApp } from '../../connectors/http/app.js';
+import { codecRoutes } from '../../connectors/http/codec-routes.js';
+import { codecFromConfig } from '../codec/from-config.js';
 
 /**
  * The stack supervisor behind `./ops/up`: starts every component in dependency order, prints one
@@ -113,8 +115,15 @@ async function main(): Promise<void> {
   await store.check();
   say('storage', `ok ${store.backend}${store.backend === 'kubo' ? ` ${config.storage.kuboApiUrl}` : ` ${join(config.home, 'blocks')}`}`);
 
+  const { codec, token: codecToken } = await codecFromConfig(config);
   const workerConnection = await NativeConnection.connect(connectionOptions);
-  const worker = await createOrchestrationWorker({ connection: workerConnection, namespace: config.temporal.namespace, taskQueue: config.workers.taskQueue, store });
+  const worker = await createOrchestrationWorker({
+    connection: workerConnection,
+    namespace: config.temporal.namespace,
+    taskQueue: config.workers.taskQueue,
+    store,
+    dataConverter: { payloadCodecs: [codec] },
+  });
   const workerRun = worker.run();
   stoppers.push(['worker', async () => {
     worker.shutdown();
@@ -138,13 +147,15 @@ async function main(): Promise<void> {
       },
     },
   });
+  const uiOrigins = [`http://${temporalHost}:${config.temporal.uiPort}`, `http://localhost:${config.temporal.uiPort}`];
+  app.use('/codec', codecRoutes({ codec, token: codecToken, allowedOrigins: uiOrigins }));
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
     listening.once('error', reject);
   });
   stoppers.push(['api', () => new Promise<void>((resolve) => server.close(() => resolve()))]);
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
-  say('api', `ok ${apiUrl}`);
+  say('api', `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec, Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')})`);
 
   const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';
   console.log(`ready api=${apiUrl} health=${apiUrl}/healthz${ui} (Ctrl-C stops)`);
