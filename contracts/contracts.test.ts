@@ -22,6 +22,7 @@ import {
   type Identity,
 } from '../activities/crypto/index.js';
 import { Directory, DrugTrace, RecordRegistry } from './artifacts.js';
+import { REENCRYPT_PRECOMPILE, reencryptAbi } from '../precompiled/abi.js';
 import * as native from '../native/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -112,7 +113,12 @@ describe('contracts through the FISCO client on the dev chain', () => {
 
     await assert.rejects(
       readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [id, toHex(new Uint8Array(96))] }),
-      rejectsWith('REVERTED', /reencrypt failed/),
+      rejectsWith('REVERTED', /reencrypt failed.*BAD_POINT/),
+    );
+    await assert.rejects(
+      readContract(client, { address: REENCRYPT_PRECOMPILE, abi: reencryptAbi, functionName: 'reencrypt', args: [hexOf(wrapped.subarray(1, 49)), toHex(new Uint8Array(96))] }),
+      rejectsWith('PRECOMPILE', /PrecompiledError.*BAD_POINT/),
+      'a direct call to the precompile fails with status 15 and the reason',
     );
   });
 

@@ -1,6 +1,6 @@
 import { createAddressFromString } from '@ethereumjs/util';
 import { EVMError, type CustomPrecompile, type ExecResult, type PrecompileInput } from '@ethereumjs/evm';
-import { decodeFunctionData, encodeFunctionResult, hexToBytes, toHex, type Hex } from 'viem';
+import { decodeFunctionData, encodeErrorResult, encodeFunctionResult, hexToBytes, parseAbi, toHex, type Hex } from 'viem';
 import { REENCRYPT_PRECOMPILE, reencryptAbi, STARK_PRECOMPILE, starkAbi } from './abi.js';
 import * as native from '../native/index.js';
 
@@ -10,12 +10,17 @@ const GAS = { reencrypt: 45_000n + 34_000n, verify: 500_000n, verifyPerItem: 2_0
 
 const success = (gas: bigint, returnValue: Hex): ExecResult => ({ executionGasUsed: gas, returnValue: hexToBytes(returnValue) });
 
-/** A precompile failure the EVM reports as an exceptional halt (FISCO status 15 on a direct call). */
-const failure = (gasLimit: bigint, reason: string): ExecResult => {
-  const error = new EVMError('revert' as never);
-  error.errorType = `PrecompiledError: ${reason}`;
-  return { executionGasUsed: gasLimit, returnValue: new Uint8Array(), exceptionError: error };
-};
+const errorAbi = parseAbi(['error Error(string)']);
+
+/**
+ * A precompile failure: a revert carrying `Error(reason)`, so a direct call's receipt (FISCO
+ * status 15) and a contract that bubbles the failure up both name what was wrong.
+ */
+const failure = (gasLimit: bigint, reason: string): ExecResult => ({
+  executionGasUsed: gasLimit,
+  returnValue: hexToBytes(encodeErrorResult({ abi: errorAbi, errorName: 'Error', args: [reason] })),
+  exceptionError: new EVMError(EVMError.errorMessages.REVERT),
+});
 
 async function reencrypt(input: PrecompileInput): Promise<ExecResult> {
   try {

@@ -339,7 +339,7 @@ function receiptOf(pending: PendingTransaction, result: EVMResult): Omit<Receipt
     version: 0,
     transactionHash: pending.hash,
     status,
-    message: status === TransactionStatus.None ? '' : status === TransactionStatus.RevertInstruction ? revertReason(hex(exec.returnValue) as `0x${string}`) : `${statusName(status)}: ${exec.exceptionError?.error ?? ''}`,
+    message: status === TransactionStatus.None ? '' : revertReason(hex(exec.returnValue) as `0x${string}`) || `${statusName(status)}: ${exec.exceptionError?.error ?? ''}`,
     output: hex(exec.returnValue),
     contractAddress: !to && result.createdAddress && status === TransactionStatus.None ? result.createdAddress.toString() : '',
     from: pending.sender,
