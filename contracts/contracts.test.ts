@@ -2,7 +2,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
 import { toHex, type Hex } from 'viem';
 import { startTestDevchain } from '../test/harness/services.js';
 import { FiscoClient } from '../activities/ledger/fisco-client.js';
@@ -27,8 +26,6 @@ import * as native from '../native/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const traceCode = () => Array.from(randomBytes(32), (byte) => CROCKFORD[byte % 32]).join('');
-const hexOf = (bytes: Uint8Array): Hex => `0x${bytesToHex(bytes)}`;
-
 const rejectsWith = (code: LedgerError['code'], pattern: RegExp) => (error: unknown) => {
   assert.ok(error instanceof LedgerError, String(error));
   assert.equal(error.code, code, error.message);
@@ -68,47 +65,47 @@ describe('contracts through the FISCO client on the dev chain', () => {
         address: addresses.directory,
         abi: Directory.abi,
         functionName: 'register',
-        args: [hexOf(who.address), 2, 'Dr. Bob', hexOf(who.publicKey)],
+        args: [toHex(who.address), 2, 'Dr. Bob', toHex(who.publicKey)],
       });
     await assert.rejects(register(stranger, doctor), rejectsWith('REVERTED', /only the CA may write/));
     const receipt = await register(ca, doctor);
     assert.equal(receipt.logEntries.length, 1);
     await assert.rejects(register(ca, doctor), rejectsWith('REVERTED', /already registered/));
-    const [role, name, publicKey, revoked] = await readContract(client, { address: addresses.directory, abi: Directory.abi, functionName: 'get', args: [hexOf(doctor.address)] });
-    assert.deepEqual([role, name, publicKey, revoked], [2, 'Dr. Bob', hexOf(doctor.publicKey), false]);
+    const [role, name, publicKey, revoked] = await readContract(client, { address: addresses.directory, abi: Directory.abi, functionName: 'get', args: [toHex(doctor.address)] });
+    assert.deepEqual([role, name, publicKey, revoked], [2, 'Dr. Bob', toHex(doctor.publicKey), false]);
     await assert.rejects(
-      writeContract(client, ca.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'register', args: [hexOf(stranger.address), 2, 'Mallory', hexOf(doctor.publicKey)] }),
+      writeContract(client, ca.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'register', args: [toHex(stranger.address), 2, 'Mallory', toHex(doctor.publicKey)] }),
       rejectsWith('REVERTED', /public key does not belong to the account/),
     );
     await assert.rejects(
-      writeContract(client, stranger.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'revoke', args: [hexOf(doctor.address)] }),
+      writeContract(client, stranger.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'revoke', args: [toHex(doctor.address)] }),
       rejectsWith('REVERTED', /only the CA/),
     );
-    await writeContract(client, ca.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'revoke', args: [hexOf(doctor.address)] });
-    const after = await readContract(client, { address: addresses.directory, abi: Directory.abi, functionName: 'get', args: [hexOf(doctor.address)] });
+    await writeContract(client, ca.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'revoke', args: [toHex(doctor.address)] });
+    const after = await readContract(client, { address: addresses.directory, abi: Directory.abi, functionName: 'get', args: [toHex(doctor.address)] });
     assert.equal(after[3], true);
   });
 
   test('RecordRegistry: create once, read back, and re-encrypt in a view exactly as the TypeScript PRE does', async () => {
     const patient = preKeygenDelegator();
     const doctor = preKeygenDelegatee();
-    const id = hexOf(randomBytes(32));
+    const id = toHex(randomBytes(32));
     const context = { recordId: Buffer.from(id.slice(2), 'hex'), version: 1 };
     const dek = generateDek();
     const wrapped = preEncrypt(preDelegatorPublicKey(patient.secretKey), dek, context);
     const hospital = generateIdentity();
-    const receipt = await writeContract(client, hospital.secretKey, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'create', args: [id, hexOf(wrapped)] });
+    const receipt = await writeContract(client, hospital.secretKey, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'create', args: [id, toHex(wrapped)] });
     assert.deepEqual(receipt.logEntries[0]?.topics.slice(1), [id], 'the event carries the record id and nothing else');
     assert.equal(receipt.logEntries[0]?.data, '0x');
     await assert.rejects(
-      writeContract(client, hospital.secretKey, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'create', args: [id, hexOf(wrapped)] }),
+      writeContract(client, hospital.secretKey, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'create', args: [id, toHex(wrapped)] }),
       rejectsWith('REVERTED', /record exists/),
     );
-    assert.equal(await readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'get', args: [id] }), hexOf(wrapped));
+    assert.equal(await readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'get', args: [id] }), toHex(wrapped));
 
     const rk = preRekey(patient.secretKey, doctor.publicKey);
-    const onChain = await readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [id, hexOf(rk)] });
-    assert.equal(onChain, hexOf(preReencrypt(wrapped, rk)), 'native precompile matches mcl-wasm byte for byte');
+    const onChain = await readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [id, toHex(rk)] });
+    assert.equal(onChain, toHex(preReencrypt(wrapped, rk)), 'native precompile matches mcl-wasm byte for byte');
     assert.deepEqual(preDecryptReencrypted(doctor.secretKey, Buffer.from(onChain.slice(2), 'hex'), context), dek);
 
     await assert.rejects(
@@ -116,7 +113,7 @@ describe('contracts through the FISCO client on the dev chain', () => {
       rejectsWith('REVERTED', /reencrypt failed.*BAD_POINT/),
     );
     await assert.rejects(
-      readContract(client, { address: REENCRYPT_PRECOMPILE, abi: reencryptAbi, functionName: 'reencrypt', args: [hexOf(wrapped.subarray(1, 49)), toHex(new Uint8Array(96))] }),
+      readContract(client, { address: REENCRYPT_PRECOMPILE, abi: reencryptAbi, functionName: 'reencrypt', args: [toHex(wrapped.subarray(1, 49)), toHex(new Uint8Array(96))] }),
       rejectsWith('PRECOMPILE', /PrecompiledError.*BAD_POINT/),
       'a direct call to the precompile fails with status 15 and the reason',
     );
@@ -128,21 +125,21 @@ describe('contracts through the FISCO client on the dev chain', () => {
 
   test('DrugTrace: a valid proof appends; a replayed proof, a stale nonce and another ciphertext are refused', async () => {
     const code = traceCode();
-    const id = hexOf(native.traceId(code));
+    const id = toHex(native.traceId(code));
     const step = randomBytes(200);
     const nonce = await recentNonce();
     const proof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
     const push = (c: Uint8Array, n: Hex, p: Uint8Array) =>
-      writeContract(client, ca.secretKey, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'push', args: [id, hexOf(c), n, hexOf(p)] });
+      writeContract(client, ca.secretKey, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'push', args: [id, toHex(c), n, toHex(p)] });
 
     await assert.rejects(push(randomBytes(200), nonce, proof), rejectsWith('REVERTED', /proof rejected/));
     await push(step, nonce, proof);
-    assert.deepEqual(await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }), [hexOf(step)]);
+    assert.deepEqual(await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }), [toHex(step)]);
     await assert.rejects(push(step, nonce, proof), rejectsWith('REVERTED', /proof already used/));
     const freshProof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
     await assert.rejects(push(step, nonce, freshProof), rejectsWith('REVERTED', /proof already used/), 'a new proof of the same statement is a replay too');
 
-    const stale = hexOf(randomBytes(32));
+    const stale = toHex(randomBytes(32));
     const staleProof = await native.prove(code, keccak_256(step), Buffer.from(stale.slice(2), 'hex'));
     await assert.rejects(push(step, stale, staleProof), rejectsWith('REVERTED', /nonce is not a recent block hash/));
   });
@@ -152,10 +149,10 @@ describe('contracts through the FISCO client on the dev chain', () => {
     const steps = codes.map(() => randomBytes(120));
     const nonce = await recentNonce();
     const proof = await native.proveBatch(codes, steps.map((step) => keccak_256(step)), Buffer.from(nonce.slice(2), 'hex'));
-    const ids = codes.map((code) => hexOf(native.traceId(code)));
-    await writeContract(client, ca.secretKey, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'pushBatch', args: [ids, steps.map(hexOf), nonce, hexOf(proof)] });
+    const ids = codes.map((code) => toHex(native.traceId(code)));
+    await writeContract(client, ca.secretKey, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'pushBatch', args: [ids, steps.map((bytes) => toHex(bytes)), nonce, toHex(proof)] });
     for (const [index, id] of ids.entries()) {
-      assert.deepEqual(await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }), [hexOf(steps[index]!)]);
+      assert.deepEqual(await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }), [toHex(steps[index]!)]);
     }
   });
 });

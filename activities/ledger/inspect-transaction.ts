@@ -1,4 +1,4 @@
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { toHex } from 'viem';
 import { equalBytes } from '../crypto/bytes.js';
 import { addressOf, recoverPublicKeyFromDigest } from '../crypto/identity.js';
 import { dataHashOf, decodeTransaction, TransactionFormatError, type SignedTransaction } from './tars-transaction.js';
@@ -13,12 +13,10 @@ export interface TransactionReport {
   sender: string | null;
 }
 
-const hex = (bytes: Uint8Array) => `0x${bytesToHex(bytes)}`;
-
 /** Recovers the signer's 0x address from a 65-byte r‖s‖v signature over a 32-byte digest. */
 export type RecoverSigner = (digest: Uint8Array, signature: Uint8Array) => string;
 
-const recoverWithNoble: RecoverSigner = (digest, signature) => hex(addressOf(recoverPublicKeyFromDigest(signature, digest)));
+const recoverWithNoble: RecoverSigner = (digest, signature) => toHex(addressOf(recoverPublicKeyFromDigest(signature, digest)));
 
 export interface TransactionVerdict {
   problems: string[];
@@ -36,7 +34,7 @@ export function verifyTransaction(tx: SignedTransaction, recover: RecoverSigner 
   let computed: Uint8Array | null = null;
   try {
     computed = dataHashOf(tx.data);
-    if (!equalBytes(computed, tx.dataHash)) problems.push(`dataHash ${hex(tx.dataHash)} does not match the fields, which hash to ${hex(computed)}`);
+    if (!equalBytes(computed, tx.dataHash)) problems.push(`dataHash ${toHex(tx.dataHash)} does not match the fields, which hash to ${toHex(computed)}`);
   } catch (error) {
     problems.push((error as Error).message);
   }
@@ -44,8 +42,8 @@ export function verifyTransaction(tx: SignedTransaction, recover: RecoverSigner 
   if (problems.length === 0) {
     try {
       sender = recover(tx.dataHash, tx.signature);
-      if (tx.sender.length > 0 && hex(tx.sender) !== sender) {
-        problems.push(`the sender field ${hex(tx.sender)} is not the signer ${sender}`);
+      if (tx.sender.length > 0 && toHex(tx.sender) !== sender) {
+        problems.push(`the sender field ${toHex(tx.sender)} is not the signer ${sender}`);
       }
     } catch (error) {
       problems.push(`signature does not verify: ${(error as Error).message}`);
@@ -76,18 +74,18 @@ export function inspectTransaction(text: string): TransactionReport {
       blockLimit: data.blockLimit.toString(),
       nonce: data.nonce,
       to: data.to ? `0x${data.to}` : '',
-      input: hex(data.input),
+      input: toHex(data.input),
       abi: data.abi,
       ...(data.version >= 1
         ? { value: data.value, gasPrice: data.gasPrice, gasLimit: data.gasLimit.toString(), maxFeePerGas: data.maxFeePerGas, maxPriorityFeePerGas: data.maxPriorityFeePerGas }
         : {}),
-      signature: hex(tx.signature),
+      signature: toHex(tx.signature),
       importTime: tx.importTime.toString(),
       attribute: tx.attribute,
       extraData: tx.extraData,
     },
-    dataHash: hex(tx.dataHash),
-    computedDataHash: computed ? hex(computed) : null,
+    dataHash: toHex(tx.dataHash),
+    computedDataHash: computed ? toHex(computed) : null,
     sender,
   };
 }

@@ -7,8 +7,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToHex } from '@noble/hashes/utils.js';
-import type { Hex } from 'viem';
+import { toHex, type Hex } from 'viem';
 import { startTestDevchain } from '../../test/harness/services.js';
 import { FiscoClient } from '../../activities/ledger/fisco-client.js';
 import { deployContract, writeContract } from '../../activities/ledger/contract-calls.js';
@@ -16,7 +15,6 @@ import { generateDek, generateIdentity, initPre, preDelegatorPublicKey, preEncry
 import { DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
 import * as native from '../../native/index.js';
 
-const hexOf = (bytes: Uint8Array): Hex => `0x${bytesToHex(bytes)}`;
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const traceCode = () => Array.from(randomBytes(32), (byte) => CROCKFORD[byte % 32]).join('');
 
@@ -58,10 +56,10 @@ try {
   const rows: Row[] = [];
 
   const creates = 3000;
-  const keys = Array.from({ length: creates }, () => hexOf(preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), { recordId: randomBytes(32), version: 1 })));
+  const keys = Array.from({ length: creates }, () => toHex(preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), { recordId: randomBytes(32), version: 1 })));
   rows.push(
     await measure('RecordRegistry.create', creates, 1, 64, (i) =>
-      writeContract(client, sender.secretKey, { address: registry, abi: RecordRegistry.abi, functionName: 'create', args: [hexOf(randomBytes(32)), keys[i]!] }),
+      writeContract(client, sender.secretKey, { address: registry, abi: RecordRegistry.abi, functionName: 'create', args: [toHex(randomBytes(32)), keys[i]!] }),
     ),
   );
 
@@ -73,7 +71,7 @@ try {
         const codes = Array.from({ length: items }, traceCode);
         const steps = codes.map(() => randomBytes(160));
         const proof = items === 1 ? await native.prove(codes[0]!, keccak_256(steps[0]!), nonceBytes) : await native.proveBatch(codes, steps.map((s) => keccak_256(s)), nonceBytes);
-        return { ids: codes.map((code) => hexOf(native.traceId(code))), steps: steps.map(hexOf), nonce, proof: hexOf(proof) };
+        return { ids: codes.map((code) => toHex(native.traceId(code))), steps: steps.map((bytes) => toHex(bytes)), nonce, proof: toHex(proof) };
       }),
     );
   }

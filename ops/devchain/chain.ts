@@ -1,4 +1,5 @@
 import { createEVM, type CustomPrecompile, type EVM, type EVMResult } from '@ethereumjs/evm';
+import { toHex } from 'viem';
 import { Common, Hardfork, Mainnet } from '@ethereumjs/common';
 import { createAddressFromString, createZeroAddress } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
@@ -38,10 +39,8 @@ interface PendingTransaction {
   resolve: (receipt: Receipt) => void;
 }
 
-const hex = (bytes: Uint8Array) => `0x${bytesToHex(bytes)}`;
-
 /** The pool checks every signature, so it uses native secp256k1 (libsecp-class speed) instead of noble's. */
-const recoverNatively: RecoverSigner = (digest, signature) => hex(recoverSigner(digest, signature));
+const recoverNatively: RecoverSigner = (digest, signature) => toHex(recoverSigner(digest, signature));
 
 /**
  * A single-node chain that behaves like FISCO BCOS 3.x towards its clients: it checks signed tars
@@ -120,7 +119,7 @@ export class DevChain {
     } catch (error) {
       return Promise.resolve(rejection('', TransactionStatus.Malformed, (error as Error).message));
     }
-    const hash = hex(tx.dataHash);
+    const hash = toHex(tx.dataHash);
     const refuse = (status: number, message: string) => Promise.resolve(rejection(hash, status, message));
     if (tx.data.chainId !== this.options.chainId) return refuse(TransactionStatus.InvalidChainId, `chain id ${tx.data.chainId} is not ${this.options.chainId}`);
     if (tx.data.groupId !== this.options.groupId) return refuse(TransactionStatus.InvalidGroupId, `group id ${tx.data.groupId} is not ${this.options.groupId}`);
@@ -248,7 +247,7 @@ export class DevChain {
           block: blockEnvironment(this.head.number + 1, Date.now()),
         });
         const status = statusOf(result, to);
-        return { blockNumber: this.head.number, output: hex(result.execResult.returnValue), status };
+        return { blockNumber: this.head.number, output: toHex(result.execResult.returnValue), status };
       } finally {
         await this.stateManager.revert();
       }
@@ -256,7 +255,7 @@ export class DevChain {
   }
 
   getCode(address: string): Promise<string> {
-    return this.serialized(async () => hex(await this.stateManager.getCode(createAddressFromString(address))));
+    return this.serialized(async () => toHex(await this.stateManager.getCode(createAddressFromString(address))));
   }
 
   receipt(hash: string): Receipt | null {
@@ -301,7 +300,7 @@ function blockEnvironment(number: number, timestamp: number) {
 /** The block hash commits to the header fields, the parent's hash among them, so blocks form a chain. */
 function sealHeader(header: Omit<StoredBlock, 'hash'>): StoredBlock {
   const preimage = JSON.stringify([header.number, header.parentHash, header.timestamp, header.stateRoot, header.transactionHashes]);
-  return { ...header, hash: hex(keccak_256(utf8ToBytes(preimage))) };
+  return { ...header, hash: toHex(keccak_256(utf8ToBytes(preimage))) };
 }
 
 /**
@@ -316,7 +315,7 @@ function nextStateRoot(parent: string, changes: StateChanges): string {
     changes.code.map(({ address, code }) => [address, bytesToHex(keccak_256(code))]),
     changes.storage.map(({ address, slot, value }) => [address, slot, bytesToHex(value)]),
   ])));
-  return hex(digest);
+  return toHex(digest);
 }
 
 const PRECOMPILE_RANGE = { low: 0x1000n, high: 0x20000n };
@@ -339,14 +338,14 @@ function receiptOf(pending: PendingTransaction, result: EVMResult): Omit<Receipt
     version: 0,
     transactionHash: pending.hash,
     status,
-    message: status === TransactionStatus.None ? '' : revertReason(hex(exec.returnValue) as `0x${string}`) || `${statusName(status)}: ${exec.exceptionError?.error ?? ''}`,
-    output: hex(exec.returnValue),
+    message: status === TransactionStatus.None ? '' : revertReason(toHex(exec.returnValue) as `0x${string}`) || `${statusName(status)}: ${exec.exceptionError?.error ?? ''}`,
+    output: toHex(exec.returnValue),
     contractAddress: !to && result.createdAddress && status === TransactionStatus.None ? result.createdAddress.toString() : '',
     from: pending.sender,
     to,
     gasUsed: exec.executionGasUsed.toString(),
-    input: hex(pending.tx.data.input),
-    logEntries: (exec.logs ?? []).map(([address, topics, data]) => ({ address: hex(address), topics: topics.map(hex), data: hex(data) })),
+    input: toHex(pending.tx.data.input),
+    logEntries: (exec.logs ?? []).map(([address, topics, data]) => ({ address: toHex(address), topics: topics.map((topic) => toHex(topic)), data: toHex(data) })),
   };
 }
 

@@ -2,8 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { encodeFunctionData, type Hex } from 'viem';
+import { hexToBytes } from '@noble/hashes/utils.js';
+import { encodeFunctionData, type Hex, toHex } from 'viem';
 import { startTestDevchain } from '../../test/harness/services.js';
 import { FiscoClient } from '../../activities/ledger/fisco-client.js';
 import { deployContract, readContract, writeContract } from '../../activities/ledger/contract-calls.js';
@@ -13,8 +13,6 @@ import { encodeTransaction, type SignedTransaction } from '../../activities/ledg
 import { TransactionStatus } from '../../activities/ledger/status.js';
 import { generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator, generateDek } from '../../activities/crypto/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
-
-const hexOf = (bytes: Uint8Array): Hex => `0x${bytesToHex(bytes)}`;
 
 describe('dev chain', () => {
   let chain: Awaited<ReturnType<typeof startTestDevchain>>;
@@ -30,7 +28,7 @@ describe('dev chain', () => {
   });
   after(async () => chain?.stop());
 
-  const wrappedKey = () => hexOf(preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), { recordId: randomBytes(32), version: 1 }));
+  const wrappedKey = () => toHex(preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), { recordId: randomBytes(32), version: 1 }));
   const create = (id: Hex) => writeContract(client, sender.secretKey, { address: registry, abi: RecordRegistry.abi, functionName: 'create', args: [id, wrappedKey()] });
 
   async function signed(overrides: Partial<SignedTransaction['data']>): Promise<SignedTransaction> {
@@ -46,7 +44,7 @@ describe('dev chain', () => {
   };
 
   test('refuses what FISCO refuses, with its status codes', async () => {
-    const send = (tx: SignedTransaction) => client.sendSigned(encodeTransaction(tx), hexOf(tx.dataHash));
+    const send = (tx: SignedTransaction) => client.sendSigned(encodeTransaction(tx), toHex(tx.dataHash));
     const current = BigInt(await client.getBlockNumber());
     await assert.rejects(send(await signed({ chainId: 'chain1' })), refusedWith(TransactionStatus.InvalidChainId));
     await assert.rejects(send(await signed({ groupId: 'group1' })), refusedWith(TransactionStatus.InvalidGroupId));
@@ -68,12 +66,12 @@ describe('dev chain', () => {
   });
 
   test('sending a committed transaction again returns its receipt instead of executing it twice', async () => {
-    const id = hexOf(randomBytes(32));
+    const id = toHex(randomBytes(32));
     const current = BigInt(await client.getBlockNumber());
     const data = encodeFunctionData({ abi: RecordRegistry.abi, functionName: 'create', args: [id, wrappedKey()] });
     const tx = signTransaction({ chainId: 'chain0', groupId: 'group0', blockLimit: current + 500n, to: registry.slice(2), input: hexToBytes(data.slice(2)) }, sender.secretKey);
-    const first = await client.sendSigned(encodeTransaction(tx), hexOf(tx.dataHash));
-    const again = await client.sendSigned(encodeTransaction(tx), hexOf(tx.dataHash));
+    const first = await client.sendSigned(encodeTransaction(tx), toHex(tx.dataHash));
+    const again = await client.sendSigned(encodeTransaction(tx), toHex(tx.dataHash));
     assert.deepEqual(again, first);
   });
 
@@ -97,9 +95,9 @@ describe('dev chain', () => {
   });
 
   test('killed and restarted mid-run: nothing committed is lost and every pending transaction is committed once or reported failed', async () => {
-    const before = Array.from({ length: 5 }, () => hexOf(randomBytes(32)));
+    const before = Array.from({ length: 5 }, () => toHex(randomBytes(32)));
     for (const id of before) await create(id);
-    const ids = Array.from({ length: 40 }, () => hexOf(randomBytes(32)));
+    const ids = Array.from({ length: 40 }, () => toHex(randomBytes(32)));
     const outcomes = Promise.allSettled(ids.map((id) => create(id)));
     await sleep(30);
     await chain.restart();
