@@ -1,1 +1,6 @@
 export { storeDocument, fetchDocument } from './documents.js';
+export { registerIdentity } from './register-identity.js';
+export { enrolPatient } from './enrol-patient.js';
+export { anchorRecord } from './anchor-record.js';
+export { grantAccess } from './grant-access.js';
+export { traceStep, traceQuery } from './trace-step.js';

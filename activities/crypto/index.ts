@@ -33,4 +33,23 @@ export {
   preVerifyRekey,
   type PreKeyPair,
 } from './pre.js';
+export { openSealed, SEALED_BOX_LABEL, SEALED_BOX_OVERHEAD, sealTo, sealToWith } from './sealed-box.js';
+export {
+  decodeSignedRecord,
+  SIGNED_RECORD_LABEL,
+  signRecord,
+  verifySignedRecord,
+  type SignedRecord,
+} from './signed-record.js';
+export {
+  generateTraceCode,
+  normalizeTraceCode,
+  openTraceStep,
+  sealTraceStep,
+  sealTraceStepWith,
+  TRACE_STEP_LABEL,
+  traceStepKey,
+  verifyTraceStep,
+  type TraceStep,
+} from './trace-step.js';
 export { wipe } from './bytes.js';

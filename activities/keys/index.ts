@@ -21,3 +21,4 @@ export {
   type ScryptParams,
 } from './keystore-format.js';
 export { keystorePath, loadKeystore, saveKeystore } from './keystore-file.js';
+export { EngineKeyring } from './engine-keyring.js';

@@ -1,7 +1,7 @@
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Connection } from '@temporalio/client';
-import { NativeConnection, DefaultLogger, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { loadConfig, redactConfig, type Config } from '../config/index.js';
 import { toolPath } from '../tools.js';
@@ -12,9 +12,10 @@ import { startDevchain } from '../services/devchain.js';
 import { chainClient, deployFromConfig } from '../chain/connect.js';
 import type { ManagedProcess } from '../services/managed-process.js';
 import { createContentStore } from '../../activities/storage/index.js';
-import { createOrchestrationWorker } from '../workers/orchestration.js';
+import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
+import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { codecFromConfig } from '../codec/from-config.js';
 
 /**
@@ -116,25 +117,15 @@ async function main(): Promise<void> {
   say('storage', `ok ${store.backend}${store.backend === 'kubo' ? ` ${config.storage.kuboApiUrl}` : ` ${join(config.home, 'blocks')}`}`);
 
   const { codec, token: codecToken } = await codecFromConfig(config);
-  const workerConnection = await NativeConnection.connect(connectionOptions);
-  const worker = await createOrchestrationWorker({
-    connection: workerConnection,
-    namespace: config.temporal.namespace,
-    taskQueue: config.workers.taskQueue,
-    store,
-    dataConverter: { payloadCodecs: [codec] },
-  });
-  const workerRun = worker.run();
-  stoppers.push(['worker', async () => {
-    worker.shutdown();
-    await workerRun;
-    await workerConnection.close();
-  }]);
-  void workerRun.catch((error: Error) => {
-    say('worker', `failed: ${error.message}`);
-    void stopAll(1);
-  });
-  say('worker', `ok task queue ${config.workers.taskQueue}`);
+  const running = await startWorkers(config, ['orchestration', 'native']);
+  stoppers.push(['worker', () => running.shutdown()]);
+  for (const { run } of running.workers) {
+    void run.catch((error: Error) => {
+      say('worker', `failed: ${error.message}`);
+      void stopAll(1);
+    });
+  }
+  say('worker', `ok task queues ${running.workers.map((w) => w.taskQueue).join(', ')}`);
 
   const app = createHttpApp({
     health: {
@@ -143,12 +134,14 @@ async function main(): Promise<void> {
       storage: () => store.check(),
       chain: () => chain.checkChain(),
       worker: async () => {
-        if (worker.getState() !== 'RUNNING') throw new Error(`worker is ${worker.getState()}`);
+        const stopped = running.workers.find((w) => w.worker.getState() !== 'RUNNING');
+        if (stopped) throw new Error(`${stopped.kind} worker is ${stopped.worker.getState()}`);
       },
     },
   });
   const uiOrigins = [`http://${temporalHost}:${config.temporal.uiPort}`, `http://localhost:${config.temporal.uiPort}`];
   app.use('/codec', codecRoutes({ codec, token: codecToken, allowedOrigins: uiOrigins }));
+  app.use('/inbox', inboxRoutes(running.engine.state));
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
     listening.once('error', reject);

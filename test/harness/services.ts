@@ -64,8 +64,8 @@ export async function startTestKubo(): Promise<TestService & { apiUrl: string; e
 
 let runtimeInstalled = false;
 
-/** A real Temporal dev server (the bootstrapped CLI), in memory, on free ports. */
-export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
+/** A real Temporal dev server (the bootstrapped CLI) on free ports; in memory unless given a SQLite file. */
+export async function startTestTemporal(options: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
     // keep test output to what fails; workers log every state change at INFO
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -76,6 +76,7 @@ export async function startTestTemporal(): Promise<TestWorkflowEnvironment> {
       executable: { type: 'existing-path', path: toolPath(toolsDir, 'temporal') },
       ip: '127.0.0.1',
       extraArgs: ['--log-level', 'error'],
+      ...(options.dbFilename ? { dbFilename: options.dbFilename } : {}),
     },
   });
 }

@@ -1,0 +1,23 @@
+import type { Identity } from './crypto/index.js';
+import type { FiscoClient } from './ledger/fisco-client.js';
+import type { ContentStore } from './storage/index.js';
+import type { EngineState } from './state/index.js';
+import type { EngineKeyring } from './keys/index.js';
+
+/** Where Yilian's contracts live on the chain this engine talks to. */
+export interface ContractAddresses {
+  directory: string;
+  recordRegistry: string;
+  drugTrace: string;
+}
+
+/** Everything the activities of one engine share: its chain, content store, state and keys. */
+export interface Engine {
+  chain: FiscoClient;
+  contracts: ContractAddresses;
+  store: ContentStore;
+  state: EngineState;
+  keyring: EngineKeyring;
+  /** Present only on the engine that runs the consortium CA (the embedded stack does). */
+  ca?: Identity;
+}

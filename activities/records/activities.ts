@@ -1,0 +1,120 @@
+import { hexToBytes, toHex, type Hex } from 'viem';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { decodePrekeyBundle, verifyPrekeyBundle } from '../keys/index.js';
+import { PRE_CIPHERTEXT_LENGTH, sealTo } from '../crypto/index.js';
+import { RecordRegistry } from '../../contracts/artifacts.js';
+import { readContract, writeContract } from '../ledger/contract-calls.js';
+import { DirectoryError, requireIdentity } from '../ledger/directory.js';
+import { LedgerError } from '../ledger/errors.js';
+import { badInput, classified } from '../failures.js';
+import type { Engine } from '../engine.js';
+import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage } from './record-format.js';
+
+/** Role numbers in the Directory (ops/chain/deployment.ts keeps the canonical list). */
+const PATIENT_ROLE = 4;
+/** Who may receive a grant: doctors, pharmacies and research institutes. */
+const GRANTEE_ROLES = new Set([3, 5, 6]);
+
+export interface PatientIdentifier {
+  /** Assigning authority, e.g. PID-3 CX.4 or a FHIR identifier's system. */
+  authority: string;
+  identifier: string;
+}
+
+export interface ClaimedPrekey {
+  index: number;
+  publicKey: Hex;
+}
+
+/** Record-side activities of the `yilian` queue: enrolment, prekeys, chain writes and inboxes. */
+export function createRecordActivities(engine: Engine) {
+  const { chain, contracts, state } = engine;
+  return classified({
+    /** The patient's account, or null after noting that this workflow waits for them to enrol. */
+    async findPatient(patient: PatientIdentifier, workflowId: string): Promise<string | null> {
+      return (await state.findPatientOrWait(state.patientRef(patient.authority, patient.identifier), workflowId)) ?? null;
+    },
+
+    /** Maps the hospital's identifier to a registered patient; returns the workflows waiting for them. */
+    async enrolPatient(patient: PatientIdentifier, account: string): Promise<string[]> {
+      const entry = await requireIdentity(chain, contracts.directory, account, 'patient');
+      if (entry.role !== PATIENT_ROLE) throw new DirectoryError('WRONG_ROLE', `${account} (${entry.name}) is registered with role ${entry.role}, not as a patient`);
+      return state.enrol(state.patientRef(patient.authority, patient.identifier), entry.address);
+    },
+
+    /** Verifies a wallet's signed prekey batch against the owner's Directory entry and adds it to the pool. */
+    async publishPrekeys(owner: string, bundle: Hex): Promise<number> {
+      const entry = await requireIdentity(chain, contracts.directory, owner, 'prekey owner');
+      const decoded = decodePrekeyBundle(hexToBytes(bundle));
+      verifyPrekeyBundle(decoded, hexToBytes(entry.address as Hex));
+      await state.addPrekeys(entry.address, decoded.prekeys);
+      return state.unclaimedPrekeys(entry.address);
+    },
+
+    /** The public half of a patient's prekey, to check a grant's re-encryption key against. */
+    async prekeyPublicKey(patient: string, index: number): Promise<Hex> {
+      const key = await state.prekeyPublicKey(patient.toLowerCase(), index);
+      if (!key) throw badInput('UnknownPrekey', `prekey ${index} of ${patient} was never published to this engine`);
+      return toHex(key);
+    },
+
+    async claimPrekey(patient: string, workflowId: string): Promise<ClaimedPrekey> {
+      const prekey = await state.claimPrekey(patient.toLowerCase(), workflowId);
+      return { index: prekey.index, publicKey: toHex(prekey.publicKey) };
+    },
+
+    /**
+     * `RecordRegistry.create`, idempotently: when the id already holds this very wrapped key (an
+     * earlier attempt committed), that counts as done; another value under the id is a conflict.
+     */
+    async createRecordOnChain(sender: string, recordId: Hex, wrappedKey: Hex): Promise<{ transactionHash: Hex | null }> {
+      if (hexToBytes(wrappedKey).length !== PRE_CIPHERTEXT_LENGTH) throw badInput('BadWrappedKey', `wrapped key must be ${PRE_CIPHERTEXT_LENGTH} bytes`);
+      const existing = await storedWrappedKey(recordId);
+      if (existing !== undefined) return alreadyThere(existing);
+      const author = await engine.keyring.identity(sender);
+      try {
+        const receipt = await writeContract(chain, author.secretKey, { address: contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'create', args: [recordId, wrappedKey] });
+        return { transactionHash: receipt.transactionHash as Hex };
+      } catch (error) {
+        if (!(error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('record exists'))) throw error;
+        return alreadyThere((await storedWrappedKey(recordId)) as Hex);
+      }
+
+      function alreadyThere(value: Hex) {
+        if (value.toLowerCase() !== wrappedKey.toLowerCase()) throw badInput('RecordConflict', `record ${recordId} already exists on chain with another wrapped key`);
+        return { transactionHash: null };
+      }
+    },
+
+    /** Seals the message to the recipient's Directory key and files it once under `deliveryId`. */
+    async deliverToInbox(recipient: string, deliveryId: string, message: InboxMessage): Promise<void> {
+      const parsed = inboxMessageSchema.parse(message);
+      const entry = await requireIdentity(chain, contracts.directory, recipient, 'inbox recipient');
+      const sealed = sealTo(entry.publicKey, utf8ToBytes(JSON.stringify(parsed)), INBOX_CONTEXT);
+      await state.deliver(entry.address, deliveryId, sealed);
+    },
+
+    /** A grantee must be a registered, unrevoked doctor, pharmacy or research institute. */
+    async validateGrantee(grantee: string): Promise<{ name: string; role: number }> {
+      const entry = await requireIdentity(chain, contracts.directory, grantee, 'grantee');
+      if (!GRANTEE_ROLES.has(entry.role)) throw new DirectoryError('WRONG_ROLE', `${grantee} (${entry.name}) has role ${entry.role}; only doctors, pharmacies and research institutes receive grants`);
+      return { name: entry.name, role: entry.role };
+    },
+
+    /** The chain's read-only re-encryption: no transaction, so nothing on chain names the grantee. */
+    async reencryptForGrantee(recordId: Hex, rk: Hex): Promise<Hex> {
+      return readContract(chain, { address: contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [recordId, rk] });
+    },
+  });
+
+  async function storedWrappedKey(recordId: Hex): Promise<Hex | undefined> {
+    try {
+      return await readContract(chain, { address: contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'get', args: [recordId] });
+    } catch (error) {
+      if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('no such record')) return undefined;
+      throw error;
+    }
+  }
+}
+
+export type RecordActivities = ReturnType<typeof createRecordActivities>;

@@ -1,0 +1,60 @@
+import { hexToBytes, toHex, type Hex } from 'viem';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecord, wipe } from '../crypto/index.js';
+import { badInput, classified } from '../failures.js';
+import type { EngineKeyring } from '../keys/index.js';
+import type { ContentStore } from '../storage/index.js';
+import { contentContext, recordIdOf, wrapContext } from './record-format.js';
+import type { ClaimedPrekey } from './activities.js';
+
+export interface SealRecordInput {
+  /** The canonical record (HL7 v2 or FHIR JSON text). */
+  record: string;
+  author: string;
+  patient: string;
+  prekey: ClaimedPrekey;
+}
+
+export interface SealedRecord {
+  cid: string;
+  recordId: Hex;
+  wrappedKey: Hex;
+}
+
+/**
+ * The record's cryptography in one activity of the `yilian-native` queue: sign, encrypt under a
+ * fresh DEK, store, wrap the DEK to the prekey. The DEK never leaves this function, so it is in no
+ * workflow history; a retry makes a new DEK and CID, and only the attempt that completes counts.
+ */
+export function createRecordNativeActivities(deps: { store: ContentStore; keyring: EngineKeyring }) {
+  return classified({
+    async sealRecord(input: SealRecordInput): Promise<SealedRecord> {
+      await initPre();
+      const author = await deps.keyring.identity(input.author);
+      const signed = signRecord(author.secretKey, utf8ToBytes(input.record));
+      const dek = generateDek();
+      try {
+        const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);
+        const cid = (await deps.store.put(content)).toString();
+        const recordId = recordIdOf(cid);
+        const wrappedKey = preEncrypt(hexToBytes(input.prekey.publicKey), dek, wrapContext(recordId));
+        return { cid, recordId: toHex(recordId), wrappedKey: toHex(wrappedKey) };
+      } finally {
+        wipe(dek, signed);
+      }
+    },
+
+    /**
+     * A re-encryption key for the record's prekey and the grantee's key checks out only if it was
+     * made with the prekey's secret: that is what authorises a grant, since only the patient has it.
+     */
+    async checkRekey(prekeyPublicKey: Hex, granteeKey: Hex, rk: Hex): Promise<void> {
+      await initPre();
+      if (!preVerifyRekey(hexToBytes(prekeyPublicKey), hexToBytes(granteeKey), hexToBytes(rk))) {
+        throw badInput('BadRekey', 'the re-encryption key was not made from this record\'s prekey for this grantee key');
+      }
+    },
+  });
+}
+
+export type RecordNativeActivities = ReturnType<typeof createRecordNativeActivities>;

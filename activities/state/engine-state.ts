@@ -1,0 +1,175 @@
+import Database from 'better-sqlite3';
+import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { hmac } from '@noble/hashes/hmac.js';
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import type { SignedPrekey } from '../keys/index.js';
+import type { EngineTables } from './schema.js';
+import { migrationProvider } from './migrations.js';
+
+export class EngineStateError extends Error {
+  constructor(
+    readonly code: 'PREKEYS_EXHAUSTED' | 'ENROLMENT_CONFLICT' | 'PREKEY_CONFLICT' | 'IDENTITY_CONFLICT',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineStateError';
+  }
+}
+
+export interface InboxItem {
+  seq: number;
+  deliveryId: string;
+  sealed: Uint8Array;
+  deliveredAt: string;
+}
+
+export interface LocalIdentity {
+  name: string;
+  address: string;
+  role: number;
+}
+
+const now = () => new Date().toISOString();
+
+/**
+ * The engine's durable state: enrolment map, prekey pools, inboxes and its own identities, in
+ * SQLite through kysely (the same typed queries run on PostgreSQL). Every write is idempotent per
+ * workflow or delivery id, because activities are retried.
+ */
+export class EngineState {
+  private constructor(
+    private readonly db: Kysely<EngineTables>,
+    private readonly refKey: Uint8Array,
+  ) {}
+
+  /** `refKey` keys the patient-identifier hash, so the file alone does not reveal who is enrolled. */
+  static async open(path: string, refKey: Uint8Array): Promise<EngineState> {
+    const database = new Database(path);
+    database.pragma('journal_mode = WAL');
+    database.pragma('busy_timeout = 5000');
+    const db = new Kysely<EngineTables>({ dialect: new SqliteDialect({ database }) });
+    const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+      await db.destroy();
+      throw new Error(`engine state ${path}: migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
+    }
+    return new EngineState(db, refKey);
+  }
+
+  close(): Promise<void> {
+    return this.db.destroy();
+  }
+
+  /** A stable pseudonym for (assigning authority, identifier), e.g. PID-3's CX.4 and CX.1. */
+  patientRef(authority: string, identifier: string): string {
+    return bytesToHex(hmac(sha256, this.refKey, concatBytes(utf8ToBytes(authority), Uint8Array.of(0), utf8ToBytes(identifier))));
+  }
+
+  /** Records the enrolment and returns the workflows waiting for this patient. */
+  async enrol(patientRef: string, patientAddress: string): Promise<string[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await tx.selectFrom('enrolments').select('patient_address').where('patient_ref', '=', patientRef).executeTakeFirst();
+      if (existing && existing.patient_address !== patientAddress) {
+        throw new EngineStateError('ENROLMENT_CONFLICT', `this patient identifier is already enrolled to account ${existing.patient_address}, not ${patientAddress}`);
+      }
+      if (!existing) await tx.insertInto('enrolments').values({ patient_ref: patientRef, patient_address: patientAddress, enrolled_at: now() }).execute();
+      const waits = await tx.selectFrom('enrolment_waits').select('workflow_id').where('patient_ref', '=', patientRef).execute();
+      return waits.map((w) => w.workflow_id);
+    });
+  }
+
+  /**
+   * The patient's account, or undefined after noting that `workflowId` waits for them — in one
+   * transaction, so an enrolment cannot slip between the look-up and the note.
+   */
+  async findPatientOrWait(patientRef: string, workflowId: string): Promise<string | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const found = await tx.selectFrom('enrolments').select('patient_address').where('patient_ref', '=', patientRef).executeTakeFirst();
+      if (found) {
+        await tx.deleteFrom('enrolment_waits').where('patient_ref', '=', patientRef).where('workflow_id', '=', workflowId).execute();
+        return found.patient_address;
+      }
+      await tx
+        .insertInto('enrolment_waits')
+        .values({ patient_ref: patientRef, workflow_id: workflowId, since: now() })
+        .onConflict((oc) => oc.columns(['patient_ref', 'workflow_id']).doNothing())
+        .execute();
+      return undefined;
+    });
+  }
+
+  /** Adds verified prekeys; republishing the same prekey is a no-op, a different key under a used index an error. */
+  async addPrekeys(owner: string, prekeys: readonly SignedPrekey[]): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const p of prekeys) {
+        const existing = await tx.selectFrom('prekeys').select('public_key').where('owner', '=', owner).where('prekey_index', '=', p.index).executeTakeFirst();
+        if (existing) {
+          if (bytesToHex(existing.public_key) !== bytesToHex(p.publicKey)) {
+            throw new EngineStateError('PREKEY_CONFLICT', `prekey ${p.index} of ${owner} was already published with another key`);
+          }
+          continue;
+        }
+        await tx.insertInto('prekeys').values({ owner, prekey_index: p.index, public_key: p.publicKey, signature: p.signature, claimed_by: null }).execute();
+      }
+    });
+  }
+
+  async unclaimedPrekeys(owner: string): Promise<number> {
+    const row = await this.db.selectFrom('prekeys').select((eb) => eb.fn.countAll<number>().as('n')).where('owner', '=', owner).where('claimed_by', 'is', null).executeTakeFirstOrThrow();
+    return Number(row.n);
+  }
+
+  async prekeyPublicKey(owner: string, index: number): Promise<Uint8Array | undefined> {
+    const row = await this.db.selectFrom('prekeys').select('public_key').where('owner', '=', owner).where('prekey_index', '=', index).executeTakeFirst();
+    return row && new Uint8Array(row.public_key);
+  }
+
+  /** One prekey per workflow: a retried claim returns the prekey the workflow already holds. */
+  async claimPrekey(owner: string, workflowId: string): Promise<SignedPrekey> {
+    return this.db.transaction().execute(async (tx) => {
+      const held = await tx.selectFrom('prekeys').selectAll().where('claimed_by', '=', workflowId).executeTakeFirst();
+      if (held) {
+        if (held.owner !== owner) throw new EngineStateError('PREKEY_CONFLICT', `workflow ${workflowId} already claimed a prekey of ${held.owner}`);
+        return toPrekey(held);
+      }
+      const next = await tx.selectFrom('prekeys').selectAll().where('owner', '=', owner).where('claimed_by', 'is', null).orderBy('prekey_index').limit(1).executeTakeFirst();
+      if (!next) {
+        throw new EngineStateError('PREKEYS_EXHAUSTED', `no unused prekey of ${owner} is left; the patient's wallet must publish a new batch before this record can be anchored`);
+      }
+      await tx.updateTable('prekeys').set({ claimed_by: workflowId }).where('owner', '=', owner).where('prekey_index', '=', next.prekey_index).execute();
+      return toPrekey(next);
+    });
+  }
+
+  async deliver(recipient: string, deliveryId: string, sealed: Uint8Array): Promise<void> {
+    await this.db
+      .insertInto('inbox')
+      .values({ recipient, delivery_id: deliveryId, sealed, delivered_at: now() })
+      .onConflict((oc) => oc.columns(['recipient', 'delivery_id']).doNothing())
+      .execute();
+  }
+
+  async inbox(recipient: string, afterSeq = 0): Promise<InboxItem[]> {
+    const rows = await this.db.selectFrom('inbox').selectAll().where('recipient', '=', recipient).where('seq', '>', afterSeq).orderBy('seq').execute();
+    return rows.map((r) => ({ seq: r.seq, deliveryId: r.delivery_id, sealed: new Uint8Array(r.sealed), deliveredAt: r.delivered_at }));
+  }
+
+  async localIdentity(name: string): Promise<LocalIdentity | undefined> {
+    return this.db.selectFrom('local_identities').select(['name', 'address', 'role']).where('name', '=', name).executeTakeFirst();
+  }
+
+  async addLocalIdentity(identity: LocalIdentity): Promise<void> {
+    const existing = await this.localIdentity(identity.name);
+    if (existing) {
+      if (existing.address !== identity.address) throw new EngineStateError('IDENTITY_CONFLICT', `identity "${identity.name}" already exists as ${existing.address}`);
+      return;
+    }
+    await this.db.insertInto('local_identities').values({ ...identity, created_at: now() }).execute();
+  }
+}
+
+function toPrekey(row: { prekey_index: number; public_key: Uint8Array; signature: Uint8Array }): SignedPrekey {
+  return { index: row.prekey_index, publicKey: new Uint8Array(row.public_key), signature: new Uint8Array(row.signature) };
+}

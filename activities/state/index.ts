@@ -1,0 +1,1 @@
+export { EngineState, EngineStateError, type InboxItem, type LocalIdentity } from './engine-state.js';

@@ -1,0 +1,55 @@
+import { sql, type Kysely, type Migration, type MigrationProvider } from 'kysely';
+
+/**
+ * Schema changes in order; applied by kysely's Migrator at start. Only portable column types and
+ * constraints, so the same migrations run on PostgreSQL in production.
+ */
+const migrations: Record<string, Migration> = {
+  '0001-engine-state': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('enrolments')
+        .addColumn('patient_ref', 'text', (c) => c.primaryKey())
+        .addColumn('patient_address', 'text', (c) => c.notNull())
+        .addColumn('enrolled_at', 'text', (c) => c.notNull())
+        .execute();
+      await db.schema
+        .createTable('enrolment_waits')
+        .addColumn('patient_ref', 'text', (c) => c.notNull())
+        .addColumn('workflow_id', 'text', (c) => c.notNull())
+        .addColumn('since', 'text', (c) => c.notNull())
+        .addPrimaryKeyConstraint('enrolment_waits_pk', ['patient_ref', 'workflow_id'])
+        .execute();
+      await db.schema
+        .createTable('prekeys')
+        .addColumn('owner', 'text', (c) => c.notNull())
+        .addColumn('prekey_index', 'integer', (c) => c.notNull())
+        .addColumn('public_key', 'blob', (c) => c.notNull())
+        .addColumn('signature', 'blob', (c) => c.notNull())
+        .addColumn('claimed_by', 'text', (c) => c.unique())
+        .addPrimaryKeyConstraint('prekeys_pk', ['owner', 'prekey_index'])
+        .execute();
+      await db.schema
+        .createTable('inbox')
+        .addColumn('seq', 'integer', (c) => c.primaryKey().autoIncrement())
+        .addColumn('recipient', 'text', (c) => c.notNull())
+        .addColumn('delivery_id', 'text', (c) => c.notNull())
+        .addColumn('sealed', 'blob', (c) => c.notNull())
+        .addColumn('delivered_at', 'text', (c) => c.notNull())
+        .addUniqueConstraint('inbox_delivery', ['recipient', 'delivery_id'])
+        .execute();
+      await db.schema
+        .createTable('local_identities')
+        .addColumn('name', 'text', (c) => c.primaryKey())
+        .addColumn('address', 'text', (c) => c.notNull().unique())
+        .addColumn('role', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .execute();
+      await sql`create index prekeys_unclaimed on prekeys (owner, claimed_by)`.execute(db);
+    },
+  },
+};
+
+export const migrationProvider: MigrationProvider = {
+  getMigrations: async () => migrations,
+};

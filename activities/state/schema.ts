@@ -1,0 +1,43 @@
+import type { Generated } from 'kysely';
+
+/**
+ * The engine's own tables. No PHI: a patient is known only by a keyed hash of their source
+ * identifier and by their account address; inbox items are sealed to their recipient.
+ */
+export interface EngineTables {
+  /** A hospital's enrolment map: keyed hash of (assigning authority, identifier) → patient account. */
+  enrolments: {
+    patient_ref: string;
+    patient_address: string;
+    enrolled_at: string;
+  };
+  /** Records waiting for a patient to enrol: which workflows to signal when they do. */
+  enrolment_waits: {
+    patient_ref: string;
+    workflow_id: string;
+    since: string;
+  };
+  /** Published one-time prekeys; `claimed_by` is the workflow that used one, so a retry gets the same. */
+  prekeys: {
+    owner: string;
+    prekey_index: number;
+    public_key: Uint8Array;
+    signature: Uint8Array;
+    claimed_by: string | null;
+  };
+  /** Sealed inbox items; `delivery_id` makes a re-delivery by a retried activity a no-op. */
+  inbox: {
+    seq: Generated<number>;
+    recipient: string;
+    delivery_id: string;
+    sealed: Uint8Array;
+    delivered_at: string;
+  };
+  /** Identities whose keys this engine's keystore holds (the organisation and its staff). */
+  local_identities: {
+    name: string;
+    address: string;
+    role: number;
+    created_at: string;
+  };
+}

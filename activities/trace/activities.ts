@@ -1,0 +1,100 @@
+import { hexToBytes, keccak256, toHex, type Hex } from 'viem';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { normalizeTraceCode, sealTraceStep } from '../crypto/index.js';
+import { DrugTrace } from '../../contracts/artifacts.js';
+import { readContract, writeContract } from '../ledger/contract-calls.js';
+import { LedgerError } from '../ledger/errors.js';
+import { badInput, classified } from '../failures.js';
+import { withHeartbeat } from '../heartbeat.js';
+import type { Engine } from '../engine.js';
+import type { EngineKeyring } from '../keys/index.js';
+import { proveBatch, traceId } from '../../native/index.js';
+import { readTrace, type VerifiedTraceStep } from './read-trace.js';
+
+export interface TraceItem {
+  /** The trace code printed on the package: a secret, here only inside encrypted payloads. */
+  code: string;
+  /** Step data (JSON text) the participant signs. */
+  data: string;
+}
+
+export interface SealedTraceSteps {
+  ids: Hex[];
+  ciphertexts: Hex[];
+}
+
+export interface TraceBatchProof {
+  nonce: Hex;
+  proof: Hex;
+}
+
+/** Trace cryptography for the `yilian-native` queue: sealing many steps and one batch proof. */
+export function createTraceNativeActivities(deps: { keyring: EngineKeyring }) {
+  return classified({
+    async sealTraceSteps(participant: string, items: TraceItem[]): Promise<SealedTraceSteps> {
+      if (items.length === 0) throw badInput('EmptyBatch', 'a trace step needs at least one item');
+      const signer = await deps.keyring.identity(participant);
+      const ids: Hex[] = [];
+      const ciphertexts: Hex[] = [];
+      for (const item of items) {
+        const code = normalizeTraceCode(item.code);
+        const id = traceId(code);
+        ids.push(toHex(id));
+        ciphertexts.push(toHex(sealTraceStep(code, id, signer.secretKey, utf8ToBytes(item.data))));
+      }
+      return { ids, ciphertexts };
+    },
+
+    /** One STARK for the whole batch, bound to every (id, keccak256(c)) and the nonce. */
+    async proveTraceBatch(codes: string[], ciphertexts: Hex[], nonce: Hex): Promise<Hex> {
+      const proof = await withHeartbeat(proveBatch(codes.map(normalizeTraceCode), ciphertexts.map((c) => hexToBytes(keccak256(c))), hexToBytes(nonce)));
+      return toHex(proof);
+    },
+  });
+}
+
+/** Trace chain I/O for the `yilian` queue. */
+export function createTraceActivities(engine: Engine) {
+  const { chain, contracts } = engine;
+  /** Ciphertexts carry a random nonce, so finding ours on chain means this very push committed. */
+  const alreadyPushed = async (ids: Hex[], ciphertexts: Hex[]) => {
+    const stored = await readContract(chain, { address: contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [ids[0] as Hex] });
+    return stored.some((c) => c.toLowerCase() === (ciphertexts[0] as Hex).toLowerCase());
+  };
+  return classified({
+    /** The newest block's hash: the proof's nonce, valid on chain for 256 blocks. */
+    async recentBlockHash(): Promise<Hex> {
+      return (await chain.getBlockHash(await chain.getBlockNumber())) as Hex;
+    },
+
+    /**
+     * `DrugTrace.pushBatch`, idempotently. A nonce that went stale while the workflow waited fails
+     * with `TraceNonceExpired` so the workflow proves again with a fresh one.
+     */
+    async pushTraceBatch(participant: string, sealed: SealedTraceSteps, batch: TraceBatchProof): Promise<{ transactionHash: Hex | null }> {
+      if (await alreadyPushed(sealed.ids, sealed.ciphertexts)) return { transactionHash: null };
+      const sender = await engine.keyring.identity(participant);
+      try {
+        const receipt = await writeContract(chain, sender.secretKey, {
+          address: contracts.drugTrace,
+          abi: DrugTrace.abi,
+          functionName: 'pushBatch',
+          args: [sealed.ids, sealed.ciphertexts, batch.nonce, batch.proof],
+        });
+        return { transactionHash: receipt.transactionHash as Hex };
+      } catch (error) {
+        if (!(error instanceof LedgerError && error.code === 'REVERTED')) throw error;
+        if (await alreadyPushed(sealed.ids, sealed.ciphertexts)) return { transactionHash: null };
+        if (error.message.includes('nonce is not a recent block hash')) throw badInput('TraceNonceExpired', `nonce ${batch.nonce} is no longer a recent block hash; prove again`);
+        throw error;
+      }
+    },
+
+    async queryTrace(code: string): Promise<VerifiedTraceStep[]> {
+      return readTrace(engine, code);
+    },
+  });
+}
+
+export type TraceActivities = ReturnType<typeof createTraceActivities>;
+export type TraceNativeActivities = ReturnType<typeof createTraceNativeActivities>;

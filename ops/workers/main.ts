@@ -1,0 +1,25 @@
+import { loadConfig } from '../config/index.js';
+import { startWorkers, type WorkerKind } from './start.js';
+
+/**
+ * Worker entry for a host of its own: `node --import tsx ops/workers/main.ts orchestration|native`
+ * (both when no argument). Configured like `./ops/up` through YILIAN_* variables, against an
+ * external Temporal and chain; SIGINT/SIGTERM drain it.
+ */
+const kinds = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['orchestration', 'native']) as WorkerKind[];
+for (const kind of kinds) {
+  if (kind !== 'orchestration' && kind !== 'native') {
+    console.error(`unknown worker kind "${kind}": expected orchestration or native`);
+    process.exit(2);
+  }
+}
+
+const running = await startWorkers(loadConfig(), kinds);
+for (const { kind, taskQueue } of running.workers) console.log(`worker ${kind} polling ${taskQueue}`);
+const results = await Promise.allSettled(running.workers.map((w) => w.run));
+await running.shutdown();
+const failed = results.find((r) => r.status === 'rejected');
+if (failed) {
+  console.error(`worker failed: ${(failed.reason as Error).message}`);
+  process.exit(1);
+}

@@ -1,0 +1,81 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RecordRegistry, DrugTrace } from '../contracts/artifacts.js';
+import { readContract } from '../activities/ledger/contract-calls.js';
+import { runStory, type StoryOutcome } from '../ops/demo/story.js';
+import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './harness/engine.js';
+
+const hl7 = await readFile(new URL('../../shared/fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
+
+describe('the record and drug-trace flows end to end on the real stack', () => {
+  let stack: TestEngine;
+  let outcome: StoryOutcome;
+  const lines: string[] = [];
+
+  before(async () => {
+    stack = await startTestEngine();
+    await stack.startWorkers();
+    outcome = await runStory({
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+      apiUrl: stack.apiUrl,
+      chain: stack.chain,
+      contracts: stack.engine.contracts,
+      store: stack.engine.store,
+      walletsDir: join(stack.home, 'wallets'),
+      walletPassword: TEST_PASSWORD,
+      scrypt: TEST_SCRYPT,
+      hl7,
+      batchSize: 100,
+      say: (line) => void lines.push(line),
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  test('the patient and the grantee read the very message the hospital sent, signed by its author', () => {
+    assert.equal(outcome.record.record, hl7);
+    assert.equal(outcome.readByCarol.record, hl7);
+    assert.match(outcome.record.author.name, /^Dr\. Bob/);
+    assert.ok(lines.some((l) => l.includes('Every step verified')));
+  });
+
+  test('exactly one record is on chain under the id, holding a first-level PRE ciphertext', async () => {
+    const wrapped = await readContract(stack.chain, { address: stack.engine.contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'get', args: [outcome.record.recordId] });
+    assert.equal((wrapped.length - 2) / 2, 110);
+    assert.equal(wrapped.slice(0, 4), '0x01');
+  });
+
+  test('every box of the batch has the three steps, in order', async () => {
+    assert.equal(outcome.traceIds.length, 100);
+    for (const id of [outcome.traceIds[0], outcome.traceIds[57], outcome.traceIds[99]]) {
+      const steps = await readContract(stack.chain, { address: stack.engine.contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [id as `0x${string}`] });
+      assert.equal(steps.length, 3);
+    }
+    assert.deepEqual(outcome.history.map((s) => (JSON.parse(s.data) as { event: string }).event), ['produced', 'shipped', 'received']);
+    assert.deepEqual(outcome.history.map((s) => s.signerName.replace(/ \(.*\)$/, '')), ['Manufacturer', 'Carrier', 'Pharmacy']);
+  });
+
+  test('the third party was refused at every door', () => {
+    const from = lines.findIndex((l) => l.includes('cannot read it'));
+    const refusals = lines.slice(from + 1).filter((l, i, rest) => l.includes('✓') && rest.slice(0, i).every((p) => !/^\n\d/.test(p)));
+    assert.equal(refusals.length, 3, lines.join('\n'));
+    assert.ok(lines.some((l) => l.includes('not made from this record')), 'the forged grant failed on the re-encryption key check');
+  });
+
+  test('inbox requests must be signed by the inbox owner', async () => {
+    const address = outcome.people.alice.identity.address;
+    const unsigned = await fetch(`${stack.apiUrl}/inbox/${address}`);
+    assert.equal(unsigned.status, 401);
+    const { inboxAuthorization, inboxRequestMessage } = await import('../activities/inbox/request-signature.js');
+    const now = Date.now();
+    const carol = outcome.people.carol;
+    const signedByCarol = await fetch(`${stack.apiUrl}/inbox/${address}`, {
+      headers: { authorization: inboxAuthorization(carol.identity.address, now, carol.sign(inboxRequestMessage(carol.identity.address, now))) },
+    });
+    assert.equal(signedByCarol.status, 403);
+  });
+});

@@ -1,0 +1,103 @@
+import { randomBytes } from 'node:crypto';
+import type { Server } from 'node:http';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { Client } from '@temporalio/client';
+import type { Worker } from '@temporalio/worker';
+import express from 'express';
+import { generateIdentity } from '../../activities/crypto/index.js';
+import type { Engine } from '../../activities/engine.js';
+import { FiscoClient } from '../../activities/ledger/fisco-client.js';
+import { EmbeddedContentStore } from '../../activities/storage/index.js';
+import { signDigest } from '../../native/index.js';
+import { ensureDeployed } from '../../ops/chain/deployment.js';
+import { CodecKeyring } from '../../ops/codec/keyring.js';
+import { EncryptionCodec } from '../../ops/codec/encryption-codec.js';
+import { openEngine } from '../../ops/engine/open.js';
+import { createNativeWorker } from '../../ops/workers/native.js';
+import { createOrchestrationWorker } from '../../ops/workers/orchestration.js';
+import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
+import { nativeQueueOf } from '../../workflows/activity-options.js';
+import { startTestDevchain, startTestTemporal, tempDir } from './services.js';
+
+/** Cheap scrypt for test keystores; the files record their parameters, so nothing else changes. */
+export const TEST_SCRYPT = { n: 2 ** 10, r: 8, p: 1 };
+export const TEST_PASSWORD = 'test keystore password';
+
+export interface TestEngine {
+  temporal: TestWorkflowEnvironment;
+  /** A client with the payload codec, as every engine component has. */
+  client: Client;
+  devchain: Awaited<ReturnType<typeof startTestDevchain>>;
+  home: string;
+  engine: Engine;
+  chain: FiscoClient;
+  taskQueue: string;
+  apiUrl: string;
+  codecKeys: string;
+  /** Starts (again) the in-process workers of both queues. */
+  startWorkers(): Promise<void>;
+  stopWorkers(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/**
+ * A whole engine on real parts: Temporal dev server, dev chain with the contracts deployed by a
+ * fresh CA, embedded content store, engine state, both workers with the payload codec, and the
+ * inbox API on a free port.
+ */
+export async function startTestEngine(options: { temporalDb?: string } = {}): Promise<TestEngine> {
+  const [temporal, devchain, home] = await Promise.all([startTestTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}), startTestDevchain(), tempDir('engine')]);
+  const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
+  const ca = generateIdentity();
+  const { deployment } = await ensureDeployed(chain, home.path, ca);
+  const store = new EmbeddedContentStore(home.path);
+  const engine = await openEngine({ home: home.path, chain, contracts: deployment, store, keystorePassword: TEST_PASSWORD, ca, scrypt: TEST_SCRYPT });
+  const codecKeys = `k1:${randomBytes(32).toString('base64')}`;
+  const dataConverter = { payloadCodecs: [new EncryptionCodec(CodecKeyring.parse(codecKeys))] };
+  const taskQueue = `yilian-test-${randomBytes(4).toString('hex')}`;
+  const namespace = temporal.namespace ?? 'default';
+
+  const app = express();
+  app.use('/inbox', inboxRoutes(engine.state));
+  const server: Server = await new Promise((resolve) => {
+    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
+  });
+  const address = server.address();
+  const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  let running: Array<{ worker: Worker; run: Promise<void> }> = [];
+  const stopWorkers = async () => {
+    for (const { worker } of running) if (worker.getState() === 'RUNNING') worker.shutdown();
+    await Promise.allSettled(running.map((r) => r.run));
+    running = [];
+  };
+  const client = new Client({ connection: temporal.connection, namespace, dataConverter });
+  return {
+    temporal,
+    client,
+    devchain,
+    home: home.path,
+    engine,
+    chain,
+    taskQueue,
+    apiUrl,
+    codecKeys,
+    async startWorkers() {
+      const connection = temporal.nativeConnection;
+      const workers = [
+        await createOrchestrationWorker({ connection, namespace, taskQueue, store, engine, dataConverter }),
+        await createNativeWorker({ connection, namespace, taskQueue: nativeQueueOf(taskQueue), store, keyring: engine.keyring, dataConverter }),
+      ];
+      running = workers.map((worker) => ({ worker, run: worker.run() }));
+    },
+    stopWorkers,
+    async stop() {
+      await stopWorkers();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await engine.state.close();
+      await temporal.teardown();
+      await devchain.stop();
+      await home.remove();
+    },
+  };
+}

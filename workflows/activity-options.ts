@@ -1,0 +1,24 @@
+import { proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
+
+/**
+ * Retry policies by kind of work. Transient failures (chain node away, content store busy) retry
+ * with backoff for as long as it takes; domain errors are non-retryable at the source
+ * (activities/failures.ts), so bad input fails at once.
+ */
+const backoff = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+
+/** Chain writes wait for a receipt (up to 2 minutes in the FISCO client). */
+export const chainIo: ActivityOptions = { startToCloseTimeout: '3 minutes', retry: backoff };
+/** Local state and quick reads. */
+export const quickIo: ActivityOptions = { startToCloseTimeout: '1 minute', retry: backoff };
+/** Waiting for a patient's wallet to publish prekeys may take days: back off to 10 minutes. */
+export const patientWait: ActivityOptions = { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumInterval: '10 minutes' } };
+/** CPU-heavy crypto heartbeats, so a killed native worker is noticed in seconds, not minutes. */
+export const nativeCrypto: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: backoff };
+
+/** Activities of the `yilian-native` queue that pairs with the workflow's own queue. */
+export function nativeActivities<T>(options: ActivityOptions = nativeCrypto): ActivityInterfaceFor<T> {
+  return proxyActivities<T>({ ...options, taskQueue: nativeQueueOf(workflowInfo().taskQueue) });
+}
+
+export const nativeQueueOf = (taskQueue: string): string => `${taskQueue}-native`;

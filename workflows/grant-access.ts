@@ -1,0 +1,41 @@
+import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import type { RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
+import { chainIo, nativeActivities, quickIo } from './activity-options.js';
+
+export interface GrantAccessInput {
+  recordId: `0x${string}`;
+  cid: string;
+  /** The record's patient and prekey index (from the patient's inbox item). */
+  patient: `0x${string}`;
+  prekeyIndex: number;
+  grantee: `0x${string}`;
+  /** The grantee's fresh G2 PRE public key for this record. */
+  granteeKey: `0x${string}`;
+  /** rk = granteeKey^(1/a), made in the patient's wallet; the engine never sees a or b. */
+  rk: `0x${string}`;
+}
+
+const { validateGrantee, reencryptForGrantee, deliverToInbox } = proxyActivities<RecordActivities>(chainIo);
+const { prekeyPublicKey } = proxyActivities<RecordActivities>(quickIo);
+
+/**
+ * One record for one grantee: check the grantee in the Directory and that the re-encryption key
+ * was made by the patient, have the chain re-encrypt in a read-only call (no transaction names the
+ * grantee), and put the result in the grantee's inbox.
+ */
+export async function grantAccess(input: GrantAccessInput): Promise<{ grantee: string; granteeName: string }> {
+  const grantee = await validateGrantee(input.grantee);
+  const { checkRekey } = nativeActivities<RecordNativeActivities>();
+  await checkRekey(await prekeyPublicKey(input.patient, input.prekeyIndex), input.granteeKey, input.rk);
+  const reencryptedKey = await reencryptForGrantee(input.recordId, input.rk);
+  await deliverToInbox(input.grantee, workflowInfo().workflowId, {
+    kind: 'grant',
+    cid: input.cid,
+    recordId: input.recordId,
+    reencryptedKey,
+    granteeKey: input.granteeKey,
+    patient: input.patient,
+    prekeyIndex: input.prekeyIndex,
+  });
+  return { grantee: input.grantee.toLowerCase(), granteeName: grantee.name };
+}

@@ -1,0 +1,35 @@
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
+
+/**
+ * Workflow ids derive from the source message, so a re-sent message never starts a second run
+ * (Temporal refuses a second workflow with a running or completed id). None carries PHI: control
+ * ids, resource ids and event ids name messages, not people.
+ */
+export type RecordSource =
+  | { kind: 'hl7'; /** MSH-4 */ sendingFacility: string; /** MSH-10 */ controlId: string }
+  | { kind: 'fhir'; resourceType: string; id: string; versionId: string }
+  | { kind: 'erp'; org: string; eventId: string };
+
+export function sourceWorkflowId(source: RecordSource): string {
+  switch (source.kind) {
+    case 'hl7':
+      return `hl7:${source.sendingFacility}:${source.controlId}`;
+    case 'fhir':
+      return `fhir:${source.resourceType}/${source.id}/${source.versionId}`;
+    case 'erp':
+      return `erp:${source.org}:${source.eventId}`;
+  }
+}
+
+export const identityWorkflowId = (address: string): string => `identity:${address.toLowerCase()}`;
+export const localIdentityWorkflowId = (name: string): string => `identity:local:${name}`;
+export const enrolmentWorkflowId = (account: string, authority: string): string => `enrol:${account.toLowerCase()}:${authority}`;
+
+/** A grant is one record for one grantee key; hashed so the id does not say who was granted what. */
+export function grantWorkflowId(recordId: string, granteeKey: string): string {
+  return `grant:${bytesToHex(sha256(utf8ToBytes(`${recordId.toLowerCase()}|${granteeKey.toLowerCase()}`))).slice(0, 32)}`;
+}
+
+/** A trace query is keyed by a random request id: the code itself must never appear in an id. */
+export const traceQueryWorkflowId = (requestId: string): string => `trace-query:${requestId}`;

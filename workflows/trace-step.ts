@@ -1,0 +1,48 @@
+import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
+import type { TraceActivities, TraceItem, TraceNativeActivities } from '../activities/trace/index.js';
+import { chainIo, nativeActivities, quickIo } from './activity-options.js';
+
+export interface TraceStepInput {
+  /** Account of the manufacturer, carrier or pharmacy adding the step; this engine holds its key. */
+  participant: `0x${string}`;
+  /** Every item of the batch with its trace code and this step's data. */
+  items: TraceItem[];
+}
+
+export interface TraceStepResult {
+  ids: string[];
+  transactionHash: string | null;
+  /** How many proofs it took: more than one when a nonce went stale before its push. */
+  proofs: number;
+}
+
+const { recentBlockHash, queryTrace } = proxyActivities<TraceActivities>(quickIo);
+const { pushTraceBatch } = proxyActivities<TraceActivities>(chainIo);
+/** A fresh nonce per attempt; after this many stale nonces something is wrong with the chain. */
+const MAX_PROOFS = 5;
+
+/**
+ * One supply-chain step for a batch of packages: sign and encrypt each item's step under its trace
+ * code, prove knowledge of all codes in one STARK bound to a recent block, push the batch.
+ */
+export async function traceStep(input: TraceStepInput): Promise<TraceStepResult> {
+  const native = nativeActivities<TraceNativeActivities>();
+  const sealed = await native.sealTraceSteps(input.participant, input.items);
+  const codes = input.items.map((item) => item.code);
+  for (let proofs = 1; proofs <= MAX_PROOFS; proofs++) {
+    const nonce = await recentBlockHash();
+    const proof = await native.proveTraceBatch(codes, sealed.ciphertexts, nonce);
+    try {
+      const { transactionHash } = await pushTraceBatch(input.participant, sealed, { nonce, proof });
+      return { ids: sealed.ids, transactionHash, proofs };
+    } catch (error) {
+      if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'TraceNonceExpired')) throw error;
+    }
+  }
+  throw ApplicationFailure.nonRetryable(`${MAX_PROOFS} proofs in a row went stale before they reached the chain`, 'TraceNonceExpired');
+}
+
+/** A batch's full history for a holder of its trace code: decrypted, every signature verified. */
+export async function traceQuery(code: string): ReturnType<TraceActivities['queryTrace']> {
+  return queryTrace(code);
+}
