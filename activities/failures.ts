@@ -28,22 +28,6 @@ export function asActivityFailure(error: unknown): unknown {
   return error;
 }
 
-/** Wraps every function of an activity object so that its errors are classified. */
-export function classified<T extends Record<string, (...args: never[]) => Promise<unknown>>>(activities: T): T {
-  return Object.fromEntries(
-    Object.entries(activities).map(([name, fn]) => [
-      name,
-      async (...args: never[]) => {
-        try {
-          return await fn(...args);
-        } catch (error) {
-          throw asActivityFailure(error);
-        }
-      },
-    ]),
-  ) as T;
-}
-
 /** Bad input: the caller must change something; no retry helps. */
 export function badInput(type: string, message: string): ApplicationFailure {
   return ApplicationFailure.create({ type, message, nonRetryable: true });

@@ -7,7 +7,7 @@ import { readContract } from '../activities/ledger/contract-calls.js';
 import { runStory, type StoryOutcome } from '../ops/demo/story.js';
 import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './harness/engine.js';
 
-const hl7 = await readFile(new URL('../../shared/fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
+const hl7 = await readFile(new URL('./fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
 
 describe('the record and drug-trace flows end to end on the real stack', () => {
   let stack: TestEngine;

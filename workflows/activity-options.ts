@@ -6,15 +6,20 @@ import { proxyActivities, workflowInfo, type ActivityInterfaceFor, type Activity
  * (activities/failures.ts), so bad input fails at once.
  */
 const backoff = { initialInterval: '1 second', backoffCoefficient: 2, maximumInterval: '1 minute' } as const;
+/**
+ * Every activity heartbeats every 3 s while it runs (activities/activity-group.ts), so a worker
+ * killed mid-activity is noticed after this long and the activity runs again elsewhere.
+ */
+const heartbeatTimeout = '15 seconds';
 
 /** Chain writes wait for a receipt (up to 2 minutes in the FISCO client). */
-export const chainIo: ActivityOptions = { startToCloseTimeout: '3 minutes', retry: backoff };
+export const chainIo: ActivityOptions = { startToCloseTimeout: '3 minutes', heartbeatTimeout, retry: backoff };
 /** Local state and quick reads. */
-export const quickIo: ActivityOptions = { startToCloseTimeout: '1 minute', retry: backoff };
+export const quickIo: ActivityOptions = { startToCloseTimeout: '1 minute', heartbeatTimeout, retry: backoff };
 /** Waiting for a patient's wallet to publish prekeys may take days: back off to 10 minutes. */
-export const patientWait: ActivityOptions = { startToCloseTimeout: '1 minute', retry: { ...backoff, maximumInterval: '10 minutes' } };
-/** CPU-heavy crypto heartbeats, so a killed native worker is noticed in seconds, not minutes. */
-export const nativeCrypto: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout: '30 seconds', retry: backoff };
+export const patientWait: ActivityOptions = { startToCloseTimeout: '1 minute', heartbeatTimeout, retry: { ...backoff, maximumInterval: '10 minutes' } };
+/** CPU-heavy crypto: proving a large batch takes seconds. */
+export const nativeCrypto: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout, retry: backoff };
 
 /** Activities of the `yilian-native` queue that pairs with the workflow's own queue. */
 export function nativeActivities<T>(options: ActivityOptions = nativeCrypto): ActivityInterfaceFor<T> {

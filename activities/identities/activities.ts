@@ -4,7 +4,8 @@ import { Directory } from '../../contracts/artifacts.js';
 import { writeContract } from '../ledger/contract-calls.js';
 import { lookupIdentity } from '../ledger/directory.js';
 import { LedgerError } from '../ledger/errors.js';
-import { badInput, classified } from '../failures.js';
+import { badInput } from '../failures.js';
+import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 
 export interface PublicIdentity {
@@ -20,7 +21,7 @@ export interface DirectoryRegistration extends PublicIdentity {
 
 /** Identity activities: keys in the engine's keystore, registration by the CA. */
 export function createIdentityActivities(engine: Engine) {
-  return classified({
+  return activityGroup({
     /** Keys for an organisation or staff member, made once per name (a retry finds them again). */
     async createLocalIdentity(name: string, role: number): Promise<PublicIdentity> {
       const known = await engine.state.localIdentity(name);

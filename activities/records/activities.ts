@@ -1,12 +1,13 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { decodePrekeyBundle, verifyPrekeyBundle } from '../keys/index.js';
-import { PRE_CIPHERTEXT_LENGTH, sealTo } from '../crypto/index.js';
+import { initPre, PRE_CIPHERTEXT_LENGTH, sealTo } from '../crypto/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
 import { readContract, writeContract } from '../ledger/contract-calls.js';
 import { DirectoryError, requireIdentity } from '../ledger/directory.js';
 import { LedgerError } from '../ledger/errors.js';
-import { badInput, classified } from '../failures.js';
+import { badInput } from '../failures.js';
+import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage } from './record-format.js';
 
@@ -29,7 +30,7 @@ export interface ClaimedPrekey {
 /** Record-side activities of the `yilian` queue: enrolment, prekeys, chain writes and inboxes. */
 export function createRecordActivities(engine: Engine) {
   const { chain, contracts, state } = engine;
-  return classified({
+  return activityGroup({
     /** The patient's account, or null after noting that this workflow waits for them to enrol. */
     async findPatient(patient: PatientIdentifier, workflowId: string): Promise<string | null> {
       return (await state.findPatientOrWait(state.patientRef(patient.authority, patient.identifier), workflowId)) ?? null;
@@ -44,6 +45,7 @@ export function createRecordActivities(engine: Engine) {
 
     /** Verifies a wallet's signed prekey batch against the owner's Directory entry and adds it to the pool. */
     async publishPrekeys(owner: string, bundle: Hex): Promise<number> {
+      await initPre();
       const entry = await requireIdentity(chain, contracts.directory, owner, 'prekey owner');
       const decoded = decodePrekeyBundle(hexToBytes(bundle));
       verifyPrekeyBundle(decoded, hexToBytes(entry.address as Hex));

@@ -1,7 +1,8 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecord, wipe } from '../crypto/index.js';
-import { badInput, classified } from '../failures.js';
+import { badInput } from '../failures.js';
+import { activityGroup } from '../activity-group.js';
 import type { EngineKeyring } from '../keys/index.js';
 import type { ContentStore } from '../storage/index.js';
 import { contentContext, recordIdOf, wrapContext } from './record-format.js';
@@ -27,7 +28,7 @@ export interface SealedRecord {
  * workflow history; a retry makes a new DEK and CID, and only the attempt that completes counts.
  */
 export function createRecordNativeActivities(deps: { store: ContentStore; keyring: EngineKeyring }) {
-  return classified({
+  return activityGroup({
     async sealRecord(input: SealRecordInput): Promise<SealedRecord> {
       await initPre();
       const author = await deps.keyring.identity(input.author);

@@ -1,10 +1,10 @@
 import type { ContentStore } from './content-store.js';
 import { parseCid } from './cid.js';
-import { classified } from '../failures.js';
+import { activityGroup } from '../activity-group.js';
 
 /** Content-store activities; payloads are ciphertext by the time they get here. */
 export function createStorageActivities(store: ContentStore) {
-  return classified({
+  return activityGroup({
     async storeContent(bytes: Uint8Array): Promise<string> {
       return (await store.put(bytes)).toString();
     },

@@ -4,8 +4,8 @@ import { normalizeTraceCode, sealTraceStep } from '../crypto/index.js';
 import { DrugTrace } from '../../contracts/artifacts.js';
 import { readContract, writeContract } from '../ledger/contract-calls.js';
 import { LedgerError } from '../ledger/errors.js';
-import { badInput, classified } from '../failures.js';
-import { withHeartbeat } from '../heartbeat.js';
+import { badInput } from '../failures.js';
+import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 import type { EngineKeyring } from '../keys/index.js';
 import { proveBatch, traceId } from '../../native/index.js';
@@ -30,7 +30,7 @@ export interface TraceBatchProof {
 
 /** Trace cryptography for the `yilian-native` queue: sealing many steps and one batch proof. */
 export function createTraceNativeActivities(deps: { keyring: EngineKeyring }) {
-  return classified({
+  return activityGroup({
     async sealTraceSteps(participant: string, items: TraceItem[]): Promise<SealedTraceSteps> {
       if (items.length === 0) throw badInput('EmptyBatch', 'a trace step needs at least one item');
       const signer = await deps.keyring.identity(participant);
@@ -47,7 +47,7 @@ export function createTraceNativeActivities(deps: { keyring: EngineKeyring }) {
 
     /** One STARK for the whole batch, bound to every (id, keccak256(c)) and the nonce. */
     async proveTraceBatch(codes: string[], ciphertexts: Hex[], nonce: Hex): Promise<Hex> {
-      const proof = await withHeartbeat(proveBatch(codes.map(normalizeTraceCode), ciphertexts.map((c) => hexToBytes(keccak256(c))), hexToBytes(nonce)));
+      const proof = await proveBatch(codes.map(normalizeTraceCode), ciphertexts.map((c) => hexToBytes(keccak256(c))), hexToBytes(nonce));
       return toHex(proof);
     },
   });
@@ -61,7 +61,7 @@ export function createTraceActivities(engine: Engine) {
     const stored = await readContract(chain, { address: contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [ids[0] as Hex] });
     return stored.some((c) => c.toLowerCase() === (ciphertexts[0] as Hex).toLowerCase());
   };
-  return classified({
+  return activityGroup({
     /** The newest block's hash: the proof's nonce, valid on chain for 256 blocks. */
     async recentBlockHash(): Promise<Hex> {
       return (await chain.getBlockHash(await chain.getBlockNumber())) as Hex;

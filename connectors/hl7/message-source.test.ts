@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { hl7Envelope } from './message-source.js';
 
-const fixture = (name: string) => readFile(new URL(`../../../shared/fixtures/hl7/${name}`, import.meta.url), 'utf8');
+const fixture = (name: string) => readFile(new URL(`../../test/fixtures/hl7/${name}`, import.meta.url), 'utf8');
 
 test('the ORU^R01 fixture names its facility, control id and patient', async () => {
   const envelope = hl7Envelope(await fixture('ORU-R01-01.hl7'));
@@ -15,8 +15,8 @@ test('the ORU^R01 fixture names its facility, control id and patient', async () 
   assert.deepEqual(envelope.patient, { identifier: '14', authority: 'IA PHIMS Stage&2.16.840.1.114222.4.3.3.5.1.2&ISO' });
 });
 
-test('every ADT fixture yields an envelope', async () => {
-  for (const name of ['ADT-A01-01.hl7', 'ADT-A04-01.hl7', 'ADT-A08-01.hl7']) {
+test('the ADT and lab fixtures yield envelopes, byte-order mark or not', async () => {
+  for (const name of ['ADT-A01-01.hl7', 'ADT-A04-01.hl7', 'ADT-A08-01.hl7', 'LAB-ORU-1.hl7']) {
     const envelope = hl7Envelope(await fixture(name));
     assert.ok(envelope.source.controlId.length > 0, name);
     assert.ok(envelope.patient.identifier.length > 0, name);

@@ -2,6 +2,8 @@ import { Command } from 'commander';
 import { loadConfig, redactConfig, envVariables, type Config } from '../config/index.js';
 import { storageCommands } from './storage.js';
 import { chainCommands } from './chain.js';
+import { auditCommands } from './audit.js';
+import { demoCommand } from './demo.js';
 
 const program = new Command('yilian')
   .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
@@ -20,10 +22,15 @@ program
 
 storageCommands(program, currentConfig);
 chainCommands(program, currentConfig);
+auditCommands(program, currentConfig);
+demoCommand(program, currentConfig);
 
 try {
   await program.parseAsync(process.argv);
 } catch (error) {
-  console.error(`yilian: ${(error as Error).message}`);
+  // a failed workflow's message is generic; what went wrong is in its chain of causes
+  const messages: string[] = [];
+  for (let cause: unknown = error; cause instanceof Error; cause = cause.cause) messages.push(cause.message);
+  console.error(`yilian: ${messages.join(': ')}`);
   process.exitCode = 2;
 }

@@ -31,6 +31,16 @@ function startUp(env: NodeJS.ProcessEnv): Running {
   return { child, output: () => output, exited };
 }
 
+/** `npx yilian demo` against the running stack. */
+async function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
+  const child = spawn(process.execPath, ['ops/bin/yilian.mjs', 'demo'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+  const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+  return { code, output };
+}
+
 async function waitFor(running: Running, pattern: RegExp, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(running.output())) {
@@ -85,6 +95,12 @@ describe('./ops/up supervisor', () => {
       body: JSON.stringify({ payloads: [] }),
     });
     assert.equal(decode.status, 200, 'the codec endpoint serves the holder of the generated token');
+
+    const demo = await runDemo(env);
+    assert.equal(demo.code, 0, demo.output);
+    assert.match(demo.output, /Every step verified\./);
+    assert.match(demo.output, /waits, encrypted in its history, for the patient to enrol/);
+    assert.match(demo.output, /received by Pharmacy/);
 
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());

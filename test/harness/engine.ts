@@ -25,7 +25,7 @@ export const TEST_PASSWORD = 'test keystore password';
 
 export interface TestEngine {
   temporal: TestWorkflowEnvironment;
-  /** A client with the payload codec, as every engine component has. */
+  /** A client with the payload codec, as every engine component has (unless started with `payloadCodec: false`). */
   client: Client;
   devchain: Awaited<ReturnType<typeof startTestDevchain>>;
   home: string;
@@ -45,7 +45,7 @@ export interface TestEngine {
  * fresh CA, embedded content store, engine state, both workers with the payload codec, and the
  * inbox API on a free port.
  */
-export async function startTestEngine(options: { temporalDb?: string } = {}): Promise<TestEngine> {
+export async function startTestEngine(options: { temporalDb?: string; /** Default true; false only to capture synthetic histories in the clear (test/histories). */ payloadCodec?: boolean } = {}): Promise<TestEngine> {
   const [temporal, devchain, home] = await Promise.all([startTestTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}), startTestDevchain(), tempDir('engine')]);
   const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
   const ca = generateIdentity();
@@ -53,7 +53,7 @@ export async function startTestEngine(options: { temporalDb?: string } = {}): Pr
   const store = new EmbeddedContentStore(home.path);
   const engine = await openEngine({ home: home.path, chain, contracts: deployment, store, keystorePassword: TEST_PASSWORD, ca, scrypt: TEST_SCRYPT });
   const codecKeys = `k1:${randomBytes(32).toString('base64')}`;
-  const dataConverter = { payloadCodecs: [new EncryptionCodec(CodecKeyring.parse(codecKeys))] };
+  const dataConverter = options.payloadCodec === false ? undefined : { payloadCodecs: [new EncryptionCodec(CodecKeyring.parse(codecKeys))] };
   const taskQueue = `yilian-test-${randomBytes(4).toString('hex')}`;
   const namespace = temporal.namespace ?? 'default';
 
@@ -71,7 +71,7 @@ export async function startTestEngine(options: { temporalDb?: string } = {}): Pr
     await Promise.allSettled(running.map((r) => r.run));
     running = [];
   };
-  const client = new Client({ connection: temporal.connection, namespace, dataConverter });
+  const client = new Client({ connection: temporal.connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
   return {
     temporal,
     client,

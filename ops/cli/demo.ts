@@ -1,0 +1,50 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import type { Command } from 'commander';
+import { Client, Connection } from '@temporalio/client';
+import { repoRoot, type Config } from '../config/index.js';
+import { keptSecret } from '../config/kept-secret.js';
+import { chainClient } from '../chain/connect.js';
+import { readDeployment } from '../chain/deployment.js';
+import { codecFromConfig } from '../codec/from-config.js';
+import { createContentStore } from '../../activities/storage/index.js';
+import { runStory } from '../demo/story.js';
+
+export function demoCommand(program: Command, config: () => Config): void {
+  program
+    .command('demo')
+    .description('the seed story end to end against a running `./ops/up`, printed step by step; exits 0 only if every step verified')
+    .option('--hl7 <file>', 'the HL7 v2 message taken as the record', join(repoRoot, 'test/fixtures/hl7/ORU-R01-01.hl7'))
+    .option('--batch <items>', 'items in the production batch', '100')
+    .action(async (options: { hl7: string; batch: string }) => {
+      const settings = config();
+      const batchSize = Number(options.batch);
+      if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) throw new Error(`--batch must be a whole number from 1 to 4096, not ${options.batch}`);
+      const deployment = await readDeployment(settings.home);
+      if (!deployment) throw new Error(`no contracts recorded in ${settings.home}; is ./ops/up running with this YILIAN_HOME?`);
+      const chain = chainClient(settings);
+      await chain.checkChain();
+      const { codec } = await codecFromConfig(settings);
+      const connection = await Connection.connect({ address: settings.temporal.address, tls: settings.temporal.tls, apiKey: settings.temporal.apiKey });
+      try {
+        const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: { payloadCodecs: [codec] } });
+        await runStory({
+          client,
+          taskQueue: settings.workers.taskQueue,
+          apiUrl: `http://${settings.api.host}:${settings.api.port}`,
+          chain,
+          contracts: deployment,
+          store: createContentStore({ backend: settings.storage.backend, home: settings.home, kuboApiUrl: settings.storage.kuboApiUrl }),
+          walletsDir: join(settings.home, 'demo-wallets'),
+          // the demo's people are made up, so one kept password guards all their wallets
+          walletPassword: await keptSecret(settings.home, 'demo-wallet-password', () => randomBytes(18).toString('base64url')),
+          hl7: await readFile(options.hl7, 'utf8'),
+          batchSize,
+          say: (line) => console.log(line),
+        });
+      } finally {
+        await connection.close();
+      }
+    });
+}

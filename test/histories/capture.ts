@@ -1,0 +1,83 @@
+/**
+ * Captures the reference histories that test/replay.test.ts replays against the current workflow
+ * code: runs the seed story on a fresh test engine (synthetic people and the public sample HL7
+ * message only), then writes one run of each workflow type as
+ * `test/histories/<workflowType>[-variant].json`, in Temporal's history JSON (the format of
+ * `temporal workflow show --output json` and of the files `Worker.runReplayHistory` reads).
+ * The engine runs WITHOUT the payload codec, so the files hold plain payloads: never capture
+ * from real data.
+ *
+ *   npm run histories:capture    (node --import tsx test/histories/capture.ts)
+ *
+ * Re-capture to add a workflow or a path, not to make a failing replay pass: a history that no
+ * longer replays is a run in flight that the change would break (use patching or a new
+ * workflow type instead).
+ */
+import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Client } from '@temporalio/client';
+import { historyToJSON } from '../../ops/audit/replay.js';
+import { runStory } from '../../ops/demo/story.js';
+import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
+import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT } from '../harness/engine.js';
+
+const historiesDir = fileURLToPath(new URL('.', import.meta.url));
+const hl7 = await readFile(new URL('../../../shared/fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
+
+const stack = await startTestEngine({ payloadCodec: false });
+try {
+  await stack.startWorkers();
+  const lines: string[] = [];
+  const outcome = await runStory({
+    client: stack.client,
+    taskQueue: stack.taskQueue,
+    apiUrl: stack.apiUrl,
+    chain: stack.chain,
+    contracts: stack.engine.contracts,
+    store: stack.engine.store,
+    walletsDir: join(stack.home, 'wallets'),
+    walletPassword: TEST_PASSWORD,
+    scrypt: TEST_SCRYPT,
+    hl7,
+    batchSize: 4,
+    say: (line) => void lines.push(line),
+  });
+
+  const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
+    { file: 'registerIdentity-local', workflowId: localIdentityWorkflowId(`Dr. Bob (${outcome.runId})`), type: 'registerIdentity', status: 'COMPLETED' },
+    { file: 'registerIdentity-wallet-prekeys', workflowId: identityWorkflowId(outcome.people.alice.identity.address), type: 'registerIdentity', status: 'COMPLETED' },
+    { file: 'enrolPatient', workflowId: await onlyRun(stack.client, 'enrolPatient', 'Completed'), type: 'enrolPatient', status: 'COMPLETED' },
+    { file: 'anchorRecord-waited-for-enrolment', workflowId: outcome.recordWorkflowId, type: 'anchorRecord', status: 'COMPLETED' },
+    { file: 'grantAccess', workflowId: await onlyRun(stack.client, 'grantAccess', 'Completed'), type: 'grantAccess', status: 'COMPLETED' },
+    { file: 'grantAccess-forged-rekey', workflowId: await onlyRun(stack.client, 'grantAccess', 'Failed'), type: 'grantAccess', status: 'FAILED' },
+    { file: 'traceStep', workflowId: sourceWorkflowId({ kind: 'erp', org: 'Manufacturer', eventId: `LOT-${outcome.runId}-produced` }), type: 'traceStep', status: 'COMPLETED' },
+  ];
+
+  for (const name of await readdir(historiesDir)) if (name.endsWith('.json')) await rm(join(historiesDir, name));
+  for (const capture of captures) {
+    const handle = stack.client.workflow.getHandle(capture.workflowId);
+    const description = await handle.describe();
+    if (description.type !== capture.type || description.status.name !== capture.status) {
+      throw new Error(`${capture.workflowId} is a ${description.status.name} ${description.type}, expected a ${capture.status} ${capture.type}`);
+    }
+    const history = await handle.fetchHistory();
+    if (capture.file === 'anchorRecord-waited-for-enrolment' && !history.events?.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'patientEnrolled')) {
+      throw new Error(`${capture.workflowId} was never signalled patientEnrolled; the story no longer makes the record wait`);
+    }
+    // Temporal's history JSON, without indentation: smaller files, same format
+    const json = JSON.stringify(historyToJSON(history));
+    await writeFile(join(historiesDir, `${capture.file}.json`), `${json}\n`);
+    console.log(`${capture.file}.json: ${capture.type} ${capture.workflowId}, ${history.events?.length ?? 0} events, ${json.length} bytes`);
+  }
+} finally {
+  await stack.stop();
+}
+
+/** The one run of a workflow type in a given state (the story runs one successful and one forged grant, one enrolment). */
+async function onlyRun(client: Client, type: string, status: 'Completed' | 'Failed'): Promise<string> {
+  const ids: string[] = [];
+  for await (const execution of client.workflow.list({ query: `WorkflowType = '${type}' AND ExecutionStatus = '${status}'` })) ids.push(execution.workflowId);
+  if (ids.length !== 1) throw new Error(`expected one ${status.toLowerCase()} ${type} run in the story, found ${ids.length}`);
+  return ids[0]!;
+}

@@ -1,0 +1,134 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { keccak256, toFunctionSelector } from 'viem';
+import { generateTraceCode } from '../activities/crypto/index.js';
+import { DrugTrace, RecordRegistry } from '../contracts/artifacts.js';
+import { readContract } from '../activities/ledger/contract-calls.js';
+import { repoRoot } from '../ops/config/index.js';
+import { startOnce } from '../ops/engine/start-once.js';
+import { Role } from '../ops/chain/deployment.js';
+import { Wallet } from '../ops/wallet/wallet.js';
+import { anchorRecord, enrolPatient, registerIdentity, traceStep } from '../workflows/index.js';
+import { enrolmentWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
+import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './harness/engine.js';
+
+/**
+ * Kills the worker process (SIGKILL, no drain) while each workflow is inside its chain write, starts
+ * a new one, and checks that exactly one record / one trace step exists afterwards.
+ */
+describe('a worker killed in the middle of a workflow', () => {
+  let stack: TestEngine;
+  let env: NodeJS.ProcessEnv;
+  let bob: string;
+  let carrier: string;
+  let alice: Wallet;
+  const patient = { authority: 'KILL-TEST-MRN', identifier: '4711' };
+
+  before(async () => {
+    stack = await startTestEngine();
+    await stack.startWorkers();
+    const run = <T>(p: Promise<{ result(): Promise<T> }>) => p.then((h) => h.result());
+    const opts = (workflowId: string) => ({ workflowId, taskQueue: stack.taskQueue });
+    bob = (await run(startOnce(stack.client, registerIdentity, { ...opts(localIdentityWorkflowId('kill-bob')), args: [{ name: 'Dr. Bob', role: Role.Doctor }] }))).address;
+    carrier = (await run(startOnce(stack.client, registerIdentity, { ...opts(localIdentityWorkflowId('kill-carrier')), args: [{ name: 'Carrier', role: Role.Carrier }] }))).address;
+    alice = await Wallet.create(join(stack.home, 'alice'), TEST_PASSWORD, TEST_SCRYPT);
+    const prekeyBundle = await alice.addPrekeys(4);
+    await run(startOnce(stack.client, registerIdentity, { ...opts(identityWorkflowId(alice.identity.address)), args: [{ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle }] }));
+    await run(startOnce(stack.client, enrolPatient, { ...opts(enrolmentWorkflowId(alice.identity.address, patient.authority)), args: [{ patient, account: alice.identity.address }] }));
+    await stack.stopWorkers();
+    env = {
+      YILIAN_HOME: stack.home,
+      YILIAN_TEMPORAL_MODE: 'external',
+      YILIAN_TEMPORAL_ADDRESS: stack.temporal.connection.options.address,
+      YILIAN_TEMPORAL_NAMESPACE: stack.temporal.namespace ?? 'default',
+      YILIAN_CHAIN_MODE: 'external',
+      YILIAN_CHAIN_RPC_URL: stack.devchain.rpcUrl,
+      YILIAN_KEYSTORE_PASSWORD: TEST_PASSWORD,
+      YILIAN_CODEC_KEYS: stack.codecKeys,
+      YILIAN_CODEC_TOKEN: 'kill-test-codec-token',
+      YILIAN_TASK_QUEUE: stack.taskQueue,
+    };
+  });
+  after(async () => stack?.stop());
+
+  /** Both queues' workers in a process of their own, as `ops/workers/main.ts` runs them in production. */
+  async function startWorkerProcess(): Promise<ChildProcess> {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'ops/workers/main.ts'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+    for (let i = 0; !output.includes('polling') || !output.includes('native'); i++) {
+      if (child.exitCode !== null || i > 600) assert.fail(`worker process did not start:\n${output}`);
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return child;
+  }
+
+  async function killDuring(workflowId: string, activityType: string): Promise<void> {
+    const worker = await startWorkerProcess();
+    const handle = stack.client.workflow.getHandle(workflowId);
+    for (let i = 0; ; i++) {
+      const { raw } = await handle.describe();
+      // state 2 = PENDING_ACTIVITY_STATE_STARTED: a worker is running it right now
+      if ((raw.pendingActivities ?? []).some((a) => a.activityType?.name === activityType && a.state === 2)) break;
+      if (i > 3000) assert.fail(`${activityType} never started`);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    worker.kill('SIGKILL');
+    await new Promise((r) => worker.once('exit', r));
+  }
+
+  /** Transactions to `contract` calling `functionName`, over the whole chain. */
+  async function countCalls(contract: string, signature: string): Promise<number> {
+    const selector = toFunctionSelector(signature).slice(2);
+    let count = 0;
+    const top = await stack.chain.getBlockNumber();
+    for (let n = 0; n <= top; n++) {
+      const block = await stack.chain.rpc<{ transactions: string[] }>('getBlockByNumber', ['group0', '', n, false, false]);
+      for (const hash of block.transactions) {
+        const tx = await stack.chain.rpc<{ to: string; input: string }>('getTransaction', ['group0', '', hash, false]);
+        if (tx.to.toLowerCase().replace(/^0x/, '') === contract.toLowerCase().replace(/^0x/, '') && tx.input.replace(/^0x/, '').startsWith(selector)) count++;
+      }
+    }
+    return count;
+  }
+
+  test('anchorRecord: exactly one record on chain and one inbox item', async () => {
+    const source = { kind: 'hl7' as const, sendingFacility: 'KILL', controlId: 'MSG-1' };
+    const workflowId = sourceWorkflowId(source);
+    await startOnce(stack.client, anchorRecord, { workflowId, taskQueue: stack.taskQueue, args: [{ source, record: 'MSH|^~\\&|KILL|KILL|||20260101||ORU^R01|MSG-1|P|2.5\rPID|1||4711^^^KILL-TEST-MRN', patient, author: bob }] });
+    await killDuring(workflowId, 'createRecordOnChain');
+    const worker = await startWorkerProcess();
+    try {
+      const reference = await stack.client.workflow.getHandle<typeof anchorRecord>(workflowId).result();
+      const stored = await readContract(stack.chain, { address: stack.engine.contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'get', args: [reference.recordId as `0x${string}`] });
+      assert.equal(keccak256(stored).length, 66);
+      assert.equal(await countCalls(stack.engine.contracts.recordRegistry, 'create(bytes32,bytes)'), 1, 'one create transaction in the whole chain');
+      const inbox = await stack.engine.state.inbox(alice.identity.address);
+      assert.equal(inbox.filter((item) => item.deliveryId === workflowId).length, 1);
+      assert.equal(await stack.engine.state.unclaimedPrekeys(alice.identity.address), 3, 'one prekey used');
+    } finally {
+      worker.kill('SIGKILL');
+    }
+  });
+
+  test('traceStep: exactly one step per item', async () => {
+    const codes = Array.from({ length: 8 }, () => generateTraceCode());
+    const workflowId = sourceWorkflowId({ kind: 'erp', org: 'Carrier', eventId: 'kill-ship-1' });
+    await startOnce(stack.client, traceStep, { workflowId, taskQueue: stack.taskQueue, args: [{ participant: carrier as `0x${string}`, items: codes.map((code, i) => ({ code, data: JSON.stringify({ event: 'shipped', item: i }) })) }] });
+    await killDuring(workflowId, 'pushTraceBatch');
+    const worker = await startWorkerProcess();
+    try {
+      const result = await stack.client.workflow.getHandle<typeof traceStep>(workflowId).result();
+      for (const id of result.ids) {
+        const steps = await readContract(stack.chain, { address: stack.engine.contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [id as `0x${string}`] });
+        assert.equal(steps.length, 1, `item ${id} has one step`);
+      }
+      assert.equal(await countCalls(stack.engine.contracts.drugTrace, 'pushBatch(bytes32[],bytes[],bytes32,bytes)'), 1, 'one push transaction');
+    } finally {
+      worker.kill('SIGKILL');
+    }
+  });
+});
