@@ -15,7 +15,8 @@ export function activityGroup<T extends Record<string, (...args: never[]) => Pro
       name,
       async (...args: never[]) => {
         const context = Context.current();
-        const timer = setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
+        // local activities run inside a workflow task and have no heartbeat of their own
+        const timer = context.info.isLocal ? undefined : setInterval(() => context.heartbeat(), HEARTBEAT_EVERY_MS);
         try {
           return await fn(...args);
         } catch (error) {

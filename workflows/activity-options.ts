@@ -1,4 +1,4 @@
-import { proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions } from '@temporalio/workflow';
+import { proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
 
 /**
  * Retry policies by kind of work. Transient failures (chain node away, content store busy) retry
@@ -16,8 +16,11 @@ const heartbeatTimeout = '15 seconds';
 export const chainIo: ActivityOptions = { startToCloseTimeout: '3 minutes', heartbeatTimeout, retry: backoff };
 /** Local state and quick reads. */
 export const quickIo: ActivityOptions = { startToCloseTimeout: '1 minute', heartbeatTimeout, retry: backoff };
-/** Waiting for a patient's wallet to publish prekeys may take days: back off to 10 minutes. */
-export const patientWait: ActivityOptions = { startToCloseTimeout: '1 minute', heartbeatTimeout, retry: { ...backoff, maximumInterval: '10 minutes' } };
+/**
+ * The engine's own state (enrolment map, prekeys, inboxes), as local activities. Backing off to
+ * 10 minutes because running out of prekeys waits for the patient's wallet, which may take days.
+ */
+export const localState: LocalActivityOptions = { startToCloseTimeout: '30 seconds', retry: { ...backoff, maximumInterval: '10 minutes' } };
 /** CPU-heavy crypto: proving a large batch takes seconds. */
 export const nativeCrypto: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout, retry: backoff };
 

@@ -1,6 +1,16 @@
-import { ApplicationFailure, condition, defineQuery, defineSignal, proxyActivities, setCurrentDetails, setHandler, workflowInfo } from '@temporalio/workflow';
+import {
+  ApplicationFailure,
+  condition,
+  defineQuery,
+  defineSignal,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  setHandler,
+  workflowInfo,
+} from '@temporalio/workflow';
 import type { PatientIdentifier, RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
-import { chainIo, nativeActivities, patientWait } from './activity-options.js';
+import { chainIo, localState, nativeActivities } from './activity-options.js';
 import type { RecordSource } from './ids.js';
 
 export interface AnchorRecordInput {
@@ -28,8 +38,9 @@ export type AnchorStatus = 'finding patient' | 'waiting for the patient to enrol
 export const patientEnrolledSignal = defineSignal<[string]>('patientEnrolled');
 export const anchorStatusQuery = defineQuery<AnchorStatus>('status');
 
-const { findPatient, createRecordOnChain, deliverToInbox } = proxyActivities<RecordActivities>(chainIo);
-const { claimPrekey } = proxyActivities<RecordActivities>(patientWait);
+const { createRecordOnChain } = proxyActivities<RecordActivities>(chainIo);
+// quick look-ups and writes in the engine's own state run as local activities: no task-queue round trip
+const { findPatientPrekey, deliverToInbox } = proxyLocalActivities<RecordActivities>(localState);
 
 /** How often a waiting record looks at the enrolment map again, in case a signal was lost. */
 const ENROLMENT_RECHECK = '1 day';
@@ -51,22 +62,22 @@ export async function anchorRecord(input: AnchorRecordInput): Promise<RecordRefe
   let enrolled = false;
   setHandler(patientEnrolledSignal, () => void (enrolled = true));
 
-  let patient = await findPatient(input.patient, workflowId);
-  if (patient === null) {
+  let found = await findPatientPrekey(input.patient, workflowId);
+  if (found === null) {
     report('waiting for the patient to enrol');
     const deadline = Date.now() + (input.enrolmentDeadlineDays ?? 365) * 24 * 3600 * 1000;
-    while (patient === null) {
+    while (found === null) {
       if (Date.now() > deadline) {
         throw ApplicationFailure.nonRetryable(`the patient did not enrol within ${input.enrolmentDeadlineDays ?? 365} days`, 'PatientNotEnrolled');
       }
       await condition(() => enrolled, ENROLMENT_RECHECK);
       enrolled = false;
-      patient = await findPatient(input.patient, workflowId);
+      found = await findPatientPrekey(input.patient, workflowId);
     }
   }
+  const { patient, prekey } = found;
 
   report('sealing');
-  const prekey = await claimPrekey(patient, workflowId);
   const { sealRecord } = nativeActivities<RecordNativeActivities>();
   const sealed = await sealRecord({ record: input.record, author: input.author, patient, prekey });
 

@@ -1,6 +1,6 @@
-import { proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
-import { chainIo, nativeActivities, quickIo } from './activity-options.js';
+import { chainIo, localState, nativeActivities } from './activity-options.js';
 
 export interface GrantAccessInput {
   recordId: `0x${string}`;
@@ -15,8 +15,8 @@ export interface GrantAccessInput {
   rk: `0x${string}`;
 }
 
-const { validateGrantee, reencryptForGrantee, deliverToInbox } = proxyActivities<RecordActivities>(chainIo);
-const { prekeyPublicKey } = proxyActivities<RecordActivities>(quickIo);
+const { validateGrantee, reencryptForGrantee } = proxyActivities<RecordActivities>(chainIo);
+const { prekeyPublicKey, deliverToInbox } = proxyLocalActivities<RecordActivities>(localState);
 
 /**
  * One record for one grantee: check the grantee in the Directory and that the re-encryption key

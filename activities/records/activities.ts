@@ -31,9 +31,15 @@ export interface ClaimedPrekey {
 export function createRecordActivities(engine: Engine) {
   const { chain, contracts, state } = engine;
   return activityGroup({
-    /** The patient's account, or null after noting that this workflow waits for them to enrol. */
-    async findPatient(patient: PatientIdentifier, workflowId: string): Promise<string | null> {
-      return (await state.findPatientOrWait(state.patientRef(patient.authority, patient.identifier), workflowId)) ?? null;
+    /**
+     * The patient's account and a prekey this workflow holds for them, or null after noting that
+     * the workflow waits for the patient to enrol. One step, because both are local look-ups.
+     */
+    async findPatientPrekey(patient: PatientIdentifier, workflowId: string): Promise<{ patient: string; prekey: ClaimedPrekey } | null> {
+      const account = await state.findPatientOrWait(state.patientRef(patient.authority, patient.identifier), workflowId);
+      if (account === undefined) return null;
+      const prekey = await state.claimPrekey(account, workflowId);
+      return { patient: account, prekey: { index: prekey.index, publicKey: toHex(prekey.publicKey) } };
     },
 
     /** Maps the hospital's identifier to a registered patient; returns the workflows waiting for them. */
@@ -58,11 +64,6 @@ export function createRecordActivities(engine: Engine) {
       const key = await state.prekeyPublicKey(patient.toLowerCase(), index);
       if (!key) throw badInput('UnknownPrekey', `prekey ${index} of ${patient} was never published to this engine`);
       return toHex(key);
-    },
-
-    async claimPrekey(patient: string, workflowId: string): Promise<ClaimedPrekey> {
-      const prekey = await state.claimPrekey(patient.toLowerCase(), workflowId);
-      return { index: prekey.index, publicKey: toHex(prekey.publicKey) };
     },
 
     /**
