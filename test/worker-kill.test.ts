@@ -1,18 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { keccak256, toFunctionSelector } from 'viem';
 import { generateTraceCode } from '../activities/crypto/index.js';
 import { DrugTrace, RecordRegistry } from '../contracts/artifacts.js';
 import { readContract } from '../activities/ledger/contract-calls.js';
-import { repoRoot } from '../ops/config/index.js';
 import { startOnce } from '../ops/engine/start-once.js';
 import { Role } from '../ops/chain/deployment.js';
 import { Wallet } from '../ops/wallet/wallet.js';
 import { anchorRecord, enrolPatient, registerIdentity, traceStep } from '../workflows/index.js';
 import { enrolmentWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
 import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './harness/engine.js';
+import { startWorkerProcess, workerEnv } from './harness/worker-process.js';
 
 /**
  * Kills the worker process (SIGKILL, no drain) while each workflow is inside its chain write, starts
@@ -38,36 +37,12 @@ describe('a worker killed in the middle of a workflow', () => {
     await run(startOnce(stack.client, registerIdentity, { ...opts(identityWorkflowId(alice.identity.address)), args: [{ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle }] }));
     await run(startOnce(stack.client, enrolPatient, { ...opts(enrolmentWorkflowId(alice.identity.address, patient.authority)), args: [{ patient, account: alice.identity.address }] }));
     await stack.stopWorkers();
-    env = {
-      YILIAN_HOME: stack.home,
-      YILIAN_TEMPORAL_MODE: 'external',
-      YILIAN_TEMPORAL_ADDRESS: stack.temporal.connection.options.address,
-      YILIAN_TEMPORAL_NAMESPACE: stack.temporal.namespace ?? 'default',
-      YILIAN_CHAIN_MODE: 'external',
-      YILIAN_CHAIN_RPC_URL: stack.devchain.rpcUrl,
-      YILIAN_KEYSTORE_PASSWORD: TEST_PASSWORD,
-      YILIAN_CODEC_KEYS: stack.codecKeys,
-      YILIAN_CODEC_TOKEN: 'kill-test-codec-token',
-      YILIAN_TASK_QUEUE: stack.taskQueue,
-    };
+    env = workerEnv(stack);
   });
   after(async () => stack?.stop());
 
-  /** Both queues' workers in a process of their own, as `ops/workers/main.ts` runs them in production. */
-  async function startWorkerProcess(): Promise<ChildProcess> {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'ops/workers/main.ts'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let output = '';
-    child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-    child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
-    for (let i = 0; !output.includes('polling') || !output.includes('native'); i++) {
-      if (child.exitCode !== null || i > 600) assert.fail(`worker process did not start:\n${output}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
-    return child;
-  }
-
   async function killDuring(workflowId: string, activityType: string): Promise<void> {
-    const worker = await startWorkerProcess();
+    const worker = await startWorkerProcess(env);
     const handle = stack.client.workflow.getHandle(workflowId);
     for (let i = 0; ; i++) {
       const { raw } = await handle.describe();
@@ -76,8 +51,7 @@ describe('a worker killed in the middle of a workflow', () => {
       if (i > 3000) assert.fail(`${activityType} never started`);
       await new Promise((r) => setTimeout(r, 10));
     }
-    worker.kill('SIGKILL');
-    await new Promise((r) => worker.once('exit', r));
+    await worker.kill();
   }
 
   /** Transactions to `contract` calling `functionName`, over the whole chain. */
@@ -100,7 +74,7 @@ describe('a worker killed in the middle of a workflow', () => {
     const workflowId = sourceWorkflowId(source);
     await startOnce(stack.client, anchorRecord, { workflowId, taskQueue: stack.taskQueue, args: [{ source, record: 'MSH|^~\\&|KILL|KILL|||20260101||ORU^R01|MSG-1|P|2.5\rPID|1||4711^^^KILL-TEST-MRN', patient, author: bob }] });
     await killDuring(workflowId, 'createRecordOnChain');
-    const worker = await startWorkerProcess();
+    const worker = await startWorkerProcess(env);
     try {
       const reference = await stack.client.workflow.getHandle<typeof anchorRecord>(workflowId).result();
       const stored = await readContract(stack.chain, { address: stack.engine.contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'get', args: [reference.recordId as `0x${string}`] });
@@ -110,7 +84,7 @@ describe('a worker killed in the middle of a workflow', () => {
       assert.equal(inbox.filter((item) => item.deliveryId === workflowId).length, 1);
       assert.equal(await stack.engine.state.unclaimedPrekeys(alice.identity.address), 3, 'one prekey used');
     } finally {
-      worker.kill('SIGKILL');
+      await worker.kill();
     }
   });
 
@@ -119,7 +93,7 @@ describe('a worker killed in the middle of a workflow', () => {
     const workflowId = sourceWorkflowId({ kind: 'erp', org: 'Carrier', eventId: 'kill-ship-1' });
     await startOnce(stack.client, traceStep, { workflowId, taskQueue: stack.taskQueue, args: [{ participant: carrier as `0x${string}`, items: codes.map((code, i) => ({ code, data: JSON.stringify({ event: 'shipped', item: i }) })) }] });
     await killDuring(workflowId, 'pushTraceBatch');
-    const worker = await startWorkerProcess();
+    const worker = await startWorkerProcess(env);
     try {
       const result = await stack.client.workflow.getHandle<typeof traceStep>(workflowId).result();
       for (const id of result.ids) {
@@ -128,7 +102,7 @@ describe('a worker killed in the middle of a workflow', () => {
       }
       assert.equal(await countCalls(stack.engine.contracts.drugTrace, 'pushBatch(bytes32[],bytes[],bytes32,bytes)'), 1, 'one push transaction');
     } finally {
-      worker.kill('SIGKILL');
+      await worker.kill();
     }
   });
 });

@@ -39,6 +39,10 @@ export interface StoryContext {
 
 export interface StoryOutcome {
   runId: string;
+  /** The patient identifier the record arrived under (PID-3 with the run id). */
+  patientIdentifier: string;
+  /** Accounts whose keys the engine holds. */
+  localIdentities: string[];
   recordWorkflowId: string;
   record: OpenedRecord;
   readByCarol: OpenedRecord;
@@ -62,9 +66,11 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const run = <T>(promise: Promise<{ result(): Promise<T> }>) => promise.then((handle) => handle.result());
 
   step(1, 'The CA registers the consortium members in the Directory');
+  const localIdentities: string[] = [];
   const local = async (name: string, role: number) => {
     const registered = await run(startOnce(ctx.client, registerIdentity, { workflowId: localIdentityWorkflowId(`${name} (${runId})`), taskQueue: ctx.taskQueue, args: [{ name: `${name} (${runId})`, role }] }));
     ok(`${name}: ${registered.address} (keys in the engine keystore)`);
+    localIdentities.push(registered.address);
     return registered;
   };
   const person = async (key: string, name: string, role: number, prekeys = 0) => {
@@ -165,7 +171,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   for (const s of history) ok(`${(JSON.parse(s.data) as { event: string }).event} by ${s.signerName}, signature verified against the Directory`);
 
   ctx.say('\nEvery step verified.');
-  return { runId, recordWorkflowId, record, readByCarol, traceCodes: codes, traceIds, history, people: { alice, carol, charlie } };
+  return { runId, patientIdentifier: patient.identifier, localIdentities, recordWorkflowId, record, readByCarol, traceCodes: codes, traceIds, history, people: { alice, carol, charlie } };
 }
 
 async function charlieIsRefused(

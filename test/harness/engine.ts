@@ -4,12 +4,12 @@ import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import express from 'express';
-import { generateIdentity } from '../../activities/crypto/index.js';
 import type { Engine } from '../../activities/engine.js';
 import { FiscoClient } from '../../activities/ledger/fisco-client.js';
 import { EmbeddedContentStore } from '../../activities/storage/index.js';
 import { signDigest } from '../../native/index.js';
 import { ensureDeployed } from '../../ops/chain/deployment.js';
+import { loadOrCreateCa } from '../../ops/chain/ca.js';
 import { CodecKeyring } from '../../ops/codec/keyring.js';
 import { EncryptionCodec } from '../../ops/codec/encryption-codec.js';
 import { openEngine } from '../../ops/engine/open.js';
@@ -48,7 +48,8 @@ export interface TestEngine {
 export async function startTestEngine(options: { temporalDb?: string; /** Default true; false only to capture synthetic histories in the clear (test/histories). */ payloadCodec?: boolean } = {}): Promise<TestEngine> {
   const [temporal, devchain, home] = await Promise.all([startTestTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}), startTestDevchain(), tempDir('engine')]);
   const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
-  const ca = generateIdentity();
+  // kept in the data dir like the embedded stack's, so worker processes started on `home` hold it too
+  const ca = await loadOrCreateCa(home.path, TEST_PASSWORD);
   const { deployment } = await ensureDeployed(chain, home.path, ca);
   const store = new EmbeddedContentStore(home.path);
   const engine = await openEngine({ home: home.path, chain, contracts: deployment, store, keystorePassword: TEST_PASSWORD, ca, scrypt: TEST_SCRYPT });

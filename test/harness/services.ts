@@ -25,13 +25,15 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove: (
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-export async function startTestRedis(): Promise<TestService & { url: string; port: number }> {
+export async function startTestRedis(): Promise<TestService & { url: string; port: number; dataDir: string }> {
   const dir = await tempDir('redis');
   const port = await freePort();
-  const redis = await startRedis({ executable: toolPath(toolsDir, 'redis-server'), port, logFile: join(dir.path, 'redis.log') });
+  const dataDir = join(dir.path, 'data');
+  const redis = await startRedis({ executable: toolPath(toolsDir, 'redis-server'), port, dataDir, logFile: join(dir.path, 'redis.log') });
   return {
     url: redis.url,
     port,
+    dataDir,
     async stop() {
       await redis.process.stop();
       await dir.remove();

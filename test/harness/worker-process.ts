@@ -1,0 +1,48 @@
+import assert from 'node:assert/strict';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { repoRoot } from '../../ops/config/index.js';
+import { TEST_PASSWORD, type TestEngine } from './engine.js';
+
+/** The YILIAN_* settings under which `ops/workers/main.ts` serves a test engine's queues. */
+export function workerEnv(stack: TestEngine): NodeJS.ProcessEnv {
+  return {
+    YILIAN_HOME: stack.home,
+    YILIAN_TEMPORAL_MODE: 'external',
+    YILIAN_TEMPORAL_ADDRESS: stack.temporal.connection.options.address,
+    YILIAN_TEMPORAL_NAMESPACE: stack.temporal.namespace ?? 'default',
+    YILIAN_CHAIN_MODE: 'external',
+    YILIAN_CHAIN_RPC_URL: stack.devchain.rpcUrl,
+    YILIAN_KEYSTORE_PASSWORD: TEST_PASSWORD,
+    YILIAN_CODEC_KEYS: stack.codecKeys,
+    YILIAN_CODEC_TOKEN: 'test-engine-codec-token',
+    YILIAN_TASK_QUEUE: stack.taskQueue,
+  };
+}
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Everything the process printed: its log. */
+  output(): string;
+  kill(): Promise<void>;
+}
+
+/** Both queues' workers in a process of their own, as `ops/workers/main.ts` runs them in production. */
+export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', 'ops/workers/main.ts'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  for (let i = 0; !/polling .*-native/.test(output); i++) {
+    if (child.exitCode !== null || i > 600) assert.fail(`worker process did not start:\n${output}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  return {
+    child,
+    output: () => output,
+    async kill() {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}

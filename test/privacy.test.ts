@@ -1,0 +1,132 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { hexToBytes, type Hex } from 'viem';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { Redis } from 'ioredis';
+import { loadKeystore } from '../activities/keys/index.js';
+import { loadOrCreateCa } from '../ops/chain/ca.js';
+import { runStory, type StoryOutcome } from '../ops/demo/story.js';
+import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './harness/engine.js';
+import { startTestRedis, tempDir } from './harness/services.js';
+import { startWorkerProcess, workerEnv, type WorkerProcess } from './harness/worker-process.js';
+import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy-scan.js';
+
+const hl7 = await readFile(new URL('./fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
+
+/**
+ * Invariant 1: after the full flows, no plaintext record, trace code or secret key is in the
+ * Temporal database, the chain's data, the content store, Redis or any log.
+ */
+describe('privacy: what the stores and logs hold after the full flows', () => {
+  let stack: TestEngine;
+  let temporalDir: Awaited<ReturnType<typeof tempDir>>;
+  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let worker: WorkerProcess;
+  let outcome: StoryOutcome;
+  let storyLog = '';
+  let haystacks: Array<{ place: string; bytes: Buffer }>;
+  let needles: Needle[];
+
+  before(async () => {
+    temporalDir = await tempDir('temporal-db');
+    [stack, redis] = await Promise.all([startTestEngine({ temporalDb: join(temporalDir.path, 'temporal.sqlite') }), startTestRedis()]);
+    worker = await startWorkerProcess(workerEnv(stack));
+    outcome = await runStory({
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+      apiUrl: stack.apiUrl,
+      chain: stack.chain,
+      contracts: stack.engine.contracts,
+      store: stack.engine.store,
+      walletsDir: join(stack.home, 'wallets'),
+      walletPassword: TEST_PASSWORD,
+      scrypt: TEST_SCRYPT,
+      hl7,
+      batchSize: 16,
+      say: (line) => void (storyLog += `${line}\n`),
+    });
+    await worker.kill();
+    await writeFile(join(temporalDir.path, 'worker.log'), worker.output());
+
+    // what a record's or key's plaintext would look like wherever it leaked
+    const walletSecrets = await Promise.all(
+      (['alice', 'carol', 'charlie'] as const).map(async (who) => {
+        const wallet = outcome.people[who];
+        const dir = join(stack.home, 'wallets', `${who}-${outcome.runId}`);
+        const material = await loadKeystore(dir, hexToBytes(wallet.identity.address), TEST_PASSWORD);
+        return [
+          { label: `${who}'s signing key`, bytes: material.signingKey },
+          ...material.prekeys.map((k) => ({ label: `${who}'s prekey secret ${k.id}`, bytes: k.secretKey })),
+          ...material.preKeys.map((k) => ({ label: `${who}'s grantee key ${k.id}`, bytes: k.secretKey })),
+        ];
+      }),
+    );
+    const engineSecrets = await Promise.all(
+      outcome.localIdentities.map(async (address) => ({ label: `engine key of ${address}`, bytes: (await stack.engine.keyring.identity(address)).secretKey })),
+    );
+    const ca = await loadOrCreateCa(stack.home, TEST_PASSWORD);
+    needles = [
+      { label: 'record text (patient name)', bytes: utf8ToBytes('Huckleberry') },
+      { label: 'record text (address)', bytes: utf8ToBytes('721 SPRING STREET') },
+      { label: 'record text (finding)', bytes: utf8ToBytes('Bacteria identified in Stool') },
+      { label: 'patient identifier', bytes: utf8ToBytes(outcome.patientIdentifier) },
+      ...outcome.traceCodes.map((code, i) => ({ label: `trace code ${i}`, bytes: utf8ToBytes(code) })),
+      ...walletSecrets.flat(),
+      ...engineSecrets,
+      { label: 'CA signing key', bytes: ca.secretKey },
+      { label: 'payload codec key', bytes: Buffer.from(stack.codecKeys.split(':')[1] as string, 'base64') },
+    ];
+
+    // Redis holds nothing yet in these flows (the intake queues arrive with the inbound
+    // connectors); its dump is scanned all the same, with a marker that proves the dump is read
+    const client = new Redis(redis.url);
+    await client.set('yilian:scan-control', 'redis-control-marker');
+    await client.save();
+    client.disconnect();
+
+    const logs = [join(temporalDir.path, 'worker.log'), await writeLog(temporalDir.path, 'story.log', storyLog), ...(await filesUnder(join(stack.devchain.dataDir, '..'))).filter((f) => f.endsWith('.log'))];
+    haystacks = await readAll([
+      ...(await filesUnder(temporalDir.path)).filter((f) => f.includes('temporal.sqlite')),
+      ...(await filesUnder(stack.devchain.dataDir)),
+      ...(await filesUnder(join(stack.home, 'blocks'))),
+      ...(await filesUnder(redis.dataDir)),
+      ...logs,
+    ]);
+  });
+  after(async () => {
+    await worker?.kill();
+    await stack?.stop();
+    await redis?.stop();
+    await temporalDir?.remove();
+  });
+
+  test('the scan reads the real stores: controls are found where they must be', () => {
+    const places = haystacks.map((h) => h.place);
+    assert.ok(places.some((p) => p.includes('temporal.sqlite')), 'the Temporal SQLite file is scanned');
+    assert.ok(places.some((p) => p.includes(stack.devchain.dataDir)), 'the chain data is scanned');
+    assert.ok(places.some((p) => p.includes(join(stack.home, 'blocks'))), 'the content store is scanned');
+    const controls: Needle[] = [
+      { label: 'a workflow id', bytes: utf8ToBytes(outcome.recordWorkflowId) },
+      { label: 'a trace id', bytes: hexToBytes(outcome.traceIds[0] as Hex) },
+      { label: 'the Redis marker', bytes: utf8ToBytes('redis-control-marker') },
+      { label: "the demo's step text", bytes: utf8ToBytes('Every step verified') },
+    ];
+    const found = findNeedles(haystacks, controls);
+    assert.ok(found.some((f) => f.startsWith('a workflow id in') && f.includes('temporal.sqlite')), found.join('\n'));
+    assert.ok(found.some((f) => f.startsWith('a trace id in') && f.includes(stack.devchain.dataDir)), found.join('\n'));
+    assert.ok(found.some((f) => f.startsWith('the Redis marker in')), found.join('\n'));
+    assert.ok(found.some((f) => f.startsWith("the demo's step text in") && f.endsWith('story.log')), found.join('\n'));
+  });
+
+  test('no plaintext record, patient identifier, trace code or secret key anywhere', () => {
+    assert.ok(needles.length >= 40, `${needles.length} needles`);
+    assert.deepEqual(findNeedles(haystacks, needles), []);
+  });
+});
+
+async function writeLog(dir: string, name: string, text: string): Promise<string> {
+  await writeFile(join(dir, name), text);
+  return join(dir, name);
+}
