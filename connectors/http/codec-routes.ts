@@ -1,4 +1,4 @@
-import { timingSafeEqual } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import express, { type Router } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 
@@ -25,28 +25,64 @@ export interface CodecRoutesOptions {
   allowedOrigins: string[];
 }
 
+export const CODEC_SESSION_COOKIE = 'yilian_codec_session';
+
+const sameSecret = (presented: string, expected: string) => {
+  const [a, b] = [Buffer.from(presented), Buffer.from(expected)];
+  return a.length === b.length && timingSafeEqual(a, b);
+};
+
+const cookieOf = (header: string | undefined, name: string) =>
+  (header ?? '').split(';').map((part) => part.trim().split('=')).find(([key]) => key === name)?.[1];
+
 /**
  * Temporal's remote codec protocol (`POST /encode`, `POST /decode` with `{payloads: [...]}` in
  * base64), so an authorised Web UI user can read decrypted payloads. Everyone else gets 401.
+ *
+ * Two ways in: `Authorization: Bearer <token>` for tools, and for the Web UI — which cannot add a
+ * header of ours — a session cookie set by signing in once at `/codec/login` with the same token.
+ * The cookie is HttpOnly and SameSite=Strict; the UI on another port of the same host is the same
+ * site, so it sends the cookie when its codec setting "include cross-origin credentials" is on.
  */
 export function codecRoutes(options: CodecRoutesOptions): Router {
   const router = express.Router();
-  const expected = Buffer.from(`Bearer ${options.token}`);
+  // derived from the token, so it needs no server-side state and dies when the token is rotated
+  const session = createHmac('sha256', options.token).update('yilian/codec-session/v1').digest('base64url');
   router.use((request, response, next) => {
     const origin = request.headers.origin;
     if (origin && options.allowedOrigins.includes(origin)) {
       response.setHeader('Access-Control-Allow-Origin', origin);
+      response.setHeader('Access-Control-Allow-Credentials', 'true');
       response.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, x-namespace');
       response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
       response.setHeader('Vary', 'Origin');
     }
+    next();
+  });
+  router.get('/login', (_request, response) => {
+    response.type('html').send(
+      '<!doctype html><title>Yilian codec sign-in</title><form method="post" action="login">' +
+        '<label>Codec token (YILIAN_CODEC_TOKEN) <input type="password" name="token" autofocus></label> <button>Sign in</button></form>',
+    );
+  });
+  router.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (request, response) => {
+    const token = String((request.body as { token?: unknown } | undefined)?.token ?? '');
+    if (!sameSecret(token, options.token)) {
+      response.status(401).type('text').send('wrong codec token');
+      return;
+    }
+    response.cookie(CODEC_SESSION_COOKIE, session, { httpOnly: true, sameSite: 'strict', path: request.baseUrl || '/', maxAge: 12 * 3600 * 1000 });
+    response.type('text').send('signed in: the Temporal Web UI on this host can now decode payloads (Settings → Codec Server → include cross-origin credentials)');
+  });
+  router.use((request, response, next) => {
     if (request.method === 'OPTIONS') {
       response.sendStatus(204);
       return;
     }
-    const presented = Buffer.from(request.headers.authorization ?? '');
-    if (presented.length !== expected.length || !timingSafeEqual(presented, expected)) {
-      response.status(401).json({ error: 'the codec endpoint needs Authorization: Bearer <YILIAN_CODEC_TOKEN>' });
+    const bearer = sameSecret(request.headers.authorization ?? '', `Bearer ${options.token}`);
+    const cookie = sameSecret(cookieOf(request.headers.cookie, CODEC_SESSION_COOKIE) ?? '', session);
+    if (!bearer && !cookie) {
+      response.status(401).json({ error: 'the codec endpoint needs Authorization: Bearer <YILIAN_CODEC_TOKEN>, or a session from /codec/login' });
       return;
     }
     next();

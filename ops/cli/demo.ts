@@ -2,14 +2,10 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { Client, Connection } from '@temporalio/client';
 import { repoRoot, type Config } from '../config/index.js';
 import { keptSecret } from '../config/kept-secret.js';
-import { chainClient } from '../chain/connect.js';
-import { readDeployment } from '../chain/deployment.js';
-import { codecFromConfig } from '../codec/from-config.js';
-import { createContentStore } from '../../activities/storage/index.js';
 import { runStory } from '../demo/story.js';
+import { connectEngine } from './engine-client.js';
 
 export function demoCommand(program: Command, config: () => Config): void {
   program
@@ -21,21 +17,10 @@ export function demoCommand(program: Command, config: () => Config): void {
       const settings = config();
       const batchSize = Number(options.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > 4096) throw new Error(`--batch must be a whole number from 1 to 4096, not ${options.batch}`);
-      const deployment = await readDeployment(settings.home);
-      if (!deployment) throw new Error(`no contracts recorded in ${settings.home}; is ./ops/up running with this YILIAN_HOME?`);
-      const chain = chainClient(settings);
-      await chain.checkChain();
-      const { codec } = await codecFromConfig(settings);
-      const connection = await Connection.connect({ address: settings.temporal.address, tls: settings.temporal.tls, apiKey: settings.temporal.apiKey });
+      const engine = await connectEngine(settings);
       try {
-        const client = new Client({ connection, namespace: settings.temporal.namespace, dataConverter: { payloadCodecs: [codec] } });
         await runStory({
-          client,
-          taskQueue: settings.workers.taskQueue,
-          apiUrl: `http://${settings.api.host}:${settings.api.port}`,
-          chain,
-          contracts: deployment,
-          store: createContentStore({ backend: settings.storage.backend, home: settings.home, kuboApiUrl: settings.storage.kuboApiUrl }),
+          ...engine,
           walletsDir: join(settings.home, 'demo-wallets'),
           // the demo's people are made up, so one kept password guards all their wallets
           walletPassword: await keptSecret(settings.home, 'demo-wallet-password', () => randomBytes(18).toString('base64url')),
@@ -44,7 +29,7 @@ export function demoCommand(program: Command, config: () => Config): void {
           say: (line) => console.log(line),
         });
       } finally {
-        await connection.close();
+        await engine.close();
       }
     });
 }

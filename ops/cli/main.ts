@@ -4,6 +4,7 @@ import { storageCommands } from './storage.js';
 import { chainCommands } from './chain.js';
 import { auditCommands } from './audit.js';
 import { demoCommand } from './demo.js';
+import { walletCommands } from './wallet.js';
 
 const program = new Command('yilian')
   .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
@@ -24,6 +25,7 @@ storageCommands(program, currentConfig);
 chainCommands(program, currentConfig);
 auditCommands(program, currentConfig);
 demoCommand(program, currentConfig);
+walletCommands(program, currentConfig);
 
 try {
   await program.parseAsync(process.argv);

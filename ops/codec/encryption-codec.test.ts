@@ -128,6 +128,21 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
       assert.equal(JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()), secret);
       const preflight = await fetch(`${url}/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.example' } });
       assert.equal(preflight.headers.get('access-control-allow-origin'), null);
+
+      // the Web UI's way in: sign in once, then the session cookie stands for the token
+      const login = (token: string) => fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(token)}` });
+      assert.equal((await login('wrong-token-12345')).status, 401);
+      const signedIn = await login('operator-token-1234');
+      assert.equal(signedIn.status, 200);
+      const setCookie = signedIn.headers.get('set-cookie') ?? '';
+      assert.match(setCookie, /HttpOnly/);
+      assert.match(setCookie, /SameSite=Strict/);
+      assert.doesNotMatch(setCookie, /operator-token-1234/, 'the cookie is not the token');
+      const cookie = setCookie.split(';')[0] as string;
+      const byCookie = await post('/decode', { cookie, origin: 'http://127.0.0.1:8233' });
+      assert.equal(byCookie.status, 200);
+      assert.equal(byCookie.headers.get('access-control-allow-credentials'), 'true');
+      assert.equal((await post('/decode', { cookie: `${cookie.split('=')[0]}=forged` })).status, 401);
     } finally {
       server.close();
     }

@@ -43,6 +43,8 @@ export const configSchema = z.strictObject({
   keystore: z.strictObject({
     /** Unlocks the organisation's keystore files; a secret. Generated for the embedded stack when unset. */
     password: z.string().min(8, 'must be at least 8 characters').optional(),
+    /** Unlocks a person's wallet keystore for the `yilian wallet|record` commands; a secret. */
+    walletPassword: z.string().min(8, 'must be at least 8 characters').optional(),
   }),
   codec: z.strictObject({
     /** `id:base64key,...`, first = current; secret. Generated for an embedded Temporal when unset. */
@@ -62,4 +64,4 @@ export const configSchema = z.strictObject({
 export type Config = z.infer<typeof configSchema>;
 
 /** Paths (dot-separated) whose values must never be printed. */
-export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey', 'keystore.password', 'codec.keys', 'codec.token']);
+export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey', 'keystore.password', 'keystore.walletPassword', 'codec.keys', 'codec.token']);

@@ -12,6 +12,8 @@ export interface TemporalDevServerOptions {
   /** The SQLite file and logs live here, so a restart keeps every workflow. */
   dataDir: string;
   logFile: string;
+  /** The engine's `/codec` endpoint, so the Web UI offers to decode payloads there. */
+  uiCodecEndpoint?: string;
 }
 
 /** `temporal server start-dev` with its state in a SQLite file: the embedded workflow engine. */
@@ -29,6 +31,7 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       '--ui-port', String(options.uiPort),
       '--db-filename', join(options.dataDir, 'temporal.db'),
       '--log-level', 'warn',
+      ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
       // the dev server always creates `default`; any other namespace must be asked for
       ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
     ],

@@ -81,6 +81,8 @@ describe('./ops/up supervisor', () => {
     assert.equal(report.status, 'ok');
     for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker']) assert.equal(report.components[component]?.status, 'ok', component);
     assert.equal((await fetch(`http://127.0.0.1:${ports.ui}/`)).status, 200, 'Temporal Web UI answers');
+    const uiSettings = await (await fetch(`http://127.0.0.1:${ports.ui}/api/v1/settings`)).text();
+    assert.ok(uiSettings.includes(`http://127.0.0.1:${ports.api}/codec`), `the Web UI is pointed at the codec endpoint: ${uiSettings}`);
 
     const document = randomBytes(10_000);
     const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });

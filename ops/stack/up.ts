@@ -68,6 +68,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       dataDir: join(config.home, 'temporal'),
       logFile: join(config.home, 'logs', 'temporal.log'),
+      uiCodecEndpoint: `http://${config.api.host}:${config.api.port}/codec`,
     });
     stoppers.push(['temporal', () => server.stop()]);
     watch(server);
@@ -148,7 +149,8 @@ async function main(): Promise<void> {
   });
   stoppers.push(['api', () => new Promise<void>((resolve) => server.close(() => resolve()))]);
   const apiUrl = `http://${config.api.host}:${config.api.port}`;
-  say('api', `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec, Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')})`);
+  say('api', `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec: Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')}; ` +
+    `the Web UI decodes after signing in at ${apiUrl}/codec/login)`);
 
   const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';
   console.log(`ready api=${apiUrl} health=${apiUrl}/healthz${ui} (Ctrl-C stops)`);

@@ -17,8 +17,9 @@ export interface NativeWorkerOptions {
 }
 
 /**
- * The worker of the `yilian-native` task queue: STARK proving and PRE, CPU-bound, so one activity
- * per core; it runs no workflows and can be scaled out on machines of its own.
+ * The worker of the `yilian-native` task queue: STARK proving and PRE. Proving runs on native
+ * threads, but record sealing also waits on the content store's fsync, so a few activities per
+ * core keep the cores busy; it runs no workflows and can be scaled out on machines of its own.
  */
 export function createNativeWorker(options: NativeWorkerOptions): Promise<Worker> {
   return Worker.create({
@@ -30,6 +31,6 @@ export function createNativeWorker(options: NativeWorkerOptions): Promise<Worker
       ...createTraceNativeActivities({ keyring: options.keyring }),
     },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
-    maxConcurrentActivityTaskExecutions: availableParallelism(),
+    maxConcurrentActivityTaskExecutions: 4 * availableParallelism(),
   });
 }

@@ -1,0 +1,60 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { randomBytes } from 'node:crypto';
+import { tempDir } from '../../test/harness/services.js';
+import { EngineState, EngineStateError } from './engine-state.js';
+
+let dir: Awaited<ReturnType<typeof tempDir>>;
+let state: EngineState;
+const key = randomBytes(32);
+const prekey = (index: number) => ({ index, publicKey: randomBytes(48), signature: randomBytes(65) });
+
+before(async () => {
+  dir = await tempDir('state');
+  state = await EngineState.open(join(dir.path, 'engine.sqlite'), key);
+});
+after(async () => {
+  await state.close();
+  await dir.remove();
+});
+
+test('a record waits for an unenrolled patient and is named when they enrol; the map holds no identifier', async () => {
+  const ref = state.patientRef('HOSPITAL-MRN', '000123456');
+  assert.equal(await state.findPatientOrWait(ref, 'hl7:A:1'), undefined);
+  assert.equal(await state.findPatientOrWait(ref, 'hl7:A:1'), undefined, 'waiting twice is one wait');
+  assert.deepEqual(await state.enrol(ref, '0xaa'), ['hl7:A:1']);
+  assert.equal(await state.findPatientOrWait(ref, 'hl7:A:1'), '0xaa');
+  assert.deepEqual(await state.enrol(ref, '0xaa'), [], 'enrolling again is a no-op and the wait is gone');
+  await assert.rejects(state.enrol(ref, '0xbb'), (e: EngineStateError) => e.code === 'ENROLMENT_CONFLICT');
+  const file = await readFile(join(dir.path, 'engine.sqlite'));
+  assert.equal(file.includes(Buffer.from('000123456')), false, 'the identifier is stored only as a keyed hash');
+  assert.notEqual(state.patientRef('HOSPITAL-MRN', '000123456'), state.patientRef('OTHER-MRN', '000123456'));
+});
+
+test('a workflow claims one prekey however often it asks, and running out says what to do', async () => {
+  await state.addPrekeys('0xcc', [prekey(0), prekey(1)]);
+  const first = await state.claimPrekey('0xcc', 'wf-1');
+  assert.deepEqual(await state.claimPrekey('0xcc', 'wf-1'), first, 'a retried claim returns the same prekey');
+  const second = await state.claimPrekey('0xcc', 'wf-2');
+  assert.notEqual(second.index, first.index);
+  assert.equal(await state.unclaimedPrekeys('0xcc'), 0);
+  await assert.rejects(state.claimPrekey('0xcc', 'wf-3'), (e: EngineStateError) => e.code === 'PREKEYS_EXHAUSTED' && /publish a new batch/.test(e.message));
+  await assert.rejects(state.addPrekeys('0xcc', [prekey(0)]), (e: EngineStateError) => e.code === 'PREKEY_CONFLICT');
+});
+
+test('an inbox item is delivered once per delivery id, in order', async () => {
+  await state.deliver('0xdd', 'd1', Uint8Array.of(1));
+  await state.deliver('0xdd', 'd1', Uint8Array.of(9));
+  await state.deliver('0xdd', 'd2', Uint8Array.of(2));
+  const items = await state.inbox('0xdd');
+  assert.deepEqual(items.map((i) => [i.deliveryId, [...i.sealed]]), [['d1', [1]], ['d2', [2]]]);
+  assert.deepEqual((await state.inbox('0xdd', items[0]?.seq)).map((i) => i.deliveryId), ['d2']);
+});
+
+test('reopening runs no migration twice and keeps the data', async () => {
+  const again = await EngineState.open(join(dir.path, 'engine.sqlite'), key);
+  assert.equal((await again.inbox('0xdd')).length, 2);
+  await again.close();
+});

@@ -1,0 +1,86 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { join } from 'node:path';
+import { repoRoot } from '../config/index.js';
+import { generateTraceCode } from '../../activities/crypto/index.js';
+import { Role } from '../chain/deployment.js';
+import { startOnce } from '../engine/start-once.js';
+import { anchorRecord, registerIdentity, traceStep } from '../../workflows/index.js';
+import { localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
+import { startTestEngine, type TestEngine } from '../../test/harness/engine.js';
+import { workerEnv } from '../../test/harness/worker-process.js';
+
+/** The wallet side of the flows through the real `yilian` command, against a running engine. */
+describe('yilian wallet, enrol, record and trace commands', () => {
+  let stack: TestEngine;
+  let env: NodeJS.ProcessEnv;
+  let bob: `0x${string}`;
+
+  const yilian = (...args: string[]) =>
+    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
+      const child = spawn(process.execPath, ['ops/bin/yilian.mjs', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let [stdout, stderr] = ['', ''];
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+
+  before(async () => {
+    stack = await startTestEngine();
+    await stack.startWorkers();
+    env = { ...workerEnv(stack), YILIAN_API_PORT: new URL(stack.apiUrl).port, YILIAN_WALLET_PASSWORD: 'wallet password for tests' };
+    bob = (await (await startOnce(stack.client, registerIdentity, { workflowId: localIdentityWorkflowId('cli-bob'), taskQueue: stack.taskQueue, args: [{ name: 'Dr. Bob', role: Role.Doctor }] })).result()).address;
+  });
+  after(async () => stack?.stop());
+
+  test('a patient makes a wallet, enrols, reads a record and grants it; a doctor reads the grant', async () => {
+    const aliceDir = join(stack.home, 'cli-alice');
+    const created = await yilian('wallet', 'create', '--dir', aliceDir, '--name', 'Alice', '--role', 'patient', '--prekeys', '3');
+    assert.equal(created.code, 0, created.stderr);
+    const alice = JSON.parse(created.stdout) as { address: string; prekeys: number };
+    assert.equal(alice.prekeys, 3);
+
+    const enrolled = await yilian('enrol', '--account', alice.address, '--authority', 'CLI-MRN', '--identifier', '555');
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    const record = 'MSH|^~\\&|CLI|CLI|||20260101||ORU^R01|CLI-1|P|2.5\rPID|1||555^^^CLI-MRN\rOBX|1|ST|note||cli test result';
+    const source = { kind: 'hl7' as const, sendingFacility: 'CLI', controlId: 'CLI-1' };
+    const reference = await (await startOnce(stack.client, anchorRecord, { workflowId: sourceWorkflowId(source), taskQueue: stack.taskQueue, args: [{ source, record, patient: { authority: 'CLI-MRN', identifier: '555' }, author: bob }] })).result();
+
+    const inbox = await yilian('wallet', 'inbox', '--dir', aliceDir);
+    assert.equal(inbox.code, 0, inbox.stderr);
+    assert.match(inbox.stdout, new RegExp(reference.recordId));
+    const read = await yilian('record', 'read', '--dir', aliceDir, '--record', reference.recordId);
+    assert.equal(read.code, 0, read.stderr);
+    assert.equal(read.stdout, record);
+    assert.match(read.stderr, /verified: signed by Dr\. Bob/);
+
+    const carolDir = join(stack.home, 'cli-carol');
+    const carol = JSON.parse((await yilian('wallet', 'create', '--dir', carolDir, '--name', 'Dr. Carol', '--role', 'doctor')).stdout) as { address: string };
+    const granteeKey = (await yilian('wallet', 'grantee-key', '--dir', carolDir)).stdout.trim();
+    const granted = await yilian('record', 'grant', '--dir', aliceDir, '--record', reference.recordId, '--grantee', carol.address, '--grantee-key', granteeKey);
+    assert.equal(granted.code, 0, granted.stderr);
+    assert.match(granted.stdout, /granted .* to Dr\. Carol/);
+    const readByCarol = await yilian('record', 'read', '--dir', carolDir, '--record', reference.recordId);
+    assert.equal(readByCarol.code, 0, readByCarol.stderr);
+    assert.equal(readByCarol.stdout, record);
+
+    const unknown = await yilian('record', 'read', '--dir', carolDir, '--record', `0x${'00'.repeat(32)}`);
+    assert.notEqual(unknown.code, 0);
+    assert.match(unknown.stderr, /not in this wallet's inbox/);
+  });
+
+  test('a trace code prints its verified history; a mistyped code is refused without echoing it', async () => {
+    const manufacturer = (await (await startOnce(stack.client, registerIdentity, { workflowId: localIdentityWorkflowId('cli-maker'), taskQueue: stack.taskQueue, args: [{ name: 'Maker', role: Role.Manufacturer }] })).result()).address;
+    const code = generateTraceCode();
+    await (await startOnce(stack.client, traceStep, { workflowId: sourceWorkflowId({ kind: 'erp', org: 'Maker', eventId: 'cli-1' }), taskQueue: stack.taskQueue, args: [{ participant: manufacturer, items: [{ code, data: '{"event":"produced"}' }] }] })).result();
+    const history = await yilian('trace', code.toLowerCase());
+    assert.equal(history.code, 0, history.stderr);
+    assert.match(history.stdout, /^0\. Maker \(0x[0-9a-f]{40}\): \{"event":"produced"\}/);
+    const typo = `${code.slice(0, 31)}U`;
+    const refused = await yilian('trace', typo);
+    assert.notEqual(refused.code, 0);
+    assert.match(refused.stderr, /symbol 32 is not Crockford base32/);
+    assert.equal(refused.stderr.includes(code.slice(0, 31)), false, 'the code is a secret: never echoed');
+  });
+});

@@ -1,0 +1,153 @@
+import { writeFile } from 'node:fs/promises';
+import type { Command } from 'commander';
+import type { Hex } from 'viem';
+import type { Config } from '../config/index.js';
+import { Role } from '../chain/deployment.js';
+import { startOnce } from '../engine/start-once.js';
+import { Wallet } from '../wallet/wallet.js';
+import { fetchInbox } from '../wallet/inbox-client.js';
+import { openRecord } from '../../activities/records/index.js';
+import { readTrace } from '../../activities/trace/index.js';
+import { enrolPatient, grantAccess, registerIdentity } from '../../workflows/index.js';
+import { enrolmentWorkflowId, grantWorkflowId, identityWorkflowId } from '../../workflows/ids.js';
+import { connectEngine, type EngineClient } from './engine-client.js';
+
+const personRoles = { patient: Role.Patient, doctor: Role.Doctor, pharmacy: Role.Pharmacy, research: Role.Research } as const;
+
+function walletPassword(config: Config): string {
+  const password = config.keystore.walletPassword;
+  if (!password) throw new Error('set YILIAN_WALLET_PASSWORD: it unlocks the wallet keystore');
+  return password;
+}
+
+async function withEngine<T>(config: Config, work: (engine: EngineClient) => Promise<T>): Promise<T> {
+  const engine = await connectEngine(config);
+  try {
+    return await work(engine);
+  } finally {
+    await engine.close();
+  }
+}
+
+/** A person's side of the flows: their wallet, inbox, records, grants, and a box's trace. */
+export function walletCommands(program: Command, config: () => Config): void {
+  const wallet = program.command('wallet').description("a person's wallet: keys that never leave this machine (YILIAN_WALLET_PASSWORD unlocks it)");
+
+  wallet
+    .command('create')
+    .requiredOption('--dir <dir>', 'folder for the wallet keystore')
+    .requiredOption('--name <name>', 'name in the Directory')
+    .requiredOption('--role <role>', `one of ${Object.keys(personRoles).join(', ')}`)
+    .option('--prekeys <n>', 'one-time prekeys to publish (patients)', '20')
+    .description('make keys, have the CA register them in the Directory, and (patients) publish signed prekeys')
+    .action(async (options: { dir: string; name: string; role: string; prekeys: string }) => {
+      const role = personRoles[options.role as keyof typeof personRoles];
+      if (!role) throw new Error(`--role must be one of ${Object.keys(personRoles).join(', ')}, not "${options.role}"`);
+      const made = await Wallet.create(options.dir, walletPassword(config()));
+      const prekeyBundle = role === Role.Patient ? await made.addPrekeys(Number(options.prekeys)) : undefined;
+      const registered = await withEngine(config(), async (engine) =>
+        (await startOnce(engine.client, registerIdentity, {
+          workflowId: identityWorkflowId(made.identity.address),
+          taskQueue: engine.taskQueue,
+          args: [{ name: options.name, role, identity: made.identity, ...(prekeyBundle ? { prekeyBundle } : {}) }],
+        })).result(),
+      );
+      console.log(JSON.stringify(registered, null, 2));
+    });
+
+  wallet
+    .command('grantee-key')
+    .requiredOption('--dir <dir>', 'wallet folder')
+    .description('a fresh G2 key to receive one grant; give it to the patient')
+    .action(async (options: { dir: string }) => {
+      const key = await (await Wallet.open(options.dir, walletPassword(config()))).newGranteeKey();
+      console.log(key.publicKey);
+    });
+
+  wallet
+    .command('inbox')
+    .requiredOption('--dir <dir>', 'wallet folder')
+    .description('records anchored for you and records granted to you')
+    .action(async (options: { dir: string }) => {
+      const opened = await Wallet.open(options.dir, walletPassword(config()));
+      const items = await fetchInbox(`http://${config().api.host}:${config().api.port}`, opened);
+      for (const item of items) console.log(JSON.stringify({ seq: item.seq, kind: item.kind, recordId: item.recordId, cid: item.cid }));
+    });
+
+  const record = program.command('record').description('records in your wallet');
+  record
+    .command('read')
+    .requiredOption('--dir <dir>', 'wallet folder')
+    .requiredOption('--record <id>', 'record id (0x…) from `yilian wallet inbox`')
+    .option('-o, --out <file>', 'write the record here instead of stdout')
+    .description("read a record: chain → content store → unwrap → decrypt → the author's signature against the Directory; exit 1 naming what did not verify")
+    .action(async (options: { dir: string; record: string; out?: string }) => {
+      const opened = await Wallet.open(options.dir, walletPassword(config()));
+      await withEngine(config(), async (engine) => {
+        const item = (await fetchInbox(engine.apiUrl, opened)).find((m) => m.recordId === options.record.toLowerCase());
+        if (!item) throw new Error(`record ${options.record} is not in this wallet's inbox`);
+        const { location, key } = await opened.recordKey(item);
+        const result = await openRecord(engine, location, key).catch((error: Error) => {
+          console.error(`record ${options.record} did not verify: ${error.message}`);
+          process.exit(1);
+        });
+        console.error(`verified: signed by ${result.author.name} (${result.author.address})`);
+        if (options.out) await writeFile(options.out, result.record);
+        else process.stdout.write(result.record);
+      });
+    });
+
+  record
+    .command('grant')
+    .requiredOption('--dir <dir>', "the patient's wallet folder")
+    .requiredOption('--record <id>', 'record id (0x…)')
+    .requiredOption('--grantee <address>', "grantee's account")
+    .requiredOption('--grantee-key <g2>', "the grantee's fresh key from `yilian wallet grantee-key`")
+    .description('grant one record to one grantee: the wallet makes the re-encryption key, the chain re-encrypts in a read-only call')
+    .action(async (options: { dir: string; record: string; grantee: string; granteeKey: string }) => {
+      const opened = await Wallet.open(options.dir, walletPassword(config()));
+      await withEngine(config(), async (engine) => {
+        const item = (await fetchInbox(engine.apiUrl, opened)).find((m) => m.kind === 'record' && m.recordId === options.record.toLowerCase());
+        if (!item || item.kind !== 'record') throw new Error(`record ${options.record} is not one of this wallet's own records`);
+        const granteeKey = options.granteeKey.toLowerCase() as Hex;
+        const result = await (await startOnce(engine.client, grantAccess, {
+          workflowId: grantWorkflowId(item.recordId, granteeKey),
+          taskQueue: engine.taskQueue,
+          args: [{ recordId: item.recordId as Hex, cid: item.cid, patient: opened.identity.address, prekeyIndex: item.prekeyIndex, grantee: options.grantee.toLowerCase() as Hex, granteeKey, rk: await opened.rekey(item.prekeyIndex, granteeKey) }],
+        })).result();
+        console.log(`granted ${item.recordId} to ${result.granteeName} (${result.grantee})`);
+      });
+    });
+
+  program
+    .command('enrol')
+    .requiredOption('--account <address>', "the patient's registered account")
+    .requiredOption('--authority <authority>', 'assigning authority of the identifier (PID-3 CX.4)')
+    .requiredOption('--identifier <id>', "the hospital's patient identifier (PID-3 CX.1)")
+    .description("map the hospital's patient identifier to the patient's account; records waiting for them are anchored at once")
+    .action(async (options: { account: string; authority: string; identifier: string }) => {
+      const result = await withEngine(config(), async (engine) =>
+        (await startOnce(engine.client, enrolPatient, {
+          workflowId: enrolmentWorkflowId(options.account, options.authority),
+          taskQueue: engine.taskQueue,
+          args: [{ patient: { authority: options.authority, identifier: options.identifier }, account: options.account }],
+        })).result(),
+      );
+      console.log(`enrolled ${options.account}; ${result.woken} waiting record(s) woken`);
+    });
+
+  program
+    .command('trace')
+    .argument('<code>', 'the trace code printed on the package')
+    .description("a package's whole history: decrypted with its code, every signature verified against the Directory; exit 1 if any step does not verify")
+    .action(async (code: string) => {
+      await withEngine(config(), async (engine) => {
+        const steps = await readTrace(engine, code).catch((error: Error) => {
+          console.error(`trace did not verify: ${error.message}`);
+          process.exit(1);
+        });
+        if (steps.length === 0) console.log('no steps recorded for this code');
+        for (const step of steps) console.log(`${step.index}. ${step.signerName} (${step.signer}): ${step.data}`);
+      });
+    });
+}
