@@ -29,7 +29,7 @@ describe('reference workflow histories', () => {
   test('there is one for every workflow type the engine runs', async () => {
     const types = new Set<string>();
     for (const file of files) types.add((await load(file)).events?.[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name ?? '?');
-    assert.deepEqual([...types].sort(), ['anchorRecord', 'enrolPatient', 'grantAccess', 'registerIdentity', 'traceStep']);
+    assert.deepEqual([...types].sort(), ['anchorRecord', 'enrolPatient', 'grantAccess', 'registerIdentity', 'traceQuery', 'traceStep']);
   });
 
   test('each replays on the current workflow code without a determinism error', async () => {

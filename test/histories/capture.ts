@@ -19,11 +19,12 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '../../ops/audit/replay.js';
 import { runStory } from '../../ops/demo/story.js';
-import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
+import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId, traceQueryWorkflowId } from '../../workflows/ids.js';
+import { traceQuery } from '../../workflows/index.js';
 import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT } from '../harness/engine.js';
 
 const historiesDir = fileURLToPath(new URL('.', import.meta.url));
-const hl7 = await readFile(new URL('../../../shared/fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
+const hl7 = await readFile(new URL('../fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
 
 const stack = await startTestEngine({ payloadCodec: false });
 try {
@@ -44,6 +45,9 @@ try {
     say: (line) => void lines.push(line),
   });
 
+  const traceQueryId = traceQueryWorkflowId(`capture-${outcome.runId}`);
+  await stack.client.workflow.execute(traceQuery, { workflowId: traceQueryId, taskQueue: stack.taskQueue, args: [outcome.traceCodes[0] as string] });
+
   const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
     { file: 'registerIdentity-local', workflowId: localIdentityWorkflowId(`Dr. Bob (${outcome.runId})`), type: 'registerIdentity', status: 'COMPLETED' },
     { file: 'registerIdentity-wallet-prekeys', workflowId: identityWorkflowId(outcome.people.alice.identity.address), type: 'registerIdentity', status: 'COMPLETED' },
@@ -52,6 +56,7 @@ try {
     { file: 'grantAccess', workflowId: await onlyRun(stack.client, 'grantAccess', 'Completed'), type: 'grantAccess', status: 'COMPLETED' },
     { file: 'grantAccess-forged-rekey', workflowId: await onlyRun(stack.client, 'grantAccess', 'Failed'), type: 'grantAccess', status: 'FAILED' },
     { file: 'traceStep', workflowId: sourceWorkflowId({ kind: 'erp', org: 'Manufacturer', eventId: `LOT-${outcome.runId}-produced` }), type: 'traceStep', status: 'COMPLETED' },
+    { file: 'traceQuery', workflowId: traceQueryId, type: 'traceQuery', status: 'COMPLETED' },
   ];
 
   for (const name of await readdir(historiesDir)) if (name.endsWith('.json')) await rm(join(historiesDir, name));
