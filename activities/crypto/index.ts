@@ -38,6 +38,7 @@ export {
   decodeSignedRecord,
   SIGNED_RECORD_LABEL,
   signRecord,
+  signRecordWith,
   verifySignedRecord,
   type SignedRecord,
 } from './signed-record.js';

@@ -5,10 +5,11 @@ import fc from 'fast-check';
 import { recoverAddress } from 'viem';
 import { secp256k1 } from '@noble/curves/secp256k1.js';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { CryptoError } from './errors.js';
 import { generateIdentity, sign } from './identity.js';
-import { decodeSignedRecord, SIGNED_RECORD_LABEL, signRecord, verifySignedRecord } from './signed-record.js';
+import { decodeSignedRecord, SIGNED_RECORD_LABEL, signRecord, signRecordWith, verifySignedRecord } from './signed-record.js';
+import { signDigest as nativeSignDigest } from '../../native/index.js';
 import { forEachTamper } from './test-helpers.js';
 
 const isCrypto = (code?: string, message?: RegExp) => (e: unknown) =>
@@ -121,5 +122,13 @@ test('docs/vectors/records.json signedRecord: every vector recomputes and verifi
     // noble's verifier directly, bypassing identity.ts's recovery path.
     assert.ok(secp256k1.verify(signature.subarray(0, 64), keccak_256(message), secp256k1.getPublicKey(sk, true), { prehash: false }));
     verifySignedRecord(decodeSignedRecord(hexToBytes(v.signed)), publicKey);
+  }
+});
+
+test('signing through native signDigest gives the very bytes of the TypeScript signer', () => {
+  for (let i = 0; i < 8; i++) {
+    const author = generateIdentity();
+    const record = randomBytes(1 + i * 97);
+    assert.deepEqual(signRecordWith(author, record, nativeSignDigest), signRecord(author.secretKey, record));
   }
 });

@@ -1,7 +1,8 @@
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { ByteReader, equalBytes } from './bytes.js';
 import { CryptoError, expectLength } from './errors.js';
-import { ADDRESS_LENGTH, addressOf, identityFromSecret, PUBLIC_KEY_LENGTH, sign, SIGNATURE_LENGTH, verify } from './identity.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { ADDRESS_LENGTH, addressOf, identityFromSecret, PUBLIC_KEY_LENGTH, signDigest, SIGNATURE_LENGTH, verify } from './identity.js';
 
 /**
  * The plaintext inside a record's content envelope: the canonical record, signed by its author.
@@ -23,9 +24,20 @@ export interface SignedRecord {
 }
 
 export function signRecord(authorSecretKey: Uint8Array, record: Uint8Array): Uint8Array {
-  const { address } = identityFromSecret(authorSecretKey);
-  const signature = sign(authorSecretKey, concatBytes(LABEL, record));
-  return concatBytes(Uint8Array.of(SIGNED_RECORD_VERSION), address, signature, record);
+  return signRecordWith(identityFromSecret(authorSecretKey), record, (digest, secretKey) => signDigest(secretKey, digest));
+}
+
+/**
+ * As `signRecord` with the digest signature delegated (the engine passes native's `signDigest`,
+ * byte-identical and about 40 times faster) and the author's address already known.
+ */
+export function signRecordWith(
+  author: { address: Uint8Array; secretKey: Uint8Array },
+  record: Uint8Array,
+  signer: (digest: Uint8Array, secretKey: Uint8Array) => Uint8Array,
+): Uint8Array {
+  const signature = signer(keccak_256(concatBytes(LABEL, record)), author.secretKey);
+  return concatBytes(Uint8Array.of(SIGNED_RECORD_VERSION), author.address, signature, record);
 }
 
 /** Parses the layout only; call verifySignedRecord before trusting it. */

@@ -1,10 +1,11 @@
+import { Context } from '@temporalio/activity';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { decodePrekeyBundle, verifyPrekeyBundle } from '../keys/index.js';
 import { initPre, PRE_CIPHERTEXT_LENGTH, sealTo } from '../crypto/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
 import { readContract, writeContract } from '../ledger/contract-calls.js';
-import { DirectoryError, requireIdentity } from '../ledger/directory.js';
+import { DirectoryError, requireIdentity, type DirectoryEntry } from '../ledger/directory.js';
 import { LedgerError } from '../ledger/errors.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
@@ -30,6 +31,7 @@ export interface ClaimedPrekey {
 /** Record-side activities of the `yilian` queue: enrolment, prekeys, chain writes and inboxes. */
 export function createRecordActivities(engine: Engine) {
   const { chain, contracts, state } = engine;
+  const recipientKeys = new RecentDirectoryEntries(engine);
   return activityGroup({
     /**
      * The patient's account and a prekey this workflow holds for them, or null after noting that
@@ -72,8 +74,12 @@ export function createRecordActivities(engine: Engine) {
      */
     async createRecordOnChain(sender: string, recordId: Hex, wrappedKey: Hex): Promise<{ transactionHash: Hex | null }> {
       if (hexToBytes(wrappedKey).length !== PRE_CIPHERTEXT_LENGTH) throw badInput('BadWrappedKey', `wrapped key must be ${PRE_CIPHERTEXT_LENGTH} bytes`);
-      const existing = await storedWrappedKey(recordId);
-      if (existing !== undefined) return alreadyThere(existing);
+      // the id comes from a fresh CID, so only an earlier attempt of this very activity can have
+      // written it: look first on a retry, and skip the read on the first attempt
+      if (Context.current().info.attempt > 1) {
+        const existing = await storedWrappedKey(recordId);
+        if (existing !== undefined) return alreadyThere(existing);
+      }
       const author = await engine.keyring.identity(sender);
       try {
         const receipt = await writeContract(chain, author.secretKey, { address: contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'create', args: [recordId, wrappedKey] });
@@ -92,7 +98,7 @@ export function createRecordActivities(engine: Engine) {
     /** Seals the message to the recipient's Directory key and files it once under `deliveryId`. */
     async deliverToInbox(recipient: string, deliveryId: string, message: InboxMessage): Promise<void> {
       const parsed = inboxMessageSchema.parse(message);
-      const entry = await requireIdentity(chain, contracts.directory, recipient, 'inbox recipient');
+      const entry = await recipientKeys.get(recipient);
       const sealed = sealTo(entry.publicKey, utf8ToBytes(JSON.stringify(parsed)), INBOX_CONTEXT);
       await state.deliver(entry.address, deliveryId, sealed);
     },
@@ -121,3 +127,24 @@ export function createRecordActivities(engine: Engine) {
 }
 
 export type RecordActivities = ReturnType<typeof createRecordActivities>;
+
+/**
+ * Directory entries of inbox recipients, kept for a minute: every record and grant seals to one,
+ * and a key registered in the Directory never changes (a revocation noticed a minute late only
+ * means one more item sealed to its rightful owner).
+ */
+class RecentDirectoryEntries {
+  private readonly entries = new Map<string, { entry: DirectoryEntry; at: number }>();
+  private static readonly TTL_MS = 60_000;
+
+  constructor(private readonly engine: Engine) {}
+
+  async get(address: string): Promise<DirectoryEntry> {
+    const key = address.toLowerCase();
+    const cached = this.entries.get(key);
+    if (cached && Date.now() - cached.at < RecentDirectoryEntries.TTL_MS) return cached.entry;
+    const entry = await requireIdentity(this.engine.chain, this.engine.contracts.directory, key, 'inbox recipient');
+    this.entries.set(key, { entry, at: Date.now() });
+    return entry;
+  }
+}

@@ -1,6 +1,7 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecord, wipe } from '../crypto/index.js';
+import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecordWith, wipe } from '../crypto/index.js';
+import { signDigest } from '../../native/index.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { EngineKeyring } from '../keys/index.js';
@@ -32,7 +33,7 @@ export function createRecordNativeActivities(deps: { store: ContentStore; keyrin
     async sealRecord(input: SealRecordInput): Promise<SealedRecord> {
       await initPre();
       const author = await deps.keyring.identity(input.author);
-      const signed = signRecord(author.secretKey, utf8ToBytes(input.record));
+      const signed = signRecordWith(author, utf8ToBytes(input.record), signDigest);
       const dek = generateDek();
       try {
         const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);
