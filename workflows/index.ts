@@ -3,4 +3,5 @@ export { registerIdentity } from './register-identity.js';
 export { enrolPatient } from './enrol-patient.js';
 export { anchorRecord } from './anchor-record.js';
 export { grantAccess } from './grant-access.js';
-export { traceStep, traceQuery } from './trace-step.js';
+export { traceStep } from './trace-step.js';
+export { traceQuery } from './trace-query.js';

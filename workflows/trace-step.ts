@@ -16,7 +16,7 @@ export interface TraceStepResult {
   proofs: number;
 }
 
-const { recentBlockHash, queryTrace } = proxyActivities<TraceActivities>(quickIo);
+const { recentBlockHash } = proxyActivities<TraceActivities>(quickIo);
 const { pushTraceBatch } = proxyActivities<TraceActivities>(chainIo);
 /** A fresh nonce per attempt; after this many stale nonces something is wrong with the chain. */
 const MAX_PROOFS = 5;
@@ -40,9 +40,4 @@ export async function traceStep(input: TraceStepInput): Promise<TraceStepResult>
     }
   }
   throw ApplicationFailure.nonRetryable(`${MAX_PROOFS} proofs in a row went stale before they reached the chain`, 'TraceNonceExpired');
-}
-
-/** A batch's full history for a holder of its trace code: decrypted, every signature verified. */
-export async function traceQuery(code: string): ReturnType<TraceActivities['queryTrace']> {
-  return queryTrace(code);
 }

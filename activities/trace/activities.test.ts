@@ -1,0 +1,70 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MockActivityEnvironment } from '@temporalio/testing';
+import { ApplicationFailure } from '@temporalio/common';
+import { hexToBytes, keccak256, toHex, type Hex } from 'viem';
+import { generateIdentity, generateTraceCode } from '../crypto/index.js';
+import { FiscoClient } from '../ledger/fisco-client.js';
+import { EmbeddedContentStore } from '../storage/index.js';
+import { signDigest, proveBatch } from '../../native/index.js';
+import { ensureDeployed } from '../../ops/chain/deployment.js';
+import { openEngine } from '../../ops/engine/open.js';
+import { startTestDevchain, tempDir } from '../../test/harness/services.js';
+import { TEST_PASSWORD, TEST_SCRYPT } from '../../test/harness/engine.js';
+import type { Engine } from '../engine.js';
+import { createTraceActivities, createTraceNativeActivities } from './activities.js';
+
+describe('pushTraceBatch on the dev chain', () => {
+  let devchain: Awaited<ReturnType<typeof startTestDevchain>>;
+  let home: Awaited<ReturnType<typeof tempDir>>;
+  let engine: Engine;
+  let participant: string;
+
+  before(async () => {
+    [devchain, home] = await Promise.all([startTestDevchain(), tempDir('trace-activities')]);
+    const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
+    const { deployment } = await ensureDeployed(chain, home.path, generateIdentity());
+    engine = await openEngine({ home: home.path, chain, contracts: deployment, store: new EmbeddedContentStore(home.path), keystorePassword: TEST_PASSWORD, scrypt: TEST_SCRYPT });
+    participant = toHex((await engine.keyring.create()).address);
+  });
+  after(async () => {
+    await engine?.state.close();
+    await devchain?.stop();
+    await home?.remove();
+  });
+
+  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
+
+  async function sealAndProve(nonce: Hex) {
+    const native = createTraceNativeActivities({ keyring: engine.keyring });
+    const codes = [generateTraceCode(), generateTraceCode()];
+    const sealed = await run(native.sealTraceSteps, participant, codes.map((code) => ({ code, data: '{"event":"produced"}' })));
+    const proof = toHex(await proveBatch(codes, sealed.ciphertexts.map((c) => hexToBytes(keccak256(c))), hexToBytes(nonce)));
+    return { sealed, proof };
+  }
+
+  test('a push that already committed counts as done when its activity runs again', async () => {
+    const io = createTraceActivities(engine);
+    const nonce = await run(io.recentBlockHash);
+    const { sealed, proof } = await sealAndProve(nonce);
+    const first = await run(io.pushTraceBatch, participant, sealed, { nonce, proof });
+    assert.match(first.transactionHash ?? '', /^0x[0-9a-f]{64}$/);
+    const again = await run(io.pushTraceBatch, participant, sealed, { nonce, proof });
+    assert.equal(again.transactionHash, null, 'nothing sent the second time');
+  });
+
+  test('a nonce older than 256 blocks fails as TraceNonceExpired, so the workflow proves again', async () => {
+    const io = createTraceActivities(engine);
+    const nonce = await run(io.recentBlockHash);
+    const { sealed, proof } = await sealAndProve(nonce);
+    // age the nonce: every transaction seals a block
+    const sender = generateIdentity();
+    for (let i = 0; i < 260; i++) await engine.chain.send({ to: toHex(sender.address).slice(2), input: new Uint8Array() }, sender.secretKey);
+    await assert.rejects(run(io.pushTraceBatch, participant, sealed, { nonce, proof }), (error: unknown) => {
+      assert.ok(error instanceof ApplicationFailure);
+      assert.equal(error.type, 'TraceNonceExpired');
+      assert.equal(error.nonRetryable, true);
+      return true;
+    });
+  });
+});
