@@ -1,13 +1,12 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import { RecordRegistry, DrugTrace } from '../contracts/artifacts.js';
 import { readContract } from '../activities/ledger/contract-calls.js';
-import { runStory, type StoryOutcome } from '../ops/demo/story.js';
-import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './harness/engine.js';
+import type { StoryOutcome } from '../ops/demo/story.js';
+import { runStoryOn, storyHl7 } from './harness/story.js';
+import { startTestEngine, type TestEngine } from './harness/engine.js';
 
-const hl7 = await readFile(new URL('./fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
+const hl7 = await storyHl7();
 
 describe('the record and drug-trace flows end to end on the real stack', () => {
   let stack: TestEngine;
@@ -17,20 +16,7 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
   before(async () => {
     stack = await startTestEngine();
     await stack.startWorkers();
-    outcome = await runStory({
-      client: stack.client,
-      taskQueue: stack.taskQueue,
-      apiUrl: stack.apiUrl,
-      chain: stack.chain,
-      contracts: stack.engine.contracts,
-      store: stack.engine.store,
-      walletsDir: join(stack.home, 'wallets'),
-      walletPassword: TEST_PASSWORD,
-      scrypt: TEST_SCRYPT,
-      hl7,
-      batchSize: 100,
-      say: (line) => void lines.push(line),
-    });
+    outcome = await runStoryOn(stack, { batchSize: 100, say: (line) => void lines.push(line) });
   });
   after(async () => {
     await stack?.stop();

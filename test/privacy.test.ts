@@ -1,19 +1,19 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile, writeFile } from 'node:fs/promises';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hexToBytes, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { Redis } from 'ioredis';
 import { loadKeystore } from '../activities/keys/index.js';
 import { loadOrCreateCa } from '../ops/chain/ca.js';
-import { runStory, type StoryOutcome } from '../ops/demo/story.js';
-import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './harness/engine.js';
+import type { StoryOutcome } from '../ops/demo/story.js';
+import { runStoryOn } from './harness/story.js';
+import { startTestEngine, TEST_PASSWORD, type TestEngine } from './harness/engine.js';
 import { startTestRedis, tempDir } from './harness/services.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from './harness/worker-process.js';
 import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy-scan.js';
 
-const hl7 = await readFile(new URL('./fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
 
 /**
  * Invariant 1: after the full flows, no plaintext record, trace code or secret key is in the
@@ -33,20 +33,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     temporalDir = await tempDir('temporal-db');
     [stack, redis] = await Promise.all([startTestEngine({ temporalDb: join(temporalDir.path, 'temporal.sqlite') }), startTestRedis()]);
     worker = await startWorkerProcess(workerEnv(stack));
-    outcome = await runStory({
-      client: stack.client,
-      taskQueue: stack.taskQueue,
-      apiUrl: stack.apiUrl,
-      chain: stack.chain,
-      contracts: stack.engine.contracts,
-      store: stack.engine.store,
-      walletsDir: join(stack.home, 'wallets'),
-      walletPassword: TEST_PASSWORD,
-      scrypt: TEST_SCRYPT,
-      hl7,
-      batchSize: 16,
-      say: (line) => void (storyLog += `${line}\n`),
-    });
+    outcome = await runStoryOn(stack, { batchSize: 16, say: (line) => void (storyLog += `${line}\n`) });
     await worker.kill();
     await writeFile(join(temporalDir.path, 'worker.log'), worker.output());
 

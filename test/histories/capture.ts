@@ -13,37 +13,23 @@
  * longer replays is a run in flight that the change would break (use patching or a new
  * workflow type instead).
  */
-import { readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '../../ops/audit/replay.js';
-import { runStory } from '../../ops/demo/story.js';
+import { runStoryOn } from '../harness/story.js';
 import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId, traceQueryWorkflowId } from '../../workflows/ids.js';
 import { traceQuery } from '../../workflows/index.js';
-import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT } from '../harness/engine.js';
+import { startTestEngine } from '../harness/engine.js';
 
 const historiesDir = fileURLToPath(new URL('.', import.meta.url));
-const hl7 = await readFile(new URL('../fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
 
 const stack = await startTestEngine({ payloadCodec: false });
 try {
   await stack.startWorkers();
   const lines: string[] = [];
-  const outcome = await runStory({
-    client: stack.client,
-    taskQueue: stack.taskQueue,
-    apiUrl: stack.apiUrl,
-    chain: stack.chain,
-    contracts: stack.engine.contracts,
-    store: stack.engine.store,
-    walletsDir: join(stack.home, 'wallets'),
-    walletPassword: TEST_PASSWORD,
-    scrypt: TEST_SCRYPT,
-    hl7,
-    batchSize: 4,
-    say: (line) => void lines.push(line),
-  });
+  const outcome = await runStoryOn(stack, { batchSize: 4, say: (line) => void lines.push(line) });
 
   const traceQueryId = traceQueryWorkflowId(`capture-${outcome.runId}`);
   await stack.client.workflow.execute(traceQuery, { workflowId: traceQueryId, taskQueue: stack.taskQueue, args: [outcome.traceCodes[0] as string] });
