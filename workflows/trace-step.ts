@@ -31,7 +31,7 @@ export async function traceStep(input: TraceStepInput): Promise<TraceStepResult>
   const codes = input.items.map((item) => item.code);
   for (let proofs = 1; proofs <= MAX_PROOFS; proofs++) {
     const nonce = await recentBlockHash();
-    const proof = await native.proveTraceBatch(codes, sealed.ciphertexts, nonce);
+    const proof = await native.proveTraceBatch(codes, sealed.ciphertextHashes, nonce);
     try {
       const { transactionHash } = await pushTraceBatch(input.participant, sealed, { nonce, proof });
       return { ids: sealed.ids, transactionHash, proofs };

@@ -47,6 +47,7 @@ export {
   normalizeTraceCode,
   openTraceStep,
   sealTraceStep,
+  sealTraceStepAs,
   sealTraceStepWith,
   TRACE_STEP_LABEL,
   traceStepKey,

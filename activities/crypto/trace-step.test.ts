@@ -12,15 +12,18 @@ import { encodeContext, seal } from './envelope.js';
 import { CryptoError } from './errors.js';
 import { generateIdentity, sign } from './identity.js';
 import {
+  generateTraceCode,
   normalizeTraceCode,
   openTraceStep,
   sealTraceStep,
+  sealTraceStepAs,
   sealTraceStepWith,
   TRACE_STEP_LABEL,
   traceStepKey,
   verifyTraceStep,
 } from './trace-step.js';
 import { forEachTamper } from './test-helpers.js';
+import { signDigest as nativeSignDigest, traceId } from '../../native/index.js';
 
 const isCrypto = (code?: string, message?: RegExp) => (e: unknown) =>
   e instanceof CryptoError && (code === undefined || e.code === code) && (message === undefined || message.test(e.message));
@@ -238,4 +241,21 @@ test('docs/vectors/records.json traceStep: every vector recomputes, opens and ve
     assert.equal(bytesToHex(step.data), v.data);
     verifyTraceStep(step, id, publicKey);
   }
+});
+
+test('a step sealed through native signDigest opens and carries the TypeScript signer’s very signature', () => {
+  const signer = generateIdentity();
+  const code = generateTraceCode();
+  const id = traceId(code);
+  const data = utf8ToBytes('{"event":"shipped"}');
+  const step = openTraceStep(code, id, sealTraceStepAs(signer, code, id, data, nativeSignDigest));
+  verifyTraceStep(step, id, signer.publicKey);
+  const reference = openTraceStep(code, id, sealTraceStep(code, id, signer.secretKey, data));
+  assert.deepEqual(step.signature, reference.signature, 'RFC 6979 makes both signers produce the same bytes');
+});
+
+test('generated trace codes are 32 canonical symbols and differ', () => {
+  const codes = new Set(Array.from({ length: 200 }, () => generateTraceCode()));
+  assert.equal(codes.size, 200);
+  for (const code of codes) assert.equal(normalizeTraceCode(code), code);
 });

@@ -5,7 +5,8 @@ import { AES_KEY_LENGTH } from './aead.js';
 import { ByteReader, equalBytes, wipe } from './bytes.js';
 import { open, seal, sealWithNonce, type RecordContext } from './envelope.js';
 import { CryptoError, expectLength } from './errors.js';
-import { ADDRESS_LENGTH, addressOf, identityFromSecret, PUBLIC_KEY_LENGTH, sign, SIGNATURE_LENGTH, verify } from './identity.js';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { ADDRESS_LENGTH, addressOf, identityFromSecret, PUBLIC_KEY_LENGTH, signDigest, SIGNATURE_LENGTH, verify } from './identity.js';
 
 /**
  * One step of a drug's trace, encrypted so that anyone holding the package's trace code can read
@@ -89,7 +90,22 @@ function stepMessage(id: Uint8Array, data: Uint8Array): Uint8Array {
 }
 
 export function sealTraceStep(code: string, id: Uint8Array, signerSecretKey: Uint8Array, data: Uint8Array): Uint8Array {
-  return sealStep(code, id, signerSecretKey, data, (key, plaintext) => seal(key, stepContext(id), plaintext));
+  return sealTraceStepAs(identityFromSecret(signerSecretKey), code, id, data, (digest, secretKey) => signDigest(secretKey, digest));
+}
+
+/**
+ * As `sealTraceStep` for a signer whose address is already known, with the digest signature
+ * delegated: the engine seals whole production batches and passes native's `signDigest`
+ * (byte-identical, about 40 times faster than the TypeScript signer).
+ */
+export function sealTraceStepAs(
+  signer: { address: Uint8Array; secretKey: Uint8Array },
+  code: string,
+  id: Uint8Array,
+  data: Uint8Array,
+  signDigestWith: (digest: Uint8Array, secretKey: Uint8Array) => Uint8Array,
+): Uint8Array {
+  return sealStep(code, id, signer, data, signDigestWith, (key, plaintext) => seal(key, stepContext(id), plaintext));
 }
 
 /** Deterministic form for test vectors only: all steps of a trace share one key, so a repeated nonce breaks GCM. */
@@ -100,20 +116,21 @@ export function sealTraceStepWith(
   data: Uint8Array,
   nonce: Uint8Array,
 ): Uint8Array {
-  return sealStep(code, id, signerSecretKey, data, (key, plaintext) => sealWithNonce(key, stepContext(id), plaintext, nonce));
+  const signer = identityFromSecret(signerSecretKey);
+  return sealStep(code, id, signer, data, (digest, secretKey) => signDigest(secretKey, digest), (key, plaintext) => sealWithNonce(key, stepContext(id), plaintext, nonce));
 }
 
 function sealStep(
   code: string,
   id: Uint8Array,
-  signerSecretKey: Uint8Array,
+  signer: { address: Uint8Array; secretKey: Uint8Array },
   data: Uint8Array,
+  signDigestWith: (digest: Uint8Array, secretKey: Uint8Array) => Uint8Array,
   sealWith: (key: Uint8Array, plaintext: Uint8Array) => Uint8Array,
 ): Uint8Array {
   const key = traceStepKey(code, id);
-  const { address } = identityFromSecret(signerSecretKey);
-  const signature = sign(signerSecretKey, stepMessage(id, data));
-  const plaintext = concatBytes(Uint8Array.of(TRACE_STEP_VERSION), address, signature, data);
+  const signature = signDigestWith(keccak_256(stepMessage(id, data)), signer.secretKey);
+  const plaintext = concatBytes(Uint8Array.of(TRACE_STEP_VERSION), signer.address, signature, data);
   try {
     return sealWith(key, plaintext);
   } finally {

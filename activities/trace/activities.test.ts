@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { hexToBytes, keccak256, toHex, type Hex } from 'viem';
+import { hexToBytes, toHex, type Hex } from 'viem';
 import { generateIdentity, generateTraceCode } from '../crypto/index.js';
 import { FiscoClient } from '../ledger/fisco-client.js';
 import { EmbeddedContentStore } from '../storage/index.js';
@@ -36,10 +36,10 @@ describe('pushTraceBatch on the dev chain', () => {
   const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
 
   async function sealAndProve(nonce: Hex) {
-    const native = createTraceNativeActivities({ keyring: engine.keyring });
+    const native = createTraceNativeActivities({ keyring: engine.keyring, store: engine.store });
     const codes = [generateTraceCode(), generateTraceCode()];
     const sealed = await run(native.sealTraceSteps, participant, codes.map((code) => ({ code, data: '{"event":"produced"}' })));
-    const proof = toHex(await proveBatch(codes, sealed.ciphertexts.map((c) => hexToBytes(keccak256(c))), hexToBytes(nonce)));
+    const proof = toHex(await proveBatch(codes, sealed.ciphertextHashes.map((h) => hexToBytes(h)), hexToBytes(nonce)));
     return { sealed, proof };
   }
 
@@ -51,6 +51,12 @@ describe('pushTraceBatch on the dev chain', () => {
     assert.match(first.transactionHash ?? '', /^0x[0-9a-f]{64}$/);
     const again = await run(io.pushTraceBatch, participant, sealed, { nonce, proof });
     assert.equal(again.transactionHash, null, 'nothing sent the second time');
+  });
+
+  test('a batch too large for one proof is refused before any work, naming the limit', async () => {
+    const native = createTraceNativeActivities({ keyring: engine.keyring, store: engine.store });
+    const items = Array.from({ length: 1025 }, () => ({ code: generateTraceCode(), data: '{}' }));
+    await assert.rejects(run(native.sealTraceSteps, participant, items), (error: unknown) => error instanceof ApplicationFailure && error.type === 'BatchTooLarge' && /at most 1024 items, got 1025/.test(error.message));
   });
 
   test('a nonce older than 256 blocks fails as TraceNonceExpired, so the workflow proves again', async () => {

@@ -1,6 +1,6 @@
 import { hexToBytes, keccak256, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { normalizeTraceCode, sealTraceStep } from '../crypto/index.js';
+import { normalizeTraceCode, sealTraceStepAs } from '../crypto/index.js';
 import { DrugTrace } from '../../contracts/artifacts.js';
 import { readContract, writeContract } from '../ledger/contract-calls.js';
 import { LedgerError } from '../ledger/errors.js';
@@ -8,7 +8,12 @@ import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 import type { EngineKeyring } from '../keys/index.js';
-import { proveBatch, traceId } from '../../native/index.js';
+import { proveBatch, signDigest, traceId } from '../../native/index.js';
+import { parseCid, type ContentStore } from '../storage/index.js';
+import { decodeTraceBatch, encodeTraceBatch } from './batch-format.js';
+
+/** One proof covers the batch; 1,024 items prove in under a second and keep payloads well below Temporal's limits. */
+export const MAX_BATCH_ITEMS = 1024;
 import { readTrace, type VerifiedTraceStep } from './read-trace.js';
 
 export interface TraceItem {
@@ -18,9 +23,13 @@ export interface TraceItem {
   data: string;
 }
 
+/** What the history carries of a sealed batch: ids, ciphertext hashes and the batch's CID, not the ciphertexts. */
 export interface SealedTraceSteps {
   ids: Hex[];
-  ciphertexts: Hex[];
+  /** keccak256 of each ciphertext: the proof's public inputs. */
+  ciphertextHashes: Hex[];
+  /** The ciphertexts as one content-store object (./batch-format.ts). */
+  batch: string;
 }
 
 export interface TraceBatchProof {
@@ -29,25 +38,27 @@ export interface TraceBatchProof {
 }
 
 /** Trace cryptography for the `yilian-native` queue: sealing many steps and one batch proof. */
-export function createTraceNativeActivities(deps: { keyring: EngineKeyring }) {
+export function createTraceNativeActivities(deps: { keyring: EngineKeyring; store: ContentStore }) {
   return activityGroup({
     async sealTraceSteps(participant: string, items: TraceItem[]): Promise<SealedTraceSteps> {
       if (items.length === 0) throw badInput('EmptyBatch', 'a trace step needs at least one item');
+      if (items.length > MAX_BATCH_ITEMS) throw badInput('BatchTooLarge', `a trace step takes at most ${MAX_BATCH_ITEMS} items, got ${items.length}; split the batch`);
       const signer = await deps.keyring.identity(participant);
       const ids: Hex[] = [];
-      const ciphertexts: Hex[] = [];
+      const ciphertexts: Uint8Array[] = [];
       for (const item of items) {
         const code = normalizeTraceCode(item.code);
         const id = traceId(code);
         ids.push(toHex(id));
-        ciphertexts.push(toHex(sealTraceStep(code, id, signer.secretKey, utf8ToBytes(item.data))));
+        ciphertexts.push(sealTraceStepAs(signer, code, id, utf8ToBytes(item.data), signDigest));
       }
-      return { ids, ciphertexts };
+      const batch = (await deps.store.put(encodeTraceBatch(ciphertexts))).toString();
+      return { ids, ciphertextHashes: ciphertexts.map((c) => keccak256(c)), batch };
     },
 
     /** One STARK for the whole batch, bound to every (id, keccak256(c)) and the nonce. */
-    async proveTraceBatch(codes: string[], ciphertexts: Hex[], nonce: Hex): Promise<Hex> {
-      const proof = await proveBatch(codes.map(normalizeTraceCode), ciphertexts.map((c) => hexToBytes(keccak256(c))), hexToBytes(nonce));
+    async proveTraceBatch(codes: string[], ciphertextHashes: Hex[], nonce: Hex): Promise<Hex> {
+      const proof = await proveBatch(codes.map(normalizeTraceCode), ciphertextHashes.map((h) => hexToBytes(h)), hexToBytes(nonce));
       return toHex(proof);
     },
   });
@@ -61,6 +72,13 @@ export function createTraceActivities(engine: Engine) {
     const stored = await readContract(chain, { address: contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [ids[0] as Hex] });
     return stored.some((c) => c.toLowerCase() === (ciphertexts[0] as Hex).toLowerCase());
   };
+  const ciphertextsOf = async (sealed: SealedTraceSteps): Promise<Hex[]> => {
+    const ciphertexts = decodeTraceBatch(await engine.store.get(parseCid(sealed.batch))).map((c) => toHex(c));
+    if (ciphertexts.length !== sealed.ids.length || ciphertexts.some((c, i) => keccak256(c) !== sealed.ciphertextHashes[i])) {
+      throw badInput('TraceBatchMismatch', `trace batch ${sealed.batch} does not hold the ${sealed.ids.length} ciphertexts that were proven`);
+    }
+    return ciphertexts;
+  };
   return activityGroup({
     /** The newest block's hash: the proof's nonce, valid on chain for 256 blocks. */
     async recentBlockHash(): Promise<Hex> {
@@ -72,19 +90,20 @@ export function createTraceActivities(engine: Engine) {
      * with `TraceNonceExpired` so the workflow proves again with a fresh one.
      */
     async pushTraceBatch(participant: string, sealed: SealedTraceSteps, batch: TraceBatchProof): Promise<{ transactionHash: Hex | null }> {
-      if (await alreadyPushed(sealed.ids, sealed.ciphertexts)) return { transactionHash: null };
+      const ciphertexts = await ciphertextsOf(sealed);
+      if (await alreadyPushed(sealed.ids, ciphertexts)) return { transactionHash: null };
       const sender = await engine.keyring.identity(participant);
       try {
         const receipt = await writeContract(chain, sender.secretKey, {
           address: contracts.drugTrace,
           abi: DrugTrace.abi,
           functionName: 'pushBatch',
-          args: [sealed.ids, sealed.ciphertexts, batch.nonce, batch.proof],
+          args: [sealed.ids, ciphertexts, batch.nonce, batch.proof],
         });
         return { transactionHash: receipt.transactionHash as Hex };
       } catch (error) {
         if (!(error instanceof LedgerError && error.code === 'REVERTED')) throw error;
-        if (await alreadyPushed(sealed.ids, sealed.ciphertexts)) return { transactionHash: null };
+        if (await alreadyPushed(sealed.ids, ciphertexts)) return { transactionHash: null };
         if (error.message.includes('nonce is not a recent block hash')) throw badInput('TraceNonceExpired', `nonce ${batch.nonce} is no longer a recent block hash; prove again`);
         throw error;
       }

@@ -28,7 +28,7 @@ export function createNativeWorker(options: NativeWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     activities: {
       ...createRecordNativeActivities({ store: options.store, keyring: options.keyring }),
-      ...createTraceNativeActivities({ keyring: options.keyring }),
+      ...createTraceNativeActivities({ keyring: options.keyring, store: options.store }),
     },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     maxConcurrentActivityTaskExecutions: 4 * availableParallelism(),
