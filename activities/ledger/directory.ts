@@ -1,4 +1,4 @@
-import { hexToBytes, toHex } from 'viem';
+import { hexToBytes } from 'viem';
 import { Directory } from '../../contracts/artifacts.js';
 import type { FiscoClient } from './fisco-client.js';
 import { readContract } from './contract-calls.js';
@@ -41,5 +41,3 @@ export class DirectoryError extends Error {
     this.name = 'DirectoryError';
   }
 }
-
-export const addressHex = (address: Uint8Array): `0x${string}` => toHex(address);

@@ -3,6 +3,7 @@ import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import { parseCid } from '../storage/index.js';
 import type { RecordContext } from '../crypto/index.js';
+import { u32be } from '../crypto/bytes.js';
 
 /**
  * How a record's pieces are bound together (docs/formats.md § Records):
@@ -19,9 +20,7 @@ export function recordIdOf(cid: string): Uint8Array {
 }
 
 export function contentContext(patient: Uint8Array, prekeyIndex: number): RecordContext {
-  const index = new Uint8Array(4);
-  new DataView(index.buffer).setUint32(0, prekeyIndex);
-  return { recordId: concatBytes(patient, index), version: RECORD_VERSION };
+  return { recordId: concatBytes(patient, u32be(prekeyIndex)), version: RECORD_VERSION };
 }
 
 export function wrapContext(recordId: Uint8Array): RecordContext {

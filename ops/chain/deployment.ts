@@ -33,6 +33,13 @@ export async function readDeployment(home: string): Promise<Deployment | undefin
   return parsed.data;
 }
 
+/** The deployment an engine runs against; without one there is nothing to talk to. */
+export async function requireDeployment(home: string): Promise<Deployment> {
+  const deployment = await readDeployment(home);
+  if (!deployment) throw new Error(`no contract deployment in ${deploymentFile(home)}; run \`yilian chain deploy\` (or ./ops/up) with this YILIAN_HOME first`);
+  return deployment;
+}
+
 /** True when every recorded contract has code on the chain the client talks to. */
 async function isLive(client: FiscoClient, deployment: Deployment): Promise<boolean> {
   if (deployment.chainId !== client.settings.chainId || deployment.groupId !== client.settings.groupId) return false;

@@ -1,7 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
-import type { Config } from '../config/index.js';
+import { apiUrlOf, type Config } from '../config/index.js';
 import { chainClient } from '../chain/connect.js';
-import { readDeployment, type Deployment } from '../chain/deployment.js';
+import { requireDeployment, type Deployment } from '../chain/deployment.js';
 import { codecFromConfig } from '../codec/from-config.js';
 import type { FiscoClient } from '../../activities/ledger/fisco-client.js';
 import { createContentStore, type ContentStore } from '../../activities/storage/index.js';
@@ -18,8 +18,7 @@ export interface EngineClient {
 
 /** What a CLI command needs to talk to a running engine: Temporal (with the payload codec), the chain, the store, the API. */
 export async function connectEngine(config: Config): Promise<EngineClient> {
-  const contracts = await readDeployment(config.home);
-  if (!contracts) throw new Error(`no contracts recorded in ${config.home}; is ./ops/up running with this YILIAN_HOME?`);
+  const contracts = await requireDeployment(config.home);
   const chain = chainClient(config);
   await chain.checkChain();
   const { codec } = await codecFromConfig(config);
@@ -29,7 +28,7 @@ export async function connectEngine(config: Config): Promise<EngineClient> {
     chain,
     contracts,
     store: createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl }),
-    apiUrl: `http://${config.api.host}:${config.api.port}`,
+    apiUrl: apiUrlOf(config),
     taskQueue: config.workers.taskQueue,
     close: () => connection.close(),
   };

@@ -1,7 +1,7 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Hex } from 'viem';
-import type { Config } from '../config/index.js';
+import { apiUrlOf, type Config } from '../config/index.js';
 import { Role } from '../chain/deployment.js';
 import { startOnce } from '../engine/start-once.js';
 import { Wallet } from '../wallet/wallet.js';
@@ -70,7 +70,7 @@ export function walletCommands(program: Command, config: () => Config): void {
     .description('records anchored for you and records granted to you')
     .action(async (options: { dir: string }) => {
       const opened = await Wallet.open(options.dir, walletPassword(config()));
-      const items = await fetchInbox(`http://${config().api.host}:${config().api.port}`, opened);
+      const items = await fetchInbox(apiUrlOf(config()), opened);
       for (const item of items) console.log(JSON.stringify({ seq: item.seq, kind: item.kind, recordId: item.recordId, cid: item.cid }));
     });
 

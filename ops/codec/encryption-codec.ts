@@ -2,6 +2,7 @@ import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { CryptoError } from '../../activities/crypto/index.js';
+import { NONCE_LENGTH, TAG_LENGTH } from '../../activities/crypto/aead.js';
 import type { CodecKeyring } from './keyring.js';
 
 const { Payload: PayloadMessage } = proto.temporal.api.common.v1;
@@ -10,8 +11,6 @@ export const ENCODING = 'binary/encrypted';
 const KEY_ID = 'encryption-key-id';
 const CIPHER = 'encryption-cipher';
 const CIPHER_NAME = 'AES-256-GCM';
-const NONCE_LENGTH = 12;
-const TAG_LENGTH = 16;
 const text = new TextEncoder();
 const decoder = new TextDecoder();
 

@@ -1,3 +1,3 @@
 export { loadConfig, ConfigError, envVariables, repoRoot } from './load.js';
 export { redactConfig } from './redact.js';
-export type { Config } from './schema.js';
+export { apiUrlOf, type Config } from './schema.js';

@@ -63,5 +63,8 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 
+/** Where the engine's HTTP API answers (inboxes, the codec endpoint, /healthz). */
+export const apiUrlOf = (config: Config): string => `http://${config.api.host}:${config.api.port}`;
+
 /** Paths (dot-separated) whose values must never be printed. */
 export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey', 'keystore.password', 'keystore.walletPassword', 'codec.keys', 'codec.token']);

@@ -3,7 +3,7 @@ import type { Server } from 'node:http';
 import { Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
-import { loadConfig, redactConfig, type Config } from '../config/index.js';
+import { apiUrlOf, loadConfig, redactConfig, type Config } from '../config/index.js';
 import { toolPath } from '../tools.js';
 import { assertPortFree } from '../services/ports.js';
 import { startTemporalDevServer } from '../services/temporal.js';
@@ -68,7 +68,7 @@ async function main(): Promise<void> {
       namespace: config.temporal.namespace,
       dataDir: join(config.home, 'temporal'),
       logFile: join(config.home, 'logs', 'temporal.log'),
-      uiCodecEndpoint: `http://${config.api.host}:${config.api.port}/codec`,
+      uiCodecEndpoint: `${apiUrlOf(config)}/codec`,
     });
     stoppers.push(['temporal', () => server.stop()]);
     watch(server);
@@ -148,7 +148,7 @@ async function main(): Promise<void> {
     listening.once('error', reject);
   });
   stoppers.push(['api', () => new Promise<void>((resolve) => server.close(() => resolve()))]);
-  const apiUrl = `http://${config.api.host}:${config.api.port}`;
+  const apiUrl = apiUrlOf(config);
   say('api', `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec: Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')}; ` +
     `the Web UI decodes after signing in at ${apiUrl}/codec/login)`);
 

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { NativeConnection, type Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import type { Config } from '../config/index.js';
 import { chainClient } from '../chain/connect.js';
 import { loadOrCreateCa } from '../chain/ca.js';
 import { keystorePassword } from '../chain/password.js';
-import { readDeployment } from '../chain/deployment.js';
+import { requireDeployment } from '../chain/deployment.js';
 import { codecFromConfig } from '../codec/from-config.js';
 import { openEngine } from '../engine/open.js';
 import type { Engine } from '../../activities/engine.js';
@@ -16,9 +17,42 @@ import { nativeQueueOf } from '../../workflows/activity-options.js';
 
 export type WorkerKind = 'orchestration' | 'native';
 
-export interface RunningWorkers {
-  engine: Engine;
+export interface WorkerSet {
   workers: Array<{ kind: WorkerKind; taskQueue: string; worker: Worker; run: Promise<void> }>;
+  /** Asks every running worker to stop and waits until all have drained. */
+  drain(): Promise<void>;
+}
+
+/**
+ * Creates and runs an engine's workers: `orchestration` on `taskQueue`, `native` on its paired
+ * `<taskQueue>-native` (the queue the workflows send native activities to).
+ */
+export async function runEngineWorkers(
+  options: { connection: NativeConnection; namespace: string; taskQueue: string; engine: Engine; dataConverter?: DataConverter },
+  kinds: readonly WorkerKind[],
+): Promise<WorkerSet> {
+  const { connection, namespace, engine, dataConverter } = options;
+  const converter = dataConverter ? { dataConverter } : {};
+  const workers: WorkerSet['workers'] = [];
+  for (const kind of kinds) {
+    const taskQueue = kind === 'orchestration' ? options.taskQueue : nativeQueueOf(options.taskQueue);
+    const worker =
+      kind === 'orchestration'
+        ? await createOrchestrationWorker({ connection, namespace, taskQueue, store: engine.store, engine, ...converter })
+        : await createNativeWorker({ connection, namespace, taskQueue, store: engine.store, keyring: engine.keyring, ...converter });
+    workers.push({ kind, taskQueue, worker, run: worker.run() });
+  }
+  return {
+    workers,
+    async drain() {
+      for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
+      await Promise.allSettled(workers.map((w) => w.run));
+    },
+  };
+}
+
+export interface RunningWorkers extends WorkerSet {
+  engine: Engine;
   /** Drains the workers, then closes the connection and the engine state. */
   shutdown(): Promise<void>;
 }
@@ -31,8 +65,7 @@ export interface RunningWorkers {
 export async function startWorkers(config: Config, kinds: readonly WorkerKind[]): Promise<RunningWorkers> {
   const chain = chainClient(config);
   await chain.checkChain();
-  const deployment = await readDeployment(config.home);
-  if (!deployment) throw new Error(`no contract deployment in ${join(config.home, 'chain', 'contracts.json')}; run \`yilian chain deploy\` first`);
+  const deployment = await requireDeployment(config.home);
   const password = await keystorePassword(config);
   const holdsCa = await readFile(join(config.home, 'keys', 'ca.address'), 'utf8').then(() => true, () => false);
   const store = createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl });
@@ -45,24 +78,16 @@ export async function startWorkers(config: Config, kinds: readonly WorkerKind[])
     ...(holdsCa ? { ca: await loadOrCreateCa(config.home, password) } : {}),
   });
   const { codec } = await codecFromConfig(config);
-  const dataConverter = { payloadCodecs: [codec] };
   const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
-  const namespace = config.temporal.namespace;
-  const workers: RunningWorkers['workers'] = [];
-  for (const kind of kinds) {
-    const taskQueue = kind === 'orchestration' ? config.workers.taskQueue : nativeQueueOf(config.workers.taskQueue);
-    const worker =
-      kind === 'orchestration'
-        ? await createOrchestrationWorker({ connection, namespace, taskQueue, store, engine, dataConverter })
-        : await createNativeWorker({ connection, namespace, taskQueue, store, keyring: engine.keyring, dataConverter });
-    workers.push({ kind, taskQueue, worker, run: worker.run() });
-  }
+  const set = await runEngineWorkers(
+    { connection, namespace: config.temporal.namespace, taskQueue: config.workers.taskQueue, engine, dataConverter: { payloadCodecs: [codec] } },
+    kinds,
+  );
   return {
     engine,
-    workers,
+    ...set,
     async shutdown() {
-      for (const { worker } of workers) if (worker.getState() === 'RUNNING') worker.shutdown();
-      await Promise.allSettled(workers.map((w) => w.run));
+      await set.drain();
       await connection.close();
       await engine.state.close();
     },

@@ -2,7 +2,6 @@ import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
-import type { Worker } from '@temporalio/worker';
 import express from 'express';
 import type { Engine } from '../../activities/engine.js';
 import { FiscoClient } from '../../activities/ledger/fisco-client.js';
@@ -13,10 +12,8 @@ import { loadOrCreateCa } from '../../ops/chain/ca.js';
 import { CodecKeyring } from '../../ops/codec/keyring.js';
 import { EncryptionCodec } from '../../ops/codec/encryption-codec.js';
 import { openEngine } from '../../ops/engine/open.js';
-import { createNativeWorker } from '../../ops/workers/native.js';
-import { createOrchestrationWorker } from '../../ops/workers/orchestration.js';
+import { runEngineWorkers, type WorkerSet } from '../../ops/workers/start.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
-import { nativeQueueOf } from '../../workflows/activity-options.js';
 import { startTestDevchain, startTestTemporal, tempDir } from './services.js';
 
 /** Cheap scrypt for test keystores; the files record their parameters, so nothing else changes. */
@@ -66,11 +63,10 @@ export async function startTestEngine(options: { temporalDb?: string; /** Defaul
   const address = server.address();
   const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-  let running: Array<{ worker: Worker; run: Promise<void> }> = [];
+  let running: WorkerSet | undefined;
   const stopWorkers = async () => {
-    for (const { worker } of running) if (worker.getState() === 'RUNNING') worker.shutdown();
-    await Promise.allSettled(running.map((r) => r.run));
-    running = [];
+    await running?.drain();
+    running = undefined;
   };
   const client = new Client({ connection: temporal.connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
   return {
@@ -84,12 +80,7 @@ export async function startTestEngine(options: { temporalDb?: string; /** Defaul
     apiUrl,
     codecKeys,
     async startWorkers() {
-      const connection = temporal.nativeConnection;
-      const workers = [
-        await createOrchestrationWorker({ connection, namespace, taskQueue, store, engine, dataConverter }),
-        await createNativeWorker({ connection, namespace, taskQueue: nativeQueueOf(taskQueue), store, keyring: engine.keyring, dataConverter }),
-      ];
-      running = workers.map((worker) => ({ worker, run: worker.run() }));
+      running = await runEngineWorkers({ connection: temporal.nativeConnection, namespace, taskQueue, engine, ...(dataConverter ? { dataConverter } : {}) }, ['orchestration', 'native']);
     },
     stopWorkers,
     async stop() {
