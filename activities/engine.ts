@@ -1,8 +1,8 @@
-import type { Identity } from './crypto/index.js';
-import type { FiscoClient } from './ledger/fisco-client.js';
-import type { ContentStore } from './storage/index.js';
+import type { Identity } from '../core/crypto/index.js';
+import type { FiscoClient } from '../core/ledger/fisco-client.js';
+import type { ContentStore } from '../core/storage/index.js';
 import type { EngineState } from './state/index.js';
-import type { EngineKeyring } from './keys/index.js';
+import type { EngineKeyring } from '../core/keys/index.js';
 
 /** Where Yilian's contracts live on the chain this engine talks to. */
 export interface ContractAddresses {

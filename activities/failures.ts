@@ -1,9 +1,9 @@
 import { ApplicationFailure } from '@temporalio/common';
-import { CryptoError } from './crypto/index.js';
-import { LedgerError } from './ledger/errors.js';
-import { StorageError } from './storage/index.js';
+import { CryptoError } from '../core/crypto/index.js';
+import { LedgerError } from '../core/ledger/errors.js';
+import { StorageError } from '../core/storage/index.js';
 import { EngineStateError } from './state/index.js';
-import { DirectoryError } from './ledger/directory.js';
+import { DirectoryError } from '../core/ledger/directory.js';
 
 /** Ledger failures that another attempt can fix: the node was away or slow. */
 const transientLedger = new Set<LedgerError['code']>(['UNAVAILABLE', 'TIMEOUT']);

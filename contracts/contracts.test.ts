@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { toHex, type Hex } from 'viem';
-import { startTestDevchain } from '../test/harness/services.js';
-import { FiscoClient } from '../activities/ledger/fisco-client.js';
-import { deployContract, readContract, writeContract } from '../activities/ledger/contract-calls.js';
-import { LedgerError } from '../activities/ledger/errors.js';
+import { startTestDevchain } from '../ops/scratch/services.js';
+import { FiscoClient } from '../core/ledger/fisco-client.js';
+import { deployContract, readContract, writeContract } from '../core/ledger/contract-calls.js';
+import { LedgerError } from '../core/ledger/errors.js';
 import {
   generateDek,
   generateIdentity,
@@ -19,7 +19,7 @@ import {
   preReencrypt,
   preRekey,
   type Identity,
-} from '../activities/crypto/index.js';
+} from '../core/crypto/index.js';
 import { Directory, DrugTrace, RecordRegistry } from './artifacts.js';
 import { REENCRYPT_PRECOMPILE, reencryptAbi } from '../precompiled/abi.js';
 import * as native from '../native/index.js';

@@ -9,7 +9,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import * as native from './index.js';
-import { generateIdentity, sign } from '../activities/crypto/identity.js';
+import { generateIdentity, sign } from '../core/crypto/identity.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 

@@ -1,10 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RecordRegistry, DrugTrace } from '../contracts/artifacts.js';
-import { readContract } from '../activities/ledger/contract-calls.js';
+import { readContract } from '../core/ledger/contract-calls.js';
 import type { StoryOutcome } from '../ops/demo/story.js';
 import { runStoryOn, storyHl7 } from './harness/story.js';
-import { startTestEngine, type TestEngine } from './harness/engine.js';
+import { startTestEngine, type TestEngine } from '../ops/scratch/engine.js';
 
 const hl7 = await storyHl7();
 
@@ -56,7 +56,7 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
     const address = outcome.people.alice.identity.address;
     const unsigned = await fetch(`${stack.apiUrl}/inbox/${address}`);
     assert.equal(unsigned.status, 401);
-    const { inboxAuthorization, inboxRequestMessage } = await import('../activities/inbox/request-signature.js');
+    const { inboxAuthorization, inboxRequestMessage } = await import('../core/inbox/request-signature.js');
     const now = Date.now();
     const carol = outcome.people.carol;
     const signedByCarol = await fetch(`${stack.apiUrl}/inbox/${address}`, {

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { hexToBytes, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { Redis } from 'ioredis';
-import { loadKeystore } from '../activities/keys/index.js';
+import { loadKeystore } from '../core/keys/index.js';
 import { loadOrCreateCa } from '../ops/chain/ca.js';
 import type { StoryOutcome } from '../ops/demo/story.js';
 import { runStoryOn } from './harness/story.js';
-import { startTestEngine, TEST_PASSWORD, type TestEngine } from './harness/engine.js';
-import { startTestRedis, tempDir } from './harness/services.js';
+import { startTestEngine, TEST_PASSWORD, type TestEngine } from '../ops/scratch/engine.js';
+import { startTestRedis, tempDir } from '../ops/scratch/services.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from './harness/worker-process.js';
 import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy-scan.js';
 

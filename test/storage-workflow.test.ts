@@ -4,9 +4,9 @@ import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { startTestKubo, startTestTemporal, tempDir } from './harness/services.js';
+import { startTestKubo, startTestTemporal, tempDir } from '../ops/scratch/services.js';
 import { createOrchestrationWorker } from '../ops/workers/orchestration.js';
-import { EmbeddedContentStore, KuboContentStore, parseCid, type ContentStore } from '../activities/storage/index.js';
+import { EmbeddedContentStore, KuboContentStore, parseCid, type ContentStore } from '../core/storage/index.js';
 import { fetchDocument, storeDocument } from '../workflows/index.js';
 
 describe('storeDocument workflow on a real Temporal server', () => {

@@ -2,15 +2,15 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { keccak256, toFunctionSelector } from 'viem';
-import { generateTraceCode } from '../activities/crypto/index.js';
+import { generateTraceCode } from '../core/crypto/index.js';
 import { DrugTrace, RecordRegistry } from '../contracts/artifacts.js';
-import { readContract } from '../activities/ledger/contract-calls.js';
-import { startOnce } from '../ops/engine/start-once.js';
+import { readContract } from '../core/ledger/contract-calls.js';
+import { startOnce } from '../workflows/starter.js';
 import { Role } from '../ops/chain/deployment.js';
-import { Wallet } from '../ops/wallet/wallet.js';
+import { Wallet } from '../wallet/wallet.js';
 import { anchorRecord, enrolPatient, registerIdentity, traceStep } from '../workflows/index.js';
 import { enrolmentWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
-import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './harness/engine.js';
+import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from '../ops/scratch/engine.js';
 import { startWorkerProcess, workerEnv } from './harness/worker-process.js';
 
 /**

@@ -1,9 +1,9 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
-import { addressOf } from '../crypto/index.js';
+import { addressOf } from '../../core/crypto/index.js';
 import { Directory } from '../../contracts/artifacts.js';
-import { writeContract } from '../ledger/contract-calls.js';
-import { lookupIdentity } from '../ledger/directory.js';
-import { LedgerError } from '../ledger/errors.js';
+import { writeContract } from '../../core/ledger/contract-calls.js';
+import { lookupIdentity } from '../../core/ledger/directory.js';
+import { LedgerError } from '../../core/ledger/errors.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';

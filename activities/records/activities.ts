@@ -1,16 +1,16 @@
 import { Context } from '@temporalio/activity';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { decodePrekeyBundle, verifyPrekeyBundle } from '../keys/index.js';
-import { initPre, PRE_CIPHERTEXT_LENGTH, sealTo } from '../crypto/index.js';
+import { decodePrekeyBundle, verifyPrekeyBundle } from '../../core/keys/index.js';
+import { initPre, PRE_CIPHERTEXT_LENGTH, sealTo } from '../../core/crypto/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
-import { readContract, writeContract } from '../ledger/contract-calls.js';
-import { DirectoryError, requireIdentity, type DirectoryEntry } from '../ledger/directory.js';
-import { LedgerError } from '../ledger/errors.js';
+import { readContract, writeContract } from '../../core/ledger/contract-calls.js';
+import { DirectoryError, requireIdentity, type DirectoryEntry } from '../../core/ledger/directory.js';
+import { LedgerError } from '../../core/ledger/errors.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
-import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage } from './record-format.js';
+import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage } from '../../core/records/record-format.js';
 
 /** Role numbers in the Directory (ops/chain/deployment.ts keeps the canonical list). */
 const PATIENT_ROLE = 4;

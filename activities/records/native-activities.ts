@@ -1,12 +1,12 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecordWith, wipe } from '../crypto/index.js';
+import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecordWith, wipe } from '../../core/crypto/index.js';
 import { signDigest } from '../../native/index.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
-import type { EngineKeyring } from '../keys/index.js';
-import type { ContentStore } from '../storage/index.js';
-import { contentContext, recordIdOf, wrapContext } from './record-format.js';
+import type { EngineKeyring } from '../../core/keys/index.js';
+import type { ContentStore } from '../../core/storage/index.js';
+import { contentContext, recordIdOf, wrapContext } from '../../core/records/record-format.js';
 import type { ClaimedPrekey } from './activities.js';
 
 export interface SealRecordInput {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { tempDir } from '../../test/harness/services.js';
+import { tempDir } from '../../ops/scratch/services.js';
 import { EngineState, EngineStateError } from './engine-state.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;

@@ -3,7 +3,7 @@ import { Kysely, Migrator, SqliteDialect } from 'kysely';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { SignedPrekey } from '../keys/index.js';
+import type { SignedPrekey } from '../../core/keys/index.js';
 import type { EngineTables } from './schema.js';
 import { migrationProvider } from './migrations.js';
 

@@ -1,20 +1,20 @@
 import { hexToBytes, keccak256, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { normalizeTraceCode, sealTraceStepAs } from '../crypto/index.js';
+import { normalizeTraceCode, sealTraceStepAs } from '../../core/crypto/index.js';
 import { DrugTrace } from '../../contracts/artifacts.js';
-import { readContract, writeContract } from '../ledger/contract-calls.js';
-import { LedgerError } from '../ledger/errors.js';
+import { readContract, writeContract } from '../../core/ledger/contract-calls.js';
+import { LedgerError } from '../../core/ledger/errors.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
-import type { EngineKeyring } from '../keys/index.js';
+import type { EngineKeyring } from '../../core/keys/index.js';
 import { proveBatch, signDigest, traceId } from '../../native/index.js';
-import { parseCid, type ContentStore } from '../storage/index.js';
-import { decodeTraceBatch, encodeTraceBatch } from './batch-format.js';
+import { parseCid, type ContentStore } from '../../core/storage/index.js';
+import { decodeTraceBatch, encodeTraceBatch } from '../../core/trace/batch-format.js';
 
 /** One proof covers the batch; 1,024 items prove in under a second and keep payloads well below Temporal's limits. */
 export const MAX_BATCH_ITEMS = 1024;
-import { readTrace, type VerifiedTraceStep } from './read-trace.js';
+import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
 
 export interface TraceItem {
   /** The trace code printed on the package: a secret, here only inside encrypted payloads. */

@@ -1,2 +1,2 @@
 export { createTraceActivities, createTraceNativeActivities, type TraceActivities, type TraceNativeActivities, type TraceItem, type SealedTraceSteps, type TraceBatchProof } from './activities.js';
-export { readTrace, TraceVerificationError, type VerifiedTraceStep } from './read-trace.js';
+export { readTrace, TraceVerificationError, type VerifiedTraceStep } from '../../core/trace/read-trace.js';

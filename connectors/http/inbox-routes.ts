@@ -1,6 +1,6 @@
 import express, { type Router } from 'express';
 import type { EngineState } from '../../activities/state/index.js';
-import { checkInboxAuthorization } from '../../activities/inbox/request-signature.js';
+import { checkInboxAuthorization } from '../../core/inbox/request-signature.js';
 
 /**
  * `GET /inbox/:address?after=<seq>`: the sealed items delivered to an account, for its wallet,

@@ -8,10 +8,10 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { toHex, type Hex } from 'viem';
-import { startTestDevchain } from '../../test/harness/services.js';
-import { FiscoClient } from '../../activities/ledger/fisco-client.js';
-import { deployContract, writeContract } from '../../activities/ledger/contract-calls.js';
-import { generateDek, generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator } from '../../activities/crypto/index.js';
+import { startTestDevchain } from '../scratch/services.js';
+import { FiscoClient } from '../../core/ledger/fisco-client.js';
+import { deployContract, writeContract } from '../../core/ledger/contract-calls.js';
+import { generateDek, generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator } from '../../core/crypto/index.js';
 import { DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
 import * as native from '../../native/index.js';
 

@@ -15,7 +15,7 @@ import {
   preKeygenDelegator,
   preReencrypt,
   preRekey,
-} from '../../activities/crypto/index.js';
+} from '../../core/crypto/index.js';
 
 interface Result {
   readonly msPerOp: number;

@@ -1,8 +1,8 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { generateIdentity, identityFromSecret, type Identity } from '../../activities/crypto/index.js';
-import { loadKeystore, saveKeystore } from '../../activities/keys/index.js';
+import { generateIdentity, identityFromSecret, type Identity } from '../../core/crypto/index.js';
+import { loadKeystore, saveKeystore } from '../../core/keys/index.js';
 
 /**
  * The consortium CA's identity: its keystore in `<data dir>/keys`, and `ca.address` naming which

@@ -1,7 +1,7 @@
 import type { Config } from '../config/index.js';
-import { FiscoClient } from '../../activities/ledger/fisco-client.js';
+import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { signDigest } from '../../native/index.js';
-import type { Identity } from '../../activities/crypto/index.js';
+import type { Identity } from '../../core/crypto/index.js';
 import { keystorePassword } from './password.js';
 import { loadOrCreateCa } from './ca.js';
 import { ensureDeployed, type Deployment } from './deployment.js';

@@ -2,9 +2,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
-import type { Identity } from '../../activities/crypto/index.js';
-import type { FiscoClient } from '../../activities/ledger/fisco-client.js';
-import { deployContract, writeContract } from '../../activities/ledger/contract-calls.js';
+import type { Identity } from '../../core/crypto/index.js';
+import type { FiscoClient } from '../../core/ledger/fisco-client.js';
+import { deployContract, writeContract } from '../../core/ledger/contract-calls.js';
 import { Directory, DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
 
 const address = z.string().regex(/^0x[0-9a-f]{40}$/);

@@ -7,11 +7,11 @@ import { promisify } from 'node:util';
 import { loadConfig, repoRoot, type Config } from '../config/index.js';
 import { NondeterminismError, replayHistory, replayWorkflow } from '../audit/replay.js';
 import { Role } from '../chain/deployment.js';
-import { startOnce } from '../engine/start-once.js';
+import { startOnce } from '../../workflows/starter.js';
 import { registerIdentity } from '../../workflows/index.js';
 import { localIdentityWorkflowId } from '../../workflows/ids.js';
-import { startTestEngine, type TestEngine } from '../../test/harness/engine.js';
-import { tempDir } from '../../test/harness/services.js';
+import { startTestEngine, type TestEngine } from '../scratch/engine.js';
+import { tempDir } from '../scratch/services.js';
 
 const run = promisify(execFile);
 

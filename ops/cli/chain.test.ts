@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../config/index.js';
 import { readFile } from 'node:fs/promises';
-import { startTestDevchain, tempDir } from '../../test/harness/services.js';
-import { HELLOWORLD_SET_TX } from '../../activities/ledger/go-sdk-vectors.js';
+import { startTestDevchain, tempDir } from '../scratch/services.js';
+import { HELLOWORLD_SET_TX } from '../../core/ledger/go-sdk-vectors.js';
 
 const run = promisify(execFile);
 const yilian = (...args: string[]) => run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), ...args]);

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { inspectTransaction } from '../../activities/ledger/inspect-transaction.js';
+import { inspectTransaction } from '../../core/ledger/inspect-transaction.js';
 import type { Config } from '../config/index.js';
 import { deployFromConfig } from '../chain/connect.js';
 

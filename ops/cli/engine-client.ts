@@ -3,8 +3,8 @@ import { apiUrlOf, type Config } from '../config/index.js';
 import { chainClient } from '../chain/connect.js';
 import { requireDeployment, type Deployment } from '../chain/deployment.js';
 import { codecFromConfig } from '../codec/from-config.js';
-import type { FiscoClient } from '../../activities/ledger/fisco-client.js';
-import { createContentStore, type ContentStore } from '../../activities/storage/index.js';
+import type { FiscoClient } from '../../core/ledger/fisco-client.js';
+import { createContentStore, type ContentStore } from '../../core/storage/index.js';
 
 export interface EngineClient {
   client: Client;

@@ -5,7 +5,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { tempDir } from '../../test/harness/services.js';
+import { tempDir } from '../scratch/services.js';
 import { loadConfig, repoRoot } from '../config/index.js';
 import { toolPath } from '../tools.js';
 

@@ -4,7 +4,7 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Config } from '../config/index.js';
-import { createContentStore, parseCid, type ContentStore } from '../../activities/storage/index.js';
+import { createContentStore, parseCid, type ContentStore } from '../../core/storage/index.js';
 
 function storeFor(config: Config): ContentStore {
   return createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl });

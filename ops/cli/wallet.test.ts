@@ -3,12 +3,12 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../config/index.js';
-import { generateTraceCode } from '../../activities/crypto/index.js';
+import { generateTraceCode } from '../../core/crypto/index.js';
 import { Role } from '../chain/deployment.js';
-import { startOnce } from '../engine/start-once.js';
+import { startOnce } from '../../workflows/starter.js';
 import { anchorRecord, registerIdentity, traceStep } from '../../workflows/index.js';
 import { localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
-import { startTestEngine, type TestEngine } from '../../test/harness/engine.js';
+import { startTestEngine, type TestEngine } from '../scratch/engine.js';
 import { workerEnv } from '../../test/harness/worker-process.js';
 
 /** The wallet side of the flows through the real `yilian` command, against a running engine. */

@@ -1,8 +1,8 @@
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import proto from '@temporalio/proto';
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
-import { CryptoError } from '../../activities/crypto/index.js';
-import { NONCE_LENGTH, TAG_LENGTH } from '../../activities/crypto/aead.js';
+import { CryptoError } from '../../core/crypto/index.js';
+import { NONCE_LENGTH, TAG_LENGTH } from '../../core/crypto/aead.js';
 import type { CodecKeyring } from './keyring.js';
 
 const { Payload: PayloadMessage } = proto.temporal.api.common.v1;

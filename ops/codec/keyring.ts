@@ -1,4 +1,4 @@
-import { AES_KEY_LENGTH } from '../../activities/crypto/aead.js';
+import { AES_KEY_LENGTH } from '../../core/crypto/aead.js';
 
 /**
  * The payload-codec keys: new payloads are sealed with `current`; every key ever used stays so

@@ -2,21 +2,21 @@ import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@temporalio/client';
 import { toHex } from 'viem';
-import { generateTraceCode, initPre, preDecryptReencrypted, preKeygenDelegatee, preRekey, preKeygenDelegator } from '../../activities/crypto/index.js';
+import { generateTraceCode, initPre, preDecryptReencrypted, preKeygenDelegatee, preRekey, preKeygenDelegator } from '../../core/crypto/index.js';
 import type { ContractAddresses } from '../../activities/engine.js';
-import type { FiscoClient } from '../../activities/ledger/fisco-client.js';
-import type { ScryptParams } from '../../activities/keys/index.js';
+import type { FiscoClient } from '../../core/ledger/fisco-client.js';
+import type { ScryptParams } from '../../core/keys/index.js';
 import { openRecord, wrapContext, recordIdOf, type OpenedRecord } from '../../activities/records/index.js';
-import type { ContentStore } from '../../activities/storage/index.js';
+import type { ContentStore } from '../../core/storage/index.js';
 import { readTrace, type VerifiedTraceStep } from '../../activities/trace/index.js';
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
 import { anchorRecord, enrolPatient, grantAccess, registerIdentity, traceStep } from '../../workflows/index.js';
 import { enrolmentWorkflowId, grantWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
 import type { RegisteredIdentity } from '../../workflows/register-identity.js';
 import { Role } from '../chain/deployment.js';
-import { startOnce } from '../engine/start-once.js';
-import { Wallet } from '../wallet/wallet.js';
-import { fetchInbox } from '../wallet/inbox-client.js';
+import { startOnce } from '../../workflows/starter.js';
+import { Wallet } from '../../wallet/wallet.js';
+import { fetchInbox } from '../../wallet/inbox-client.js';
 
 export interface StoryContext {
   client: Client;

@@ -4,12 +4,12 @@ import { Common, Hardfork, Mainnet } from '@ethereumjs/common';
 import { createAddressFromString, createZeroAddress } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { decodeTransaction, type SignedTransaction } from '../../activities/ledger/tars-transaction.js';
-import { verifyTransaction, type RecoverSigner } from '../../activities/ledger/inspect-transaction.js';
+import { decodeTransaction, type SignedTransaction } from '../../core/ledger/tars-transaction.js';
+import { verifyTransaction, type RecoverSigner } from '../../core/ledger/inspect-transaction.js';
 import { recoverSigner } from '../../native/index.js';
-import { TransactionStatus, statusName } from '../../activities/ledger/status.js';
-import type { Receipt } from '../../activities/ledger/receipt.js';
-import { revertReason } from '../../activities/ledger/revert-reason.js';
+import { TransactionStatus, statusName } from '../../core/ledger/status.js';
+import type { Receipt } from '../../core/ledger/receipt.js';
+import { revertReason } from '../../core/ledger/revert-reason.js';
 import { ChainStore, type StoredBlock, type StoredTransaction } from './store.js';
 import { PersistentStateManager, type StateChanges } from './state.js';
 

@@ -4,14 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { encodeFunctionData, type Hex, toHex } from 'viem';
-import { startTestDevchain } from '../../test/harness/services.js';
-import { FiscoClient } from '../../activities/ledger/fisco-client.js';
-import { deployContract, readContract, writeContract } from '../../activities/ledger/contract-calls.js';
-import { LedgerError } from '../../activities/ledger/errors.js';
-import { signTransaction } from '../../activities/ledger/sign-transaction.js';
-import { encodeTransaction, type SignedTransaction } from '../../activities/ledger/tars-transaction.js';
-import { TransactionStatus } from '../../activities/ledger/status.js';
-import { generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator, generateDek } from '../../activities/crypto/index.js';
+import { startTestDevchain } from '../scratch/services.js';
+import { FiscoClient } from '../../core/ledger/fisco-client.js';
+import { deployContract, readContract, writeContract } from '../../core/ledger/contract-calls.js';
+import { LedgerError } from '../../core/ledger/errors.js';
+import { signTransaction } from '../../core/ledger/sign-transaction.js';
+import { encodeTransaction, type SignedTransaction } from '../../core/ledger/tars-transaction.js';
+import { TransactionStatus } from '../../core/ledger/status.js';
+import { generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator, generateDek } from '../../core/crypto/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
 
 describe('dev chain', () => {

@@ -1,6 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { inspectTransaction } from '../../activities/ledger/inspect-transaction.js';
+import { inspectTransaction } from '../../core/ledger/inspect-transaction.js';
 import type { DevChain } from './chain.js';
 
 /** JSON-RPC errors FISCO BCOS returns; a wrong group is -40001 as in its RPC error table. */

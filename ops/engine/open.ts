@@ -1,11 +1,11 @@
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import type { Identity } from '../../activities/crypto/index.js';
+import type { Identity } from '../../core/crypto/index.js';
 import type { ContractAddresses, Engine } from '../../activities/engine.js';
-import type { FiscoClient } from '../../activities/ledger/fisco-client.js';
-import type { ContentStore } from '../../activities/storage/index.js';
-import { EngineKeyring, type ScryptParams } from '../../activities/keys/index.js';
+import type { FiscoClient } from '../../core/ledger/fisco-client.js';
+import type { ContentStore } from '../../core/storage/index.js';
+import { EngineKeyring, type ScryptParams } from '../../core/keys/index.js';
 import { EngineState } from '../../activities/state/index.js';
 import { keptSecret } from '../config/kept-secret.js';
 

@@ -5,11 +5,11 @@ import { createServer, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import { freePort } from '../services/ports.js';
-import { tempDir } from '../../test/harness/services.js';
+import { tempDir } from '../scratch/services.js';
 import { loadConfig, repoRoot } from '../config/index.js';
 import { codecFromConfig } from '../codec/from-config.js';
 import { storeDocument } from '../../workflows/index.js';
-import { EmbeddedContentStore, parseCid } from '../../activities/storage/index.js';
+import { EmbeddedContentStore, parseCid } from '../../core/storage/index.js';
 
 interface Running {
   child: ChildProcess;

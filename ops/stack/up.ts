@@ -11,7 +11,7 @@ import { startRedis, redisDataDir } from '../services/redis.js';
 import { startDevchain } from '../services/devchain.js';
 import { chainClient, deployFromConfig } from '../chain/connect.js';
 import type { ManagedProcess } from '../services/managed-process.js';
-import { createContentStore } from '../../activities/storage/index.js';
+import { createContentStore } from '../../core/storage/index.js';
 import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';

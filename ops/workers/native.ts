@@ -1,8 +1,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { availableParallelism } from 'node:os';
-import type { ContentStore } from '../../activities/storage/index.js';
-import type { EngineKeyring } from '../../activities/keys/index.js';
+import type { ContentStore } from '../../core/storage/index.js';
+import type { EngineKeyring } from '../../core/keys/index.js';
 import { createRecordNativeActivities } from '../../activities/records/index.js';
 import { createTraceNativeActivities } from '../../activities/trace/index.js';
 

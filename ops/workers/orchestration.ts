@@ -1,8 +1,8 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { availableParallelism } from 'node:os';
-import { createStorageActivities } from '../../activities/storage/activities.js';
-import type { ContentStore } from '../../activities/storage/index.js';
+import { createStorageActivities } from '../../test/workflows/storage-activities.js';
+import type { ContentStore } from '../../core/storage/index.js';
 import type { Engine } from '../../activities/engine.js';
 import { createRecordActivities } from '../../activities/records/index.js';
 import { createIdentityActivities } from '../../activities/identities/activities.js';

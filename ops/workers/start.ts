@@ -10,7 +10,7 @@ import { requireDeployment } from '../chain/deployment.js';
 import { codecFromConfig } from '../codec/from-config.js';
 import { openEngine } from '../engine/open.js';
 import type { Engine } from '../../activities/engine.js';
-import { createContentStore } from '../../activities/storage/index.js';
+import { createContentStore } from '../../core/storage/index.js';
 import { createOrchestrationWorker } from './orchestration.js';
 import { createNativeWorker } from './native.js';
 import { nativeQueueOf } from '../../workflows/activity-options.js';

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { runStory, type StoryOutcome } from '../../ops/demo/story.js';
-import { TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from './engine.js';
+import { TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from '../../ops/scratch/engine.js';
 
 export const storyHl7 = () => readFile(new URL('../fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
 

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { repoRoot } from '../../ops/config/index.js';
-import { TEST_PASSWORD, type TestEngine } from './engine.js';
+import { TEST_PASSWORD, type TestEngine } from '../../ops/scratch/engine.js';
 
 /** The YILIAN_* settings under which `ops/workers/main.ts` serves a test engine's queues. */
 export function workerEnv(stack: TestEngine): NodeJS.ProcessEnv {

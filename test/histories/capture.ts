@@ -21,7 +21,7 @@ import { historyToJSON } from '../../ops/audit/replay.js';
 import { runStoryOn } from '../harness/story.js';
 import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId, traceQueryWorkflowId } from '../../workflows/ids.js';
 import { traceQuery } from '../../workflows/index.js';
-import { startTestEngine } from '../harness/engine.js';
+import { startTestEngine } from '../../ops/scratch/engine.js';
 
 const historiesDir = fileURLToPath(new URL('.', import.meta.url));
 

@@ -6,11 +6,11 @@ import type { CID } from 'multiformats/cid';
 import { base32 } from 'multiformats/bases/base32';
 import { importByteStream } from 'ipfs-unixfs-importer';
 import type { WritableStorage } from 'ipfs-unixfs-importer';
-import { importOptions } from './cid.js';
-import { collect, type ByteSource, type ContentStore } from './content-store.js';
-import { readFileDag } from './read-dag.js';
-import { StorageError } from './errors.js';
-import { toAsyncChunks } from './byte-source.js';
+import { importOptions } from '../cid.js';
+import { collect, type ByteSource, type ContentStore } from '../content-store.js';
+import { readFileDag } from '../read-dag.js';
+import { StorageError } from '../errors.js';
+import { toAsyncChunks } from '../byte-source.js';
 
 /**
  * Blocks as files under `<home>/blocks`, sharded by the last two characters of the CID like

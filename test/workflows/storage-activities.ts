@@ -1,6 +1,6 @@
-import type { ContentStore } from './content-store.js';
-import { parseCid } from './cid.js';
-import { activityGroup } from '../activity-group.js';
+import type { ContentStore } from '../../core/storage/content-store.js';
+import { parseCid } from '../../core/storage/cid.js';
+import { activityGroup } from '../../activities/activity-group.js';
 
 /** Content-store activities; payloads are ciphertext by the time they get here. */
 export function createStorageActivities(store: ContentStore) {

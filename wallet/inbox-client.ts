@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { inboxAuthorization, inboxRequestMessage } from '../../activities/inbox/request-signature.js';
-import type { InboxMessage } from '../../activities/records/index.js';
+import { inboxAuthorization, inboxRequestMessage } from '../core/inbox/request-signature.js';
+import type { InboxMessage } from '../activities/records/index.js';
 import type { Wallet } from './wallet.js';
 
 const responseSchema = z.object({ items: z.array(z.object({ seq: z.number(), deliveredAt: z.string(), sealed: z.string() })) });

@@ -7,7 +7,7 @@ import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { CryptoError } from '../crypto/errors.js';
 import { generateIdentity, identityFromSecret } from '../crypto/identity.js';
 import { decryptKeystore, encryptKeystore, prekeySecret, PRODUCTION_SCRYPT, wipeKeyMaterial, type KeyMaterial } from './keystore-format.js';
-import { keystorePath, loadKeystore, saveKeystore } from './keystore-file.js';
+import { keystorePath, loadKeystore, saveKeystore } from './node/keystore-file.js';
 
 const FAST = { n: 2 ** 10, r: 8, p: 1 };
 const code = (c: string) => (e: unknown) => e instanceof CryptoError && e.code === c;

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
-import { pingRedis } from '../../ops/services/redis.js';
+import { pingRedis } from '../services/redis.js';
 import { startTestKubo, startTestRedis, startTestTemporal } from './services.js';
 
 test('the Redis harness serves a real redis-server on a free loopback port and stops it', async () => {

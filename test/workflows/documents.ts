@@ -1,5 +1,5 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { StorageActivities } from '../activities/storage/activities.js';
+import type { StorageActivities } from './storage-activities.js';
 
 const { storeContent, fetchContent } = proxyActivities<StorageActivities>({
   startToCloseTimeout: '2 minutes',

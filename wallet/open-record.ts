@@ -8,14 +8,14 @@ import {
   preDecryptReencrypted,
   verifySignedRecord,
   wipe,
-} from '../crypto/index.js';
-import { RecordRegistry } from '../../contracts/artifacts.js';
-import { readContract } from '../ledger/contract-calls.js';
-import { lookupIdentity, type DirectoryEntry } from '../ledger/directory.js';
-import type { FiscoClient } from '../ledger/fisco-client.js';
-import { parseCid, type ContentStore } from '../storage/index.js';
-import type { ContractAddresses } from '../engine.js';
-import { contentContext, recordIdOf, wrapContext } from './record-format.js';
+} from '../core/crypto/index.js';
+import { RecordRegistry } from '../contracts/artifacts.js';
+import { readContract } from '../core/ledger/contract-calls.js';
+import { lookupIdentity, type DirectoryEntry } from '../core/ledger/directory.js';
+import type { FiscoClient } from '../core/ledger/fisco-client.js';
+import { parseCid, type ContentStore } from '../core/storage/index.js';
+import type { ContractAddresses } from '../activities/engine.js';
+import { contentContext, recordIdOf, wrapContext } from '../core/records/record-format.js';
 
 export class RecordVerificationError extends Error {
   constructor(

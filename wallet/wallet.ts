@@ -12,7 +12,7 @@ import {
   preRekey,
   sign,
   type Identity,
-} from '../../activities/crypto/index.js';
+} from '../core/crypto/index.js';
 import {
   encodePrekeyBundle,
   loadKeystore,
@@ -22,9 +22,9 @@ import {
   type KeyEntry,
   type KeyMaterial,
   type ScryptParams,
-} from '../../activities/keys/index.js';
-import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage, type RecordKey, type RecordLocation } from '../../activities/records/index.js';
-import type { PublicIdentity } from '../../activities/identities/activities.js';
+} from '../core/keys/index.js';
+import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage, type RecordKey, type RecordLocation } from '../activities/records/index.js';
+import type { PublicIdentity } from '../activities/identities/activities.js';
 
 /**
  * A person's wallet (patient, doctor, pharmacist): their signing key, the private halves of the

@@ -4,7 +4,7 @@ import { DrugTrace } from '../../contracts/artifacts.js';
 import { readContract } from '../ledger/contract-calls.js';
 import { lookupIdentity } from '../ledger/directory.js';
 import type { FiscoClient } from '../ledger/fisco-client.js';
-import type { ContractAddresses } from '../engine.js';
+import type { ContractAddresses } from '../../activities/engine.js';
 import { traceId } from '../../native/index.js';
 
 export interface VerifiedTraceStep {

@@ -1,9 +1,9 @@
 import { mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { CryptoError } from '../crypto/errors.js';
-import { identityFromSecret } from '../crypto/identity.js';
-import { decryptKeystore, encryptKeystore, type KeyMaterial, type ScryptParams } from './keystore-format.js';
+import { CryptoError } from '../../crypto/errors.js';
+import { identityFromSecret } from '../../crypto/identity.js';
+import { decryptKeystore, encryptKeystore, type KeyMaterial, type ScryptParams } from '../keystore-format.js';
 
 /** Keystore files on disk: one `<address hex>.json` per identity, owner-only permissions. */
 export function keystorePath(dir: string, address: Uint8Array): string {

@@ -1,7 +1,7 @@
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
-import { generateIdentity, identityFromSecret, type Identity } from '../crypto/index.js';
-import { loadKeystore, saveKeystore } from './keystore-file.js';
-import type { ScryptParams } from './keystore-format.js';
+import { generateIdentity, identityFromSecret, type Identity } from '../../core/crypto/index.js';
+import { loadKeystore, saveKeystore } from '../../core/keys/node/keystore-file.js';
+import type { ScryptParams } from '../../core/keys/keystore-format.js';
 
 /**
  * The signing keys an engine holds (its organisation and staff): keystore files in one folder,

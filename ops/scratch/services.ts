@@ -3,12 +3,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { loadConfig } from '../../ops/config/index.js';
-import { toolPath } from '../../ops/tools.js';
-import { freePort } from '../../ops/services/ports.js';
-import { startRedis } from '../../ops/services/redis.js';
-import { startKubo } from '../../ops/services/kubo.js';
-import { startDevchain } from '../../ops/services/devchain.js';
+import { loadConfig } from '../config/index.js';
+import { toolPath } from '../tools.js';
+import { freePort } from '../services/ports.js';
+import { startRedis } from '../services/redis.js';
+import { startKubo } from '../services/kubo.js';
+import { startDevchain } from '../services/devchain.js';
 
 /**
  * Real services for tests, each on free loopback ports with its state in a temporary folder that

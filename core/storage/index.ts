@@ -1,11 +1,11 @@
 import type { ContentStore } from './content-store.js';
-import { EmbeddedContentStore } from './embedded-store.js';
+import { EmbeddedContentStore } from './node/embedded-store.js';
 import { KuboContentStore } from './kubo-store.js';
 
 export { parseCid, importOptions } from './cid.js';
 export { StorageError, type StorageErrorCode } from './errors.js';
 export type { ContentStore, ByteSource } from './content-store.js';
-export { EmbeddedContentStore } from './embedded-store.js';
+export { EmbeddedContentStore } from './node/embedded-store.js';
 export { KuboContentStore } from './kubo-store.js';
 
 export interface StorageSettings {

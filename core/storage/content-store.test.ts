@@ -8,7 +8,7 @@ import { promisify } from 'node:util';
 import { CID } from 'multiformats/cid';
 import { identity } from 'multiformats/hashes/identity';
 import * as raw from 'multiformats/codecs/raw';
-import { startTestKubo, tempDir } from '../../test/harness/services.js';
+import { startTestKubo, tempDir } from '../../ops/scratch/services.js';
 import { EmbeddedContentStore, KuboContentStore, parseCid, StorageError, type ContentStore } from './index.js';
 import { readFileDag } from './read-dag.js';
 import { CHUNK_SIZE, MAX_CHILDREN_PER_NODE } from './cid.js';
