@@ -1,15 +1,8 @@
 import type { Identity } from '../core/crypto/index.js';
+import type { ContractAddresses } from '../core/ledger/contract-addresses.js';
 import type { FiscoClient } from '../core/ledger/fisco-client.js';
 import type { ContentStore } from '../core/storage/index.js';
-import type { EngineState } from './state/index.js';
-import type { EngineKeyring } from '../core/keys/index.js';
-
-/** Where Yilian's contracts live on the chain this engine talks to. */
-export interface ContractAddresses {
-  directory: string;
-  recordRegistry: string;
-  drugTrace: string;
-}
+import type { EngineKeyring, EngineState } from './state/index.js';
 
 /** Everything the activities of one engine share: its chain, content store, state and keys. */
 export interface Engine {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { toHex, type Hex } from 'viem';
-import { startTestDevchain } from '../ops/scratch/services.js';
+import { startScratchDevchain } from '../ops/scratch/services.js';
 import { FiscoClient } from '../core/ledger/fisco-client.js';
 import { deployContract, readContract, writeContract } from '../core/ledger/contract-calls.js';
 import { LedgerError } from '../core/ledger/errors.js';
@@ -34,14 +34,14 @@ const rejectsWith = (code: LedgerError['code'], pattern: RegExp) => (error: unkn
 };
 
 describe('contracts through the FISCO client on the dev chain', () => {
-  let chain: Awaited<ReturnType<typeof startTestDevchain>>;
+  let chain: Awaited<ReturnType<typeof startScratchDevchain>>;
   let client: FiscoClient;
   let ca: Identity;
   let addresses: { directory: string; records: string; trace: string };
 
   before(async () => {
     await initPre();
-    chain = await startTestDevchain();
+    chain = await startScratchDevchain();
     client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0' });
     await client.checkChain();
     ca = generateIdentity();

@@ -7,6 +7,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import * as native from './index.js';
 import { generateIdentity, sign } from '../core/crypto/identity.js';
@@ -23,6 +24,15 @@ function randomCode(): string {
 }
 
 const sha256 = (data: string): Buffer => createHash('sha256').update(data).digest();
+
+test('index.js, index.d.ts and the addon name the same API', () => {
+  const addon = createRequire(import.meta.url)('./yilian-native.linux-x64-gnu.node') as Record<string, unknown>;
+  const declared = [...readFileSync(new URL('./index.d.ts', import.meta.url), 'utf8').matchAll(/^export declare (?:function|const) (\w+)/gm)].map((m) => m[1]);
+  const exported = Object.keys(native);
+  assert.deepEqual([...exported].sort(), Object.keys(addon).sort(), 'index.js re-exports exactly what the addon exports');
+  assert.deepEqual([...declared].sort(), [...exported].sort(), 'index.d.ts declares exactly what index.js exports');
+  assert.equal(native.MAX_BATCH_ITEMS, 1024);
+});
 
 test('traceId is 32 bytes, deterministic, alias-insensitive, and rejects bad codes', () => {
   const code = randomCode();

@@ -5,12 +5,12 @@ import { join } from 'node:path';
 import { hexToBytes, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { Redis } from 'ioredis';
-import { loadKeystore } from '../core/keys/index.js';
+import { loadKeystore } from '../core/keys/node/keystore-file.js';
 import { loadOrCreateCa } from '../ops/chain/ca.js';
 import type { StoryOutcome } from '../ops/demo/story.js';
 import { runStoryOn } from './harness/story.js';
-import { startTestEngine, TEST_PASSWORD, type TestEngine } from '../ops/scratch/engine.js';
-import { startTestRedis, tempDir } from '../ops/scratch/services.js';
+import { startScratchEngine, SCRATCH_PASSWORD, type ScratchEngine } from '../ops/scratch/engine.js';
+import { startScratchRedis, tempDir } from '../ops/scratch/services.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from './harness/worker-process.js';
 import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy-scan.js';
 
@@ -20,9 +20,9 @@ import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy
  * Temporal database, the chain's data, the content store, Redis or any log.
  */
 describe('privacy: what the stores and logs hold after the full flows', () => {
-  let stack: TestEngine;
+  let stack: ScratchEngine;
   let temporalDir: Awaited<ReturnType<typeof tempDir>>;
-  let redis: Awaited<ReturnType<typeof startTestRedis>>;
+  let redis: Awaited<ReturnType<typeof startScratchRedis>>;
   let worker: WorkerProcess;
   let outcome: StoryOutcome;
   let storyLog = '';
@@ -31,7 +31,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
 
   before(async () => {
     temporalDir = await tempDir('temporal-db');
-    [stack, redis] = await Promise.all([startTestEngine({ temporalDb: join(temporalDir.path, 'temporal.sqlite') }), startTestRedis()]);
+    [stack, redis] = await Promise.all([startScratchEngine({ temporalDb: join(temporalDir.path, 'temporal.sqlite') }), startScratchRedis()]);
     worker = await startWorkerProcess(workerEnv(stack));
     outcome = await runStoryOn(stack, { batchSize: 16, say: (line) => void (storyLog += `${line}\n`) });
     await worker.kill();
@@ -42,7 +42,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       (['alice', 'carol', 'charlie'] as const).map(async (who) => {
         const wallet = outcome.people[who];
         const dir = join(stack.home, 'wallets', `${who}-${outcome.runId}`);
-        const material = await loadKeystore(dir, hexToBytes(wallet.identity.address), TEST_PASSWORD);
+        const material = await loadKeystore(dir, hexToBytes(wallet.identity.address), SCRATCH_PASSWORD);
         return [
           { label: `${who}'s signing key`, bytes: material.signingKey },
           ...material.prekeys.map((k) => ({ label: `${who}'s prekey secret ${k.id}`, bytes: k.secretKey })),
@@ -53,7 +53,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     const engineSecrets = await Promise.all(
       outcome.localIdentities.map(async (address) => ({ label: `engine key of ${address}`, bytes: (await stack.engine.keyring.identity(address)).secretKey })),
     );
-    const ca = await loadOrCreateCa(stack.home, TEST_PASSWORD);
+    const ca = await loadOrCreateCa(stack.home, SCRATCH_PASSWORD);
     needles = [
       { label: 'record text (patient name)', bytes: utf8ToBytes('Huckleberry') },
       { label: 'record text (address)', bytes: utf8ToBytes('721 SPRING STREET') },

@@ -4,18 +4,19 @@ import { randomBytes } from 'node:crypto';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { WorkflowFailedError } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/common';
-import { startTestKubo, startTestTemporal, tempDir } from '../ops/scratch/services.js';
-import { createOrchestrationWorker } from '../ops/workers/orchestration.js';
-import { EmbeddedContentStore, KuboContentStore, parseCid, type ContentStore } from '../core/storage/index.js';
-import { fetchDocument, storeDocument } from '../workflows/index.js';
+import { startScratchKubo, startScratchTemporal, tempDir } from '../ops/scratch/services.js';
+import { createDocumentsWorker } from './workflows/worker.js';
+import { KuboContentStore, parseCid, type ContentStore } from '../core/storage/index.js';
+import { EmbeddedContentStore } from '../core/storage/node/index.js';
+import { fetchDocument, storeDocument } from './workflows/index.js';
 
 describe('storeDocument workflow on a real Temporal server', () => {
   let temporal: TestWorkflowEnvironment;
-  let kubo: Awaited<ReturnType<typeof startTestKubo>>;
+  let kubo: Awaited<ReturnType<typeof startScratchKubo>>;
   let home: Awaited<ReturnType<typeof tempDir>>;
 
   before(async () => {
-    [temporal, kubo, home] = await Promise.all([startTestTemporal(), startTestKubo(), tempDir('wf')]);
+    [temporal, kubo, home] = await Promise.all([startScratchTemporal(), startScratchKubo(), tempDir('wf')]);
   });
   after(async () => {
     await temporal?.teardown();
@@ -32,7 +33,7 @@ describe('storeDocument workflow on a real Temporal server', () => {
     test(`stores and fetches a document through activities (${name} backend)`, async () => {
       const store = makeStore();
       const taskQueue = `store-${name}`;
-      const worker = await createOrchestrationWorker({
+      const worker = await createDocumentsWorker({
         connection: temporal.nativeConnection,
         namespace: temporal.namespace ?? 'default',
         taskQueue,
@@ -54,7 +55,7 @@ describe('storeDocument workflow on a real Temporal server', () => {
 
   test('a bad CID fails the workflow at the first attempt, naming the CID', async () => {
     const taskQueue = 'store-bad';
-    const worker = await createOrchestrationWorker({
+    const worker = await createDocumentsWorker({
       connection: temporal.nativeConnection,
       namespace: temporal.namespace ?? 'default',
       taskQueue,

@@ -5,12 +5,11 @@ import { keccak256, toFunctionSelector } from 'viem';
 import { generateTraceCode } from '../core/crypto/index.js';
 import { DrugTrace, RecordRegistry } from '../contracts/artifacts.js';
 import { readContract } from '../core/ledger/contract-calls.js';
-import { startOnce } from '../workflows/starter.js';
-import { Role } from '../ops/chain/deployment.js';
+import { Role } from '../core/roles.js';
+import { walletDir } from '../wallet/node/wallet-dir.js';
 import { Wallet } from '../wallet/wallet.js';
-import { anchorRecord, enrolPatient, registerIdentity, traceStep } from '../workflows/index.js';
-import { enrolmentWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
-import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT, type TestEngine } from '../ops/scratch/engine.js';
+import type { anchorRecord, traceStep } from '../workflows/index.js';
+import { startScratchEngine, SCRATCH_PASSWORD, SCRATCH_SCRYPT, type ScratchEngine } from '../ops/scratch/engine.js';
 import { startWorkerProcess, workerEnv } from './harness/worker-process.js';
 
 /**
@@ -18,7 +17,7 @@ import { startWorkerProcess, workerEnv } from './harness/worker-process.js';
  * a new one, and checks that exactly one record / one trace step exists afterwards.
  */
 describe('a worker killed in the middle of a workflow', () => {
-  let stack: TestEngine;
+  let stack: ScratchEngine;
   let env: NodeJS.ProcessEnv;
   let bob: string;
   let carrier: string;
@@ -26,16 +25,15 @@ describe('a worker killed in the middle of a workflow', () => {
   const patient = { authority: 'KILL-TEST-MRN', identifier: '4711' };
 
   before(async () => {
-    stack = await startTestEngine();
+    stack = await startScratchEngine();
     await stack.startWorkers();
-    const run = <T>(p: Promise<{ result(): Promise<T> }>) => p.then((h) => h.result());
-    const opts = (workflowId: string) => ({ workflowId, taskQueue: stack.taskQueue });
-    bob = (await run(startOnce(stack.client, registerIdentity, { ...opts(localIdentityWorkflowId('kill-bob')), args: [{ name: 'Dr. Bob', role: Role.Doctor }] }))).address;
-    carrier = (await run(startOnce(stack.client, registerIdentity, { ...opts(localIdentityWorkflowId('kill-carrier')), args: [{ name: 'Carrier', role: Role.Carrier }] }))).address;
-    alice = await Wallet.create(join(stack.home, 'alice'), TEST_PASSWORD, TEST_SCRYPT);
+    const { execute } = stack.workflows;
+    bob = (await execute.registerIdentity({ name: 'Dr. Bob', role: Role.Doctor })).address;
+    carrier = (await execute.registerIdentity({ name: 'Carrier', role: Role.Carrier })).address;
+    alice = await Wallet.create(walletDir(join(stack.home, 'alice')), SCRATCH_PASSWORD, SCRATCH_SCRYPT);
     const prekeyBundle = await alice.addPrekeys(4);
-    await run(startOnce(stack.client, registerIdentity, { ...opts(identityWorkflowId(alice.identity.address)), args: [{ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle }] }));
-    await run(startOnce(stack.client, enrolPatient, { ...opts(enrolmentWorkflowId(alice.identity.address, patient.authority)), args: [{ patient, account: alice.identity.address }] }));
+    await execute.registerIdentity({ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle });
+    await execute.enrolPatient({ patient, account: alice.identity.address });
     await stack.stopWorkers();
     env = workerEnv(stack);
   });
@@ -70,9 +68,12 @@ describe('a worker killed in the middle of a workflow', () => {
   }
 
   test('anchorRecord: exactly one record on chain and one inbox item', async () => {
-    const source = { kind: 'hl7' as const, sendingFacility: 'KILL', controlId: 'MSG-1' };
-    const workflowId = sourceWorkflowId(source);
-    await startOnce(stack.client, anchorRecord, { workflowId, taskQueue: stack.taskQueue, args: [{ source, record: 'MSH|^~\\&|KILL|KILL|||20260101||ORU^R01|MSG-1|P|2.5\rPID|1||4711^^^KILL-TEST-MRN', patient, author: bob }] });
+    const { workflowId } = await stack.workflows.start.anchorRecord({
+      source: { kind: 'hl7', sendingFacility: 'KILL', controlId: 'MSG-1' },
+      record: 'MSH|^~\\&|KILL|KILL|||20260101||ORU^R01|MSG-1|P|2.5\rPID|1||4711^^^KILL-TEST-MRN',
+      patient,
+      author: bob,
+    });
     await killDuring(workflowId, 'createRecordOnChain');
     const worker = await startWorkerProcess(env);
     try {
@@ -90,8 +91,11 @@ describe('a worker killed in the middle of a workflow', () => {
 
   test('traceStep: exactly one step per item', async () => {
     const codes = Array.from({ length: 8 }, () => generateTraceCode());
-    const workflowId = sourceWorkflowId({ kind: 'erp', org: 'Carrier', eventId: 'kill-ship-1' });
-    await startOnce(stack.client, traceStep, { workflowId, taskQueue: stack.taskQueue, args: [{ participant: carrier as `0x${string}`, items: codes.map((code, i) => ({ code, data: JSON.stringify({ event: 'shipped', item: i }) })) }] });
+    const { workflowId } = await stack.workflows.start.traceStep({
+      source: { kind: 'erp', org: 'Carrier', eventId: 'kill-ship-1' },
+      participant: carrier as `0x${string}`,
+      items: codes.map((code, i) => ({ code, data: JSON.stringify({ event: 'shipped', item: i }) })),
+    });
     await killDuring(workflowId, 'pushTraceBatch');
     const worker = await startWorkerProcess(env);
     try {

@@ -14,7 +14,7 @@ import { readContract } from '../core/ledger/contract-calls.js';
 import { lookupIdentity, type DirectoryEntry } from '../core/ledger/directory.js';
 import type { FiscoClient } from '../core/ledger/fisco-client.js';
 import { parseCid, type ContentStore } from '../core/storage/index.js';
-import type { ContractAddresses } from '../activities/engine.js';
+import type { ContractAddresses } from '../core/ledger/contract-addresses.js';
 import { contentContext, recordIdOf, wrapContext } from '../core/records/record-format.js';
 
 export class RecordVerificationError extends Error {

@@ -1,4 +1,3 @@
-import { readdir } from 'node:fs/promises';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import {
   generateIdentity,
@@ -12,19 +11,28 @@ import {
   preRekey,
   sign,
   type Identity,
+  type PublicIdentity,
 } from '../core/crypto/index.js';
 import {
+  decryptKeystore,
   encodePrekeyBundle,
-  loadKeystore,
+  encryptKeystore,
   prekeyMessage,
   prekeySecret,
-  saveKeystore,
   type KeyEntry,
   type KeyMaterial,
+  type KeystoreJson,
   type ScryptParams,
 } from '../core/keys/index.js';
-import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage, type RecordKey, type RecordLocation } from '../activities/records/index.js';
-import type { PublicIdentity } from '../activities/identities/activities.js';
+import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage } from '../core/inbox/inbox-message.js';
+import type { RecordKey, RecordLocation } from './open-record.js';
+
+/** Where a wallet keeps its one keystore document: a folder (./node/wallet-dir.ts), later IndexedDB. */
+export interface KeystoreSlot {
+  /** The stored keystore JSON; throws when there is none. */
+  read(): Promise<unknown>;
+  write(json: KeystoreJson): Promise<void>;
+}
 
 /**
  * A person's wallet (patient, doctor, pharmacist): their signing key, the private halves of the
@@ -33,25 +41,22 @@ import type { PublicIdentity } from '../activities/identities/activities.js';
  */
 export class Wallet {
   private constructor(
-    private readonly dir: string,
+    private readonly slot: KeystoreSlot,
     private material: KeyMaterial,
     private readonly password: string,
     private readonly scrypt: ScryptParams | undefined,
   ) {}
 
-  static async create(dir: string, password: string, scrypt?: ScryptParams): Promise<Wallet> {
+  /** New keys, kept in `slot` under `password` (`scrypt` only for tests: files record their parameters). */
+  static async create(slot: KeystoreSlot, password: string, scrypt?: ScryptParams): Promise<Wallet> {
     const identity = generateIdentity();
-    const wallet = new Wallet(dir, { signingKey: identity.secretKey, preKeys: [], prekeys: [] }, password, scrypt);
+    const wallet = new Wallet(slot, { signingKey: identity.secretKey, preKeys: [], prekeys: [] }, password, scrypt);
     await wallet.save();
     return wallet;
   }
 
-  /** Opens the one keystore in `dir`. */
-  static async open(dir: string, password: string, scrypt?: ScryptParams): Promise<Wallet> {
-    const files = (await readdir(dir).catch(() => [])).filter((f) => /^[0-9a-f]{40}\.json$/.test(f));
-    if (files.length !== 1) throw new Error(`${dir} must hold exactly one wallet keystore, found ${files.length}`);
-    const material = await loadKeystore(dir, hexToBytes(`0x${(files[0] as string).slice(0, 40)}`), password);
-    return new Wallet(dir, material, password, scrypt);
+  static async open(slot: KeystoreSlot, password: string, scrypt?: ScryptParams): Promise<Wallet> {
+    return new Wallet(slot, await decryptKeystore(await slot.read(), password), password, scrypt);
   }
 
   private get signer(): Identity {
@@ -128,7 +133,7 @@ export class Wallet {
   }
 
   private async save(): Promise<void> {
-    await saveKeystore(this.dir, this.material, this.password, this.scrypt);
+    await this.slot.write(await encryptKeystore(this.material, this.password, this.scrypt));
   }
 }
 

@@ -9,12 +9,14 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { PatientIdentifier, RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
+import type { InboxActivities } from '../activities/inbox/index.js';
+import type { PatientActivities, PatientIdentifier } from '../activities/patients/index.js';
+import type { RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
 import { chainIo, localState, nativeActivities } from './activity-options.js';
-import type { RecordSource } from './ids.js';
+import type { MessageSource } from './ids.js';
 
 export interface AnchorRecordInput {
-  source: RecordSource;
+  source: MessageSource;
   /** The canonical record: HL7 v2 or FHIR JSON text. Encrypted in history by the payload codec. */
   record: string;
   patient: PatientIdentifier;
@@ -40,7 +42,8 @@ export const anchorStatusQuery = defineQuery<AnchorStatus>('status');
 
 const { createRecordOnChain } = proxyActivities<RecordActivities>(chainIo);
 // quick look-ups and writes in the engine's own state run as local activities: no task-queue round trip
-const { findPatientPrekey, deliverToInbox } = proxyLocalActivities<RecordActivities>(localState);
+const { findPatientPrekey } = proxyLocalActivities<PatientActivities>(localState);
+const { deliverToInbox } = proxyLocalActivities<InboxActivities>(localState);
 
 /** How often a waiting record looks at the enrolment map again, in case a signal was lost. */
 const ENROLMENT_RECHECK = '1 day';

@@ -1,5 +1,5 @@
 import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
-import type { PatientIdentifier, RecordActivities } from '../activities/records/index.js';
+import type { PatientActivities, PatientIdentifier } from '../activities/patients/index.js';
 import { patientEnrolledSignal } from './anchor-record.js';
 import { chainIo } from './activity-options.js';
 
@@ -9,7 +9,7 @@ export interface EnrolPatientInput {
   account: string;
 }
 
-const { enrolPatient: addToEnrolmentMap } = proxyActivities<RecordActivities>(chainIo);
+const { enrolPatient: addToEnrolmentMap } = proxyActivities<PatientActivities>(chainIo);
 
 /** Maps the hospital's patient identifier to the patient's account and wakes every record waiting for them. */
 export async function enrolPatient(input: EnrolPatientInput): Promise<{ woken: number }> {

@@ -1,4 +1,6 @@
 import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
+import type { InboxActivities } from '../activities/inbox/index.js';
+import type { PatientActivities } from '../activities/patients/index.js';
 import type { RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
 import { chainIo, localState, nativeActivities } from './activity-options.js';
 
@@ -16,7 +18,8 @@ export interface GrantAccessInput {
 }
 
 const { validateGrantee, reencryptForGrantee } = proxyActivities<RecordActivities>(chainIo);
-const { prekeyPublicKey, deliverToInbox } = proxyLocalActivities<RecordActivities>(localState);
+const { prekeyPublicKey } = proxyLocalActivities<PatientActivities>(localState);
+const { deliverToInbox } = proxyLocalActivities<InboxActivities>(localState);
 
 /**
  * One record for one grantee: check the grantee in the Directory and that the re-encryption key

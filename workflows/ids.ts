@@ -6,12 +6,12 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
  * (Temporal refuses a second workflow with a running or completed id). None carries PHI: control
  * ids, resource ids and event ids name messages, not people.
  */
-export type RecordSource =
+export type MessageSource =
   | { kind: 'hl7'; /** MSH-4 */ sendingFacility: string; /** MSH-10 */ controlId: string }
   | { kind: 'fhir'; resourceType: string; id: string; versionId: string }
   | { kind: 'erp'; org: string; eventId: string };
 
-export function sourceWorkflowId(source: RecordSource): string {
+export function sourceWorkflowId(source: MessageSource): string {
   switch (source.kind) {
     case 'hl7':
       return `hl7:${source.sendingFacility}:${source.controlId}`;

@@ -1,4 +1,3 @@
-export { storeDocument, fetchDocument } from '../test/workflows/documents.js';
 export { registerIdentity } from './register-identity.js';
 export { enrolPatient } from './enrol-patient.js';
 export { anchorRecord } from './anchor-record.js';

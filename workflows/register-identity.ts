@@ -1,12 +1,13 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { IdentityActivities, PublicIdentity } from '../activities/identities/activities.js';
-import type { RecordActivities } from '../activities/records/index.js';
+import type { IdentityActivities } from '../activities/identities/index.js';
+import type { PublicIdentity } from '../core/crypto/index.js';
+import type { Role } from '../core/roles.js';
+import type { PatientActivities } from '../activities/patients/index.js';
 import { chainIo, quickIo } from './activity-options.js';
 
 export interface RegisterIdentityInput {
   name: string;
-  /** Directory role number (ops/chain/deployment.ts `Role`). */
-  role: number;
+  role: Role;
   /** Set when a wallet made the keys (patients, and anyone who keeps their own); else the engine makes them. */
   identity?: PublicIdentity;
   /** A patient's signed prekey batch (docs/formats.md § Prekey bundles), published with the registration. */
@@ -21,7 +22,7 @@ export interface RegisteredIdentity extends PublicIdentity {
 
 const { createLocalIdentity } = proxyActivities<IdentityActivities>(quickIo);
 const { registerInDirectory } = proxyActivities<IdentityActivities>(chainIo);
-const { publishPrekeys } = proxyActivities<RecordActivities>(chainIo);
+const { publishPrekeys } = proxyActivities<PatientActivities>(chainIo);
 
 /** Keys (in the engine's keystore unless a wallet brings its own), the CA's Directory entry, and a patient's prekeys. */
 export async function registerIdentity(input: RegisterIdentityInput): Promise<RegisteredIdentity> {

@@ -1,16 +1,78 @@
+import { randomUUID } from 'node:crypto';
 import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { anchorRecord, enrolPatient, grantAccess, registerIdentity, traceQuery, traceStep } from './index.js';
+import { enrolmentWorkflowId, grantWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId, traceQueryWorkflowId } from './ids.js';
+
+/**
+ * Each workflow with the id its input derives: the pairing that makes a re-sent message, a retried
+ * CLI command or a double-clicked grant one run. Every caller starts workflows through
+ * {@link workflowStarter}, never by hand.
+ */
+const routes = {
+  registerIdentity: {
+    workflow: registerIdentity,
+    id: (input: Parameters<typeof registerIdentity>[0]) => (input.identity ? identityWorkflowId(input.identity.address) : localIdentityWorkflowId(input.name)),
+  },
+  enrolPatient: {
+    workflow: enrolPatient,
+    id: (input: Parameters<typeof enrolPatient>[0]) => enrolmentWorkflowId(input.account, input.patient.authority),
+  },
+  anchorRecord: {
+    workflow: anchorRecord,
+    id: (input: Parameters<typeof anchorRecord>[0]) => sourceWorkflowId(input.source),
+  },
+  grantAccess: {
+    workflow: grantAccess,
+    id: (input: Parameters<typeof grantAccess>[0]) => grantWorkflowId(input.recordId, input.granteeKey),
+  },
+  traceStep: {
+    workflow: traceStep,
+    id: (input: Parameters<typeof traceStep>[0]) => sourceWorkflowId(input.source),
+  },
+  traceQuery: {
+    workflow: traceQuery,
+    // the code is a secret and never part of an id: every query is a run of its own
+    id: () => traceQueryWorkflowId(randomUUID()),
+  },
+} as const;
+
+type Routes = typeof routes;
+export type WorkflowName = keyof Routes;
+type WorkflowOf<N extends WorkflowName> = Routes[N]['workflow'];
+type InputOf<N extends WorkflowName> = Parameters<WorkflowOf<N>>[0];
+type ResultOf<N extends WorkflowName> = Awaited<ReturnType<WorkflowOf<N>>>;
+
+export interface WorkflowStarter {
+  /** Starts (or joins) the workflow for this input and returns its handle. */
+  start: { [N in WorkflowName]: (input: InputOf<N>) => Promise<WorkflowHandle<WorkflowOf<N>>> };
+  /** Starts (or joins) it and waits for its result. */
+  execute: { [N in WorkflowName]: (input: InputOf<N>) => Promise<ResultOf<N>> };
+  /** The id a workflow of this input runs under, to find it again (signals, queries, audit). */
+  workflowId: { [N in WorkflowName]: (input: InputOf<N>) => string };
+}
+
+/** The one way to start Yilian's workflows: on `client`, on the engine's `taskQueue`. */
+export function workflowStarter(client: Client, taskQueue: string): WorkflowStarter {
+  const names = Object.keys(routes) as WorkflowName[];
+  const table = <T>(make: (name: WorkflowName) => T) => Object.fromEntries(names.map((name) => [name, make(name)]));
+  const start = (name: WorkflowName) => (input: never) => {
+    const route = routes[name] as { workflow: Workflow; id: (input: never) => string };
+    return startOnce(client, route.workflow, { workflowId: route.id(input), taskQueue, args: [input] });
+  };
+  return {
+    start: table(start) as WorkflowStarter['start'],
+    execute: table((name) => async (input: never) => (await start(name)(input)).result()) as WorkflowStarter['execute'],
+    workflowId: table((name) => (input: never) => (routes[name] as { id: (input: never) => string }).id(input)) as WorkflowStarter['workflowId'],
+  };
+}
 
 /**
  * Starts a workflow under an id derived from its source, or returns the run that id already has:
  * a running one is joined (USE_EXISTING), a finished one is never started again
  * (REJECT_DUPLICATE), so a re-sent message cannot anchor twice.
  */
-export async function startOnce<W extends Workflow>(
-  client: Client,
-  workflow: W,
-  options: { workflowId: string; taskQueue: string; args: Parameters<W> },
-): Promise<WorkflowHandle<W>> {
+async function startOnce<W extends Workflow>(client: Client, workflow: W, options: { workflowId: string; taskQueue: string; args: unknown[] }): Promise<WorkflowHandle<W>> {
   // the SDK's conditional args type does not narrow for a generic W
   const startOptions = { ...options, workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'USE_EXISTING' } as unknown as WorkflowStartOptions<W>;
   try {

@@ -1,8 +1,11 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
 import type { TraceActivities, TraceItem, TraceNativeActivities } from '../activities/trace/index.js';
 import { chainIo, nativeActivities, quickIo } from './activity-options.js';
+import type { MessageSource } from './ids.js';
 
 export interface TraceStepInput {
+  /** The ERP event this step records; its id names the workflow, so a re-sent event is one step. */
+  source: Extract<MessageSource, { kind: 'erp' }>;
   /** Account of the manufacturer, carrier or pharmacy adding the step; this engine holds its key. */
   participant: `0x${string}`;
   /** Every item of the batch with its trace code and this step's data. */

@@ -1,5 +1,5 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
-import { addressOf } from '../../core/crypto/index.js';
+import { addressOf, type PublicIdentity } from '../../core/crypto/index.js';
 import { Directory } from '../../contracts/artifacts.js';
 import { writeContract } from '../../core/ledger/contract-calls.js';
 import { lookupIdentity } from '../../core/ledger/directory.js';
@@ -7,15 +7,10 @@ import { LedgerError } from '../../core/ledger/errors.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
-
-export interface PublicIdentity {
-  address: Hex;
-  /** 64-byte secp256k1 public key. */
-  publicKey: Hex;
-}
+import type { Role } from '../../core/roles.js';
 
 export interface DirectoryRegistration extends PublicIdentity {
-  role: number;
+  role: Role;
   name: string;
 }
 
@@ -23,7 +18,7 @@ export interface DirectoryRegistration extends PublicIdentity {
 export function createIdentityActivities(engine: Engine) {
   return activityGroup({
     /** Keys for an organisation or staff member, made once per name (a retry finds them again). */
-    async createLocalIdentity(name: string, role: number): Promise<PublicIdentity> {
+    async createLocalIdentity(name: string, role: Role): Promise<PublicIdentity> {
       const known = await engine.state.localIdentity(name);
       const identity = known ? await engine.keyring.identity(known.address) : await engine.keyring.create();
       const address = toHex(identity.address);

@@ -1,13 +1,13 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecordWith, wipe } from '../../core/crypto/index.js';
+import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecordAs, wipe } from '../../core/crypto/index.js';
 import { signDigest } from '../../native/index.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
-import type { EngineKeyring } from '../../core/keys/index.js';
+import type { EngineKeyring } from '../state/index.js';
 import type { ContentStore } from '../../core/storage/index.js';
 import { contentContext, recordIdOf, wrapContext } from '../../core/records/record-format.js';
-import type { ClaimedPrekey } from './activities.js';
+import type { ClaimedPrekey } from '../patients/index.js';
 
 export interface SealRecordInput {
   /** The canonical record (HL7 v2 or FHIR JSON text). */
@@ -33,7 +33,7 @@ export function createRecordNativeActivities(deps: { store: ContentStore; keyrin
     async sealRecord(input: SealRecordInput): Promise<SealedRecord> {
       await initPre();
       const author = await deps.keyring.identity(input.author);
-      const signed = signRecordWith(author, utf8ToBytes(input.record), signDigest);
+      const signed = signRecordAs(author, utf8ToBytes(input.record), signDigest);
       const dek = generateDek();
       try {
         const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);

@@ -5,26 +5,26 @@ import { ApplicationFailure } from '@temporalio/common';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { generateIdentity, generateTraceCode } from '../../core/crypto/index.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
-import { EmbeddedContentStore } from '../../core/storage/index.js';
-import { signDigest, proveBatch } from '../../native/index.js';
+import { EmbeddedContentStore } from '../../core/storage/node/index.js';
+import { MAX_BATCH_ITEMS, signDigest, proveBatch } from '../../native/index.js';
 import { ensureDeployed } from '../../ops/chain/deployment.js';
 import { openEngine } from '../../ops/engine/open.js';
-import { startTestDevchain, tempDir } from '../../ops/scratch/services.js';
-import { TEST_PASSWORD, TEST_SCRYPT } from '../../ops/scratch/engine.js';
+import { startScratchDevchain, tempDir } from '../../ops/scratch/services.js';
+import { SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../../ops/scratch/engine.js';
 import type { Engine } from '../engine.js';
-import { createTraceActivities, createTraceNativeActivities } from './activities.js';
+import { createTraceActivities, createTraceNativeActivities } from './index.js';
 
 describe('pushTraceBatch on the dev chain', () => {
-  let devchain: Awaited<ReturnType<typeof startTestDevchain>>;
+  let devchain: Awaited<ReturnType<typeof startScratchDevchain>>;
   let home: Awaited<ReturnType<typeof tempDir>>;
   let engine: Engine;
   let participant: string;
 
   before(async () => {
-    [devchain, home] = await Promise.all([startTestDevchain(), tempDir('trace-activities')]);
+    [devchain, home] = await Promise.all([startScratchDevchain(), tempDir('trace-activities')]);
     const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
     const { deployment } = await ensureDeployed(chain, home.path, generateIdentity());
-    engine = await openEngine({ home: home.path, chain, contracts: deployment, store: new EmbeddedContentStore(home.path), keystorePassword: TEST_PASSWORD, scrypt: TEST_SCRYPT });
+    engine = await openEngine({ home: home.path, chain, contracts: deployment, store: new EmbeddedContentStore(home.path), keystorePassword: SCRATCH_PASSWORD, scrypt: SCRATCH_SCRYPT });
     participant = toHex((await engine.keyring.create()).address);
   });
   after(async () => {
@@ -55,8 +55,8 @@ describe('pushTraceBatch on the dev chain', () => {
 
   test('a batch too large for one proof is refused before any work, naming the limit', async () => {
     const native = createTraceNativeActivities({ keyring: engine.keyring, store: engine.store });
-    const items = Array.from({ length: 1025 }, () => ({ code: generateTraceCode(), data: '{}' }));
-    await assert.rejects(run(native.sealTraceSteps, participant, items), (error: unknown) => error instanceof ApplicationFailure && error.type === 'BatchTooLarge' && /at most 1024 items, got 1025/.test(error.message));
+    const items = Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => ({ code: generateTraceCode(), data: '{}' }));
+    await assert.rejects(run(native.sealTraceSteps, participant, items), (error: unknown) => error instanceof ApplicationFailure && error.type === 'BatchTooLarge' && error.message.includes(`at most ${MAX_BATCH_ITEMS} items, got ${MAX_BATCH_ITEMS + 1}`));
   });
 
   test('a nonce older than 256 blocks fails as TraceNonceExpired, so the workflow proves again', async () => {

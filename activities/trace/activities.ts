@@ -1,67 +1,19 @@
-import { hexToBytes, keccak256, toHex, type Hex } from 'viem';
-import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { normalizeTraceCode, sealTraceStepAs } from '../../core/crypto/index.js';
+import { keccak256, toHex, type Hex } from 'viem';
 import { DrugTrace } from '../../contracts/artifacts.js';
 import { readContract, writeContract } from '../../core/ledger/contract-calls.js';
 import { LedgerError } from '../../core/ledger/errors.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
-import type { EngineKeyring } from '../../core/keys/index.js';
-import { proveBatch, signDigest, traceId } from '../../native/index.js';
-import { parseCid, type ContentStore } from '../../core/storage/index.js';
-import { decodeTraceBatch, encodeTraceBatch } from '../../core/trace/batch-format.js';
-
-/** One proof covers the batch; 1,024 items prove in under a second and keep payloads well below Temporal's limits. */
-export const MAX_BATCH_ITEMS = 1024;
+import { traceId } from '../../native/index.js';
+import { parseCid } from '../../core/storage/index.js';
+import { decodeTraceBatch } from '../../core/trace/batch-format.js';
 import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
-
-export interface TraceItem {
-  /** The trace code printed on the package: a secret, here only inside encrypted payloads. */
-  code: string;
-  /** Step data (JSON text) the participant signs. */
-  data: string;
-}
-
-/** What the history carries of a sealed batch: ids, ciphertext hashes and the batch's CID, not the ciphertexts. */
-export interface SealedTraceSteps {
-  ids: Hex[];
-  /** keccak256 of each ciphertext: the proof's public inputs. */
-  ciphertextHashes: Hex[];
-  /** The ciphertexts as one content-store object (./batch-format.ts). */
-  batch: string;
-}
+import type { SealedTraceSteps } from './native-activities.js';
 
 export interface TraceBatchProof {
   nonce: Hex;
   proof: Hex;
-}
-
-/** Trace cryptography for the `yilian-native` queue: sealing many steps and one batch proof. */
-export function createTraceNativeActivities(deps: { keyring: EngineKeyring; store: ContentStore }) {
-  return activityGroup({
-    async sealTraceSteps(participant: string, items: TraceItem[]): Promise<SealedTraceSteps> {
-      if (items.length === 0) throw badInput('EmptyBatch', 'a trace step needs at least one item');
-      if (items.length > MAX_BATCH_ITEMS) throw badInput('BatchTooLarge', `a trace step takes at most ${MAX_BATCH_ITEMS} items, got ${items.length}; split the batch`);
-      const signer = await deps.keyring.identity(participant);
-      const ids: Hex[] = [];
-      const ciphertexts: Uint8Array[] = [];
-      for (const item of items) {
-        const code = normalizeTraceCode(item.code);
-        const id = traceId(code);
-        ids.push(toHex(id));
-        ciphertexts.push(sealTraceStepAs(signer, code, id, utf8ToBytes(item.data), signDigest));
-      }
-      const batch = (await deps.store.put(encodeTraceBatch(ciphertexts))).toString();
-      return { ids, ciphertextHashes: ciphertexts.map((c) => keccak256(c)), batch };
-    },
-
-    /** One STARK for the whole batch, bound to every (id, keccak256(c)) and the nonce. */
-    async proveTraceBatch(codes: string[], ciphertextHashes: Hex[], nonce: Hex): Promise<Hex> {
-      const proof = await proveBatch(codes.map(normalizeTraceCode), ciphertextHashes.map((h) => hexToBytes(h)), hexToBytes(nonce));
-      return toHex(proof);
-    },
-  });
 }
 
 /** Trace chain I/O for the `yilian` queue. */
@@ -110,10 +62,9 @@ export function createTraceActivities(engine: Engine) {
     },
 
     async queryTrace(code: string): Promise<VerifiedTraceStep[]> {
-      return readTrace(engine, code);
+      return readTrace({ ...engine, traceId }, code);
     },
   });
 }
 
 export type TraceActivities = ReturnType<typeof createTraceActivities>;
-export type TraceNativeActivities = ReturnType<typeof createTraceNativeActivities>;

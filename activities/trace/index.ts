@@ -1,2 +1,2 @@
-export { createTraceActivities, createTraceNativeActivities, type TraceActivities, type TraceNativeActivities, type TraceItem, type SealedTraceSteps, type TraceBatchProof } from './activities.js';
-export { readTrace, TraceVerificationError, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
+export { createTraceActivities, type TraceActivities, type TraceBatchProof } from './activities.js';
+export { createTraceNativeActivities, type TraceNativeActivities, type TraceItem, type SealedTraceSteps } from './native-activities.js';

@@ -1,5 +1,5 @@
-import type { PatientIdentifier } from '../../activities/records/index.js';
-import type { RecordSource } from '../../workflows/ids.js';
+import type { PatientIdentifier } from '../../activities/patients/index.js';
+import type { MessageSource } from '../../workflows/ids.js';
 
 export class Hl7FormatError extends Error {
   constructor(message: string) {
@@ -9,7 +9,7 @@ export class Hl7FormatError extends Error {
 }
 
 export interface Hl7Envelope {
-  source: Extract<RecordSource, { kind: 'hl7' }>;
+  source: Extract<MessageSource, { kind: 'hl7' }>;
   patient: PatientIdentifier;
 }
 

@@ -35,6 +35,15 @@ export class ByteReader {
     return this.take(1, field)[0] as number;
   }
 
+  /** The leading version byte of every Yilian format: anything but `expected` is BAD_FORMAT. */
+  version(expected: number): number {
+    const version = this.u8('version');
+    if (version !== expected) {
+      throw new CryptoError('BAD_FORMAT', `${this.what}: unsupported version 0x${version.toString(16)} (expected 0x${expected.toString(16).padStart(2, '0')})`);
+    }
+    return version;
+  }
+
   u32(field: string): number {
     const b = this.take(4, field);
     return new DataView(b.buffer, b.byteOffset, 4).getUint32(0);

@@ -73,10 +73,7 @@ export function open(dek: Uint8Array, context: RecordContext, envelope: Uint8Arr
     throw new CryptoError('BAD_FORMAT', `envelope: ${envelope.length} bytes is shorter than the ${ENVELOPE_OVERHEAD}-byte minimum`);
   }
   const r = new ByteReader(envelope, 'envelope');
-  const version = r.u8('version');
-  if (version !== ENVELOPE_VERSION) {
-    throw new CryptoError('BAD_FORMAT', `envelope: unsupported version 0x${version.toString(16)} (expected 0x01)`);
-  }
+  const version = r.version(ENVELOPE_VERSION);
   const nonce = r.take(NONCE_LENGTH, 'nonce');
   const sealed = r.rest();
   const ctx = encodeContext(context);

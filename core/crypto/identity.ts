@@ -22,6 +22,13 @@ export interface Identity {
   readonly address: Uint8Array;
 }
 
+/** An identity's public half as the Directory, the workflows and the wallet's JSON carry it. */
+export interface PublicIdentity {
+  address: `0x${string}`;
+  /** 64-byte secp256k1 public key. */
+  publicKey: `0x${string}`;
+}
+
 export function generateIdentity(): Identity {
   return identityFromSecret(secp256k1.utils.randomSecretKey());
 }

@@ -14,6 +14,7 @@ export {
   signDigest,
   verify,
   type Identity,
+  type PublicIdentity,
 } from './identity.js';
 export { DEK_LENGTH, ENVELOPE_OVERHEAD, generateDek, open, seal, type RecordContext } from './envelope.js';
 export { initPre } from './bls.js';
@@ -33,12 +34,12 @@ export {
   preVerifyRekey,
   type PreKeyPair,
 } from './pre.js';
-export { openSealed, SEALED_BOX_LABEL, SEALED_BOX_OVERHEAD, sealTo, sealToWith } from './sealed-box.js';
+export { openSealed, SEALED_BOX_LABEL, SEALED_BOX_OVERHEAD, sealTo, sealToDeterministic } from './sealed-box.js';
 export {
   decodeSignedRecord,
   SIGNED_RECORD_LABEL,
   signRecord,
-  signRecordWith,
+  signRecordAs,
   verifySignedRecord,
   type SignedRecord,
 } from './signed-record.js';
@@ -48,7 +49,7 @@ export {
   openTraceStep,
   sealTraceStep,
   sealTraceStepAs,
-  sealTraceStepWith,
+  sealTraceStepDeterministic,
   TRACE_STEP_LABEL,
   traceStepKey,
   verifyTraceStep,

@@ -9,7 +9,7 @@ import {
   kemKey,
   preDelegateePublicKey,
   preDelegatorPublicKey,
-  preEncryptWith,
+  preEncryptDeterministic,
   preReencrypt,
   preRekey,
 } from './pre.js';
@@ -79,7 +79,7 @@ export function computePreVector(input: PreVectorInput): PreVector {
   const r = hexToBytes(input.r);
   const pkA = preDelegatorPublicKey(a);
   const pkB = preDelegateePublicKey(b);
-  const ciphertext = preEncryptWith(pkA, hexToBytes(input.dek), context, r, hexToBytes(input.nonce));
+  const ciphertext = preEncryptDeterministic(pkA, hexToBytes(input.dek), context, r, hexToBytes(input.nonce));
   const c1 = ciphertext.subarray(1, 1 + G1_LENGTH);
   const rk = preRekey(a, pkB);
   const reencryptedCiphertext = preReencrypt(ciphertext, rk);

@@ -14,7 +14,7 @@ import {
   preDelegateePublicKey,
   preDelegatorPublicKey,
   preEncrypt,
-  preEncryptWith,
+  preEncryptDeterministic,
   preKeygenDelegatee,
   preKeygenDelegator,
   preReencrypt,
@@ -58,7 +58,7 @@ test('mcl results equal an independent @noble/curves computation', () => {
       const pkB = preDelegateePublicKey(scalarBytes(b));
       assert.equal(bytesToHex(pkA), g.multiply(a).toHex());
       assert.equal(bytesToHex(pkB), h.multiply(b).toHex());
-      const ct = preEncryptWith(pkA, generateDek(), ctx('x'), scalarBytes(r), new Uint8Array(12));
+      const ct = preEncryptDeterministic(pkA, generateDek(), ctx('x'), scalarBytes(r), new Uint8Array(12));
       const c1 = bls.G1.Point.fromBytes(ct.subarray(1, 49));
       assert.ok(c1.equals(g.multiply(Fr.mul(a, r))));
       const rk = preRekey(scalarBytes(a), pkB);
@@ -121,7 +121,7 @@ test('invalid keys, identity points and zero scalars are rejected with clear err
   inf2[0] = 0xc0;
   assert.throws(() => preEncrypt(inf1, generateDek(), ctx('x')), code('IDENTITY_POINT'));
   assert.throws(() => preEncrypt(bob.publicKey, generateDek(), ctx('x')), code('BAD_LENGTH'));
-  assert.throws(() => preEncryptWith(alice.publicKey, generateDek(), ctx('x'), new Uint8Array(32), new Uint8Array(12)), code('ZERO_SCALAR'));
+  assert.throws(() => preEncryptDeterministic(alice.publicKey, generateDek(), ctx('x'), new Uint8Array(32), new Uint8Array(12)), code('ZERO_SCALAR'));
   assert.throws(() => preRekey(new Uint8Array(32), bob.publicKey), code('ZERO_SCALAR'));
   assert.throws(() => preRekey(alice.secretKey, inf2), /delegatee public key \(G2\) is the point at infinity/);
   const ct = preEncrypt(alice.publicKey, generateDek(), ctx('x'));

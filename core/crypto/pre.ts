@@ -88,7 +88,7 @@ export function preEncrypt(pkA: Uint8Array, dek: Uint8Array, context: RecordCont
   const rBytes = r.serialize();
   r.clear();
   try {
-    return preEncryptWith(pkA, dek, context, rBytes, randomBytes(NONCE_LENGTH));
+    return preEncryptDeterministic(pkA, dek, context, rBytes, randomBytes(NONCE_LENGTH));
   } finally {
     wipe(rBytes);
   }
@@ -98,7 +98,7 @@ export function preEncrypt(pkA: Uint8Array, dek: Uint8Array, context: RecordCont
  * Deterministic encryption for test vectors (docs/vectors/pre.json). Reusing `r` links ciphertexts
  * and reveals K to anyone who knows one of them, so production code calls `preEncrypt`.
  */
-export function preEncryptWith(
+export function preEncryptDeterministic(
   pkA: Uint8Array,
   dek: Uint8Array,
   context: RecordContext,

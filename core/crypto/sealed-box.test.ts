@@ -9,7 +9,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { CryptoError } from './errors.js';
 import { generateIdentity } from './identity.js';
-import { openSealed, SEALED_BOX_LABEL, SEALED_BOX_OVERHEAD, sealTo, sealToWith } from './sealed-box.js';
+import { openSealed, SEALED_BOX_LABEL, SEALED_BOX_OVERHEAD, sealTo, sealToDeterministic } from './sealed-box.js';
 import { forEachTamper } from './test-helpers.js';
 
 const isCrypto = (code?: string, message?: RegExp) => (e: unknown) =>
@@ -132,10 +132,10 @@ test('recipient keys off the curve and bad deterministic inputs are refused', ()
   assert.throws(() => sealTo(new Uint8Array(64), utf8ToBytes('x'), INBOX), isCrypto('BAD_POINT'));
   assert.throws(() => sealTo(sec1(me.publicKey), utf8ToBytes('x'), INBOX), isCrypto('BAD_LENGTH', /must be 64 bytes, got 65/));
   const order = hexToBytes(secp256k1.Point.CURVE().n.toString(16).padStart(64, '0'));
-  assert.throws(() => sealToWith(me.publicKey, utf8ToBytes('x'), INBOX, new Uint8Array(32), new Uint8Array(12)), isCrypto('BAD_SCALAR'));
-  assert.throws(() => sealToWith(me.publicKey, utf8ToBytes('x'), INBOX, order, new Uint8Array(12)), isCrypto('BAD_SCALAR'));
+  assert.throws(() => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, new Uint8Array(32), new Uint8Array(12)), isCrypto('BAD_SCALAR'));
+  assert.throws(() => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, order, new Uint8Array(12)), isCrypto('BAD_SCALAR'));
   const ephemeral = secp256k1.utils.randomSecretKey();
-  assert.throws(() => sealToWith(me.publicKey, utf8ToBytes('x'), INBOX, ephemeral, new Uint8Array(11)), isCrypto('BAD_LENGTH'));
+  assert.throws(() => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, ephemeral, new Uint8Array(11)), isCrypto('BAD_LENGTH'));
 });
 
 test('independent node:crypto ECDH + HKDF + AES-GCM opens our box, and ours opens theirs', () => {
@@ -187,7 +187,7 @@ test('docs/vectors/records.json sealedBox: every vector recomputes and opens', (
       hkdfInfo: bytesToHex(hkdfInfo),
       key: bytesToHex(key),
       associatedData: bytesToHex(concatBytes(Uint8Array.of(0x01), context)),
-      sealed: bytesToHex(sealToWith(recipientPublicKey, plaintext, context, esk, nonce)),
+      sealed: bytesToHex(sealToDeterministic(recipientPublicKey, plaintext, context, esk, nonce)),
     };
     assert.deepEqual(v, recomputed);
     assert.ok(v.sealed.startsWith(`01${v.ephemeralPublicKey}${v.nonce}`));

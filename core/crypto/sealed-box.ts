@@ -44,7 +44,7 @@ function deriveKey(secretKey: Uint8Array, peerSec1: Uint8Array, ephemeral: Uint8
 export function sealTo(recipientPublicKey: Uint8Array, plaintext: Uint8Array, context: Uint8Array): Uint8Array {
   const ephemeralSecret = secp256k1.utils.randomSecretKey();
   try {
-    return sealToWith(recipientPublicKey, plaintext, context, ephemeralSecret, randomBytes(NONCE_LENGTH));
+    return sealToDeterministic(recipientPublicKey, plaintext, context, ephemeralSecret, randomBytes(NONCE_LENGTH));
   } finally {
     wipe(ephemeralSecret);
   }
@@ -54,7 +54,7 @@ export function sealTo(recipientPublicKey: Uint8Array, plaintext: Uint8Array, co
  * Deterministic form, for test vectors only: reusing an ephemeral secret lets anyone who sees two
  * boxes to the same recipient detect it, and with the same nonce breaks GCM. Everything else uses `sealTo`.
  */
-export function sealToWith(
+export function sealToDeterministic(
   recipientPublicKey: Uint8Array,
   plaintext: Uint8Array,
   context: Uint8Array,
@@ -85,10 +85,7 @@ export function openSealed(recipientSecretKey: Uint8Array, sealed: Uint8Array, c
     throw new CryptoError('BAD_FORMAT', `sealed box: ${sealed.length} bytes is shorter than the ${SEALED_BOX_OVERHEAD}-byte minimum`);
   }
   const r = new ByteReader(sealed, 'sealed box');
-  const version = r.u8('version');
-  if (version !== SEALED_BOX_VERSION) {
-    throw new CryptoError('BAD_FORMAT', `sealed box: unsupported version 0x${version.toString(16)} (expected 0x01)`);
-  }
+  const version = r.version(SEALED_BOX_VERSION);
   const ephemeral = r.take(EPHEMERAL_KEY_LENGTH, 'ephemeral public key');
   const nonce = r.take(NONCE_LENGTH, 'nonce');
   const body = r.rest();

@@ -8,7 +8,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { CryptoError } from './errors.js';
 import { generateIdentity, sign } from './identity.js';
-import { decodeSignedRecord, SIGNED_RECORD_LABEL, signRecord, signRecordWith, verifySignedRecord } from './signed-record.js';
+import { decodeSignedRecord, SIGNED_RECORD_LABEL, signRecord, signRecordAs, verifySignedRecord } from './signed-record.js';
 import { signDigest as nativeSignDigest } from '../../native/index.js';
 import { forEachTamper } from './test-helpers.js';
 
@@ -129,6 +129,6 @@ test('signing through native signDigest gives the very bytes of the TypeScript s
   for (let i = 0; i < 8; i++) {
     const author = generateIdentity();
     const record = randomBytes(1 + i * 97);
-    assert.deepEqual(signRecordWith(author, record, nativeSignDigest), signRecord(author.secretKey, record));
+    assert.deepEqual(signRecordAs(author, record, nativeSignDigest), signRecord(author.secretKey, record));
   }
 });

@@ -1,19 +1,16 @@
-import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
-import { ByteReader, equalBytes } from './bytes.js';
-import { CryptoError, expectLength } from './errors.js';
-import { keccak_256 } from '@noble/hashes/sha3.js';
-import { ADDRESS_LENGTH, addressOf, identityFromSecret, PUBLIC_KEY_LENGTH, signDigest, SIGNATURE_LENGTH, verify } from './identity.js';
+import { identityFromSecret, signDigest } from './identity.js';
+import { decodeSigned, encodeSigned, verifySigned, type SignedKind } from './signed-container.js';
 
 /**
  * The plaintext inside a record's content envelope: the canonical record, signed by its author.
  * The envelope's AEAD only proves the record came from someone holding the DEK (the patient, the
- * proxy's grantees); the signature proves which identity wrote it. Layout: docs/formats.md § Signed record.
+ * proxy's grantees); the signature proves which identity wrote it. Layout: docs/formats.md
+ * § Signed record (the signed container of ./signed-container.ts, bound to nothing further).
  */
 export const SIGNED_RECORD_LABEL = 'yilian/record/v1';
-export const SIGNED_RECORD_VERSION = 0x01;
-export const SIGNED_RECORD_OVERHEAD = 1 + ADDRESS_LENGTH + SIGNATURE_LENGTH;
 
-const LABEL = utf8ToBytes(SIGNED_RECORD_LABEL);
+const RECORD: SignedKind = { label: SIGNED_RECORD_LABEL, container: 'signed record', content: 'record', signerWord: 'author' };
+const UNBOUND = new Uint8Array(0);
 
 export interface SignedRecord {
   /** 20-byte address the record claims as author; trust it only after verifySignedRecord. */
@@ -24,45 +21,28 @@ export interface SignedRecord {
 }
 
 export function signRecord(authorSecretKey: Uint8Array, record: Uint8Array): Uint8Array {
-  return signRecordWith(identityFromSecret(authorSecretKey), record, (digest, secretKey) => signDigest(secretKey, digest));
+  return signRecordAs(identityFromSecret(authorSecretKey), record, (digest, secretKey) => signDigest(secretKey, digest));
 }
 
 /**
- * As `signRecord` with the digest signature delegated (the engine passes native's `signDigest`,
- * byte-identical and about 40 times faster) and the author's address already known.
+ * As `signRecord` for an author whose address is already known, with the digest signature
+ * delegated (the engine passes native's `signDigest`, byte-identical and about 40 times faster).
  */
-export function signRecordWith(
+export function signRecordAs(
   author: { address: Uint8Array; secretKey: Uint8Array },
   record: Uint8Array,
-  signer: (digest: Uint8Array, secretKey: Uint8Array) => Uint8Array,
+  signDigestWith: (digest: Uint8Array, secretKey: Uint8Array) => Uint8Array,
 ): Uint8Array {
-  const signature = signer(keccak_256(concatBytes(LABEL, record)), author.secretKey);
-  return concatBytes(Uint8Array.of(SIGNED_RECORD_VERSION), author.address, signature, record);
+  return encodeSigned(RECORD, author, UNBOUND, record, signDigestWith);
 }
 
 /** Parses the layout only; call verifySignedRecord before trusting it. */
 export function decodeSignedRecord(bytes: Uint8Array): SignedRecord {
-  if (!(bytes instanceof Uint8Array)) throw new CryptoError('BAD_FORMAT', 'signed record must be a Uint8Array');
-  if (bytes.length < SIGNED_RECORD_OVERHEAD) {
-    throw new CryptoError('BAD_FORMAT', `signed record: ${bytes.length} bytes is shorter than the ${SIGNED_RECORD_OVERHEAD}-byte header`);
-  }
-  const r = new ByteReader(bytes, 'signed record');
-  const version = r.u8('version');
-  if (version !== SIGNED_RECORD_VERSION) {
-    throw new CryptoError('BAD_FORMAT', `signed record: unsupported version 0x${version.toString(16)} (expected 0x01)`);
-  }
-  return { author: r.take(ADDRESS_LENGTH, 'author'), signature: r.take(SIGNATURE_LENGTH, 'signature'), record: r.rest() };
+  const { signer, signature, data } = decodeSigned(RECORD, bytes);
+  return { author: signer, signature, record: data };
 }
 
 /** `authorPublicKey` is the key the caller trusts (from the Directory), not anything inside the record. */
 export function verifySignedRecord(signed: SignedRecord, authorPublicKey: Uint8Array): void {
-  expectLength(authorPublicKey, PUBLIC_KEY_LENGTH, 'record author public key');
-  const author = `0x${bytesToHex(signed.author)}`;
-  const keyAddress = addressOf(authorPublicKey);
-  if (!equalBytes(keyAddress, signed.author)) {
-    throw new CryptoError('BAD_SIGNATURE', `record claims author ${author}, but the given key belongs to 0x${bytesToHex(keyAddress)}`);
-  }
-  if (!verify(signed.signature, concatBytes(LABEL, signed.record), authorPublicKey)) {
-    throw new CryptoError('BAD_SIGNATURE', `record is not signed by its author ${author}`);
-  }
+  verifySigned(RECORD, { signer: signed.author, signature: signed.signature, data: signed.record }, UNBOUND, authorPublicKey);
 }

@@ -17,7 +17,7 @@ import {
   openTraceStep,
   sealTraceStep,
   sealTraceStepAs,
-  sealTraceStepWith,
+  sealTraceStepDeterministic,
   TRACE_STEP_LABEL,
   traceStepKey,
   verifyTraceStep,
@@ -231,7 +231,7 @@ test('docs/vectors/records.json traceStep: every vector recomputes, opens and ve
       signature: bytesToHex(signature),
       plaintext: bytesToHex(concatBytes(Uint8Array.of(0x01), signer, signature, data)),
       envelopeContext: bytesToHex(encodeContext({ recordId: id, version: 1 })),
-      ciphertext: bytesToHex(sealTraceStepWith(v.code, id, sk, data, nonce)),
+      ciphertext: bytesToHex(sealTraceStepDeterministic(v.code, id, sk, data, nonce)),
     };
     assert.deepEqual(v, recomputed);
     assert.equal(normalizeTraceCode(v.code), v.normalizedCode);

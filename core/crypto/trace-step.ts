@@ -1,27 +1,27 @@
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
-import { bytesToHex, concatBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { AES_KEY_LENGTH } from './aead.js';
-import { ByteReader, equalBytes, wipe } from './bytes.js';
+import { wipe } from './bytes.js';
 import { open, seal, sealWithNonce, type RecordContext } from './envelope.js';
 import { CryptoError, expectLength } from './errors.js';
-import { keccak_256 } from '@noble/hashes/sha3.js';
-import { ADDRESS_LENGTH, addressOf, identityFromSecret, PUBLIC_KEY_LENGTH, signDigest, SIGNATURE_LENGTH, verify } from './identity.js';
+import { identityFromSecret, signDigest } from './identity.js';
+import { decodeSigned, encodeSigned, verifySigned, type SignedKind } from './signed-container.js';
 
 /**
  * One step of a drug's trace, encrypted so that anyone holding the package's trace code can read
  * it while the chain (which sees only the public trace id) cannot. The key comes from the code
  * under its own label, never from the id, which is public. Every step of one trace shares that
- * key, so steps use random nonces. Layout: docs/formats.md § Trace steps.
+ * key, so steps use random nonces. Inside the envelope is the signed container of
+ * ./signed-container.ts bound to the trace id. Layout: docs/formats.md § Trace steps.
  */
 export const TRACE_STEP_LABEL = 'yilian/trace-step/v1';
-export const TRACE_STEP_VERSION = 0x01;
 export const TRACE_ID_LENGTH = 32;
 export const TRACE_CODE_SYMBOLS = 32;
 
 const LABEL = utf8ToBytes(TRACE_STEP_LABEL);
+const STEP: SignedKind = { label: TRACE_STEP_LABEL, container: 'trace step', content: 'trace step', signerWord: 'signer' };
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
-const HEADER_LENGTH = 1 + ADDRESS_LENGTH + SIGNATURE_LENGTH;
 
 export interface TraceStep {
   /** 20-byte address the step claims as signer; trust it only after verifyTraceStep. */
@@ -85,10 +85,6 @@ function stepContext(id: Uint8Array): RecordContext {
   return { recordId: id, version: 1 };
 }
 
-function stepMessage(id: Uint8Array, data: Uint8Array): Uint8Array {
-  return concatBytes(LABEL, id, data);
-}
-
 export function sealTraceStep(code: string, id: Uint8Array, signerSecretKey: Uint8Array, data: Uint8Array): Uint8Array {
   return sealTraceStepAs(identityFromSecret(signerSecretKey), code, id, data, (digest, secretKey) => signDigest(secretKey, digest));
 }
@@ -105,36 +101,21 @@ export function sealTraceStepAs(
   data: Uint8Array,
   signDigestWith: (digest: Uint8Array, secretKey: Uint8Array) => Uint8Array,
 ): Uint8Array {
-  return sealStep(code, id, signer, data, signDigestWith, (key, plaintext) => seal(key, stepContext(id), plaintext));
+  return sealStep(code, id, encodeSigned(STEP, signer, id, data, signDigestWith), (key, plaintext) => seal(key, stepContext(id), plaintext));
 }
 
 /** Deterministic form for test vectors only: all steps of a trace share one key, so a repeated nonce breaks GCM. */
-export function sealTraceStepWith(
-  code: string,
-  id: Uint8Array,
-  signerSecretKey: Uint8Array,
-  data: Uint8Array,
-  nonce: Uint8Array,
-): Uint8Array {
-  const signer = identityFromSecret(signerSecretKey);
-  return sealStep(code, id, signer, data, (digest, secretKey) => signDigest(secretKey, digest), (key, plaintext) => sealWithNonce(key, stepContext(id), plaintext, nonce));
+export function sealTraceStepDeterministic(code: string, id: Uint8Array, signerSecretKey: Uint8Array, data: Uint8Array, nonce: Uint8Array): Uint8Array {
+  const signed = encodeSigned(STEP, identityFromSecret(signerSecretKey), id, data, (digest, secretKey) => signDigest(secretKey, digest));
+  return sealStep(code, id, signed, (key, plaintext) => sealWithNonce(key, stepContext(id), plaintext, nonce));
 }
 
-function sealStep(
-  code: string,
-  id: Uint8Array,
-  signer: { address: Uint8Array; secretKey: Uint8Array },
-  data: Uint8Array,
-  signDigestWith: (digest: Uint8Array, secretKey: Uint8Array) => Uint8Array,
-  sealWith: (key: Uint8Array, plaintext: Uint8Array) => Uint8Array,
-): Uint8Array {
+function sealStep(code: string, id: Uint8Array, signed: Uint8Array, sealWith: (key: Uint8Array, plaintext: Uint8Array) => Uint8Array): Uint8Array {
   const key = traceStepKey(code, id);
-  const signature = signDigestWith(keccak_256(stepMessage(id, data)), signer.secretKey);
-  const plaintext = concatBytes(Uint8Array.of(TRACE_STEP_VERSION), signer.address, signature, data);
   try {
-    return sealWith(key, plaintext);
+    return sealWith(key, signed);
   } finally {
-    wipe(key, plaintext);
+    wipe(key, signed);
   }
 }
 
@@ -147,27 +128,11 @@ export function openTraceStep(code: string, id: Uint8Array, c: Uint8Array): Trac
   } finally {
     wipe(key);
   }
-  if (plaintext.length < HEADER_LENGTH) {
-    throw new CryptoError('BAD_FORMAT', `trace step: ${plaintext.length} bytes is shorter than the ${HEADER_LENGTH}-byte header`);
-  }
-  const r = new ByteReader(plaintext, 'trace step');
-  const version = r.u8('version');
-  if (version !== TRACE_STEP_VERSION) {
-    throw new CryptoError('BAD_FORMAT', `trace step: unsupported version 0x${version.toString(16)} (expected 0x01)`);
-  }
-  return { signer: r.take(ADDRESS_LENGTH, 'signer'), signature: r.take(SIGNATURE_LENGTH, 'signature'), data: r.rest() };
+  return decodeSigned(STEP, plaintext);
 }
 
 /** `signerPublicKey` is the key the caller trusts (from the Directory), not anything inside the step. */
 export function verifyTraceStep(step: TraceStep, id: Uint8Array, signerPublicKey: Uint8Array): void {
   expectLength(id, TRACE_ID_LENGTH, 'trace id');
-  expectLength(signerPublicKey, PUBLIC_KEY_LENGTH, 'trace step signer public key');
-  const signer = `0x${bytesToHex(step.signer)}`;
-  const keyAddress = addressOf(signerPublicKey);
-  if (!equalBytes(keyAddress, step.signer)) {
-    throw new CryptoError('BAD_SIGNATURE', `trace step claims signer ${signer}, but the given key belongs to 0x${bytesToHex(keyAddress)}`);
-  }
-  if (!verify(step.signature, stepMessage(id, step.data), signerPublicKey)) {
-    throw new CryptoError('BAD_SIGNATURE', `trace step is not signed by its signer ${signer} for this trace id`);
-  }
+  verifySigned(STEP, step, id, signerPublicKey, ' for this trace id');
 }

@@ -20,5 +20,3 @@ export {
   type KeystoreJson,
   type ScryptParams,
 } from './keystore-format.js';
-export { keystorePath, loadKeystore, saveKeystore } from './node/keystore-file.js';
-export { EngineKeyring } from '../../activities/state/keyring.js';

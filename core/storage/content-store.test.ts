@@ -8,8 +8,9 @@ import { promisify } from 'node:util';
 import { CID } from 'multiformats/cid';
 import { identity } from 'multiformats/hashes/identity';
 import * as raw from 'multiformats/codecs/raw';
-import { startTestKubo, tempDir } from '../../ops/scratch/services.js';
-import { EmbeddedContentStore, KuboContentStore, parseCid, StorageError, type ContentStore } from './index.js';
+import { startScratchKubo, tempDir } from '../../ops/scratch/services.js';
+import { KuboContentStore, parseCid, StorageError, type ContentStore } from './index.js';
+import { EmbeddedContentStore } from './node/index.js';
 import { readFileDag } from './read-dag.js';
 import { CHUNK_SIZE, MAX_CHILDREN_PER_NODE } from './cid.js';
 
@@ -42,13 +43,13 @@ const expectStorageError = (code: StorageError['code']) => (error: unknown) =>
   error instanceof StorageError && error.code === code;
 
 describe('content store', () => {
-  let kubo: Awaited<ReturnType<typeof startTestKubo>>;
+  let kubo: Awaited<ReturnType<typeof startScratchKubo>>;
   let home: Awaited<ReturnType<typeof tempDir>>;
   let stores: ContentStore[];
   let embedded: EmbeddedContentStore;
 
   before(async () => {
-    kubo = await startTestKubo();
+    kubo = await startScratchKubo();
     home = await tempDir('store');
     embedded = new EmbeddedContentStore(home.path);
     stores = [embedded, new KuboContentStore(kubo.apiUrl)];

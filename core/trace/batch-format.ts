@@ -16,8 +16,7 @@ export function encodeTraceBatch(ciphertexts: readonly Uint8Array[]): Uint8Array
 
 export function decodeTraceBatch(bytes: Uint8Array): Uint8Array[] {
   const r = new ByteReader(bytes, 'trace batch');
-  const version = r.u8('version');
-  if (version !== TRACE_BATCH_VERSION) throw new CryptoError('BAD_FORMAT', `trace batch: unsupported version 0x${version.toString(16)}`);
+  r.version(TRACE_BATCH_VERSION);
   const count = r.u32('count');
   // each entry takes at least its 4-byte length, so a count larger than that is a lie
   if (count > (bytes.length - 5) / 4) throw new CryptoError('BAD_FORMAT', `trace batch: ${count} entries cannot fit in ${bytes.length} bytes`);

@@ -1,11 +1,10 @@
-import { toHex, type Hex } from 'viem';
+import { hexToBytes, toHex, type Hex } from 'viem';
 import { CryptoError, normalizeTraceCode, openTraceStep, verifyTraceStep } from '../crypto/index.js';
 import { DrugTrace } from '../../contracts/artifacts.js';
 import { readContract } from '../ledger/contract-calls.js';
+import type { ContractAddresses } from '../ledger/contract-addresses.js';
 import { lookupIdentity } from '../ledger/directory.js';
 import type { FiscoClient } from '../ledger/fisco-client.js';
-import type { ContractAddresses } from '../../activities/engine.js';
-import { traceId } from '../../native/index.js';
 
 export interface VerifiedTraceStep {
   index: number;
@@ -27,20 +26,27 @@ export class TraceVerificationError extends Error {
   }
 }
 
+export interface TraceReader {
+  chain: FiscoClient;
+  contracts: ContractAddresses;
+  /** id = Rescue(code), the STARK's hash: native's `traceId` in Node (it has no TypeScript twin). */
+  traceId(code: string): Uint8Array;
+}
+
 /**
  * traceQuery's core: id = Rescue(code) → `DrugTrace.read(id)` → decrypt every step with the code →
  * verify every signature against the Directory. Any step that fails is an error naming it, never
  * silently skipped: a history with a hole is not a history.
  */
-export async function readTrace(deps: { chain: FiscoClient; contracts: ContractAddresses }, printedCode: string): Promise<VerifiedTraceStep[]> {
+export async function readTrace(deps: TraceReader, printedCode: string): Promise<VerifiedTraceStep[]> {
   const code = normalizeTraceCode(printedCode);
-  const id = traceId(code);
+  const id = deps.traceId(code);
   const ciphertexts = await readContract(deps.chain, { address: deps.contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [toHex(id)] });
   const steps: VerifiedTraceStep[] = [];
   for (const [index, c] of ciphertexts.entries()) {
     let step;
     try {
-      step = openTraceStep(code, id, Buffer.from(c.slice(2), 'hex'));
+      step = openTraceStep(code, id, hexToBytes(c));
     } catch (cause) {
       throw new TraceVerificationError(index, `trace step ${index} does not decrypt with this trace code: ${(cause as Error).message}`, { cause });
     }

@@ -16,9 +16,11 @@ pub const FRI_FOLDING: usize = 2;
 /// Sending a degree-≤127 remainder saves the FRI layers (and their Merkle paths) below it.
 pub const FRI_REMAINDER_MAX_DEGREE: usize = 127;
 
-/// Largest batch one proof may carry: 4,096 items is a 32,768-row permutation area, well above
-/// an ERP production batch of 1,000.
-pub const MAX_ITEMS: usize = 4096;
+/// Largest batch one proof may carry, and so one trace step of the engine: the one batch cap
+/// every layer reads (the C header as `YILIAN_MAX_ITEMS`, Node as `MAX_BATCH_ITEMS`). 1,024
+/// items cover an ERP production batch of 1,000 and prove in about a second on two cores;
+/// larger events are split into several proofs.
+pub const MAX_ITEMS: usize = 1024;
 
 /// Rows of one Rescue permutation: the initial state and one row after each of the 7 rounds.
 pub const ROWS_PER_ITEM: usize = 8;

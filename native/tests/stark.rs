@@ -4,7 +4,7 @@ use winterfell::math::fields::f64::BaseElement as Felt;
 use winterfell::math::StarkField;
 use winterfell::{BatchingMethod, FieldExtension, Proof, ProofOptions};
 use yilian_native::air::PublicInputs;
-use yilian_native::options::{proof_options, Hiding, Layout, MIN_RANDOM_ROWS};
+use yilian_native::options::{proof_options, Hiding, Layout, MAX_ITEMS, MIN_RANDOM_ROWS};
 use yilian_native::prover::{prove, Hasher, Item};
 use yilian_native::trace_code::{TraceCode, TraceId};
 use yilian_native::verifier::verify;
@@ -203,8 +203,8 @@ fn batch_layouts() {
     assert_eq!(Layout::new(1, Hiding::Transparent).unwrap().trace_length, 8);
     assert_eq!(Layout::new(0, Hiding::Padded), Err(Error::BadBatchSize(0)));
     assert_eq!(
-        Layout::new(4097, Hiding::Padded),
-        Err(Error::BadBatchSize(4097))
+        Layout::new(MAX_ITEMS + 1, Hiding::Padded),
+        Err(Error::BadBatchSize(MAX_ITEMS + 1))
     );
 }
 

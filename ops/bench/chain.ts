@@ -8,7 +8,7 @@ import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { toHex, type Hex } from 'viem';
-import { startTestDevchain } from '../scratch/services.js';
+import { startScratchDevchain } from '../scratch/services.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { deployContract, writeContract } from '../../core/ledger/contract-calls.js';
 import { generateDek, generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator } from '../../core/crypto/index.js';
@@ -46,7 +46,7 @@ async function measure(name: string, count: number, itemsPerTx: number, concurre
 const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 await initPre();
-const chain = await startTestDevchain();
+const chain = await startScratchDevchain();
 try {
   // as the engine runs it (ops/chain/connect.ts): native signing
   const client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: native.signDigest });

@@ -17,14 +17,12 @@ import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { generateTraceCode, initPre } from '../../core/crypto/index.js';
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
-import { anchorRecord, enrolPatient, registerIdentity, traceStep } from '../../workflows/index.js';
-import { enrolmentWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
 import type { RecordReference } from '../../workflows/anchor-record.js';
-import { startTestEngine, TEST_PASSWORD, TEST_SCRYPT } from '../scratch/engine.js';
-import { Role } from '../chain/deployment.js';
+import { startScratchEngine, SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../scratch/engine.js';
+import { Role } from '../../core/roles.js';
 import { CodecKeyring } from '../codec/keyring.js';
 import { EncryptionCodec } from '../codec/encryption-codec.js';
-import { startOnce } from '../../workflows/starter.js';
+import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { noopWorkflow, type NoopActivities } from './noop-workflow.js';
 
@@ -175,32 +173,24 @@ await initPre();
 say(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}`);
 say('stack: Temporal dev server (in memory) and dev chain in their own processes; engine, both workers and this client in this one; payload codec on');
 const setupStarted = performance.now();
-const stack = await startTestEngine();
+const stack = await startScratchEngine();
 let noop: { worker: Worker; run: Promise<void> } | undefined;
 try {
   await stack.startWorkers();
-  const { client, taskQueue } = stack;
+  const { client, taskQueue, workflows } = stack;
   const namespace = stack.temporal.namespace ?? 'default';
-  const run = <T>(promise: Promise<{ result(): Promise<T> }>) => promise.then((handle) => handle.result());
 
   // ——— people: a doctor and a manufacturer with engine-held keys, patients with their own wallets ———
-  const local = (name: string, role: number) =>
-    run(startOnce(client, registerIdentity, { workflowId: localIdentityWorkflowId(`${name} (${runId})`), taskQueue, args: [{ name: `${name} (${runId})`, role }] }));
+  const local = (name: string, role: Role) => workflows.execute.registerIdentity({ name: `${name} (${runId})`, role });
   const [doctor, manufacturer] = await Promise.all([local('Dr. Bench', Role.Doctor), local('Bench Manufacturer', Role.Manufacturer)]);
   const patients = await Promise.all(
     Array.from({ length: PATIENTS }, async (_, k) => {
-      const wallet = await Wallet.create(join(stack.home, 'wallets', `patient-${k}`), TEST_PASSWORD, TEST_SCRYPT);
+      const wallet = await Wallet.create(walletDir(join(stack.home, 'wallets', `patient-${k}`)), SCRATCH_PASSWORD, SCRATCH_SCRYPT);
       const bundle = await wallet.addPrekeys(PREKEYS_PER_PATIENT);
-      await run(
-        startOnce(client, registerIdentity, {
-          workflowId: identityWorkflowId(wallet.identity.address),
-          taskQueue,
-          args: [{ name: `Bench patient ${k} (${runId})`, role: Role.Patient, identity: wallet.identity, prekeyBundle: bundle }],
-        }),
-      );
+      await workflows.execute.registerIdentity({ name: `Bench patient ${k} (${runId})`, role: Role.Patient, identity: wallet.identity, prekeyBundle: bundle });
       const identifier = `BP${k}-${runId}`;
       const { patient } = hl7Envelope(syntheticOru('probe', identifier, 0));
-      await run(startOnce(client, enrolPatient, { workflowId: enrolmentWorkflowId(wallet.identity.address, patient.authority), taskQueue, args: [{ patient, account: wallet.identity.address }] }));
+      await workflows.execute.enrolPatient({ patient, account: wallet.identity.address });
       return identifier;
     }),
   );
@@ -223,7 +213,8 @@ try {
   noop = { worker, run: worker.run() };
   const startNoop = async (i: number, tag: string) => {
     const workflowId = `bench-noop-${runId}-${tag}-${i}`;
-    const handle = await startOnce(client, noopWorkflow, { workflowId, taskQueue: noopQueue, args: [] });
+    // Temporal's own ceiling: a workflow of the bench's, not one of the engine's, so no starter of ours
+    const handle = await client.workflow.start(noopWorkflow, { workflowId, taskQueue: noopQueue });
     return { workflowId, done: handle.result() };
   };
   await closedLoop(4, { seconds: 30, max: 20 }, (i) => startNoop(i, 'warmup'));
@@ -234,10 +225,9 @@ try {
     const n = submitted++;
     const hl7 = syntheticOru(`BENCH-${runId}-${tag}-${i}`, patients[n % PATIENTS]!, n);
     const { source, patient } = hl7Envelope(hl7);
-    const workflowId = sourceWorkflowId(source);
-    const handle = await startOnce(client, anchorRecord, { workflowId, taskQueue, args: [{ source, record: hl7, patient, author: doctor.address }] });
+    const handle = await workflows.start.anchorRecord({ source, record: hl7, patient, author: doctor.address });
     return {
-      workflowId,
+      workflowId: handle.workflowId,
       done: handle.result().then((reference: RecordReference) => {
         if (!reference.transactionHash) throw new Error(`record ${reference.recordId} was not written by this run`);
       }),
@@ -266,13 +256,16 @@ try {
   // ——— drug batch ———
   const batchRuns: Array<{ seconds: number; proofs: number; breakdown: Breakdown }> = [];
   const startBatch = async (items: number, tag: string) => {
-    const workflowId = sourceWorkflowId({ kind: 'erp', org: `Bench Manufacturer ${runId}`, eventId: `LOT-${tag}-produced` });
     const codes = Array.from({ length: items }, () => generateTraceCode());
     const at = new Date().toISOString();
-    const args = [{ participant: manufacturer.address as `0x${string}`, items: codes.map((code, i) => ({ code, data: JSON.stringify({ event: 'produced', batch: `LOT-${tag}`, item: i + 1, at }) })) }] as Parameters<typeof traceStep>;
     const t0 = performance.now();
-    const result = await run(startOnce(client, traceStep, { workflowId, taskQueue, args }));
-    return { workflowId, seconds: (performance.now() - t0) / 1000, proofs: result.proofs };
+    const handle = await workflows.start.traceStep({
+      source: { kind: 'erp', org: `Bench Manufacturer ${runId}`, eventId: `LOT-${tag}-produced` },
+      participant: manufacturer.address,
+      items: codes.map((code, i) => ({ code, data: JSON.stringify({ event: 'produced', batch: `LOT-${tag}`, item: i + 1, at }) })),
+    });
+    const result = await handle.result();
+    return { workflowId: handle.workflowId, seconds: (performance.now() - t0) / 1000, proofs: result.proofs };
   };
   await startBatch(16, `${runId}-warmup`);
   for (let r = 1; r <= BATCH_RUNS; r++) {

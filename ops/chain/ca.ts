@@ -2,7 +2,7 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { generateIdentity, identityFromSecret, type Identity } from '../../core/crypto/index.js';
-import { loadKeystore, saveKeystore } from '../../core/keys/index.js';
+import { loadKeystore, saveKeystore } from '../../core/keys/node/keystore-file.js';
 
 /**
  * The consortium CA's identity: its keystore in `<data dir>/keys`, and `ca.address` naming which

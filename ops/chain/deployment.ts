@@ -6,6 +6,7 @@ import type { Identity } from '../../core/crypto/index.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { deployContract, writeContract } from '../../core/ledger/contract-calls.js';
 import { Directory, DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
+import { Role } from '../../core/roles.js';
 
 const address = z.string().regex(/^0x[0-9a-f]{40}$/);
 const deploymentSchema = z.strictObject({
@@ -19,9 +20,6 @@ const deploymentSchema = z.strictObject({
 });
 
 export type Deployment = z.infer<typeof deploymentSchema>;
-
-/** Role numbers in `Directory`; 1 is the CA itself. */
-export const Role = { CA: 1, Hospital: 2, Doctor: 3, Patient: 4, Pharmacy: 5, Research: 6, Manufacturer: 7, Carrier: 8, Regulator: 9 } as const;
 
 const deploymentFile = (home: string) => join(home, 'chain', 'contracts.json');
 

@@ -6,17 +6,14 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { loadConfig, repoRoot, type Config } from '../config/index.js';
 import { NondeterminismError, replayHistory, replayWorkflow } from '../audit/replay.js';
-import { Role } from '../chain/deployment.js';
-import { startOnce } from '../../workflows/starter.js';
-import { registerIdentity } from '../../workflows/index.js';
-import { localIdentityWorkflowId } from '../../workflows/ids.js';
-import { startTestEngine, type TestEngine } from '../scratch/engine.js';
+import { Role } from '../../core/roles.js';
+import { startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { tempDir } from '../scratch/services.js';
 
 const run = promisify(execFile);
 
 describe('yilian audit replay on a live, codec-encrypted workflow', () => {
-  let stack: TestEngine;
+  let stack: ScratchEngine;
   let home: Awaited<ReturnType<typeof tempDir>>;
   let env: Record<string, string>;
   let config: Config;
@@ -24,11 +21,11 @@ describe('yilian audit replay on a live, codec-encrypted workflow', () => {
   let runId: string;
 
   before(async () => {
-    [stack, home] = await Promise.all([startTestEngine(), tempDir('audit')]);
+    [stack, home] = await Promise.all([startScratchEngine(), tempDir('audit')]);
     await stack.startWorkers();
     const name = `Dr. Bob (${randomUUID().slice(0, 8)})`;
-    workflowId = localIdentityWorkflowId(name);
-    const handle = await startOnce(stack.client, registerIdentity, { workflowId, taskQueue: stack.taskQueue, args: [{ name, role: Role.Doctor }] });
+    const handle = await stack.workflows.start.registerIdentity({ name, role: Role.Doctor });
+    workflowId = handle.workflowId;
     await handle.result();
     runId = (await handle.describe()).runId;
     // the engine is done; replay needs no worker

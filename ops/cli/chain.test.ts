@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { repoRoot } from '../config/index.js';
 import { readFile } from 'node:fs/promises';
-import { startTestDevchain, tempDir } from '../scratch/services.js';
+import { startScratchDevchain, tempDir } from '../scratch/services.js';
 import { HELLOWORLD_SET_TX } from '../../core/ledger/go-sdk-vectors.js';
 
 const run = promisify(execFile);
@@ -13,7 +13,7 @@ const yilian = (...args: string[]) => run(process.execPath, [join(repoRoot, 'ops
 const yilianWith = (env: NodeJS.ProcessEnv, ...args: string[]) => run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), ...args], { env: { ...process.env, ...env } });
 
 test('yilian chain deploy deploys from the CA keystore once, records the addresses, and keeps a live deployment', async () => {
-  const chain = await startTestDevchain();
+  const chain = await startScratchDevchain();
   const home = await tempDir('deploy');
   try {
     const env = { YILIAN_HOME: home.path, YILIAN_CHAIN_RPC_URL: chain.rpcUrl, YILIAN_KEYSTORE_PASSWORD: 'correct horse battery' };

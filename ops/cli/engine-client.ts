@@ -4,15 +4,17 @@ import { chainClient } from '../chain/connect.js';
 import { requireDeployment, type Deployment } from '../chain/deployment.js';
 import { codecFromConfig } from '../codec/from-config.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
-import { createContentStore, type ContentStore } from '../../core/storage/index.js';
+import type { ContentStore } from '../../core/storage/index.js';
+import { contentStoreFromConfig } from '../engine/content-store.js';
+import { workflowStarter, type WorkflowStarter } from '../../workflows/starter.js';
 
 export interface EngineClient {
-  client: Client;
+  /** The engine's workflows, started the one typed way. */
+  workflows: WorkflowStarter;
   chain: FiscoClient;
   contracts: Deployment;
   store: ContentStore;
   apiUrl: string;
-  taskQueue: string;
   close(): Promise<void>;
 }
 
@@ -24,12 +26,21 @@ export async function connectEngine(config: Config): Promise<EngineClient> {
   const { codec } = await codecFromConfig(config);
   const connection = await Connection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
   return {
-    client: new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } }),
+    workflows: workflowStarter(new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } }), config.workers.taskQueue),
     chain,
     contracts,
-    store: createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl }),
+    store: contentStoreFromConfig(config),
     apiUrl: apiUrlOf(config),
-    taskQueue: config.workers.taskQueue,
     close: () => connection.close(),
   };
+}
+
+/** Runs `work` against the configured engine and closes the connection afterwards. */
+export async function withEngine<T>(config: Config, work: (engine: EngineClient) => Promise<T>): Promise<T> {
+  const engine = await connectEngine(config);
+  try {
+    return await work(engine);
+  } finally {
+    await engine.close();
+  }
 }

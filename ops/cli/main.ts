@@ -5,6 +5,7 @@ import { chainCommands } from './chain.js';
 import { auditCommands } from './audit.js';
 import { demoCommand } from './demo.js';
 import { walletCommands } from './wallet.js';
+import { operatorCommands } from './operator.js';
 
 const program = new Command('yilian')
   .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
@@ -26,6 +27,7 @@ chainCommands(program, currentConfig);
 auditCommands(program, currentConfig);
 demoCommand(program, currentConfig);
 walletCommands(program, currentConfig);
+operatorCommands(program, currentConfig);
 
 try {
   await program.parseAsync(process.argv);

@@ -4,11 +4,8 @@ import { pipeline } from 'node:stream/promises';
 import { Readable } from 'node:stream';
 import type { Command } from 'commander';
 import type { Config } from '../config/index.js';
-import { createContentStore, parseCid, type ContentStore } from '../../core/storage/index.js';
-
-function storeFor(config: Config): ContentStore {
-  return createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl });
-}
+import { parseCid } from '../../core/storage/index.js';
+import { contentStoreFromConfig } from '../engine/content-store.js';
 
 export function storageCommands(program: Command, config: () => Config): void {
   const storage = program.command('storage').description('the content store (embedded blocks or kubo)');
@@ -21,7 +18,7 @@ export function storageCommands(program: Command, config: () => Config): void {
       await access(file).catch(() => {
         throw new Error(`cannot read ${file}: no such file`);
       });
-      const cid = await storeFor(config()).put(createReadStream(file, { highWaterMark: 1 << 20 }));
+      const cid = await contentStoreFromConfig(config()).put(createReadStream(file, { highWaterMark: 1 << 20 }));
       console.log(cid.toString());
     });
 
@@ -31,7 +28,7 @@ export function storageCommands(program: Command, config: () => Config): void {
     .option('-o, --output <file>', 'write here instead of standard output')
     .description('stream content to a file or standard output, verifying every block')
     .action(async (text: string, options: { output?: string }) => {
-      const source = Readable.from(storeFor(config()).stream(parseCid(text)));
+      const source = Readable.from(contentStoreFromConfig(config()).stream(parseCid(text)));
       await pipeline(source, options.output ? createWriteStream(options.output) : process.stdout);
     });
 
@@ -40,7 +37,7 @@ export function storageCommands(program: Command, config: () => Config): void {
     .argument('<cid>', 'content to look for')
     .description('exit 0 and print "yes" when the content is stored here, exit 1 and "no" otherwise')
     .action(async (text: string) => {
-      const present = await storeFor(config()).has(parseCid(text));
+      const present = await contentStoreFromConfig(config()).has(parseCid(text));
       console.log(present ? 'yes' : 'no');
       process.exitCode = present ? 0 : 1;
     });

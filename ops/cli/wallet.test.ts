@@ -4,16 +4,13 @@ import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../config/index.js';
 import { generateTraceCode } from '../../core/crypto/index.js';
-import { Role } from '../chain/deployment.js';
-import { startOnce } from '../../workflows/starter.js';
-import { anchorRecord, registerIdentity, traceStep } from '../../workflows/index.js';
-import { localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
-import { startTestEngine, type TestEngine } from '../scratch/engine.js';
+import { Role } from '../../core/roles.js';
+import { startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { workerEnv } from '../../test/harness/worker-process.js';
 
 /** The wallet side of the flows through the real `yilian` command, against a running engine. */
 describe('yilian wallet, enrol, record and trace commands', () => {
-  let stack: TestEngine;
+  let stack: ScratchEngine;
   let env: NodeJS.ProcessEnv;
   let bob: `0x${string}`;
 
@@ -27,10 +24,10 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     });
 
   before(async () => {
-    stack = await startTestEngine();
+    stack = await startScratchEngine();
     await stack.startWorkers();
     env = { ...workerEnv(stack), YILIAN_API_PORT: new URL(stack.apiUrl).port, YILIAN_WALLET_PASSWORD: 'wallet password for tests' };
-    bob = (await (await startOnce(stack.client, registerIdentity, { workflowId: localIdentityWorkflowId('cli-bob'), taskQueue: stack.taskQueue, args: [{ name: 'Dr. Bob', role: Role.Doctor }] })).result()).address;
+    bob = (await stack.workflows.execute.registerIdentity({ name: 'Dr. Bob', role: Role.Doctor })).address;
   });
   after(async () => stack?.stop());
 
@@ -45,7 +42,7 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     assert.equal(enrolled.code, 0, enrolled.stderr);
     const record = 'MSH|^~\\&|CLI|CLI|||20260101||ORU^R01|CLI-1|P|2.5\rPID|1||555^^^CLI-MRN\rOBX|1|ST|note||cli test result';
     const source = { kind: 'hl7' as const, sendingFacility: 'CLI', controlId: 'CLI-1' };
-    const reference = await (await startOnce(stack.client, anchorRecord, { workflowId: sourceWorkflowId(source), taskQueue: stack.taskQueue, args: [{ source, record, patient: { authority: 'CLI-MRN', identifier: '555' }, author: bob }] })).result();
+    const reference = await stack.workflows.execute.anchorRecord({ source, record, patient: { authority: 'CLI-MRN', identifier: '555' }, author: bob });
 
     const inbox = await yilian('wallet', 'inbox', '--dir', aliceDir);
     assert.equal(inbox.code, 0, inbox.stderr);
@@ -71,9 +68,9 @@ describe('yilian wallet, enrol, record and trace commands', () => {
   });
 
   test('a trace code prints its verified history; a mistyped code is refused without echoing it', async () => {
-    const manufacturer = (await (await startOnce(stack.client, registerIdentity, { workflowId: localIdentityWorkflowId('cli-maker'), taskQueue: stack.taskQueue, args: [{ name: 'Maker', role: Role.Manufacturer }] })).result()).address;
+    const manufacturer = (await stack.workflows.execute.registerIdentity({ name: 'Maker', role: Role.Manufacturer })).address;
     const code = generateTraceCode();
-    await (await startOnce(stack.client, traceStep, { workflowId: sourceWorkflowId({ kind: 'erp', org: 'Maker', eventId: 'cli-1' }), taskQueue: stack.taskQueue, args: [{ participant: manufacturer, items: [{ code, data: '{"event":"produced"}' }] }] })).result();
+    await stack.workflows.execute.traceStep({ source: { kind: 'erp', org: 'Maker', eventId: 'cli-1' }, participant: manufacturer, items: [{ code, data: '{"event":"produced"}' }] });
     const history = await yilian('trace', code.toLowerCase());
     assert.equal(history.code, 0, history.stderr);
     assert.match(history.stdout, /^0\. Maker \(0x[0-9a-f]{40}\): \{"event":"produced"\}/);

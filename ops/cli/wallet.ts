@@ -2,17 +2,14 @@ import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Hex } from 'viem';
 import { apiUrlOf, type Config } from '../config/index.js';
-import { Role } from '../chain/deployment.js';
-import { startOnce } from '../../workflows/starter.js';
-import { Wallet } from '../../wallet/wallet.js';
+import { PERSON_ROLES, Role } from '../../core/roles.js';
+import { readTrace } from '../../core/trace/read-trace.js';
+import { traceId } from '../../native/index.js';
 import { fetchInbox } from '../../wallet/inbox-client.js';
-import { openRecord } from '../../activities/records/index.js';
-import { readTrace } from '../../activities/trace/index.js';
-import { enrolPatient, grantAccess, registerIdentity } from '../../workflows/index.js';
-import { enrolmentWorkflowId, grantWorkflowId, identityWorkflowId } from '../../workflows/ids.js';
-import { connectEngine, type EngineClient } from './engine-client.js';
-
-const personRoles = { patient: Role.Patient, doctor: Role.Doctor, pharmacy: Role.Pharmacy, research: Role.Research } as const;
+import { walletDir } from '../../wallet/node/wallet-dir.js';
+import { openRecord } from '../../wallet/open-record.js';
+import { Wallet } from '../../wallet/wallet.js';
+import { withEngine } from './engine-client.js';
 
 function walletPassword(config: Config): string {
   const password = config.keystore.walletPassword;
@@ -20,14 +17,7 @@ function walletPassword(config: Config): string {
   return password;
 }
 
-async function withEngine<T>(config: Config, work: (engine: EngineClient) => Promise<T>): Promise<T> {
-  const engine = await connectEngine(config);
-  try {
-    return await work(engine);
-  } finally {
-    await engine.close();
-  }
-}
+const openWallet = (dir: string, config: Config) => Wallet.open(walletDir(dir), walletPassword(config));
 
 /** A person's side of the flows: their wallet, inbox, records, grants, and a box's trace. */
 export function walletCommands(program: Command, config: () => Config): void {
@@ -37,20 +27,16 @@ export function walletCommands(program: Command, config: () => Config): void {
     .command('create')
     .requiredOption('--dir <dir>', 'folder for the wallet keystore')
     .requiredOption('--name <name>', 'name in the Directory')
-    .requiredOption('--role <role>', `one of ${Object.keys(personRoles).join(', ')}`)
+    .requiredOption('--role <role>', `one of ${Object.keys(PERSON_ROLES).join(', ')}`)
     .option('--prekeys <n>', 'one-time prekeys to publish (patients)', '20')
     .description('make keys, have the CA register them in the Directory, and (patients) publish signed prekeys')
     .action(async (options: { dir: string; name: string; role: string; prekeys: string }) => {
-      const role = personRoles[options.role as keyof typeof personRoles];
-      if (!role) throw new Error(`--role must be one of ${Object.keys(personRoles).join(', ')}, not "${options.role}"`);
-      const made = await Wallet.create(options.dir, walletPassword(config()));
+      const role = Object.hasOwn(PERSON_ROLES, options.role) ? PERSON_ROLES[options.role as keyof typeof PERSON_ROLES] : undefined;
+      if (!role) throw new Error(`--role must be one of ${Object.keys(PERSON_ROLES).join(', ')}, not "${options.role}"`);
+      const made = await Wallet.create(walletDir(options.dir), walletPassword(config()));
       const prekeyBundle = role === Role.Patient ? await made.addPrekeys(Number(options.prekeys)) : undefined;
-      const registered = await withEngine(config(), async (engine) =>
-        (await startOnce(engine.client, registerIdentity, {
-          workflowId: identityWorkflowId(made.identity.address),
-          taskQueue: engine.taskQueue,
-          args: [{ name: options.name, role, identity: made.identity, ...(prekeyBundle ? { prekeyBundle } : {}) }],
-        })).result(),
+      const registered = await withEngine(config(), (engine) =>
+        engine.workflows.execute.registerIdentity({ name: options.name, role, identity: made.identity, ...(prekeyBundle ? { prekeyBundle } : {}) }),
       );
       console.log(JSON.stringify(registered, null, 2));
     });
@@ -60,7 +46,7 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--dir <dir>', 'wallet folder')
     .description('a fresh G2 key to receive one grant; give it to the patient')
     .action(async (options: { dir: string }) => {
-      const key = await (await Wallet.open(options.dir, walletPassword(config()))).newGranteeKey();
+      const key = await (await openWallet(options.dir, config())).newGranteeKey();
       console.log(key.publicKey);
     });
 
@@ -69,7 +55,7 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--dir <dir>', 'wallet folder')
     .description('records anchored for you and records granted to you')
     .action(async (options: { dir: string }) => {
-      const opened = await Wallet.open(options.dir, walletPassword(config()));
+      const opened = await openWallet(options.dir, config());
       const items = await fetchInbox(apiUrlOf(config()), opened);
       for (const item of items) console.log(JSON.stringify({ seq: item.seq, kind: item.kind, recordId: item.recordId, cid: item.cid }));
     });
@@ -82,7 +68,7 @@ export function walletCommands(program: Command, config: () => Config): void {
     .option('-o, --out <file>', 'write the record here instead of stdout')
     .description("read a record: chain → content store → unwrap → decrypt → the author's signature against the Directory; exit 1 naming what did not verify")
     .action(async (options: { dir: string; record: string; out?: string }) => {
-      const opened = await Wallet.open(options.dir, walletPassword(config()));
+      const opened = await openWallet(options.dir, config());
       await withEngine(config(), async (engine) => {
         const item = (await fetchInbox(engine.apiUrl, opened)).find((m) => m.recordId === options.record.toLowerCase());
         if (!item) throw new Error(`record ${options.record} is not in this wallet's inbox`);
@@ -105,35 +91,22 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--grantee-key <g2>', "the grantee's fresh key from `yilian wallet grantee-key`")
     .description('grant one record to one grantee: the wallet makes the re-encryption key, the chain re-encrypts in a read-only call')
     .action(async (options: { dir: string; record: string; grantee: string; granteeKey: string }) => {
-      const opened = await Wallet.open(options.dir, walletPassword(config()));
+      const opened = await openWallet(options.dir, config());
       await withEngine(config(), async (engine) => {
         const item = (await fetchInbox(engine.apiUrl, opened)).find((m) => m.kind === 'record' && m.recordId === options.record.toLowerCase());
         if (!item || item.kind !== 'record') throw new Error(`record ${options.record} is not one of this wallet's own records`);
         const granteeKey = options.granteeKey.toLowerCase() as Hex;
-        const result = await (await startOnce(engine.client, grantAccess, {
-          workflowId: grantWorkflowId(item.recordId, granteeKey),
-          taskQueue: engine.taskQueue,
-          args: [{ recordId: item.recordId as Hex, cid: item.cid, patient: opened.identity.address, prekeyIndex: item.prekeyIndex, grantee: options.grantee.toLowerCase() as Hex, granteeKey, rk: await opened.rekey(item.prekeyIndex, granteeKey) }],
-        })).result();
+        const result = await engine.workflows.execute.grantAccess({
+          recordId: item.recordId as Hex,
+          cid: item.cid,
+          patient: opened.identity.address,
+          prekeyIndex: item.prekeyIndex,
+          grantee: options.grantee.toLowerCase() as Hex,
+          granteeKey,
+          rk: await opened.rekey(item.prekeyIndex, granteeKey),
+        });
         console.log(`granted ${item.recordId} to ${result.granteeName} (${result.grantee})`);
       });
-    });
-
-  program
-    .command('enrol')
-    .requiredOption('--account <address>', "the patient's registered account")
-    .requiredOption('--authority <authority>', 'assigning authority of the identifier (PID-3 CX.4)')
-    .requiredOption('--identifier <id>', "the hospital's patient identifier (PID-3 CX.1)")
-    .description("map the hospital's patient identifier to the patient's account; records waiting for them are anchored at once")
-    .action(async (options: { account: string; authority: string; identifier: string }) => {
-      const result = await withEngine(config(), async (engine) =>
-        (await startOnce(engine.client, enrolPatient, {
-          workflowId: enrolmentWorkflowId(options.account, options.authority),
-          taskQueue: engine.taskQueue,
-          args: [{ patient: { authority: options.authority, identifier: options.identifier }, account: options.account }],
-        })).result(),
-      );
-      console.log(`enrolled ${options.account}; ${result.woken} waiting record(s) woken`);
     });
 
   program
@@ -142,7 +115,7 @@ export function walletCommands(program: Command, config: () => Config): void {
     .description("a package's whole history: decrypted with its code, every signature verified against the Directory; exit 1 if any step does not verify")
     .action(async (code: string) => {
       await withEngine(config(), async (engine) => {
-        const steps = await readTrace(engine, code).catch((error: Error) => {
+        const steps = await readTrace({ ...engine, traceId }, code).catch((error: Error) => {
           console.error(`trace did not verify: ${error.message}`);
           process.exit(1);
         });

@@ -5,13 +5,11 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import { defaultPayloadConverter, type Payload } from '@temporalio/common';
 import { WorkflowClient } from '@temporalio/client';
-import { Worker } from '@temporalio/worker';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { startTestTemporal, tempDir } from '../scratch/services.js';
-import { workflowsPath } from '../workers/orchestration.js';
-import { createStorageActivities } from '../../test/workflows/storage-activities.js';
-import { EmbeddedContentStore } from '../../core/storage/index.js';
-import { storeDocument } from '../../workflows/index.js';
+import { startScratchTemporal, tempDir } from '../scratch/services.js';
+import { createDocumentsWorker } from '../../test/workflows/worker.js';
+import { EmbeddedContentStore } from '../../core/storage/node/index.js';
+import { storeDocument } from '../../test/workflows/index.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { CodecKeyring } from './keyring.js';
 import { EncryptionCodec } from './encryption-codec.js';
@@ -76,7 +74,7 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
   const codec = new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA]]));
 
   before(async () => {
-    [temporal, home] = await Promise.all([startTestTemporal(), tempDir('codec')]);
+    [temporal, home] = await Promise.all([startScratchTemporal(), tempDir('codec')]);
   });
   after(async () => {
     await temporal?.teardown();
@@ -85,11 +83,11 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
 
   async function historyBytesOf(workflowId: string, payloadCodecs: EncryptionCodec[]): Promise<Buffer> {
     const dataConverter = { payloadCodecs };
-    const worker = await Worker.create({
+    const worker = await createDocumentsWorker({
       connection: temporal.nativeConnection,
+      namespace: temporal.namespace ?? 'default',
       taskQueue: workflowId,
-      workflowsPath,
-      activities: createStorageActivities(new EmbeddedContentStore(home.path)),
+      store: new EmbeddedContentStore(home.path),
       dataConverter,
     });
     const client = new WorkflowClient({ connection: temporal.connection, dataConverter });

@@ -1,26 +1,25 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { toHex } from 'viem';
+import { hexToBytes, toHex } from 'viem';
 import { generateTraceCode, initPre, preDecryptReencrypted, preKeygenDelegatee, preRekey, preKeygenDelegator } from '../../core/crypto/index.js';
-import type { ContractAddresses } from '../../activities/engine.js';
+import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
 import type { ScryptParams } from '../../core/keys/index.js';
-import { openRecord, wrapContext, recordIdOf, type OpenedRecord } from '../../activities/records/index.js';
+import { recordIdOf, wrapContext } from '../../core/records/record-format.js';
+import { Role } from '../../core/roles.js';
 import type { ContentStore } from '../../core/storage/index.js';
-import { readTrace, type VerifiedTraceStep } from '../../activities/trace/index.js';
+import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
-import { anchorRecord, enrolPatient, grantAccess, registerIdentity, traceStep } from '../../workflows/index.js';
-import { enrolmentWorkflowId, grantWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
-import type { RegisteredIdentity } from '../../workflows/register-identity.js';
-import { Role } from '../chain/deployment.js';
-import { startOnce } from '../../workflows/starter.js';
+import { traceId } from '../../native/index.js';
+import type { WorkflowStarter } from '../../workflows/starter.js';
+import { fetchInbox, type ReceivedItem } from '../../wallet/inbox-client.js';
+import { walletDir } from '../../wallet/node/wallet-dir.js';
+import { openRecord, type OpenedRecord } from '../../wallet/open-record.js';
 import { Wallet } from '../../wallet/wallet.js';
-import { fetchInbox } from '../../wallet/inbox-client.js';
 
 export interface StoryContext {
-  client: Client;
-  taskQueue: string;
+  /** The engine's workflows (on its Temporal namespace and task queue). */
+  workflows: WorkflowStarter;
   /** The engine's HTTP API (inboxes). */
   apiUrl: string;
   chain: FiscoClient;
@@ -37,6 +36,12 @@ export interface StoryContext {
   say(line: string): void;
 }
 
+/** A door that stayed shut to the third party, and what it said. */
+export interface Refusal {
+  door: 'inbox' | 'reencrypted key' | 'forged grant';
+  detail: string;
+}
+
 export interface StoryOutcome {
   runId: string;
   /** The patient identifier the record arrived under (PID-3 with the run id). */
@@ -44,12 +49,43 @@ export interface StoryOutcome {
   /** Accounts whose keys the engine holds. */
   localIdentities: string[];
   recordWorkflowId: string;
+  /** Where the record's ciphertext is in the content store. */
+  cid: string;
   record: OpenedRecord;
   readByCarol: OpenedRecord;
   traceCodes: string[];
   traceIds: string[];
   history: VerifiedTraceStep[];
+  /** How the third party was turned away, one entry per door that held. */
+  refusals: Refusal[];
   people: Record<'alice' | 'carol' | 'charlie', Wallet>;
+}
+
+/** What `yilian demo --json` prints: the outcome without secrets (no trace codes, no wallets). */
+export interface StorySummary {
+  runId: string;
+  recordWorkflowId: string;
+  recordId: string;
+  cid: string;
+  author: string;
+  readByGrantee: boolean;
+  refusals: Refusal[];
+  traceItems: number;
+  traceEvents: Array<{ event: string; signer: string }>;
+}
+
+export function summarizeStory(outcome: StoryOutcome): StorySummary {
+  return {
+    runId: outcome.runId,
+    recordWorkflowId: outcome.recordWorkflowId,
+    recordId: outcome.record.recordId,
+    cid: outcome.cid,
+    author: outcome.record.author.name,
+    readByGrantee: outcome.readByCarol.record === outcome.record.record,
+    refusals: outcome.refusals,
+    traceItems: outcome.traceIds.length,
+    traceEvents: outcome.history.map((step) => ({ event: (JSON.parse(step.data) as { event: string }).event, signer: step.signerName })),
+  };
 }
 
 /**
@@ -63,26 +99,20 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const runId = randomUUID().slice(0, 8);
   const step = (n: number, text: string) => ctx.say(`\n${n}. ${text}`);
   const ok = (text: string) => ctx.say(`   ✓ ${text}`);
-  const run = <T>(promise: Promise<{ result(): Promise<T> }>) => promise.then((handle) => handle.result());
+  const { workflows } = ctx;
 
   step(1, 'The CA registers the consortium members in the Directory');
   const localIdentities: string[] = [];
-  const local = async (name: string, role: number) => {
-    const registered = await run(startOnce(ctx.client, registerIdentity, { workflowId: localIdentityWorkflowId(`${name} (${runId})`), taskQueue: ctx.taskQueue, args: [{ name: `${name} (${runId})`, role }] }));
+  const local = async (name: string, role: Role) => {
+    const registered = await workflows.execute.registerIdentity({ name: `${name} (${runId})`, role });
     ok(`${name}: ${registered.address} (keys in the engine keystore)`);
     localIdentities.push(registered.address);
     return registered;
   };
-  const person = async (key: string, name: string, role: number, prekeys = 0) => {
-    const wallet = await Wallet.create(join(ctx.walletsDir, `${key}-${runId}`), ctx.walletPassword, ctx.scrypt);
+  const person = async (key: string, name: string, role: Role, prekeys = 0) => {
+    const wallet = await Wallet.create(walletDir(join(ctx.walletsDir, `${key}-${runId}`)), ctx.walletPassword, ctx.scrypt);
     const bundle = prekeys > 0 ? await wallet.addPrekeys(prekeys) : undefined;
-    const registered: RegisteredIdentity = await run(
-      startOnce(ctx.client, registerIdentity, {
-        workflowId: identityWorkflowId(wallet.identity.address),
-        taskQueue: ctx.taskQueue,
-        args: [{ name: `${name} (${runId})`, role, identity: wallet.identity, ...(bundle ? { prekeyBundle: bundle } : {}) }],
-      }),
-    );
+    const registered = await workflows.execute.registerIdentity({ name: `${name} (${runId})`, role, identity: wallet.identity, ...(bundle ? { prekeyBundle: bundle } : {}) });
     ok(`${name}: ${registered.address} (keys in their own wallet${registered.prekeys ? `, ${registered.prekeys} one-time prekeys published` : ''})`);
     return wallet;
   };
@@ -102,18 +132,19 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   // each run gets its own control id so the demo can be re-run against the same stack
   const source = { ...envelope.source, controlId: `${envelope.source.controlId}-demo-${runId}` };
   const patient = { authority: envelope.patient.authority, identifier: `${envelope.patient.identifier}-${runId}` };
-  const recordWorkflowId = sourceWorkflowId(source);
-  const anchoring = await startOnce(ctx.client, anchorRecord, { workflowId: recordWorkflowId, taskQueue: ctx.taskQueue, args: [{ source, record: ctx.hl7, patient, author: bob.address }] });
+  const anchorInput = { source, record: ctx.hl7, patient, author: bob.address };
+  const recordWorkflowId = workflows.workflowId.anchorRecord(anchorInput);
+  const anchoring = await workflows.start.anchorRecord(anchorInput);
   ok(`workflow ${recordWorkflowId} started`);
   await waitForStatus(() => anchoring.query<string>('status'), 'waiting for the patient to enrol');
   ok('it waits, encrypted in its history, for the patient to enrol');
-  const again = await startOnce(ctx.client, anchorRecord, { workflowId: recordWorkflowId, taskQueue: ctx.taskQueue, args: [{ source, record: ctx.hl7, patient, author: bob.address }] });
+  const again = await workflows.start.anchorRecord(anchorInput);
   const [firstRun, secondRun] = [(await anchoring.describe()).runId, (await again.describe()).runId];
   if (firstRun !== secondRun) throw new Error('a re-sent message started a second workflow');
   ok('the same message sent again joins the same workflow run');
 
   step(3, 'Alice enrols at the hospital; the waiting record is anchored at once');
-  await run(startOnce(ctx.client, enrolPatient, { workflowId: enrolmentWorkflowId(alice.identity.address, patient.authority), taskQueue: ctx.taskQueue, args: [{ patient, account: alice.identity.address }] }));
+  await workflows.execute.enrolPatient({ patient, account: alice.identity.address });
   const reference = await anchoring.result();
   ok(`record ${reference.recordId} on chain, content ${reference.cid}, wrapped to Alice's prekey ${reference.prekeyIndex}`);
 
@@ -128,13 +159,15 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   step(5, 'Alice grants the record to Dr. Carol; the chain re-encrypts it in a read-only call');
   const carolKey = await carol.newGranteeKey();
   const rk = await alice.rekey(reference.prekeyIndex, carolKey.publicKey);
-  await run(
-    startOnce(ctx.client, grantAccess, {
-      workflowId: grantWorkflowId(reference.recordId, carolKey.publicKey),
-      taskQueue: ctx.taskQueue,
-      args: [{ recordId: reference.recordId as `0x${string}`, cid: reference.cid, patient: alice.identity.address, prekeyIndex: reference.prekeyIndex, grantee: carol.identity.address, granteeKey: carolKey.publicKey, rk }],
-    }),
-  );
+  await workflows.execute.grantAccess({
+    recordId: reference.recordId as `0x${string}`,
+    cid: reference.cid,
+    patient: alice.identity.address,
+    prekeyIndex: reference.prekeyIndex,
+    grantee: carol.identity.address,
+    granteeKey: carolKey.publicKey,
+    rk,
+  });
   const carolItem = (await fetchInbox(ctx.apiUrl, carol)).find((m) => m.kind === 'grant' && m.recordId === reference.recordId);
   if (!carolItem || carolItem.kind !== 'grant') throw new Error("the grant is not in Carol's inbox");
   const carolRecordKey = await carol.recordKey(carolItem);
@@ -144,7 +177,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
 
   step(6, 'Charlie (pharmacy) cannot read it');
   const refusals = await charlieIsRefused(ctx, { charlie, carolItem, reference, alicePatient: alice.identity.address });
-  for (const refusal of refusals) ok(refusal);
+  for (const refusal of refusals) ok(refusal.detail);
 
   step(7, `A production batch of ${ctx.batchSize} boxes goes manufacturer → carrier → pharmacy`);
   const codes = Array.from({ length: ctx.batchSize }, () => generateTraceCode());
@@ -152,53 +185,55 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   let traceIds: string[] = [];
   for (const [who, participant, event] of [['Manufacturer', manufacturer, 'produced'], ['Carrier', carrier, 'shipped'], ['Pharmacy', pharmacy, 'received']] as const) {
     const started = Date.now();
-    const result = await run(
-      startOnce(ctx.client, traceStep, {
-        workflowId: sourceWorkflowId({ kind: 'erp', org: who, eventId: `${batch}-${event}` }),
-        taskQueue: ctx.taskQueue,
-        args: [{ participant: participant.address, items: codes.map((code, i) => ({ code, data: JSON.stringify({ event, batch, item: i + 1, by: who, at: new Date().toISOString() }) })) }],
-      }),
-    );
+    const result = await workflows.execute.traceStep({
+      source: { kind: 'erp', org: who, eventId: `${batch}-${event}` },
+      participant: participant.address,
+      items: codes.map((code, i) => ({ code, data: JSON.stringify({ event, batch, item: i + 1, by: who, at: new Date().toISOString() }) })),
+    });
     traceIds = result.ids;
     ok(`${who}: ${event}, ${codes.length} items in one STARK and one transaction (${Date.now() - started} ms)`);
   }
 
   step(8, "Alice verifies her box's whole history from the code printed on it");
-  const history = await readTrace(ctx, codes[0] as string);
+  const history = await readTrace({ ...ctx, traceId }, codes[0] as string);
   const expected = ['produced', 'shipped', 'received'];
   const events = history.map((s) => (JSON.parse(s.data) as { event: string }).event);
   if (events.join() !== expected.join()) throw new Error(`the trace reads ${events.join(' → ')}, expected ${expected.join(' → ')}`);
   for (const s of history) ok(`${(JSON.parse(s.data) as { event: string }).event} by ${s.signerName}, signature verified against the Directory`);
 
   ctx.say('\nEvery step verified.');
-  return { runId, patientIdentifier: patient.identifier, localIdentities, recordWorkflowId, record, readByCarol, traceCodes: codes, traceIds, history, people: { alice, carol, charlie } };
+  return { runId, patientIdentifier: patient.identifier, localIdentities, recordWorkflowId, cid: reference.cid, record, readByCarol, traceCodes: codes, traceIds, history, refusals, people: { alice, carol, charlie } };
 }
 
 async function charlieIsRefused(
   ctx: StoryContext,
-  input: { charlie: Wallet; carolItem: Extract<Awaited<ReturnType<typeof fetchInbox>>[number], { kind: 'grant' }>; reference: { recordId: string; cid: string; prekeyIndex: number }; alicePatient: `0x${string}` },
-): Promise<string[]> {
-  const refusals: string[] = [];
+  input: { charlie: Wallet; carolItem: Extract<ReceivedItem, { kind: 'grant' }>; reference: { recordId: string; cid: string; prekeyIndex: number }; alicePatient: `0x${string}` },
+): Promise<Refusal[]> {
+  const refusals: Refusal[] = [];
   const inbox = await fetchInbox(ctx.apiUrl, input.charlie);
   if (inbox.some((m) => m.recordId === input.reference.recordId)) throw new Error("Charlie's inbox holds Alice's record");
-  refusals.push("nothing about the record is in Charlie's inbox");
+  refusals.push({ door: 'inbox', detail: "nothing about the record is in Charlie's inbox" });
 
   const charlieKey = preKeygenDelegatee();
   const context = wrapContext(recordIdOf(input.reference.cid));
-  const opened = attempt(() => preDecryptReencrypted(charlieKey.secretKey, Buffer.from(input.carolItem.reencryptedKey.slice(2), 'hex'), context));
+  const opened = attempt(() => preDecryptReencrypted(charlieKey.secretKey, hexToBytes(input.carolItem.reencryptedKey as `0x${string}`), context));
   if (opened) throw new Error("Charlie's key opened the key re-encrypted for Carol");
-  refusals.push("the key re-encrypted for Dr. Carol does not open with Charlie's key");
+  refusals.push({ door: 'reencrypted key', detail: "the key re-encrypted for Dr. Carol does not open with Charlie's key" });
 
   const forgedRk = toHex(preRekey(preKeygenDelegator().secretKey, charlieKey.publicKey));
-  const forged = await ctx.client.workflow
-    .execute(grantAccess, {
-      workflowId: `grant-forged-${randomUUID()}`,
-      taskQueue: ctx.taskQueue,
-      args: [{ recordId: input.reference.recordId as `0x${string}`, cid: input.reference.cid, patient: input.alicePatient, prekeyIndex: input.reference.prekeyIndex, grantee: input.charlie.identity.address, granteeKey: toHex(charlieKey.publicKey), rk: forgedRk }],
+  const forged = await ctx.workflows.execute
+    .grantAccess({
+      recordId: input.reference.recordId as `0x${string}`,
+      cid: input.reference.cid,
+      patient: input.alicePatient,
+      prekeyIndex: input.reference.prekeyIndex,
+      grantee: input.charlie.identity.address,
+      granteeKey: toHex(charlieKey.publicKey),
+      rk: forgedRk,
     })
-    .then(() => undefined, (error: Error) => error);
+    .then(() => undefined, (error: unknown) => error as Error);
   if (!forged) throw new Error('the engine granted the record on a re-encryption key Alice did not make');
-  refusals.push(`a grant to Charlie with a re-encryption key Alice did not make is refused: ${rootMessage(forged)}`);
+  refusals.push({ door: 'forged grant', detail: `a grant to Charlie with a re-encryption key Alice did not make is refused: ${rootMessage(forged)}` });
   return refusals;
 }
 

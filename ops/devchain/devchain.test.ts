@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import { encodeFunctionData, type Hex, toHex } from 'viem';
-import { startTestDevchain } from '../scratch/services.js';
+import { startScratchDevchain } from '../scratch/services.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { deployContract, readContract, writeContract } from '../../core/ledger/contract-calls.js';
 import { LedgerError } from '../../core/ledger/errors.js';
@@ -15,14 +15,14 @@ import { generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygen
 import { RecordRegistry } from '../../contracts/artifacts.js';
 
 describe('dev chain', () => {
-  let chain: Awaited<ReturnType<typeof startTestDevchain>>;
+  let chain: Awaited<ReturnType<typeof startScratchDevchain>>;
   let client: FiscoClient;
   const sender = generateIdentity();
   let registry: string;
 
   before(async () => {
     await initPre();
-    chain = await startTestDevchain();
+    chain = await startScratchDevchain();
     client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0', receiptTimeoutMs: 60_000 });
     registry = await deployContract(client, sender.secretKey, RecordRegistry);
   });

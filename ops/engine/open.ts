@@ -2,10 +2,12 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { hexToBytes } from '@noble/hashes/utils.js';
 import type { Identity } from '../../core/crypto/index.js';
-import type { ContractAddresses, Engine } from '../../activities/engine.js';
+import type { Engine } from '../../activities/engine.js';
+import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
 import type { ContentStore } from '../../core/storage/index.js';
-import { EngineKeyring, type ScryptParams } from '../../core/keys/index.js';
+import type { ScryptParams } from '../../core/keys/index.js';
+import { EngineKeyring } from '../../activities/state/index.js';
 import { EngineState } from '../../activities/state/index.js';
 import { keptSecret } from '../config/kept-secret.js';
 

@@ -5,7 +5,7 @@ import { Client } from '@temporalio/client';
 import express from 'express';
 import type { Engine } from '../../activities/engine.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
-import { EmbeddedContentStore } from '../../core/storage/index.js';
+import { EmbeddedContentStore } from '../../core/storage/node/index.js';
 import { signDigest } from '../../native/index.js';
 import { ensureDeployed } from '../chain/deployment.js';
 import { loadOrCreateCa } from '../chain/ca.js';
@@ -14,17 +14,20 @@ import { EncryptionCodec } from '../codec/encryption-codec.js';
 import { openEngine } from '../engine/open.js';
 import { runEngineWorkers, type WorkerSet } from '../workers/start.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
-import { startTestDevchain, startTestTemporal, tempDir } from './services.js';
+import { workflowStarter, type WorkflowStarter } from '../../workflows/starter.js';
+import { startScratchDevchain, startScratchTemporal, tempDir } from './services.js';
 
 /** Cheap scrypt for test keystores; the files record their parameters, so nothing else changes. */
-export const TEST_SCRYPT = { n: 2 ** 10, r: 8, p: 1 };
-export const TEST_PASSWORD = 'test keystore password';
+export const SCRATCH_SCRYPT = { n: 2 ** 10, r: 8, p: 1 };
+export const SCRATCH_PASSWORD = 'test keystore password';
 
-export interface TestEngine {
+export interface ScratchEngine {
   temporal: TestWorkflowEnvironment;
   /** A client with the payload codec, as every engine component has (unless started with `payloadCodec: false`). */
   client: Client;
-  devchain: Awaited<ReturnType<typeof startTestDevchain>>;
+  /** The engine's workflows on `client` and `taskQueue`, started the one typed way. */
+  workflows: WorkflowStarter;
+  devchain: Awaited<ReturnType<typeof startScratchDevchain>>;
   home: string;
   engine: Engine;
   chain: FiscoClient;
@@ -42,14 +45,14 @@ export interface TestEngine {
  * fresh CA, embedded content store, engine state, both workers with the payload codec, and the
  * inbox API on a free port.
  */
-export async function startTestEngine(options: { temporalDb?: string; /** Default true; false only to capture synthetic histories in the clear (test/histories). */ payloadCodec?: boolean } = {}): Promise<TestEngine> {
-  const [temporal, devchain, home] = await Promise.all([startTestTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}), startTestDevchain(), tempDir('engine')]);
+export async function startScratchEngine(options: { temporalDb?: string; /** Default true; false only to capture synthetic histories in the clear (test/histories). */ payloadCodec?: boolean } = {}): Promise<ScratchEngine> {
+  const [temporal, devchain, home] = await Promise.all([startScratchTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}), startScratchDevchain(), tempDir('engine')]);
   const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
   // kept in the data dir like the embedded stack's, so worker processes started on `home` hold it too
-  const ca = await loadOrCreateCa(home.path, TEST_PASSWORD);
+  const ca = await loadOrCreateCa(home.path, SCRATCH_PASSWORD);
   const { deployment } = await ensureDeployed(chain, home.path, ca);
   const store = new EmbeddedContentStore(home.path);
-  const engine = await openEngine({ home: home.path, chain, contracts: deployment, store, keystorePassword: TEST_PASSWORD, ca, scrypt: TEST_SCRYPT });
+  const engine = await openEngine({ home: home.path, chain, contracts: deployment, store, keystorePassword: SCRATCH_PASSWORD, ca, scrypt: SCRATCH_SCRYPT });
   const codecKeys = `k1:${randomBytes(32).toString('base64')}`;
   const dataConverter = options.payloadCodec === false ? undefined : { payloadCodecs: [new EncryptionCodec(CodecKeyring.parse(codecKeys))] };
   const taskQueue = `yilian-test-${randomBytes(4).toString('hex')}`;
@@ -72,6 +75,7 @@ export async function startTestEngine(options: { temporalDb?: string; /** Defaul
   return {
     temporal,
     client,
+    workflows: workflowStarter(client, taskQueue),
     devchain,
     home: home.path,
     engine,

@@ -3,10 +3,10 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { Redis } from 'ioredis';
 import { pingRedis } from '../services/redis.js';
-import { startTestKubo, startTestRedis, startTestTemporal } from './services.js';
+import { startScratchKubo, startScratchRedis, startScratchTemporal } from './services.js';
 
 test('the Redis harness serves a real redis-server on a free loopback port and stops it', async () => {
-  const redis = await startTestRedis();
+  const redis = await startScratchRedis();
   const client = new Redis(redis.url);
   try {
     await client.set('harness', 'works');
@@ -20,7 +20,7 @@ test('the Redis harness serves a real redis-server on a free loopback port and s
 });
 
 test('the kubo harness runs an offline daemon in a temporary repo and removes it', async () => {
-  const kubo = await startTestKubo();
+  const kubo = await startScratchKubo();
   try {
     const response = await fetch(`${kubo.apiUrl}/api/v0/version`, { method: 'POST' });
     assert.equal(((await response.json()) as { Version: string }).Version, '0.42.0');
@@ -32,7 +32,7 @@ test('the kubo harness runs an offline daemon in a temporary repo and removes it
 });
 
 test('the Temporal harness runs the bootstrapped CLI dev server', async () => {
-  const temporal = await startTestTemporal();
+  const temporal = await startScratchTemporal();
   try {
     const info = await temporal.client.workflowService.getSystemInfo({});
     assert.ok(info.serverVersion, 'a real server reports its version');

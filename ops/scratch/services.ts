@@ -14,7 +14,7 @@ import { startDevchain } from '../services/devchain.js';
  * Real services for tests, each on free loopback ports with its state in a temporary folder that
  * `stop()` removes. Nothing here is a mock: these are the binaries `./ops/bootstrap` installs.
  */
-export interface TestService {
+export interface ScratchService {
   stop(): Promise<void>;
 }
 
@@ -25,7 +25,7 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove: (
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-export async function startTestRedis(): Promise<TestService & { url: string; port: number; dataDir: string }> {
+export async function startScratchRedis(): Promise<ScratchService & { url: string; port: number; dataDir: string }> {
   const dir = await tempDir('redis');
   const port = await freePort();
   const dataDir = join(dir.path, 'data');
@@ -41,7 +41,7 @@ export async function startTestRedis(): Promise<TestService & { url: string; por
   };
 }
 
-export async function startTestKubo(): Promise<TestService & { apiUrl: string; executable: string; repo: string }> {
+export async function startScratchKubo(): Promise<ScratchService & { apiUrl: string; executable: string; repo: string }> {
   const dir = await tempDir('kubo');
   const executable = toolPath(toolsDir, 'ipfs');
   const repo = join(dir.path, 'repo');
@@ -67,7 +67,7 @@ export async function startTestKubo(): Promise<TestService & { apiUrl: string; e
 let runtimeInstalled = false;
 
 /** A real Temporal dev server (the bootstrapped CLI) on free ports; in memory unless given a SQLite file. */
-export async function startTestTemporal(options: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
+export async function startScratchTemporal(options: { dbFilename?: string } = {}): Promise<TestWorkflowEnvironment> {
   if (!runtimeInstalled) {
     // keep test output to what fails; workers log every state change at INFO
     Runtime.install({ logger: new DefaultLogger('ERROR') });
@@ -83,7 +83,7 @@ export async function startTestTemporal(options: { dbFilename?: string } = {}): 
   });
 }
 
-export async function startTestDevchain(): Promise<TestService & { rpcUrl: string; dataDir: string; restart(): Promise<void> }> {
+export async function startScratchDevchain(): Promise<ScratchService & { rpcUrl: string; dataDir: string; restart(): Promise<void> }> {
   const dir = await tempDir('devchain');
   const port = await freePort();
   const options = { dataDir: join(dir.path, 'chain'), port, logFile: join(dir.path, 'devchain.log') };

@@ -2,14 +2,16 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { randomBytes } from 'node:crypto';
 import { Connection, WorkflowClient } from '@temporalio/client';
+import type { StorySummary } from '../demo/story.js';
 import { freePort } from '../services/ports.js';
 import { tempDir } from '../scratch/services.js';
 import { loadConfig, repoRoot } from '../config/index.js';
 import { codecFromConfig } from '../codec/from-config.js';
-import { storeDocument } from '../../workflows/index.js';
-import { EmbeddedContentStore, parseCid } from '../../core/storage/index.js';
+import { parseCid } from '../../core/storage/index.js';
+import { EmbeddedContentStore } from '../../core/storage/node/index.js';
+import { recordIdOf } from '../../core/records/record-format.js';
+import { toHex } from 'viem';
 
 interface Running {
   child: ChildProcess;
@@ -31,14 +33,14 @@ function startUp(env: NodeJS.ProcessEnv): Running {
   return { child, output: () => output, exited };
 }
 
-/** `npx yilian demo` against the running stack. */
-async function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; output: string }> {
-  const child = spawn(process.execPath, ['ops/bin/yilian.mjs', 'demo'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  let output = '';
-  child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+/** `npx yilian demo --json` against the running stack: its steps on stderr, its outcome on stdout. */
+async function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; steps: string; summary: string }> {
+  const child = spawn(process.execPath, ['ops/bin/yilian.mjs', 'demo', '--json'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let [steps, summary] = ['', ''];
+  child.stdout?.on('data', (data: Buffer) => (summary += data.toString()));
+  child.stderr?.on('data', (data: Buffer) => (steps += data.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { code, output };
+  return { code, steps, summary };
 }
 
 async function waitFor(running: Running, pattern: RegExp, timeoutMs = 180_000): Promise<void> {
@@ -84,13 +86,8 @@ describe('./ops/up supervisor', () => {
     const uiSettings = await (await fetch(`http://127.0.0.1:${ports.ui}/api/v1/settings`)).text();
     assert.ok(uiSettings.includes(`http://127.0.0.1:${ports.api}/codec`), `the Web UI is pointed at the codec endpoint: ${uiSettings}`);
 
-    const document = randomBytes(10_000);
-    const connection = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-    // the engine encrypts payloads with the keys it made on first start; a client needs them too
-    const { codec, token } = await codecFromConfig(loadConfig(env));
-    const client = new WorkflowClient({ connection, dataConverter: { payloadCodecs: [codec] } });
-    const result = await client.execute(storeDocument, { taskQueue: 'yilian', workflowId: 'kept-across-restarts', args: [document] });
-    await connection.close();
+    // the engine made its codec keys and token on first start; a client of the same data dir reads them
+    const { token } = await codecFromConfig(loadConfig(env));
     const decode = await fetch(`http://127.0.0.1:${ports.api}/codec/decode`, {
       method: 'POST',
       headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
@@ -99,10 +96,14 @@ describe('./ops/up supervisor', () => {
     assert.equal(decode.status, 200, 'the codec endpoint serves the holder of the generated token');
 
     const demo = await runDemo(env);
-    assert.equal(demo.code, 0, demo.output);
-    assert.match(demo.output, /Every step verified\./);
-    assert.match(demo.output, /waits, encrypted in its history, for the patient to enrol/);
-    assert.match(demo.output, /received by Pharmacy/);
+    assert.equal(demo.code, 0, demo.steps);
+    const story = JSON.parse(demo.summary) as StorySummary;
+    assert.match(story.author, /^Dr\. Bob/);
+    assert.equal(story.readByGrantee, true);
+    assert.deepEqual(story.refusals.map((refusal) => refusal.door), ['inbox', 'reencrypted key', 'forged grant']);
+    assert.deepEqual(story.traceEvents.map((step) => step.event), ['produced', 'shipped', 'received']);
+    assert.equal(story.traceItems, 100);
+    assert.match(demo.steps, /waits, encrypted in its history, for the patient to enrol/, 'the steps are printed for a person to follow');
 
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());
@@ -114,11 +115,11 @@ describe('./ops/up supervisor', () => {
       await waitFor(second, /^ready /m);
       assert.match(second.output(), /contracts found/, 'the restart keeps the chain and its contracts');
       const again = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
-      const described = await new WorkflowClient({ connection: again }).getHandle('kept-across-restarts').describe();
-      assert.equal(described.status.name, 'COMPLETED', 'the workflow survived the restart');
+      const described = await new WorkflowClient({ connection: again }).getHandle(story.recordWorkflowId).describe();
+      assert.equal(described.status.name, 'COMPLETED', 'the record workflow survived the restart');
       await again.close();
-      const stored = await new EmbeddedContentStore(home.path).get(parseCid(result.cid));
-      assert.deepEqual(Buffer.from(stored), document, 'content survived the restart');
+      assert.ok(await new EmbeddedContentStore(home.path).has(parseCid(story.cid)), 'the record content survived the restart');
+      assert.equal(toHex(recordIdOf(story.cid)), story.recordId);
 
       const clash = startUp({ ...env, YILIAN_HOME: `${home.path}-other` });
       assert.notEqual(await clash.exited, 0);

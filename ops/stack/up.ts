@@ -11,7 +11,7 @@ import { startRedis, redisDataDir } from '../services/redis.js';
 import { startDevchain } from '../services/devchain.js';
 import { chainClient, deployFromConfig } from '../chain/connect.js';
 import type { ManagedProcess } from '../services/managed-process.js';
-import { createContentStore } from '../../core/storage/index.js';
+import { contentStoreFromConfig } from '../engine/content-store.js';
 import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
@@ -113,7 +113,7 @@ async function main(): Promise<void> {
   say('chain', `ok ${config.chain.mode} ${config.chain.rpcUrl} ${config.chain.chainId}/${config.chain.groupId} block ${await chain.getBlockNumber()}; ` +
     `contracts ${created ? 'deployed' : 'found'}: Directory ${deployment.directory}, RecordRegistry ${deployment.recordRegistry}, DrugTrace ${deployment.drugTrace}`);
 
-  const store = createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl });
+  const store = contentStoreFromConfig(config);
   await store.check();
   say('storage', `ok ${store.backend}${store.backend === 'kubo' ? ` ${config.storage.kuboApiUrl}` : ` ${join(config.home, 'blocks')}`}`);
 

@@ -2,7 +2,7 @@ import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { availableParallelism } from 'node:os';
 import type { ContentStore } from '../../core/storage/index.js';
-import type { EngineKeyring } from '../../core/keys/index.js';
+import type { EngineKeyring } from '../../activities/state/index.js';
 import { createRecordNativeActivities } from '../../activities/records/index.js';
 import { createTraceNativeActivities } from '../../activities/trace/index.js';
 

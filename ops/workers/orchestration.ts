@@ -1,11 +1,11 @@
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { availableParallelism } from 'node:os';
-import { createStorageActivities } from '../../test/workflows/storage-activities.js';
-import type { ContentStore } from '../../core/storage/index.js';
 import type { Engine } from '../../activities/engine.js';
+import { createIdentityActivities } from '../../activities/identities/index.js';
+import { createInboxActivities } from '../../activities/inbox/index.js';
+import { createPatientActivities } from '../../activities/patients/index.js';
 import { createRecordActivities } from '../../activities/records/index.js';
-import { createIdentityActivities } from '../../activities/identities/activities.js';
 import { createTraceActivities } from '../../activities/trace/index.js';
 
 export const workflowsPath = new URL('../../workflows/index.ts', import.meta.url).pathname;
@@ -14,10 +14,8 @@ export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
   namespace: string;
   taskQueue: string;
-  store: ContentStore;
-  /** The engine behind the record, identity and trace activities; storage-only workers leave it out. */
-  engine?: Engine;
-  /** The payload codec (ops/codec) in production; tests of plain workflows may leave it out. */
+  engine: Engine;
+  /** The payload codec (ops/codec) in production. */
   dataConverter?: DataConverter;
 }
 
@@ -30,8 +28,11 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     taskQueue: options.taskQueue,
     workflowsPath,
     activities: {
-      ...createStorageActivities(options.store),
-      ...(engine ? { ...createRecordActivities(engine), ...createIdentityActivities(engine), ...createTraceActivities(engine) } : {}),
+      ...createIdentityActivities(engine),
+      ...createPatientActivities(engine),
+      ...createRecordActivities(engine),
+      ...createInboxActivities(engine),
+      ...createTraceActivities(engine),
     },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     // I/O-bound activities: a few per core keep the store and chain busy without starving the event loop

@@ -10,7 +10,7 @@ import { requireDeployment } from '../chain/deployment.js';
 import { codecFromConfig } from '../codec/from-config.js';
 import { openEngine } from '../engine/open.js';
 import type { Engine } from '../../activities/engine.js';
-import { createContentStore } from '../../core/storage/index.js';
+import { contentStoreFromConfig } from '../engine/content-store.js';
 import { createOrchestrationWorker } from './orchestration.js';
 import { createNativeWorker } from './native.js';
 import { nativeQueueOf } from '../../workflows/activity-options.js';
@@ -38,7 +38,7 @@ export async function runEngineWorkers(
     const taskQueue = kind === 'orchestration' ? options.taskQueue : nativeQueueOf(options.taskQueue);
     const worker =
       kind === 'orchestration'
-        ? await createOrchestrationWorker({ connection, namespace, taskQueue, store: engine.store, engine, ...converter })
+        ? await createOrchestrationWorker({ connection, namespace, taskQueue, engine, ...converter })
         : await createNativeWorker({ connection, namespace, taskQueue, store: engine.store, keyring: engine.keyring, ...converter });
     workers.push({ kind, taskQueue, worker, run: worker.run() });
   }
@@ -68,7 +68,7 @@ export async function startWorkers(config: Config, kinds: readonly WorkerKind[])
   const deployment = await requireDeployment(config.home);
   const password = await keystorePassword(config);
   const holdsCa = await readFile(join(config.home, 'keys', 'ca.address'), 'utf8').then(() => true, () => false);
-  const store = createContentStore({ backend: config.storage.backend, home: config.home, kuboApiUrl: config.storage.kuboApiUrl });
+  const store = contentStoreFromConfig(config);
   const engine = await openEngine({
     home: config.home,
     chain,

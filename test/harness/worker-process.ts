@@ -1,10 +1,10 @@
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { repoRoot } from '../../ops/config/index.js';
-import { TEST_PASSWORD, type TestEngine } from '../../ops/scratch/engine.js';
+import { SCRATCH_PASSWORD, type ScratchEngine } from '../../ops/scratch/engine.js';
 
 /** The YILIAN_* settings under which `ops/workers/main.ts` serves a test engine's queues. */
-export function workerEnv(stack: TestEngine): NodeJS.ProcessEnv {
+export function workerEnv(stack: ScratchEngine): NodeJS.ProcessEnv {
   return {
     YILIAN_HOME: stack.home,
     YILIAN_TEMPORAL_MODE: 'external',
@@ -12,7 +12,7 @@ export function workerEnv(stack: TestEngine): NodeJS.ProcessEnv {
     YILIAN_TEMPORAL_NAMESPACE: stack.temporal.namespace ?? 'default',
     YILIAN_CHAIN_MODE: 'external',
     YILIAN_CHAIN_RPC_URL: stack.devchain.rpcUrl,
-    YILIAN_KEYSTORE_PASSWORD: TEST_PASSWORD,
+    YILIAN_KEYSTORE_PASSWORD: SCRATCH_PASSWORD,
     YILIAN_CODEC_KEYS: stack.codecKeys,
     YILIAN_CODEC_TOKEN: 'test-engine-codec-token',
     YILIAN_TASK_QUEUE: stack.taskQueue,

@@ -21,11 +21,11 @@ import { historyToJSON } from '../../ops/audit/replay.js';
 import { runStoryOn } from '../harness/story.js';
 import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId, traceQueryWorkflowId } from '../../workflows/ids.js';
 import { traceQuery } from '../../workflows/index.js';
-import { startTestEngine } from '../../ops/scratch/engine.js';
+import { startScratchEngine } from '../../ops/scratch/engine.js';
 
 const historiesDir = fileURLToPath(new URL('.', import.meta.url));
 
-const stack = await startTestEngine({ payloadCodec: false });
+const stack = await startScratchEngine({ payloadCodec: false });
 try {
   await stack.startWorkers();
   const lines: string[] = [];

@@ -2,7 +2,7 @@ import type { ContentStore } from '../../core/storage/content-store.js';
 import { parseCid } from '../../core/storage/cid.js';
 import { activityGroup } from '../../activities/activity-group.js';
 
-/** Content-store activities; payloads are ciphertext by the time they get here. */
+/** Content-store activities of the test-only documents workflow (./documents.ts). */
 export function createStorageActivities(store: ContentStore) {
   return activityGroup({
     async storeContent(bytes: Uint8Array): Promise<string> {
@@ -10,9 +10,6 @@ export function createStorageActivities(store: ContentStore) {
     },
     async fetchContent(cid: string): Promise<Uint8Array> {
       return store.get(parseCid(cid));
-    },
-    async hasContent(cid: string): Promise<boolean> {
-      return store.has(parseCid(cid));
     },
   });
 }

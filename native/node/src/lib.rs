@@ -13,6 +13,10 @@ use yilian_native::prover::{self, Item};
 use yilian_native::trace_code::{hash_from_slice, TraceCode, TraceId};
 use yilian_native::{pre, verifier, Error};
 
+/// Most items one proof (and so one trace step) may carry: the batch cap every layer reads.
+#[napi]
+pub const MAX_BATCH_ITEMS: u32 = yilian_native::options::MAX_ITEMS as u32;
+
 fn js_error(e: Error) -> napi::Error {
     napi::Error::new(napi::Status::GenericFailure, format!("{}: {}", e.code(), e))
 }
@@ -23,7 +27,7 @@ fn bad_signature(message: &str) -> napi::Error {
 
 /// The FISCO/Ethereum account that signed `digest`: `signature` is `r ‖ s ‖ v` (v ∈ {0, 1}),
 /// high-s is refused as malleable, and the address is the last 20 bytes of keccak256 over the
-/// 64-byte public key — the rule of activities/crypto/identity.ts, natively, because the dev
+/// 64-byte public key — the rule of core/crypto/identity.ts, natively, because the dev
 /// chain checks every incoming transaction this way. Synchronous: about 0.1 ms.
 #[napi]
 pub fn recover_signer(digest: Uint8Array, signature: Uint8Array) -> Result<Buffer> {
@@ -49,7 +53,7 @@ pub fn recover_signer(digest: Uint8Array, signature: Uint8Array) -> Result<Buffe
 }
 
 /// Signs a 32-byte digest with a secp256k1 secret key: RFC 6979 deterministic, low-s, laid out
-/// `r ‖ s ‖ v` (v ∈ {0, 1}) — byte for byte what activities/crypto/identity.ts `sign` produces
+/// `r ‖ s ‖ v` (v ∈ {0, 1}) — byte for byte what core/crypto/identity.ts `sign` produces
 /// over the same digest, at native speed, for the FISCO client's transaction signing.
 #[napi]
 pub fn sign_digest(digest: Uint8Array, secret_key: Uint8Array) -> Result<Buffer> {

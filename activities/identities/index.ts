@@ -1,0 +1,1 @@
+export { createIdentityActivities, type IdentityActivities, type DirectoryRegistration } from './activities.js';

@@ -1,0 +1,43 @@
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import { sealTo } from '../../core/crypto/index.js';
+import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage } from '../../core/inbox/inbox-message.js';
+import { requireIdentity, type DirectoryEntry } from '../../core/ledger/directory.js';
+import { activityGroup } from '../activity-group.js';
+import type { Engine } from '../engine.js';
+
+/** Inbox delivery: items sealed to the recipient's Directory key, filed in the engine's state. */
+export function createInboxActivities(engine: Engine) {
+  const recipientKeys = new RecentDirectoryEntries(engine);
+  return activityGroup({
+    /** Seals the message to the recipient's Directory key and files it once under `deliveryId`. */
+    async deliverToInbox(recipient: string, deliveryId: string, message: InboxMessage): Promise<void> {
+      const parsed = inboxMessageSchema.parse(message);
+      const entry = await recipientKeys.get(recipient);
+      const sealed = sealTo(entry.publicKey, utf8ToBytes(JSON.stringify(parsed)), INBOX_CONTEXT);
+      await engine.state.deliver(entry.address, deliveryId, sealed);
+    },
+  });
+}
+
+export type InboxActivities = ReturnType<typeof createInboxActivities>;
+
+/**
+ * Directory entries of inbox recipients, kept for a minute: every record and grant seals to one,
+ * and a key registered in the Directory never changes (a revocation noticed a minute late only
+ * means one more item sealed to its rightful owner).
+ */
+class RecentDirectoryEntries {
+  private readonly entries = new Map<string, { entry: DirectoryEntry; at: number }>();
+  private static readonly TTL_MS = 60_000;
+
+  constructor(private readonly engine: Engine) {}
+
+  async get(address: string): Promise<DirectoryEntry> {
+    const key = address.toLowerCase();
+    const cached = this.entries.get(key);
+    if (cached && Date.now() - cached.at < RecentDirectoryEntries.TTL_MS) return cached.entry;
+    const entry = await requireIdentity(this.engine.chain, this.engine.contracts.directory, key, 'inbox recipient');
+    this.entries.set(key, { entry, at: Date.now() });
+    return entry;
+  }
+}

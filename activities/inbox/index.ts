@@ -1,0 +1,1 @@
+export { createInboxActivities, type InboxActivities } from './activities.js';

@@ -1,0 +1,68 @@
+import { hexToBytes, toHex, type Hex } from 'viem';
+import { decodePrekeyBundle, verifyPrekeyBundle } from '../../core/keys/index.js';
+import { initPre } from '../../core/crypto/index.js';
+import { DirectoryError, requireIdentity } from '../../core/ledger/directory.js';
+import { Role, roleName } from '../../core/roles.js';
+import { badInput } from '../failures.js';
+import { activityGroup } from '../activity-group.js';
+import type { Engine } from '../engine.js';
+
+export interface PatientIdentifier {
+  /** Assigning authority, e.g. PID-3 CX.4 or a FHIR identifier's system. */
+  authority: string;
+  identifier: string;
+}
+
+export interface ClaimedPrekey {
+  index: number;
+  publicKey: Hex;
+}
+
+/**
+ * A patient at this engine: the hospital's enrolment map (its identifier → the patient's account)
+ * and the one-time prekeys the patient's wallet publishes so records can be anchored while they
+ * are offline.
+ */
+export function createPatientActivities(engine: Engine) {
+  const { chain, contracts, state } = engine;
+  return activityGroup({
+    /**
+     * The patient's account and a prekey this workflow holds for them, or null after noting that
+     * the workflow waits for the patient to enrol. One step, because both are local look-ups.
+     */
+    async findPatientPrekey(patient: PatientIdentifier, workflowId: string): Promise<{ patient: string; prekey: ClaimedPrekey } | null> {
+      const account = await state.findPatientOrWait(state.patientRef(patient.authority, patient.identifier), workflowId);
+      if (account === undefined) return null;
+      const prekey = await state.claimPrekey(account, workflowId);
+      return { patient: account, prekey: { index: prekey.index, publicKey: toHex(prekey.publicKey) } };
+    },
+
+    /** Maps the hospital's identifier to a registered patient; returns the workflows waiting for them. */
+    async enrolPatient(patient: PatientIdentifier, account: string): Promise<string[]> {
+      const entry = await requireIdentity(chain, contracts.directory, account, 'patient');
+      if (entry.role !== Role.Patient) {
+        throw new DirectoryError('WRONG_ROLE', `${account} (${entry.name}) is registered as ${roleName(entry.role)}, not as a patient`);
+      }
+      return state.enrol(state.patientRef(patient.authority, patient.identifier), entry.address);
+    },
+
+    /** Verifies a wallet's signed prekey batch against the owner's Directory entry and adds it to the pool. */
+    async publishPrekeys(owner: string, bundle: Hex): Promise<number> {
+      await initPre();
+      const entry = await requireIdentity(chain, contracts.directory, owner, 'prekey owner');
+      const decoded = decodePrekeyBundle(hexToBytes(bundle));
+      verifyPrekeyBundle(decoded, hexToBytes(entry.address as Hex));
+      await state.addPrekeys(entry.address, decoded.prekeys);
+      return state.unclaimedPrekeys(entry.address);
+    },
+
+    /** The public half of a patient's prekey, to check a grant's re-encryption key against. */
+    async prekeyPublicKey(patient: string, index: number): Promise<Hex> {
+      const key = await state.prekeyPublicKey(patient.toLowerCase(), index);
+      if (!key) throw badInput('UnknownPrekey', `prekey ${index} of ${patient} was never published to this engine`);
+      return toHex(key);
+    },
+  });
+}
+
+export type PatientActivities = ReturnType<typeof createPatientActivities>;

@@ -1,0 +1,1 @@
+export { createPatientActivities, type PatientActivities, type PatientIdentifier, type ClaimedPrekey } from './activities.js';

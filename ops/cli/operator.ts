@@ -1,0 +1,19 @@
+import type { Command } from 'commander';
+import type { Config } from '../config/index.js';
+import { withEngine } from './engine-client.js';
+
+/** The hospital operator's side: commands that act for the organisation, not for a person. */
+export function operatorCommands(program: Command, config: () => Config): void {
+  program
+    .command('enrol')
+    .requiredOption('--account <address>', "the patient's registered account")
+    .requiredOption('--authority <authority>', 'assigning authority of the identifier (PID-3 CX.4)')
+    .requiredOption('--identifier <id>', "the hospital's patient identifier (PID-3 CX.1)")
+    .description("map the hospital's patient identifier to the patient's account; records waiting for them are anchored at once")
+    .action(async (options: { account: string; authority: string; identifier: string }) => {
+      const result = await withEngine(config(), (engine) =>
+        engine.workflows.execute.enrolPatient({ patient: { authority: options.authority, identifier: options.identifier }, account: options.account }),
+      );
+      console.log(`enrolled ${options.account}; ${result.woken} waiting record(s) woken`);
+    });
+}

@@ -1,0 +1,1 @@
+export { storeDocument, fetchDocument } from './documents.js';
