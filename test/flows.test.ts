@@ -18,7 +18,7 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
     outcome = await runStoryOn(stack, { batchSize: 100, say: () => {} });
   });
   after(async () => {
-    await stack?.stop();
+    await stack.stop();
   });
 
   test('the patient and the grantee read the very message the hospital sent, signed by its author', () => {

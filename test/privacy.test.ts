@@ -83,10 +83,10 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     ]);
   });
   after(async () => {
-    await worker?.kill();
-    await stack?.stop();
-    await redis?.stop();
-    await temporalDir?.remove();
+    await worker.kill();
+    await stack.stop();
+    await redis.stop();
+    await temporalDir.remove();
   });
 
   test('the scan reads the real stores: controls are found where they must be', () => {

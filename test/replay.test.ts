@@ -59,7 +59,7 @@ describe('reference workflow histories', () => {
       const perturbed = structuredClone(grant);
       const scheduled = perturbed.events?.find((event) => event.activityTaskScheduledEventAttributes)?.activityTaskScheduledEventAttributes;
       assert.equal(scheduled?.activityType?.name, 'validateGrantee');
-      scheduled!.activityType!.name = 'reencryptForGrantee';
+      scheduled.activityType.name = 'reencryptForGrantee';
       const [result] = await replayAll([{ workflowId: 'grantAccess-reordered', history: perturbed }]);
       assert.ok(result?.error instanceof DeterminismViolationError, `expected a DeterminismViolationError, got ${result?.error}`);
     });

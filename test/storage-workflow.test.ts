@@ -19,9 +19,9 @@ describe('storeDocument workflow on a real Temporal server', () => {
     [temporal, kubo, home] = await Promise.all([startScratchTemporal(), startScratchKubo(), tempDir('wf')]);
   });
   after(async () => {
-    await temporal?.teardown();
-    await kubo?.stop();
-    await home?.remove();
+    await temporal.teardown();
+    await kubo.stop();
+    await home.remove();
   });
 
   const backends: Array<[string, () => ContentStore]> = [

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { keccak256, toFunctionSelector } from 'viem';
 import { generateTraceCode } from '../core/crypto/index.js';
 import { DrugTrace, RecordRegistry } from '../contracts/artifacts.js';
+import { temporal } from '@temporalio/proto';
 import { readContract } from '../core/ledger/contract-calls.js';
 import { Role } from '../core/roles.js';
 import { walletDir } from '../wallet/node/wallet-dir.js';
@@ -16,6 +17,8 @@ import { startWorkerProcess, workerEnv } from './harness/worker-process.js';
  * Kills the worker process (SIGKILL, no drain) while each workflow is inside its chain write, starts
  * a new one, and checks that exactly one record / one trace step exists afterwards.
  */
+const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
+
 describe('a worker killed in the middle of a workflow', () => {
   let stack: ScratchEngine;
   let env: NodeJS.ProcessEnv;
@@ -37,15 +40,15 @@ describe('a worker killed in the middle of a workflow', () => {
     await stack.stopWorkers();
     env = workerEnv(stack);
   });
-  after(async () => stack?.stop());
+  after(async () => stack.stop());
 
   async function killDuring(workflowId: string, activityType: string): Promise<void> {
     const worker = await startWorkerProcess(env);
     const handle = stack.client.workflow.getHandle(workflowId);
     for (let i = 0; ; i++) {
       const { raw } = await handle.describe();
-      // state 2 = PENDING_ACTIVITY_STATE_STARTED: a worker is running it right now
-      if ((raw.pendingActivities ?? []).some((a) => a.activityType?.name === activityType && a.state === 2)) break;
+      // a worker is running it right now
+      if ((raw.pendingActivities ?? []).some((a) => a.activityType?.name === activityType && a.state === STARTED)) break;
       if (i > 3000) assert.fail(`${activityType} never started`);
       await new Promise((r) => setTimeout(r, 10));
     }

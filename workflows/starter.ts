@@ -62,7 +62,7 @@ export function workflowStarter(client: Client, taskQueue: string): WorkflowStar
   };
   return {
     start: table(start) as WorkflowStarter['start'],
-    execute: table((name) => async (input: never) => (await start(name)(input)).result()) as WorkflowStarter['execute'],
+    execute: table((name) => async (input: never): Promise<unknown> => (await start(name)(input)).result() as Promise<unknown>) as WorkflowStarter['execute'],
     workflowId: table((name) => (input: never) => (routes[name] as { id: (input: never) => string }).id(input)) as WorkflowStarter['workflowId'],
   };
 }

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { tempDir } from '../../ops/scratch/services.js';
-import { EngineState, EngineStateError } from './engine-state.js';
+import { EngineState, type EngineStateError } from './engine-state.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let state: EngineState;

@@ -118,7 +118,7 @@ export class EngineState {
 
   async unclaimedPrekeys(owner: string): Promise<number> {
     const row = await this.db.selectFrom('prekeys').select((eb) => eb.fn.countAll<number>().as('n')).where('owner', '=', owner).where('claimed_by', 'is', null).executeTakeFirstOrThrow();
-    return Number(row.n);
+    return row.n;
   }
 
   async prekeyPublicKey(owner: string, index: number): Promise<Uint8Array | undefined> {

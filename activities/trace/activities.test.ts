@@ -28,45 +28,46 @@ describe('pushTraceBatch on the dev chain', () => {
     participant = toHex((await engine.keyring.create()).address);
   });
   after(async () => {
-    await engine?.state.close();
-    await devchain?.stop();
-    await home?.remove();
+    await engine.state.close();
+    await devchain.stop();
+    await home.remove();
   });
 
-  const run = <A extends unknown[], R>(fn: (...args: A) => Promise<R>, ...args: A): Promise<R> => new MockActivityEnvironment().run(fn, ...args) as Promise<R>;
+  /** Runs one activity call inside a mock activity context (heartbeats, attempt number). */
+  const run = <R>(call: () => Promise<R>): Promise<R> => new MockActivityEnvironment().run(call);
 
   async function sealAndProve(nonce: Hex) {
     const native = createTraceNativeActivities({ keyring: engine.keyring, store: engine.store });
     const codes = [generateTraceCode(), generateTraceCode()];
-    const sealed = await run(native.sealTraceSteps, participant, codes.map((code) => ({ code, data: '{"event":"produced"}' })));
+    const sealed = await run(() => native.sealTraceSteps(participant, codes.map((code) => ({ code, data: '{"event":"produced"}' }))));
     const proof = toHex(await proveBatch(codes, sealed.ciphertextHashes.map((h) => hexToBytes(h)), hexToBytes(nonce)));
     return { sealed, proof };
   }
 
   test('a push that already committed counts as done when its activity runs again', async () => {
     const io = createTraceActivities(engine);
-    const nonce = await run(io.recentBlockHash);
+    const nonce = await run(() => io.recentBlockHash());
     const { sealed, proof } = await sealAndProve(nonce);
-    const first = await run(io.pushTraceBatch, participant, sealed, { nonce, proof });
+    const first = await run(() => io.pushTraceBatch(participant, sealed, { nonce, proof }));
     assert.match(first.transactionHash ?? '', /^0x[0-9a-f]{64}$/);
-    const again = await run(io.pushTraceBatch, participant, sealed, { nonce, proof });
+    const again = await run(() => io.pushTraceBatch(participant, sealed, { nonce, proof }));
     assert.equal(again.transactionHash, null, 'nothing sent the second time');
   });
 
   test('a batch too large for one proof is refused before any work, naming the limit', async () => {
     const native = createTraceNativeActivities({ keyring: engine.keyring, store: engine.store });
     const items = Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => ({ code: generateTraceCode(), data: '{}' }));
-    await assert.rejects(run(native.sealTraceSteps, participant, items), (error: unknown) => error instanceof ApplicationFailure && error.type === 'BatchTooLarge' && error.message.includes(`at most ${MAX_BATCH_ITEMS} items, got ${MAX_BATCH_ITEMS + 1}`));
+    await assert.rejects(run(() => native.sealTraceSteps(participant, items)), (error: unknown) => error instanceof ApplicationFailure && error.type === 'BatchTooLarge' && error.message.includes(`at most ${MAX_BATCH_ITEMS} items, got ${MAX_BATCH_ITEMS + 1}`));
   });
 
   test('a nonce older than 256 blocks fails as TraceNonceExpired, so the workflow proves again', async () => {
     const io = createTraceActivities(engine);
-    const nonce = await run(io.recentBlockHash);
+    const nonce = await run(() => io.recentBlockHash());
     const { sealed, proof } = await sealAndProve(nonce);
     // age the nonce: every transaction seals a block
     const sender = generateIdentity();
     for (let i = 0; i < 260; i++) await engine.chain.send({ to: toHex(sender.address).slice(2), input: new Uint8Array() }, sender.secretKey);
-    await assert.rejects(run(io.pushTraceBatch, participant, sealed, { nonce, proof }), (error: unknown) => {
+    await assert.rejects(run(() => io.pushTraceBatch(participant, sealed, { nonce, proof })), (error: unknown) => {
       assert.ok(error instanceof ApplicationFailure);
       assert.equal(error.type, 'TraceNonceExpired');
       assert.equal(error.nonRetryable, true);

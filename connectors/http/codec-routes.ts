@@ -13,7 +13,7 @@ const fromJson = (payload: JsonPayload): Payload => ({
 });
 
 const toJson = (payload: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value ?? new Uint8Array()).toString('base64')])),
+  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
   data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -66,7 +66,8 @@ export function codecRoutes(options: CodecRoutesOptions): Router {
     );
   });
   router.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (request, response) => {
-    const token = String((request.body as { token?: unknown } | undefined)?.token ?? '');
+    const presented = (request.body as { token?: unknown } | undefined)?.token;
+    const token = typeof presented === 'string' ? presented : '';
     if (!sameSecret(token, options.token)) {
       response.status(401).type('text').send('wrong codec token');
       return;
@@ -91,7 +92,7 @@ export function codecRoutes(options: CodecRoutesOptions): Router {
   for (const operation of ['encode', 'decode'] as const) {
     router.post(`/${operation}`, async (request, response) => {
       const body = request.body as { payloads?: JsonPayload[] };
-      if (!Array.isArray(body?.payloads)) {
+      if (!Array.isArray(body.payloads)) {
         response.status(400).json({ error: 'expected a JSON body {"payloads": [...]}' });
         return;
       }

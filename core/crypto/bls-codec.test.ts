@@ -44,7 +44,7 @@ test('G1/G2 decoding accepts exactly what noble accepts, minus the identity', ()
         assert.deepEqual(decode(bytes, 'p').serialize(), bytes);
         const t = bytes.slice();
         t[index % len] = (t[index % len] as number) ^ mask;
-        let nobleOk = true;
+        let nobleOk: boolean;
         try {
           nobleOk = !group.Point.fromBytes(t).is0();
         } catch {

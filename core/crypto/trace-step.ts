@@ -67,7 +67,7 @@ export function generateTraceCode(): string {
   for (const byte of bytes) bits = (bits << 8n) | BigInt(byte);
   wipe(bytes);
   let code = '';
-  for (let i = TRACE_CODE_SYMBOLS - 1; i >= 0; i--) code += ALPHABET[Number((bits >> BigInt(5 * i)) & 31n)];
+  for (let i = TRACE_CODE_SYMBOLS - 1; i >= 0; i--) code += ALPHABET.charAt(Number((bits >> BigInt(5 * i)) & 31n));
   return code;
 }
 

@@ -39,7 +39,7 @@ test('wrong password and every kind of corruption give distinct, clear errors wi
   const attempt = async (doc: unknown, pw: string, expected: string) => {
     await assert.rejects(decryptKeystore(doc, pw), (e: unknown) => {
       assert.ok(code(expected)(e), `expected ${expected}, got ${String(e)}`);
-      assert.ok(!String((e as Error).message).includes(secretHex));
+      assert.ok(!(e as Error).message.includes(secretHex));
       return true;
     });
   };

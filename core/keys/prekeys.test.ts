@@ -5,7 +5,7 @@ import { initPre } from '../crypto/bls.js';
 import { CryptoError } from '../crypto/errors.js';
 import { generateIdentity } from '../crypto/identity.js';
 import { preDecrypt, preDelegatorPublicKey, preEncrypt } from '../crypto/pre.js';
-import { createPrekeyBatch, decodePrekeyBundle, encodePrekeyBundle, PrekeyPool, verifyPrekeyBundle } from './prekeys.js';
+import { createPrekeyBatch, decodePrekeyBundle, encodePrekeyBundle, PrekeyPool, verifyPrekeyBundle, type SignedPrekey } from './prekeys.js';
 
 const code = (c: string) => (e: unknown) => e instanceof CryptoError && e.code === c;
 
@@ -30,9 +30,9 @@ test('forged, re-attributed, swapped or duplicated prekeys are rejected', () => 
   const mallory = generateIdentity();
   const { bundle } = createPrekeyBatch(patient.secretKey, 0, 3);
   assert.throws(() => verifyPrekeyBundle(bundle, mallory.address), code('BAD_SIGNATURE'));
-  const evil = createPrekeyBatch(mallory.secretKey, 0, 1).bundle.prekeys[0]!;
+  const [evil] = createPrekeyBatch(mallory.secretKey, 0, 1).bundle.prekeys as [SignedPrekey];
   assert.throws(() => verifyPrekeyBundle({ owner: patient.address, prekeys: [evil] }, patient.address), /prekey 0 is not signed by 0x/);
-  const [p0, p1] = bundle.prekeys as [typeof evil, typeof evil];
+  const [p0, p1] = bundle.prekeys as [SignedPrekey, SignedPrekey];
   assert.throws(() => verifyPrekeyBundle({ owner: patient.address, prekeys: [{ ...p0, index: 7 }] }, patient.address), code('BAD_SIGNATURE'));
   assert.throws(
     () => verifyPrekeyBundle({ owner: patient.address, prekeys: [{ ...p0, publicKey: p1.publicKey }] }, patient.address),
@@ -61,5 +61,7 @@ test('the pool hands out each prekey once and then fails with an actionable erro
   const dek = generateDek();
   const context = { recordId: Uint8Array.of(9), version: 1 };
   const ct = preEncrypt(first.publicKey, dek, context);
-  assert.deepEqual(preDecrypt(secrets.find((s) => s.index === first.index)!.secretKey, ct, context), dek);
+  const secret = secrets.find((s) => s.index === first.index);
+  assert.ok(secret, 'the batch kept the private half of the claimed prekey');
+  assert.deepEqual(preDecrypt(secret.secretKey, ct, context), dek);
 });

@@ -44,7 +44,8 @@ export class KuboContentStore implements ContentStore {
         } catch (error) {
           const message = (error as Error).message;
           if (/not found|timeout|deadline|context canceled/i.test(message)) {
-            const what = block.equals(cid) ? `content ${cid}` : `block ${block} of content ${cid}`;
+            const content = `content ${cid.toString()}`;
+            const what = block.equals(cid) ? content : `block ${block.toString()} of ${content}`;
             throw new StorageError('NOT_FOUND', `${what} is not available from kubo at ${this.apiUrl} (${message})`, { cause: error });
           }
           throw this.unavailable('block/get', error);

@@ -7,7 +7,7 @@ import { StorageError } from './errors.js';
 export async function* readFileDag(cid: CID, source: BlockSource, signal?: AbortSignal): AsyncGenerator<Uint8Array> {
   const entry = await exporter(cid, verifiedStorage(source), { signal });
   if (entry.type !== 'file' && entry.type !== 'raw') {
-    throw new StorageError('UNSUPPORTED', `CID ${cid} is a ${entry.type}, not a file`);
+    throw new StorageError('UNSUPPORTED', `CID ${cid.toString()} is a ${entry.type}, not a file`);
   }
   yield* entry.content({ signal });
 }

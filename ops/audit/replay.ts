@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
+import type * as protoModule from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
@@ -93,8 +94,8 @@ interface ProtoJson {
 const require = createRequire(import.meta.url);
 const protoJson = createRequire(require.resolve('@temporalio/proto'))('protobufjs/ext/protojson') as ProtoJson;
 // the CommonJS module itself: an ESM namespace of it is not a protobufjs root
-const { patchProtobufRoot } = require('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot(root: unknown): { lookupType(name: string): unknown } };
-const protos = require('@temporalio/proto') as typeof import('@temporalio/proto');
+const { patchProtobufRoot } = require('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: (root: unknown) => { lookupType(name: string): unknown } };
+const protos = require('@temporalio/proto') as typeof protoModule;
 const historyType = patchProtobufRoot(protos).lookupType('temporal.api.history.v1.History');
 
 /** A history as the JSON object of Temporal's history files. */

@@ -101,7 +101,7 @@ interface Timing {
 
 function ms(ts: temporal.api.history.v1.IHistoryEvent['eventTime']): number {
   if (!ts) return NaN;
-  const seconds = ts.seconds == null ? 0 : typeof ts.seconds === 'number' ? ts.seconds : Number(ts.seconds.toString());
+  const seconds = ts.seconds === null || ts.seconds === undefined ? 0 : typeof ts.seconds === 'number' ? ts.seconds : Number(ts.seconds.toString());
   return seconds * 1000 + (ts.nanos ?? 0) / 1e6;
 }
 
@@ -223,7 +223,7 @@ try {
   let submitted = 0;
   const startRecord = async (i: number, tag: string) => {
     const n = submitted++;
-    const hl7 = syntheticOru(`BENCH-${runId}-${tag}-${i}`, patients[n % PATIENTS]!, n);
+    const hl7 = syntheticOru(`BENCH-${runId}-${tag}-${i}`, patients[n % patients.length] ?? '', n);
     const { source, patient } = hl7Envelope(hl7);
     const handle = await workflows.start.anchorRecord({ source, record: hl7, patient, author: doctor.address });
     return {
@@ -235,19 +235,14 @@ try {
   };
   const warmup = await closedLoop(WARMUP_RECORDS, { seconds: 120, max: WARMUP_RECORDS }, (i) => startRecord(i, 'warmup'));
   if (warmup.count !== WARMUP_RECORDS) throw new Error(`warm-up records failed: ${warmup.firstError}`);
-  const ceiling: Loop[] = [];
-  const records: Loop[] = [];
-  const noopBreakdowns: Breakdown[] = [];
-  const recordBreakdowns: Breakdown[] = [];
+  /** Per concurrency level: the no-op ceiling and the records, run back to back, with where their time went. */
+  const levels: Array<{ level: number; ceiling: Loop; records: Loop; noopBreakdown: Breakdown; recordBreakdown: Breakdown }> = [];
   for (const level of LEVELS) {
     const c = await closedLoop(level, NOOP_BUDGET[level], (i) => startNoop(i, `c${level}`));
-    ceiling.push(c);
     say(`ceiling c=${level}: ${c.count} no-op workflows in ${f1(c.seconds)} s${c.failed ? `, ${c.failed} FAILED (${c.firstError})` : ''}`);
     const r = await closedLoop(level, RECORD_BUDGET[level], (i) => startRecord(i, `c${level}`));
-    records.push(r);
     say(`records c=${level}: ${r.count} anchored in ${f1(r.seconds)} s${r.failed ? `, ${r.failed} FAILED (${r.firstError})` : ''}`);
-    noopBreakdowns.push(await breakdown(client, c.workflowIds));
-    recordBreakdowns.push(await breakdown(client, r.workflowIds));
+    levels.push({ level, ceiling: c, records: r, noopBreakdown: await breakdown(client, c.workflowIds), recordBreakdown: await breakdown(client, r.workflowIds) });
   }
   noop.worker.shutdown();
   await noop.run;
@@ -277,17 +272,17 @@ try {
   // ——— report ———
   say();
   say(`records: anchorRecord end to end (start → result), HL7 ORU ${syntheticOru('x', 'x', 0).length} bytes; ceiling: 1 no-op activity per workflow, same server, connection and codec`);
-  const head = ['concurrency', 'records', 'records/s', 'p50 ms', 'p99 ms', 'no-op wfs', 'no-op wf/s', 'no-op p50', 'no-op p99', '% of ceiling'];
-  const widths = [12, 9, 11, 9, 9, 11, 12, 11, 11, 14];
-  say(head.map((h, i) => (i === 0 ? h.padEnd(widths[i]!) : h.padStart(widths[i]!))).join(''));
-  for (const [i, level] of LEVELS.entries()) {
-    const r = records[i]!;
-    const c = ceiling[i]!;
-    const cells = [String(level), String(r.count), f1(rate(r)), f0(percentile(r.latencies, 50)), f0(percentile(r.latencies, 99)), String(c.count), f1(rate(c)), f0(percentile(c.latencies, 50)), f0(percentile(c.latencies, 99)), `${f1((100 * rate(r)) / rate(c))} %`];
-    say(cells.map((cell, j) => (j === 0 ? cell.padEnd(widths[j]!) : cell.padStart(widths[j]!))).join(''));
+  const columns: Array<[string, number]> = [['concurrency', 12], ['records', 9], ['records/s', 11], ['p50 ms', 9], ['p99 ms', 9], ['no-op wfs', 11], ['no-op wf/s', 12], ['no-op p50', 11], ['no-op p99', 11], ['% of ceiling', 14]];
+  const row = (cells: string[]) => say(columns.map(([, width], j) => (j === 0 ? (cells[j] ?? '').padEnd(width) : (cells[j] ?? '').padStart(width))).join(''));
+  row(columns.map(([name]) => name));
+  for (const { level, records: r, ceiling: c } of levels) {
+    row([String(level), String(r.count), f1(rate(r)), f0(percentile(r.latencies, 50)), f0(percentile(r.latencies, 99)), String(c.count), f1(rate(c)), f0(percentile(c.latencies, 50)), f0(percentile(c.latencies, 99)), `${f1((100 * rate(r)) / rate(c))} %`]);
   }
-  const best = Math.max(...records.map((r, i) => rate(r) / rate(ceiling[i]!)));
-  const at32 = rate(records.at(-1)!) / rate(ceiling.at(-1)!);
+  const shares = levels.map(({ records: r, ceiling: c }) => rate(r) / rate(c));
+  const best = Math.max(...shares);
+  const at32 = shares.at(-1) ?? 0;
+  const records = levels.map((l) => l.records);
+  const ceiling = levels.map((l) => l.ceiling);
   say(`goal: records/s >= 50 % of the no-op ceiling — ${at32 >= 0.5 ? 'met' : 'MISSED'} at 32 in flight (${f1(100 * at32)} %; best level ${f1(100 * best)} %)`);
   const failures = records.reduce((sum, r) => sum + r.failed, 0) + ceiling.reduce((sum, c) => sum + c.failed, 0);
   if (failures) say(`failures: ${failures} workflows failed (first: ${records.find((r) => r.firstError)?.firstError ?? ceiling.find((c) => c.firstError)?.firstError})`);
@@ -299,9 +294,9 @@ try {
   };
   say();
   say('where a record spends its time (mean per workflow; queued = scheduled → started, ran = started → completed):');
-  for (const [i, level] of LEVELS.entries()) printBreakdown(`${level} in flight, client p50 ${f0(percentile(records[i]!.latencies, 50))} ms`, recordBreakdowns[i]!);
+  for (const l of levels) printBreakdown(`${l.level} in flight, client p50 ${f0(percentile(l.records.latencies, 50))} ms`, l.recordBreakdown);
   say('the no-op workflow at the same levels:');
-  for (const [i, level] of LEVELS.entries()) printBreakdown(`${level} in flight, client p50 ${f0(percentile(ceiling[i]!.latencies, 50))} ms`, noopBreakdowns[i]!);
+  for (const l of levels) printBreakdown(`${l.level} in flight, client p50 ${f0(percentile(l.ceiling.latencies, 50))} ms`, l.noopBreakdown);
 
   say();
   say(`drug batch: one traceStep, ${BATCH_ITEMS} fresh trace codes (seal, one STARK, one pushBatch transaction), start → result`);

@@ -30,7 +30,7 @@ function randomCode(): string {
   let bits = 0n;
   for (const b of randomBytes(20)) bits = (bits << 8n) | BigInt(b);
   let out = '';
-  for (let i = 31; i >= 0; i--) out += alphabet[Number((bits >> BigInt(5 * i)) & 31n)];
+  for (let i = 31; i >= 0; i--) out += alphabet.charAt(Number((bits >> BigInt(5 * i)) & 31n));
   return out;
 }
 
@@ -102,7 +102,7 @@ async function reencryption(): Promise<void> {
   const totals = new Map(ops.map(([name]) => [name, { ms: 0, n: 0 }]));
   for (let round = 0; round < 30; round++) {
     for (const [name, op] of ops) {
-      const t = totals.get(name)!;
+      const t = totals.get(name) ?? { ms: 0, n: 0 };
       const start = performance.now();
       do {
         await op();
@@ -112,7 +112,7 @@ async function reencryption(): Promise<void> {
     }
   }
   const perOp = (name: string): number => {
-    const t = totals.get(name)!;
+    const t = totals.get(name) ?? { ms: 0, n: 0 };
     return t.ms / t.n;
   };
   const nat = perOp('native (napi, async)');

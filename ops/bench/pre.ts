@@ -41,7 +41,7 @@ async function measureAll(ops: ReadonlyMap<string, Op>): Promise<Map<string, Res
     for (const [name, op] of ops) {
       const t = totals.get(name) as { ms: number; iters: number };
       const start = performance.now();
-      let elapsed = 0;
+      let elapsed: number;
       do {
         await op();
         t.iters++;
@@ -58,7 +58,7 @@ const context = { recordId: new Uint8Array(32).fill(1), version: 1 };
 const dek = generateDek();
 const alice = preKeygenDelegator();
 const bob = preKeygenDelegatee();
-const ct = await preEncrypt(alice.publicKey, dek, context);
+const ct = preEncrypt(alice.publicKey, dek, context);
 const rk = preRekey(alice.secretKey, bob.publicKey);
 const re = preReencrypt(ct, rk);
 

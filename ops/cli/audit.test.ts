@@ -41,8 +41,8 @@ describe('yilian audit replay on a live, codec-encrypted workflow', () => {
     config = loadConfig(env);
   });
   after(async () => {
-    await stack?.stop();
-    await home?.remove();
+    await stack.stop();
+    await home.remove();
   });
 
   test('a completed registerIdentity replays on the current code', async () => {
@@ -74,7 +74,7 @@ describe('yilian audit replay on a live, codec-encrypted workflow', () => {
 
   test('the command prints the replay, and exits non-zero for an unknown workflow', async () => {
     const yilian = (...args: string[]) => run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), 'audit', 'replay', ...args], { env: { ...withoutYilian(process.env), ...env } });
-    const [replayed, unknown] = await Promise.all([yilian(workflowId, '--run-id', runId), yilian('identity:local:nobody').then(() => undefined, (error: { code: number; stderr: string }) => error)]);
+    const [replayed, unknown] = await Promise.all([yilian(workflowId, '--run-id', runId), yilian('identity:local:nobody').then(() => undefined, (error: unknown) => error as { code: number; stderr: string })]);
     assert.match(replayed.stdout, new RegExp(`^replayed ${escape(workflowId)} \\(registerIdentity, run ${runId}\\): \\d+ events, deterministic\\n$`));
     assert.ok(unknown, 'an unknown workflow id exits non-zero');
     assert.equal(unknown.code, 2);

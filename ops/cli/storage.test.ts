@@ -21,7 +21,7 @@ before(async () => {
   env = { ...process.env, YILIAN_HOME: join(dir.path, 'home'), IPFS_PATH: join(dir.path, 'ipfs') };
   await run(ipfs, ['init', '--empty-repo', '--profile', 'test'], { env });
 });
-after(async () => dir?.remove());
+after(async () => dir.remove());
 
 for (const [label, size] of [['1 byte', 1], ['1 MB', 1_000_000], ['10 MB', 10_000_000]] as const) {
   test(`yilian storage put prints the CID ipfs add --cid-version=1 --raw-leaves --only-hash prints (${label})`, async () => {

@@ -29,7 +29,7 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     env = { ...workerEnv(stack), YILIAN_API_PORT: new URL(stack.apiUrl).port, YILIAN_WALLET_PASSWORD: 'wallet password for tests' };
     bob = (await stack.workflows.execute.registerIdentity({ name: 'Dr. Bob', role: Role.Doctor })).address;
   });
-  after(async () => stack?.stop());
+  after(async () => stack.stop());
 
   test('a patient makes a wallet, enrols, reads a record and grants it; a doctor reads the grant', async () => {
     const aliceDir = join(stack.home, 'cli-alice');

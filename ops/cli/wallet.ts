@@ -10,6 +10,7 @@ import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { openRecord } from '../../wallet/open-record.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { withEngine } from './engine-client.js';
+import { messageOf } from '../error-message.js';
 
 function walletPassword(config: Config): string {
   const password = config.keystore.walletPassword;
@@ -73,8 +74,8 @@ export function walletCommands(program: Command, config: () => Config): void {
         const item = (await fetchInbox(engine.apiUrl, opened)).find((m) => m.recordId === options.record.toLowerCase());
         if (!item) throw new Error(`record ${options.record} is not in this wallet's inbox`);
         const { location, key } = await opened.recordKey(item);
-        const result = await openRecord(engine, location, key).catch((error: Error) => {
-          console.error(`record ${options.record} did not verify: ${error.message}`);
+        const result = await openRecord(engine, location, key).catch((error: unknown) => {
+          console.error(`record ${options.record} did not verify: ${messageOf(error)}`);
           process.exit(1);
         });
         console.error(`verified: signed by ${result.author.name} (${result.author.address})`);
@@ -115,8 +116,8 @@ export function walletCommands(program: Command, config: () => Config): void {
     .description("a package's whole history: decrypted with its code, every signature verified against the Directory; exit 1 if any step does not verify")
     .action(async (code: string) => {
       await withEngine(config(), async (engine) => {
-        const steps = await readTrace({ ...engine, traceId }, code).catch((error: Error) => {
-          console.error(`trace did not verify: ${error.message}`);
+        const steps = await readTrace({ ...engine, traceId }, code).catch((error: unknown) => {
+          console.error(`trace did not verify: ${messageOf(error)}`);
           process.exit(1);
         });
         if (steps.length === 0) console.log('no steps recorded for this code');

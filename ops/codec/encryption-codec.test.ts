@@ -28,36 +28,43 @@ function bytesIn(value: unknown): Buffer {
   return Buffer.alloc(0);
 }
 
+/** The one payload a codec call returns for one payload in. */
+function only(payloads: Payload[]): Payload & { data: Uint8Array } {
+  const [payload] = payloads;
+  assert.equal(payloads.length, 1);
+  assert.ok(payload?.data, 'the payload has data');
+  return { ...payload, data: payload.data };
+}
+
 describe('payload encryption codec', () => {
   test('round trip; nothing of the payload or its encoding stays readable', async () => {
     const codec = new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA]]));
     const original = payloadOf({ record: secret });
-    const [encoded] = await codec.encode([original]);
-    assert.ok(encoded);
+    const encoded = only(await codec.encode([original]));
     assert.equal(Buffer.from(encoded.metadata?.['encryption-key-id'] ?? []).toString(), 'k1');
-    assert.ok(!contains(encoded.data ?? new Uint8Array(), secret));
-    assert.ok(!contains(encoded.data ?? new Uint8Array(), 'json/plain'));
-    const [decoded] = await codec.decode([encoded]);
-    assert.deepEqual(defaultPayloadConverter.fromPayload(decoded!), { record: secret });
+    assert.ok(!contains(encoded.data, secret));
+    assert.ok(!contains(encoded.data, 'json/plain'));
+    const decoded = only(await codec.decode([encoded]));
+    assert.deepEqual(defaultPayloadConverter.fromPayload(decoded), { record: secret });
   });
 
   test('after a rotation, payloads sealed with the old key still decode and new ones use the new key', async () => {
-    const [old] = await new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA]])).encode([payloadOf(secret)]);
+    const old = only(await new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA]])).encode([payloadOf(secret)]));
     const rotated = new EncryptionCodec(new CodecKeyring('k2', [['k2', keyB], ['k1', keyA]]));
-    assert.equal(defaultPayloadConverter.fromPayload((await rotated.decode([old!]))[0]!), secret);
-    const [fresh] = await rotated.encode([payloadOf(secret)]);
-    assert.equal(Buffer.from(fresh!.metadata?.['encryption-key-id'] ?? []).toString(), 'k2');
+    assert.equal(defaultPayloadConverter.fromPayload(only(await rotated.decode([old]))), secret);
+    const fresh = only(await rotated.encode([payloadOf(secret)]));
+    assert.equal(Buffer.from(fresh.metadata?.['encryption-key-id'] ?? []).toString(), 'k2');
   });
 
   test('an unknown key, a swapped key id and a flipped byte are refused with clear errors', async () => {
     const codec = new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA]]));
-    const [encoded] = await codec.encode([payloadOf(secret)]);
-    await assert.rejects(new EncryptionCodec(new CodecKeyring('k2', [['k2', keyB]])).decode([encoded!]), /codec key "k1", which this keyring does not hold/);
-    const relabelled = { ...encoded!, metadata: { ...encoded!.metadata, 'encryption-key-id': Buffer.from('k2') } };
+    const encoded = only(await codec.encode([payloadOf(secret)]));
+    await assert.rejects(new EncryptionCodec(new CodecKeyring('k2', [['k2', keyB]])).decode([encoded]), /codec key "k1", which this keyring does not hold/);
+    const relabelled = { ...encoded, metadata: { ...encoded.metadata, 'encryption-key-id': Buffer.from('k2') } };
     await assert.rejects(new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA], ['k2', keyA]])).decode([relabelled]), /authentication failed/);
-    const flipped = Uint8Array.from(encoded!.data!);
-    flipped[flipped.length - 1]! ^= 1;
-    await assert.rejects(codec.decode([{ ...encoded!, data: flipped }]), /authentication failed/);
+    const flipped = Uint8Array.from(encoded.data);
+    flipped.set([(flipped.at(-1) ?? 0) ^ 1], flipped.length - 1);
+    await assert.rejects(codec.decode([{ ...encoded, data: flipped }]), /authentication failed/);
   });
 
   test('bad keyrings are named', () => {
@@ -77,8 +84,8 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
     [temporal, home] = await Promise.all([startScratchTemporal(), tempDir('codec')]);
   });
   after(async () => {
-    await temporal?.teardown();
-    await home?.remove();
+    await temporal.teardown();
+    await home.remove();
   });
 
   async function historyBytesOf(workflowId: string, payloadCodecs: EncryptionCodec[]): Promise<Buffer> {
@@ -112,9 +119,9 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
     await new Promise((resolve) => server.once('listening', resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/codec`;
     try {
-      const [encoded] = await codec.encode([payloadOf(secret)]);
+      const encoded = only(await codec.encode([payloadOf(secret)]));
       const body = JSON.stringify({
-        payloads: [{ metadata: Object.fromEntries(Object.entries(encoded!.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(encoded!.data!).toString('base64') }],
+        payloads: [{ metadata: Object.fromEntries(Object.entries(encoded.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(encoded.data).toString('base64') }],
       });
       const post = (path: string, headers: Record<string, string>) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       assert.equal((await post('/decode', {})).status, 401);
@@ -122,8 +129,8 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
       const response = await post('/decode', { authorization: 'Bearer operator-token-1234', origin: 'http://127.0.0.1:8233' });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8233');
-      const decoded = (await response.json()) as { payloads: Array<{ metadata: Record<string, string>; data: string }> };
-      assert.equal(JSON.parse(Buffer.from(decoded.payloads[0]!.data, 'base64').toString()), secret);
+      const decoded = (await response.json()) as { payloads: [{ metadata: Record<string, string>; data: string }] };
+      assert.equal(JSON.parse(Buffer.from(decoded.payloads[0].data, 'base64').toString()), secret);
       const preflight = await fetch(`${url}/decode`, { method: 'OPTIONS', headers: { origin: 'http://evil.example' } });
       assert.equal(preflight.headers.get('access-control-allow-origin'), null);
 

@@ -23,7 +23,20 @@ const decoder = new TextDecoder();
 export class EncryptionCodec implements PayloadCodec {
   constructor(private readonly keyring: CodecKeyring) {}
 
-  async encode(payloads: Payload[]): Promise<Payload[]> {
+  // synchronous work, but a failure must arrive as a rejected promise, as the SDK expects
+  encode(payloads: Payload[]): Promise<Payload[]> {
+    return new Promise((resolve) => {
+      resolve(this.seal(payloads));
+    });
+  }
+
+  decode(payloads: Payload[]): Promise<Payload[]> {
+    return new Promise((resolve) => {
+      resolve(this.open(payloads));
+    });
+  }
+
+  private seal(payloads: Payload[]): Payload[] {
     return payloads.map((payload) => {
       const keyId = this.keyring.currentId;
       const nonce = randomBytes(NONCE_LENGTH);
@@ -34,7 +47,7 @@ export class EncryptionCodec implements PayloadCodec {
     });
   }
 
-  async decode(payloads: Payload[]): Promise<Payload[]> {
+  private open(payloads: Payload[]): Payload[] {
     return payloads.map((payload) => {
       if (decoder.decode(payload.metadata?.encoding ?? new Uint8Array()) !== ENCODING) return payload;
       const keyId = decoder.decode(payload.metadata?.[KEY_ID] ?? new Uint8Array());

@@ -27,8 +27,9 @@ export class CodecKeyring {
       if (separator < 1) throw new Error('codec keys: expected id:base64key[,id:base64key...]');
       return [entry.slice(0, separator), Uint8Array.from(Buffer.from(entry.slice(separator + 1), 'base64'))];
     });
-    if (entries.length === 0) throw new Error('codec keys: no key given');
-    return new CodecKeyring(entries[0]![0], entries);
+    const [current] = entries;
+    if (!current) throw new Error('codec keys: no key given');
+    return new CodecKeyring(current[0], entries);
   }
 
   get current(): Uint8Array {

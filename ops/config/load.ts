@@ -59,12 +59,13 @@ type Tree = { [key: string]: unknown };
 
 function setPath(tree: Tree, path: string, value: unknown): void {
   const keys = path.split('.');
+  const leaf = keys.pop() ?? path;
   let node = tree;
-  for (const key of keys.slice(0, -1)) {
+  for (const key of keys) {
     const next = node[key];
     node = typeof next === 'object' && next !== null ? (next as Tree) : (node[key] = {});
   }
-  node[keys[keys.length - 1]!] = value;
+  node[leaf] = value;
 }
 
 function mergeInto(target: Tree, source: Tree): void {

@@ -2,7 +2,7 @@ import { secretPaths, type Config } from './schema.js';
 
 /** The configuration as it may be shown to an operator: secrets masked, URL passwords masked. */
 export function redactConfig(config: Config): Record<string, unknown> {
-  return redactTree(config as unknown as Record<string, unknown>, '');
+  return redactTree(config, '');
 }
 
 function redactTree(tree: Record<string, unknown>, prefix: string): Record<string, unknown> {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 const port = z.number().int().min(1).max(65535);
 const hostPort = z
   .string()
-  .regex(/^[A-Za-z0-9.\-]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:7233');
+  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:7233');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 const redisUrl = z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' });
 

@@ -75,10 +75,10 @@ export class DevChain {
     const stateManager = await PersistentStateManager.fromSnapshot(store.loadState());
     const common = new Common({ chain: Mainnet, hardfork: Hardfork.Paris });
     const blockchain = {
-      getBlock: async (number: number) => {
+      getBlock: (number: number) => {
         const block = store.block(number);
-        if (!block) throw new Error(`no block ${number}`);
-        return { hash: () => hexToBytes(block.hash.slice(2)) };
+        if (!block) return Promise.reject(new Error(`no block ${number}`));
+        return Promise.resolve({ hash: () => hexToBytes(block.hash.slice(2)) });
       },
       putBlock: async () => {},
       shallowCopy() {
@@ -159,7 +159,7 @@ export class DevChain {
   }
 
   /** Runs `work` alone: blocks and read-only calls never interleave on the state. */
-  private serialized<T>(work: () => Promise<T>): Promise<T> {
+  private serialized<T>(work: () => T | Promise<T>): Promise<T> {
     const result = this.exclusive.then(work, work);
     this.exclusive = result.catch(() => undefined);
     return result;
@@ -274,7 +274,7 @@ export class DevChain {
   async close(): Promise<void> {
     clearInterval(this.idleTimer);
     clearTimeout(this.batchTimer);
-    await this.serialized(async () => {
+    await this.serialized(() => {
       this.closed = true;
       for (const pending of this.queue.splice(0)) this.release(pending, rejection(pending.hash, TransactionStatus.TxPoolIsFull, 'the node shut down before sealing it'));
     });
@@ -338,7 +338,7 @@ function receiptOf(pending: PendingTransaction, result: EVMResult): Omit<Receipt
     version: 0,
     transactionHash: pending.hash,
     status,
-    message: status === TransactionStatus.None ? '' : revertReason(toHex(exec.returnValue) as `0x${string}`) || `${statusName(status)}: ${exec.exceptionError?.error ?? ''}`,
+    message: status === TransactionStatus.None ? '' : revertReason(toHex(exec.returnValue)) || `${statusName(status)}: ${exec.exceptionError?.error ?? ''}`,
     output: toHex(exec.returnValue),
     contractAddress: !to && result.createdAddress && status === TransactionStatus.None ? result.createdAddress.toString() : '',
     from: pending.sender,

@@ -26,7 +26,7 @@ describe('dev chain', () => {
     client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0', receiptTimeoutMs: 60_000 });
     registry = await deployContract(client, sender.secretKey, RecordRegistry);
   });
-  after(async () => chain?.stop());
+  after(async () => chain.stop());
 
   const wrappedKey = () => toHex(preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), { recordId: randomBytes(32), version: 1 }));
   const create = (id: Hex) => writeContract(client, sender.secretKey, { address: registry, abi: RecordRegistry.abi, functionName: 'create', args: [id, wrappedKey()] });
@@ -108,7 +108,7 @@ describe('dev chain', () => {
     }
     let committed = 0;
     for (const [index, outcome] of settled.entries()) {
-      const id = ids[index]!;
+      const id = ids[index] as Hex;
       const stored = await readContract(client, { address: registry, abi: RecordRegistry.abi, functionName: 'get', args: [id] }).catch(() => null);
       if (outcome.status === 'fulfilled') {
         committed++;

@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { inspectTransaction } from '../../core/ledger/inspect-transaction.js';
 import type { DevChain } from './chain.js';
@@ -39,12 +39,12 @@ export function createRpcServer(chain: DevChain): Server {
     getBlockNumber: () => chain.blockNumber(),
     getBlockHashByNumber: ([, , number]) => {
       const block = chain.block(integerArgument(number, 'block number'));
-      if (!block) throw new RpcError(-32602, `block ${number} does not exist`);
+      if (!block) throw new RpcError(-32602, `block ${String(number)} does not exist`);
       return block.hash;
     },
     getBlockByNumber: ([, , number]) => {
       const block = chain.block(integerArgument(number, 'block number'));
-      if (!block) throw new RpcError(-32602, `block ${number} does not exist`);
+      if (!block) throw new RpcError(-32602, `block ${String(number)} does not exist`);
       return {
         number: block.number,
         hash: block.hash,
@@ -66,7 +66,9 @@ export function createRpcServer(chain: DevChain): Server {
     getCode: ([, , address]) => chain.getCode(String(address)),
   };
 
-  return createServer(async (request, response) => {
+  return createServer((request, response) => void answer(request, response));
+
+  async function answer(request: IncomingMessage, response: ServerResponse): Promise<void> {
     let id: unknown = null;
     const reply = (body: object) => {
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -87,7 +89,7 @@ export function createRpcServer(chain: DevChain): Server {
       const code = error instanceof RpcError ? error.code : error instanceof SyntaxError ? -32700 : -32603;
       reply({ error: { code, message: (error as Error).message } });
     }
-  });
+  }
 }
 
 function readBody(request: IncomingMessage): Promise<string> {

@@ -58,7 +58,7 @@ class Layer<K extends string, V> extends Map<K, V> {
 
   override *keys(): MapIterator<K> {
     const seen = new Set<K>();
-    for (let layer: Layer<K, V> | undefined = this; layer; layer = layer.parent) {
+    for (const layer of layersFrom(this)) {
       for (const key of Map.prototype.keys.call(layer) as MapIterator<K>) {
         if (!seen.has(key)) {
           seen.add(key);
@@ -112,16 +112,18 @@ export class PersistentStateManager extends SimpleStateManager {
     this.storageStack.push(new Layer(top(this.storageStack)));
   }
 
-  override async commit(): Promise<void> {
+  override commit(): Promise<void> {
     for (const stack of [this.accountStack, this.codeStack, this.storageStack] as Array<Map<string, unknown>[]>) {
       (stack.pop() as Layer<string, unknown>).mergeIntoParent();
     }
+    return Promise.resolve();
   }
 
-  override async revert(): Promise<void> {
+  override revert(): Promise<void> {
     this.accountStack.pop();
     this.codeStack.pop();
     this.storageStack.pop();
+    return Promise.resolve();
   }
 
   override async putAccount(address: Address, account?: Account): Promise<void> {
@@ -173,4 +175,9 @@ export class PersistentStateManager extends SimpleStateManager {
     this.touchedSlots = new Map();
     this.cleared = new Set();
   }
+}
+
+/** A layer and the ones beneath it, top first. */
+function* layersFrom<K extends string, V>(top: Layer<K, V>): Generator<Layer<K, V>> {
+  for (let layer: Layer<K, V> | undefined = top; layer; layer = layer.parent) yield layer;
 }

@@ -1,3 +1,4 @@
+import { messageOf } from '../error-message.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { mkdir, readFile } from 'node:fs/promises';
@@ -51,13 +52,17 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
       resolve(code);
     });
   });
-  let hasExited = false;
-  void exited.then(() => (hasExited = true), () => (hasExited = true));
+  // set from the exit callbacks while the loop below polls readiness
+  const status = { exited: false };
+  void exited.then(
+    () => (status.exited = true),
+    () => (status.exited = true),
+  );
 
   const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000);
   for (;;) {
-    if (hasExited) {
-      const code = await exited.catch((error: Error) => error.message);
+    if (status.exited) {
+      const code = await exited.catch(messageOf);
       throw new Error(`${spec.name} exited (${code}) before it was ready; last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`);
     }
     if (await spec.ready().catch(() => false)) break;
@@ -73,7 +78,7 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
     pid: child.pid ?? -1,
     exited,
     async stop() {
-      if (hasExited) return;
+      if (status.exited) return;
       child.kill('SIGTERM');
       const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
       if (!killed) {

@@ -27,8 +27,8 @@ function startUp(env: NodeJS.ProcessEnv): Running {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout?.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr?.on('data', (data: Buffer) => (output += data.toString()));
+  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { child, output: () => output, exited };
 }
@@ -37,8 +37,8 @@ function startUp(env: NodeJS.ProcessEnv): Running {
 async function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; steps: string; summary: string }> {
   const child = spawn(process.execPath, ['ops/bin/yilian.mjs', 'demo', '--json'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let [steps, summary] = ['', ''];
-  child.stdout?.on('data', (data: Buffer) => (summary += data.toString()));
-  child.stderr?.on('data', (data: Buffer) => (steps += data.toString()));
+  child.stdout.on('data', (data: Buffer) => (summary += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (steps += data.toString()));
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   return { code, steps, summary };
 }
@@ -69,7 +69,7 @@ describe('./ops/up supervisor', () => {
       YILIAN_CHAIN_RPC_URL: `http://127.0.0.1:${ports.chain}`,
     };
   });
-  after(async () => home?.remove());
+  after(async () => home.remove());
 
   test('starts every component, serves /healthz and the Web UI, stops on SIGINT and keeps data on restart', async () => {
     const first = startUp(env);

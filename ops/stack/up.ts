@@ -12,6 +12,7 @@ import { startDevchain } from '../services/devchain.js';
 import { chainClient, deployFromConfig } from '../chain/connect.js';
 import type { ManagedProcess } from '../services/managed-process.js';
 import { contentStoreFromConfig } from '../engine/content-store.js';
+import { messageOf } from '../error-message.js';
 import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
@@ -35,7 +36,7 @@ async function stopAll(code: number): Promise<void> {
   stopping = true;
   console.log('stopping');
   for (const [name, stop] of stoppers.reverse()) {
-    await stop().catch((error: Error) => say(name, `failed to stop cleanly: ${error.message}`));
+    await stop().catch((error: unknown) => say(name, `failed to stop cleanly: ${messageOf(error)}`));
     say(name, 'stopped');
   }
   process.exit(code);
@@ -94,7 +95,13 @@ async function main(): Promise<void> {
   redisClient.on('error', () => {}); // reported by /healthz, not as unhandled events
   await redisClient.connect();
   await redisClient.ping();
-  stoppers.push(['redis-client', async () => void redisClient.disconnect()]);
+  stoppers.push([
+    'redis-client',
+    () => {
+      redisClient.disconnect();
+      return Promise.resolve();
+    },
+  ]);
   say('redis', `ok ${config.redis.mode} ${(redactConfig(config).redis as { url: string }).url}`);
 
   if (config.chain.mode === 'embedded') {
@@ -121,8 +128,8 @@ async function main(): Promise<void> {
   const running = await startWorkers(config, ['orchestration', 'native']);
   stoppers.push(['worker', () => running.shutdown()]);
   for (const { run } of running.workers) {
-    void run.catch((error: Error) => {
-      say('worker', `failed: ${error.message}`);
+    void run.catch((error: unknown) => {
+      say('worker', `failed: ${messageOf(error)}`);
       void stopAll(1);
     });
   }
@@ -130,13 +137,17 @@ async function main(): Promise<void> {
 
   const app = createHttpApp({
     health: {
-      temporal: async () => void (await client.workflowService.getSystemInfo({})),
-      redis: async () => void (await redisClient.ping()),
+      temporal: async () => {
+        await client.workflowService.getSystemInfo({});
+      },
+      redis: async () => {
+        await redisClient.ping();
+      },
       storage: () => store.check(),
       chain: () => chain.checkChain(),
-      worker: async () => {
+      worker: () => {
         const stopped = running.workers.find((w) => w.worker.getState() !== 'RUNNING');
-        if (stopped) throw new Error(`${stopped.kind} worker is ${stopped.worker.getState()}`);
+        return stopped ? Promise.reject(new Error(`${stopped.kind} worker is ${stopped.worker.getState()}`)) : Promise.resolve();
       },
     },
   });
@@ -180,7 +191,7 @@ async function checkPorts(config: Config): Promise<void> {
   if (problems.length > 0) throw new Error(`cannot start:\n  - ${problems.join('\n  - ')}`);
 }
 
-main().catch((error: Error) => {
-  console.error(`yilian up failed: ${error.message}`);
+main().catch((error: unknown) => {
+  console.error(`yilian up failed: ${messageOf(error)}`);
   void stopAll(1);
 });

@@ -6,13 +6,14 @@ import { startWorkers, type WorkerKind } from './start.js';
  * (both when no argument). Configured like `./ops/up` through YILIAN_* variables, against an
  * external Temporal and chain; SIGINT/SIGTERM drain it.
  */
-const kinds = (process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['orchestration', 'native']) as WorkerKind[];
-for (const kind of kinds) {
-  if (kind !== 'orchestration' && kind !== 'native') {
-    console.error(`unknown worker kind "${kind}": expected orchestration or native`);
-    process.exit(2);
-  }
+const requested = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ['orchestration', 'native'];
+const isKind = (name: string): name is WorkerKind => name === 'orchestration' || name === 'native';
+const unknown = requested.find((name) => !isKind(name));
+if (unknown !== undefined) {
+  console.error(`unknown worker kind "${unknown}": expected orchestration or native`);
+  process.exit(2);
 }
+const kinds = requested.filter(isKind);
 
 const running = await startWorkers(loadConfig(), kinds);
 for (const { kind, taskQueue } of running.workers) console.log(`worker ${kind} polling ${taskQueue}`);

@@ -30,8 +30,8 @@ export interface WorkerProcess {
 export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', 'ops/workers/main.ts'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
-  child.stdout?.on('data', (d: Buffer) => (output += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (output += d.toString()));
+  child.stdout.on('data', (d: Buffer) => (output += d.toString()));
+  child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   for (let i = 0; !/polling .*-native/.test(output); i++) {
     if (child.exitCode !== null || i > 600) assert.fail(`worker process did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));

@@ -85,7 +85,8 @@ export class EmbeddedContentStore implements ContentStore {
       return await readFile(this.pathOf(block));
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
-      const what = block.equals(root) ? `content ${root}` : `block ${block} of content ${root}`;
+      const content = `content ${root.toString()}`;
+      const what = block.equals(root) ? content : `block ${block.toString()} of ${content}`;
       throw new StorageError('NOT_FOUND', `${what} is not in the embedded content store (${this.dir})`);
     }
   }
