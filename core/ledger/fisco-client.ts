@@ -1,10 +1,12 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { encodeTransaction } from './tars-transaction.js';
 import { signTransaction, type DigestSigner, type UnsignedTransaction } from './sign-transaction.js';
 import { isPoolRejection, statusName, TransactionStatus } from './status.js';
 import { LedgerError } from './errors.js';
 import type { Receipt } from './receipt.js';
+
+// A plain timer promise rather than Node's timers module, so the client also runs in a browser.
+const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 export interface LedgerSettings {
   /** The node's JSON-RPC endpoint, e.g. http://127.0.0.1:20200 (FISCO `[rpc] enable_ssl=false`). */
@@ -167,6 +169,6 @@ export function checkReceipt(receipt: Receipt, hash = receipt.transactionHash): 
   const reason = receipt.message || statusName(status);
   if (status === TransactionStatus.RevertInstruction) throw new LedgerError('REVERTED', `transaction ${hash} reverted: ${reason}`, details);
   if (status === TransactionStatus.PrecompiledError) throw new LedgerError('PRECOMPILE', `transaction ${hash} failed in a precompiled contract: ${reason}`, details);
-  if (isPoolRejection(status)) throw new LedgerError('REJECTED', `transaction ${hash} refused by the node: ${reason}`, details);
+  if (isPoolRejection(status)) throw new LedgerError('REJECTED', `the node refused transaction ${hash}: ${reason}`, details);
   throw new LedgerError('EXECUTION', `transaction ${hash} failed (${statusName(status)}): ${reason}`, details);
 }

@@ -1,3 +1,4 @@
+import { hexToBytes } from '@noble/hashes/utils.js';
 import { toHex } from 'viem';
 import { equalBytes } from '../crypto/bytes.js';
 import { addressOf, recoverPublicKeyFromDigest } from '../crypto/identity.js';
@@ -61,7 +62,7 @@ export function inspectTransaction(text: string): TransactionReport {
   if (!/^([0-9a-f]{2})+$/i.test(cleaned)) {
     throw new TransactionFormatError('expected the transaction as hex (an even number of 0-9a-f characters, optional 0x)');
   }
-  const tx: SignedTransaction = decodeTransaction(Uint8Array.from(Buffer.from(cleaned, 'hex')));
+  const tx: SignedTransaction = decodeTransaction(hexToBytes(cleaned));
   const { problems, computedDataHash: computed, sender } = verifyTransaction(tx);
   const { data } = tx;
   return {

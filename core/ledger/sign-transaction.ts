@@ -1,10 +1,10 @@
-import { randomBytes } from '@noble/hashes/utils.js';
+import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { signDigest } from '../crypto/identity.js';
 import { dataHashOf, transactionDataDefaults, type SignedTransaction, type TransactionData } from './tars-transaction.js';
 
 /** A fresh 256-bit nonce in decimal: nodes keep a global nonce cache, so it must never repeat. */
 export function randomNonce(): string {
-  return BigInt(`0x${Buffer.from(randomBytes(32)).toString('hex')}`).toString(10);
+  return BigInt(`0x${bytesToHex(randomBytes(32))}`).toString(10);
 }
 
 /** Signs a 32-byte digest: `r ‖ s ‖ v`, RFC 6979, low-s. A Node engine may pass native's `signDigest`. */

@@ -1,13 +1,13 @@
-import tars from '@tars/stream';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { u32be } from '../crypto/bytes.js';
+import { missingField, TarsError, TarsReader, TarsWriter } from './tars.js';
 
 /**
  * FISCO BCOS 3.x transactions (bcos-tars-protocol Transaction.tars) in tars encoding, written as
  * the reference SDKs write them: required fields always, optional fields only when they differ
  * from their default, tags ascending. Integers use the smallest tars width; byte vectors are
- * SimpleLists. The go-sdk vector HELLOWORLD_SET_TX round-trips byte for byte.
+ * SimpleLists (the codec is ./tars.ts). The go-sdk vector HELLOWORLD_SET_TX round-trips byte for byte.
  */
 export interface TransactionData {
   /** 0: the base format; 1 adds the EIP-1559-style fee fields. */
@@ -101,80 +101,83 @@ export function dataHashOf(data: TransactionData): Uint8Array {
   return keccak_256(dataHashPreimage(data));
 }
 
-type Out = InstanceType<typeof tars.TarsOutputStream>;
-type In = InstanceType<typeof tars.TarsInputStream>;
-
-const bin = (bytes: Uint8Array) => {
-  const buffer = new tars.BinBuffer();
-  buffer.writeNodeBuffer(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
-  return buffer;
-};
-
-function writeData(os: Out, data: TransactionData): void {
-  os.writeInt32(1, data.version);
-  os.writeString(2, data.chainId);
-  os.writeString(3, data.groupId);
-  os.writeInt64(4, data.blockLimit.toString(), true);
-  os.writeString(5, data.nonce);
-  if (data.to) os.writeString(6, data.to);
-  if (data.input.length > 0) os.writeBytes(7, bin(data.input));
-  if (data.abi) os.writeString(8, data.abi);
+function writeData(w: TarsWriter, data: TransactionData): void {
+  w.int32(1, data.version);
+  w.string(2, data.chainId);
+  w.string(3, data.groupId);
+  w.int64(4, data.blockLimit);
+  w.string(5, data.nonce);
+  if (data.to) w.string(6, data.to);
+  if (data.input.length > 0) w.bytes(7, data.input);
+  if (data.abi) w.string(8, data.abi);
   if (data.version >= 1) {
-    if (data.value) os.writeString(9, data.value);
-    if (data.gasPrice) os.writeString(10, data.gasPrice);
-    if (data.gasLimit !== 0n) os.writeInt64(11, data.gasLimit.toString(), true);
-    if (data.maxFeePerGas) os.writeString(12, data.maxFeePerGas);
-    if (data.maxPriorityFeePerGas) os.writeString(13, data.maxPriorityFeePerGas);
+    if (data.value) w.string(9, data.value);
+    if (data.gasPrice) w.string(10, data.gasPrice);
+    if (data.gasLimit !== 0n) w.int64(11, data.gasLimit);
+    if (data.maxFeePerGas) w.string(12, data.maxFeePerGas);
+    if (data.maxPriorityFeePerGas) w.string(13, data.maxPriorityFeePerGas);
   }
 }
 
 export function encodeTransaction(tx: SignedTransaction): Uint8Array {
-  const os = new tars.TarsOutputStream();
-  os.writeStruct(1, { _writeTo: (inner: Out) => writeData(inner, tx.data) });
-  os.writeBytes(2, bin(tx.dataHash));
-  os.writeBytes(3, bin(tx.signature));
-  if (tx.importTime !== 0n) os.writeInt64(4, tx.importTime.toString(), true);
-  if (tx.attribute !== 0) os.writeInt32(5, tx.attribute);
-  if (tx.sender.length > 0) os.writeBytes(7, bin(tx.sender));
-  if (tx.extraData) os.writeString(8, tx.extraData);
-  return new Uint8Array(os.getBinBuffer().toNodeBuffer());
-}
-
-const bytesOf = (is: In, tag: number) => new Uint8Array(is.readBytes(tag, false, tars.BinBuffer).toNodeBuffer());
-
-class DataReader {
-  static _readFrom(is: In): TransactionData {
-    return {
-      version: is.readInt32(1, true),
-      chainId: is.readString(2, true),
-      groupId: is.readString(3, true),
-      blockLimit: BigInt(is.readInt64(4, true, '0', true)),
-      nonce: is.readString(5, true),
-      to: is.readString(6, false, ''),
-      input: bytesOf(is, 7),
-      abi: is.readString(8, false, ''),
-      value: is.readString(9, false, ''),
-      gasPrice: is.readString(10, false, ''),
-      gasLimit: BigInt(is.readInt64(11, false, '0', true)),
-      maxFeePerGas: is.readString(12, false, ''),
-      maxPriorityFeePerGas: is.readString(13, false, ''),
-    };
+  try {
+    const w = new TarsWriter();
+    w.struct(1, (inner) => writeData(inner, tx.data));
+    // dataHash and signature are written even when empty (`d 00 0c`), as this encoder always has
+    w.bytes(2, tx.dataHash);
+    w.bytes(3, tx.signature);
+    if (tx.importTime !== 0n) w.int64(4, tx.importTime);
+    if (tx.attribute !== 0) w.int32(5, tx.attribute);
+    if (tx.sender.length > 0) w.bytes(7, tx.sender);
+    if (tx.extraData) w.string(8, tx.extraData);
+    return w.finish();
+  } catch (error) {
+    if (!(error instanceof TarsError)) throw error;
+    throw new TransactionFormatError(`cannot encode the transaction: ${error.message}`, { cause: error });
   }
 }
 
+// Unknown fields (TransactionData 14 extension, Transaction 9 type, 10-11 extraTransaction*, and
+// any later ones) are skipped. Object literals evaluate in source order, so reads go by ascending tag.
+function readData(r: TarsReader): TransactionData {
+  return {
+    version: r.int32(1, 'version') ?? missingField(1, 'version'),
+    chainId: r.string(2, 'chainId') ?? missingField(2, 'chainId'),
+    groupId: r.string(3, 'groupId') ?? missingField(3, 'groupId'),
+    blockLimit: r.int64(4, 'blockLimit') ?? missingField(4, 'blockLimit'),
+    nonce: r.string(5, 'nonce') ?? missingField(5, 'nonce'),
+    to: r.string(6, 'to') ?? '',
+    input: r.bytes(7, 'input') ?? new Uint8Array(),
+    abi: r.string(8, 'abi') ?? '',
+    value: r.string(9, 'value') ?? '',
+    gasPrice: r.string(10, 'gasPrice') ?? '',
+    gasLimit: r.int64(11, 'gasLimit') ?? 0n,
+    maxFeePerGas: r.string(12, 'maxFeePerGas') ?? '',
+    maxPriorityFeePerGas: r.string(13, 'maxPriorityFeePerGas') ?? '',
+  };
+}
+
+/**
+ * Required: data and, inside it, tags 1-5; dataHash and signature too, although Transaction.tars
+ * marks them optional: no node accepts a transaction without them, and requiring them means a
+ * transaction cut off at a field boundary is refused instead of read as unsigned.
+ */
 export function decodeTransaction(bytes: Uint8Array): SignedTransaction {
   try {
-    const is = new tars.TarsInputStream(new tars.BinBuffer(Buffer.from(bytes)));
-    return {
-      data: is.readStruct(1, true, DataReader as unknown as new () => TransactionData),
-      dataHash: bytesOf(is, 2),
-      signature: bytesOf(is, 3),
-      importTime: BigInt(is.readInt64(4, false, '0', true)),
-      attribute: is.readInt32(5, false, 0),
-      sender: bytesOf(is, 7),
-      extraData: is.readString(8, false, ''),
+    const r = new TarsReader(bytes);
+    const tx: SignedTransaction = {
+      data: r.struct(1, 'data', readData) ?? missingField(1, 'data'),
+      dataHash: r.bytes(2, 'dataHash') ?? missingField(2, 'dataHash'),
+      signature: r.bytes(3, 'signature') ?? missingField(3, 'signature'),
+      importTime: r.int64(4, 'importTime') ?? 0n,
+      attribute: r.int32(5, 'attribute') ?? 0,
+      sender: r.bytes(7, 'sender') ?? new Uint8Array(),
+      extraData: r.string(8, 'extraData') ?? '',
     };
+    r.end();
+    return tx;
   } catch (error) {
-    throw new TransactionFormatError(`not a FISCO BCOS 3.x tars transaction: ${(error as Error).message}`, { cause: error });
+    if (!(error instanceof TarsError)) throw error;
+    throw new TransactionFormatError(`not a FISCO BCOS 3.x tars transaction: ${error.message}`, { cause: error });
   }
 }
