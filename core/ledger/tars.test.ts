@@ -40,27 +40,48 @@ const anyProto = { _write: (os: Out, tag: number, value: Unknown) => writeUnknow
 
 function writeUnknown(os: Out, tag: number, u: Unknown): void {
   switch (u.kind) {
-    case 'int': return os.writeInt32(tag, u.value);
-    case 'long': return os.writeInt64(tag, u.value.toString(), true);
-    case 'float': return os.writeFloat(tag, u.value);
-    case 'double': return os.writeDouble(tag, u.value);
-    case 'string': return os.writeString(tag, u.value);
-    case 'bytes': return os.writeBytes(tag, bin(u.value));
+    case 'int':
+      os.writeInt32(tag, u.value);
+      break;
+    case 'long':
+      os.writeInt64(tag, u.value.toString(), true);
+      break;
+    case 'float':
+      os.writeFloat(tag, u.value);
+      break;
+    case 'double':
+      os.writeDouble(tag, u.value);
+      break;
+    case 'string':
+      os.writeString(tag, u.value);
+      break;
+    case 'bytes':
+      os.writeBytes(tag, bin(u.value));
+      break;
     case 'list': {
       const list = { value: u.items, length: u.items.length, _proto: anyProto };
-      return os.writeList(tag, list as unknown as Parameters<Out['writeList']>[1]);
+      os.writeList(tag, list as unknown as Parameters<Out['writeList']>[1]);
+      break;
     }
     case 'map': {
       const map = {
         size: () => u.entries.length,
-        forEach: (each: (key: Unknown, value: Unknown) => void) => u.entries.forEach(([k, v]) => each(k, v)),
+        forEach: (each: (key: Unknown, value: Unknown) => void) => {
+          for (const [k, v] of u.entries) each(k, v);
+        },
         _kproto: anyProto,
         _vproto: anyProto,
       };
-      return os.writeMap(tag, map as unknown as Parameters<Out['writeMap']>[1]);
+      os.writeMap(tag, map as unknown as Parameters<Out['writeMap']>[1]);
+      break;
     }
     case 'struct':
-      return os.writeStruct(tag, { _writeTo: (inner: Out) => u.fields.forEach(([t, v]) => writeUnknown(inner, t, v)) });
+      os.writeStruct(tag, {
+        _writeTo: (inner: Out) => {
+          for (const [t, v] of u.fields) writeUnknown(inner, t, v);
+        },
+      });
+      break;
   }
 }
 
@@ -109,8 +130,9 @@ function refEncode(tx: SignedTransaction, extras: { data: Extra[]; top: Extra[] 
 
 const refBytes = (is: In, tag: number) => new Uint8Array(is.readBytes(tag, false, tars.BinBuffer).toNodeBuffer());
 
-class RefData {
-  static _readFrom(is: In): TransactionData {
+// @tars/stream's readStruct calls TYPE_T._readFrom(stream)
+const RefData = {
+  _readFrom(is: In): TransactionData {
     return {
       version: is.readInt32(1, true),
       chainId: is.readString(2, true),
@@ -126,8 +148,8 @@ class RefData {
       maxFeePerGas: is.readString(12, false, ''),
       maxPriorityFeePerGas: is.readString(13, false, ''),
     };
-  }
-}
+  },
+};
 
 function refDecode(bytes: Uint8Array): SignedTransaction {
   const is = new tars.TarsInputStream(new tars.BinBuffer(Buffer.from(bytes)));
@@ -426,7 +448,7 @@ test('structure errors name what is wrong', () => {
   rejects(`1c${HELLOWORLD_SET_TX.slice(2)}`, /field 1 \(data\): expected a struct, found ZERO \(type 12\)/);
   rejects(HELLOWORLD_SET_TX.replace('1a1c2606636861696e30', '1a1c'), /required field 2 \(chainId\) is missing/);
   rejects('2d000c3d000c', /required field 1 \(data\) is missing/);
-  rejects(`${HELLOWORLD_SET_TX.slice(0, HELLOWORLD_SET_TX.indexOf('3d000041'))}`, /required field 3 \(signature\) is missing/);
+  rejects(HELLOWORLD_SET_TX.slice(0, HELLOWORLD_SET_TX.indexOf('3d000041')), /required field 3 \(signature\) is missing/);
   rejects(HELLOWORLD_SET_TX.replace('2d000020', '2600' + '2d000020'), /field 2 \(dataHash\): expected bytes \(SIMPLE_LIST\), found STRING1/);
 });
 

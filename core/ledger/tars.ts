@@ -135,8 +135,9 @@ export class TarsWriter {
   }
 
   private integer(tag: number, value: bigint): void {
-    if (value === 0n) return this.head(tag, TarsType.ZERO);
-    if (value >= INT8_MIN && value < -INT8_MIN) {
+    if (value === 0n) {
+      this.head(tag, TarsType.ZERO);
+    } else if (value >= INT8_MIN && value < -INT8_MIN) {
       this.head(tag, TarsType.INT8);
       this.reserve(1);
       this.view.setInt8(this.length, Number(value));
