@@ -18,6 +18,12 @@ import { revertReason } from './revert-reason.js';
 type ReadName<A extends Abi> = ContractFunctionName<A, 'view' | 'pure'>;
 type WriteName<A extends Abi> = ContractFunctionName<A, 'nonpayable' | 'payable'>;
 
+/**
+ * viem's decoder with its generics erased: they do not narrow for this module's generic ABI and
+ * function name, and the call sites' types come from `readContract`'s own signature.
+ */
+const decodeResult = decodeFunctionResult as (parameters: { abi: Abi; functionName: string; data: Hex }) => unknown;
+
 /** A read-only call: nothing is signed or recorded, which is what keeps a grant off the chain. */
 export async function readContract<A extends Abi, N extends ReadName<A>>(
   client: FiscoClient,
@@ -30,7 +36,7 @@ export async function readContract<A extends Abi, N extends ReadName<A>>(
     const code = result.status === TransactionStatus.RevertInstruction ? 'REVERTED' : result.status === TransactionStatus.PrecompiledError ? 'PRECOMPILE' : 'EXECUTION';
     throw new LedgerError(code, `${request.functionName} failed (${statusName(result.status)})${reason ? `: ${reason}` : ''}`, { status: result.status });
   }
-  return decodeFunctionResult({ abi: request.abi, functionName: request.functionName, data: result.output as Hex } as never) as ContractFunctionReturnType<A, 'view' | 'pure', N>;
+  return decodeResult({ abi: request.abi, functionName: request.functionName, data: result.output as Hex }) as ContractFunctionReturnType<A, 'view' | 'pure', N>;
 }
 
 export function writeContract<A extends Abi, N extends WriteName<A>>(

@@ -40,7 +40,7 @@ export class FiscoClient {
   async rpc<T>(method: string, params: unknown[]): Promise<T> {
     const response = await this.post(method, params).catch((error: unknown) =>
       // a kept-alive connection the node closed just as we reused it; every call here is safe to repeat
-      isStaleConnection(error) ? this.post(method, params) : Promise.reject(error),
+      isStaleConnection(error) ? this.post(method, params) : Promise.reject(error instanceof Error ? error : new Error(String(error))),
     ).catch((error: unknown) => {
       throw new LedgerError('UNAVAILABLE', `chain node ${this.settings.rpcUrl} unreachable on ${method}: ${(error as Error).message}`, {}, { cause: error });
     });
@@ -129,7 +129,7 @@ export class FiscoClient {
     const deadline = Date.now() + (this.settings.receiptTimeoutMs ?? 120_000);
     const payload = `0x${bytesToHex(raw)}`;
     for (let attempt = 0; ; attempt++) {
-      let receipt: Receipt | null = null;
+      let receipt: Receipt | null;
       try {
         receipt = await this.rpc<Receipt>('sendTransaction', this.node(payload, false));
         if (receipt.status === TransactionStatus.TxAlreadyInChain || receipt.status === TransactionStatus.AlreadyInTxPool) {
