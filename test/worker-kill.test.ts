@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { keccak256, toFunctionSelector } from 'viem';
 import { generateTraceCode } from '../core/crypto/index.js';
 import { DrugTrace, RecordRegistry } from '../contracts/artifacts.js';
-import { temporal } from '@temporalio/proto';
+import { createRequire } from 'node:module';
+import type * as protoModule from '@temporalio/proto';
 import { readContract } from '../core/ledger/contract-calls.js';
 import { Role } from '../core/roles.js';
 import { walletDir } from '../wallet/node/wallet-dir.js';
@@ -17,6 +18,8 @@ import { startWorkerProcess, workerEnv } from './harness/worker-process.js';
  * Kills the worker process (SIGKILL, no drain) while each workflow is inside its chain write, starts
  * a new one, and checks that exactly one record / one trace step exists afterwards.
  */
+// @temporalio/proto is CommonJS whose exports Node cannot name for an ES import
+const { temporal } = createRequire(import.meta.url)('@temporalio/proto') as typeof protoModule;
 const STARTED = temporal.api.enums.v1.PendingActivityState.PENDING_ACTIVITY_STATE_STARTED;
 
 describe('a worker killed in the middle of a workflow', () => {

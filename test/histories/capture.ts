@@ -19,8 +19,7 @@ import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '../../ops/audit/replay.js';
 import { runStoryOn } from '../harness/story.js';
-import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId, traceQueryWorkflowId } from '../../workflows/ids.js';
-import { traceQuery } from '../../workflows/index.js';
+import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
 import { startScratchEngine } from '../../ops/scratch/engine.js';
 
 const historiesDir = fileURLToPath(new URL('.', import.meta.url));
@@ -28,11 +27,11 @@ const historiesDir = fileURLToPath(new URL('.', import.meta.url));
 const stack = await startScratchEngine({ payloadCodec: false });
 try {
   await stack.startWorkers();
-  const lines: string[] = [];
-  const outcome = await runStoryOn(stack, { batchSize: 4, say: (line) => void lines.push(line) });
+  const outcome = await runStoryOn(stack, { batchSize: 4, say: () => {} });
 
-  const traceQueryId = traceQueryWorkflowId(`capture-${outcome.runId}`);
-  await stack.client.workflow.execute(traceQuery, { workflowId: traceQueryId, taskQueue: stack.taskQueue, args: [outcome.traceCodes[0] as string] });
+  const query = await stack.workflows.start.traceQuery(outcome.traceCodes[0] ?? '');
+  await query.result();
+  const traceQueryId = query.workflowId;
 
   const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
     { file: 'registerIdentity-local', workflowId: localIdentityWorkflowId(`Dr. Bob (${outcome.runId})`), type: 'registerIdentity', status: 'COMPLETED' },
