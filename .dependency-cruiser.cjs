@@ -96,7 +96,7 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['^node_modules', '^native/target', '^\\.tools', '^\\.yilian', '^\\.scratch', '^test/histories/'] },
+    exclude: { path: ['^native/target', '^\\.tools', '^\\.yilian', '^\\.scratch', '^test/histories/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.d.ts'] },
