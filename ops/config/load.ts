@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, secretPaths, type Config } from './schema.js';
+import { defaultToolsDir } from '../tools.js';
 import { maskUrlPassword } from './redact.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
@@ -37,7 +38,8 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
 
 const defaults = {
   home: './.yilian',
-  toolsDir: resolve(repoRoot, '.tools'),
+  /** Per user, outside the clone, shared by every clone: `${XDG_CACHE_HOME:-$HOME/.cache}/yilian/tools`, as in ops/bootstrap. */
+  toolsDir: defaultToolsDir(),
   temporal: { mode: 'embedded', address: '127.0.0.1:7233', namespace: 'default', uiPort: 8233, tls: false },
   redis: { mode: 'embedded', url: 'redis://127.0.0.1:6379' },
   storage: { backend: 'embedded', kuboApiUrl: 'http://127.0.0.1:5001' },
