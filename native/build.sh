@@ -1,13 +1,12 @@
 #!/usr/bin/env bash
-# Full release build of native/: the Node addon (yilian-native.linux-x64-gnu.node, loaded by the
-# committed index.js) and the staticlib + header for the C++ precompiles
-# (target/release/libyilian_native.a, include/yilian_native.h). Idempotent: cargo only rebuilds
-# what changed.
+# Full release build of native/: the Node addon (yilian-native.linux-x64-gnu.node, loaded by
+# index.js, which like index.d.ts is written by hand and checked against the addon by
+# native.test.ts) and the staticlib for the C++ precompiles (target/release/libyilian_native.a; its
+# header include/yilian_native.h is checked against src/ffi.rs by tests/header.rs, and
+# `YILIAN_WRITE_HEADER=1 cargo test --release --test header` rewrites it). Idempotent: cargo only
+# rebuilds what changed.
 #
 #   native/build.sh              build
-#   native/build.sh --dts        also regenerate index.js / index.d.ts with @napi-rs/cli (only needed
-#                                after changing the #[napi] API; it builds in its own target triple
-#                                directory, i.e. a second cold build)
 #   native/build.sh --save-deps  only add this clone's compiled registry crates to the per-user
 #                                cache (ops/test runs it after `cargo test`, for the test-only ones)
 #
@@ -22,8 +21,7 @@ set -euo pipefail
 cd "$(dirname "$0")"
 native=$PWD
 
-# Same target directory as `cargo test --release` in ops/test, so the build is shared; `napi build`
-# would pass --target and compile everything again in another directory.
+# Same target directory as `cargo test --release` in ops/test, so the build is shared.
 export CARGO_TARGET_DIR=$native/target
 release=$CARGO_TARGET_DIR/release
 
@@ -92,13 +90,4 @@ cp "$release/libyilian_native_node.so" yilian-native.linux-x64-gnu.node.tmp
 mv yilian-native.linux-x64-gnu.node.tmp yilian-native.linux-x64-gnu.node
 save_deps
 
-if [[ "${1:-}" == "--dts" ]]; then
-  echo "native: napi build (regenerating index.js and index.d.ts)"
-  npx napi build --release --platform --esm --manifest-path node/Cargo.toml \
-    --package-json-path package.json --output-dir . --js index.js --dts index.d.ts
-fi
-
-if command -v cbindgen >/dev/null; then
-  cbindgen --quiet --config cbindgen.toml --output include/yilian_native.h src/ffi.rs
-fi
-echo "native: done (target/release/libyilian_native.a, include/yilian_native.h, yilian-native.linux-x64-gnu.node)"
+echo "native: done (target/release/libyilian_native.a, yilian-native.linux-x64-gnu.node)"
