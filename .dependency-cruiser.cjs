@@ -5,7 +5,10 @@
 const ENGINE = '^(activities|workflows|connectors|ops)/';
 const TEST_CODE = '(^test/|\\.test\\.ts$)';
 /** Browser-safe parts: everything in core/ and wallet/ except node/ folders and tests. */
-const BROWSER_SAFE = { path: '^(core|wallet)/', pathNot: ['/node/', '\\.test\\.ts$', '^core/crypto/test-helpers\\.ts$'] };
+const BROWSER_SAFE = {
+  path: '^(core|wallet)/',
+  pathNot: ['/node/', '\\.test\\.ts$', '^core/crypto/test-helpers\\.ts$'],
+};
 
 module.exports = {
   forbidden: [
@@ -49,7 +52,12 @@ module.exports = {
       comment: 'workflows/ are deterministic: no node: modules and no I/O libraries (the starter is the client side)',
       severity: 'error',
       from: { path: '^workflows/', pathNot: '^workflows/starter\\.ts$' },
-      to: { path: ['^(connectors|ops|wallet|native|contracts|precompiled)/', 'node_modules/(?!@temporalio/workflow/|@noble/hashes/)'] },
+      to: {
+        path: [
+          '^(connectors|ops|wallet|native|contracts|precompiled)/',
+          'node_modules/(?!@temporalio/workflow/|@noble/hashes/)',
+        ],
+      },
     },
     {
       name: 'workflows-no-node-builtins',
@@ -60,7 +68,8 @@ module.exports = {
     },
     {
       name: 'activities-below-the-engine',
-      comment: 'activities/ are called by workflows and started by ops/: they never import them, nor connectors or the wallet',
+      comment:
+        'activities/ are called by workflows and started by ops/: they never import them, nor connectors or the wallet',
       severity: 'error',
       from: { path: '^activities/', pathNot: TEST_CODE },
       to: { path: '^(workflows|connectors|ops|wallet)/' },
@@ -99,7 +108,11 @@ module.exports = {
     exclude: { path: ['^native/target', '^\\.tools', '^\\.yilian', '^\\.scratch', '^test/histories/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
-    enhancedResolveOptions: { exportsFields: ['exports'], conditionNames: ['import', 'require', 'node', 'default', 'types'], extensions: ['.ts', '.js', '.mjs', '.d.ts'] },
+    enhancedResolveOptions: {
+      exportsFields: ['exports'],
+      conditionNames: ['import', 'require', 'node', 'default', 'types'],
+      extensions: ['.ts', '.js', '.mjs', '.d.ts'],
+    },
     moduleSystems: ['es6', 'cjs'],
   },
 };

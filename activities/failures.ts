@@ -19,10 +19,16 @@ const transientState = new Set<EngineStateError['code']>(['PREKEYS_EXHAUSTED']);
 export function asActivityFailure(error: unknown): unknown {
   if (error instanceof ApplicationFailure) return error;
   const classify = (type: string, retryable: boolean) =>
-    ApplicationFailure.create({ type, message: (error as Error).message, nonRetryable: !retryable, cause: error as Error });
+    ApplicationFailure.create({
+      type,
+      message: (error as Error).message,
+      nonRetryable: !retryable,
+      cause: error as Error,
+    });
   if (error instanceof LedgerError) return classify(`LedgerError.${error.code}`, transientLedger.has(error.code));
   if (error instanceof StorageError) return classify(`StorageError.${error.code}`, transientStorage.has(error.code));
-  if (error instanceof EngineStateError) return classify(`EngineStateError.${error.code}`, transientState.has(error.code));
+  if (error instanceof EngineStateError)
+    return classify(`EngineStateError.${error.code}`, transientState.has(error.code));
   if (error instanceof DirectoryError) return classify(`DirectoryError.${error.code}`, false);
   if (error instanceof CryptoError) return classify(`CryptoError.${error.code}`, false);
   return error;

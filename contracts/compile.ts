@@ -21,12 +21,19 @@ interface SolcOutput {
 
 export function compileContracts(): string {
   const sources = Object.fromEntries(
-    readdirSync(sourceDir).filter((name) => name.endsWith('.sol')).sort().map((name) => [name, { content: readFileSync(join(sourceDir, name), 'utf8') }]),
+    readdirSync(sourceDir)
+      .filter((name) => name.endsWith('.sol'))
+      .sort()
+      .map((name) => [name, { content: readFileSync(join(sourceDir, name), 'utf8') }]),
   );
   const input = {
     language: 'Solidity',
     sources,
-    settings: { evmVersion: 'paris', optimizer: { enabled: true, runs: 200 }, outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
+    settings: {
+      evmVersion: 'paris',
+      optimizer: { enabled: true, runs: 200 },
+      outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } },
+    },
   };
   const output = JSON.parse(solc.compile(JSON.stringify(input))) as SolcOutput;
   const errors = (output.errors ?? []).filter((error) => error.severity === 'error');

@@ -71,18 +71,43 @@ describe('contracts through the FISCO client on the dev chain', () => {
     const receipt = await register(ca, doctor);
     assert.equal(receipt.logEntries.length, 1);
     await assert.rejects(register(ca, doctor), rejectsWith('REVERTED', /already registered/));
-    const [role, name, publicKey, revoked] = await readContract(client, { address: addresses.directory, abi: Directory.abi, functionName: 'get', args: [toHex(doctor.address)] });
+    const [role, name, publicKey, revoked] = await readContract(client, {
+      address: addresses.directory,
+      abi: Directory.abi,
+      functionName: 'get',
+      args: [toHex(doctor.address)],
+    });
     assert.deepEqual([role, name, publicKey, revoked], [2, 'Dr. Bob', toHex(doctor.publicKey), false]);
     await assert.rejects(
-      writeContract(client, ca.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'register', args: [toHex(stranger.address), 2, 'Mallory', toHex(doctor.publicKey)] }),
+      writeContract(client, ca.secretKey, {
+        address: addresses.directory,
+        abi: Directory.abi,
+        functionName: 'register',
+        args: [toHex(stranger.address), 2, 'Mallory', toHex(doctor.publicKey)],
+      }),
       rejectsWith('REVERTED', /public key does not belong to the account/),
     );
     await assert.rejects(
-      writeContract(client, stranger.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'revoke', args: [toHex(doctor.address)] }),
+      writeContract(client, stranger.secretKey, {
+        address: addresses.directory,
+        abi: Directory.abi,
+        functionName: 'revoke',
+        args: [toHex(doctor.address)],
+      }),
       rejectsWith('REVERTED', /only the CA/),
     );
-    await writeContract(client, ca.secretKey, { address: addresses.directory, abi: Directory.abi, functionName: 'revoke', args: [toHex(doctor.address)] });
-    const after = await readContract(client, { address: addresses.directory, abi: Directory.abi, functionName: 'get', args: [toHex(doctor.address)] });
+    await writeContract(client, ca.secretKey, {
+      address: addresses.directory,
+      abi: Directory.abi,
+      functionName: 'revoke',
+      args: [toHex(doctor.address)],
+    });
+    const after = await readContract(client, {
+      address: addresses.directory,
+      abi: Directory.abi,
+      functionName: 'get',
+      args: [toHex(doctor.address)],
+    });
     assert.equal(after[3], true);
   });
 
@@ -94,26 +119,59 @@ describe('contracts through the FISCO client on the dev chain', () => {
     const dek = generateDek();
     const wrapped = preEncrypt(preDelegatorPublicKey(patient.secretKey), dek, context);
     const hospital = generateIdentity();
-    const receipt = await writeContract(client, hospital.secretKey, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'create', args: [id, toHex(wrapped)] });
+    const receipt = await writeContract(client, hospital.secretKey, {
+      address: addresses.records,
+      abi: RecordRegistry.abi,
+      functionName: 'create',
+      args: [id, toHex(wrapped)],
+    });
     assert.deepEqual(receipt.logEntries[0]?.topics.slice(1), [id], 'the event carries the record id and nothing else');
     assert.equal(receipt.logEntries[0].data, '0x');
     await assert.rejects(
-      writeContract(client, hospital.secretKey, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'create', args: [id, toHex(wrapped)] }),
+      writeContract(client, hospital.secretKey, {
+        address: addresses.records,
+        abi: RecordRegistry.abi,
+        functionName: 'create',
+        args: [id, toHex(wrapped)],
+      }),
       rejectsWith('REVERTED', /record exists/),
     );
-    assert.equal(await readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'get', args: [id] }), toHex(wrapped));
+    assert.equal(
+      await readContract(client, {
+        address: addresses.records,
+        abi: RecordRegistry.abi,
+        functionName: 'get',
+        args: [id],
+      }),
+      toHex(wrapped),
+    );
 
     const rk = preRekey(patient.secretKey, doctor.publicKey);
-    const onChain = await readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [id, toHex(rk)] });
+    const onChain = await readContract(client, {
+      address: addresses.records,
+      abi: RecordRegistry.abi,
+      functionName: 'reencrypt',
+      args: [id, toHex(rk)],
+    });
     assert.equal(onChain, toHex(preReencrypt(wrapped, rk)), 'native precompile matches mcl-wasm byte for byte');
     assert.deepEqual(preDecryptReencrypted(doctor.secretKey, Buffer.from(onChain.slice(2), 'hex'), context), dek);
 
     await assert.rejects(
-      readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [id, toHex(new Uint8Array(96))] }),
+      readContract(client, {
+        address: addresses.records,
+        abi: RecordRegistry.abi,
+        functionName: 'reencrypt',
+        args: [id, toHex(new Uint8Array(96))],
+      }),
       rejectsWith('REVERTED', /reencrypt failed.*BAD_POINT/),
     );
     await assert.rejects(
-      readContract(client, { address: REENCRYPT_PRECOMPILE, abi: reencryptAbi, functionName: 'reencrypt', args: [toHex(wrapped.subarray(1, 49)), toHex(new Uint8Array(96))] }),
+      readContract(client, {
+        address: REENCRYPT_PRECOMPILE,
+        abi: reencryptAbi,
+        functionName: 'reencrypt',
+        args: [toHex(wrapped.subarray(1, 49)), toHex(new Uint8Array(96))],
+      }),
       rejectsWith('PRECOMPILE', /PrecompiledError.*BAD_POINT/),
       'a direct call to the precompile fails with status 15 and the reason',
     );
@@ -130,14 +188,26 @@ describe('contracts through the FISCO client on the dev chain', () => {
     const nonce = await recentNonce();
     const proof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
     const push = (c: Uint8Array, n: Hex, p: Uint8Array) =>
-      writeContract(client, ca.secretKey, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'push', args: [id, toHex(c), n, toHex(p)] });
+      writeContract(client, ca.secretKey, {
+        address: addresses.trace,
+        abi: DrugTrace.abi,
+        functionName: 'push',
+        args: [id, toHex(c), n, toHex(p)],
+      });
 
     await assert.rejects(push(randomBytes(200), nonce, proof), rejectsWith('REVERTED', /proof rejected/));
     await push(step, nonce, proof);
-    assert.deepEqual(await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }), [toHex(step)]);
+    assert.deepEqual(
+      await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }),
+      [toHex(step)],
+    );
     await assert.rejects(push(step, nonce, proof), rejectsWith('REVERTED', /proof already used/));
     const freshProof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
-    await assert.rejects(push(step, nonce, freshProof), rejectsWith('REVERTED', /proof already used/), 'a new proof of the same statement is a replay too');
+    await assert.rejects(
+      push(step, nonce, freshProof),
+      rejectsWith('REVERTED', /proof already used/),
+      'a new proof of the same statement is a replay too',
+    );
 
     const stale = toHex(randomBytes(32));
     const staleProof = await native.prove(code, keccak_256(step), Buffer.from(stale.slice(2), 'hex'));
@@ -148,11 +218,28 @@ describe('contracts through the FISCO client on the dev chain', () => {
     const codes = Array.from({ length: 8 }, traceCode);
     const steps = codes.map(() => randomBytes(120));
     const nonce = await recentNonce();
-    const proof = await native.proveBatch(codes, steps.map((step) => keccak_256(step)), Buffer.from(nonce.slice(2), 'hex'));
+    const proof = await native.proveBatch(
+      codes,
+      steps.map((step) => keccak_256(step)),
+      Buffer.from(nonce.slice(2), 'hex'),
+    );
     const ids = codes.map((code) => toHex(native.traceId(code)));
-    await writeContract(client, ca.secretKey, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'pushBatch', args: [ids, steps.map((bytes) => toHex(bytes)), nonce, toHex(proof)] });
+    await writeContract(client, ca.secretKey, {
+      address: addresses.trace,
+      abi: DrugTrace.abi,
+      functionName: 'pushBatch',
+      args: [ids, steps.map((bytes) => toHex(bytes)), nonce, toHex(proof)],
+    });
     for (const [index, step] of steps.entries()) {
-      assert.deepEqual(await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [ids[index] as Hex] }), [toHex(step)]);
+      assert.deepEqual(
+        await readContract(client, {
+          address: addresses.trace,
+          abi: DrugTrace.abi,
+          functionName: 'read',
+          args: [ids[index] as Hex],
+        }),
+        [toHex(step)],
+      );
     }
   });
 });

@@ -27,7 +27,16 @@ const browserSafe = [
 ];
 
 const bundleForBrowser = (entryPoints: string[]) =>
-  build({ entryPoints, absWorkingDir: new URL('..', import.meta.url).pathname, bundle: true, platform: 'browser', format: 'esm', write: false, outdir: 'bundle', logLevel: 'silent' });
+  build({
+    entryPoints,
+    absWorkingDir: new URL('..', import.meta.url).pathname,
+    bundle: true,
+    platform: 'browser',
+    format: 'esm',
+    write: false,
+    outdir: 'bundle',
+    logLevel: 'silent',
+  });
 
 test('core/ and wallet/ bundle for a browser with no Node built-in anywhere in their imports', async () => {
   const result = await bundleForBrowser(browserSafe);

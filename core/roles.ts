@@ -32,4 +32,9 @@ export function isRole(value: number): value is Role {
 export const GRANTEE_ROLES: ReadonlySet<Role> = new Set([Role.Doctor, Role.Pharmacy, Role.Research]);
 
 /** Roles of people who keep their own keys in a wallet, by the names the CLI takes. */
-export const PERSON_ROLES = { patient: Role.Patient, doctor: Role.Doctor, pharmacy: Role.Pharmacy, research: Role.Research } as const;
+export const PERSON_ROLES = {
+  patient: Role.Patient,
+  doctor: Role.Doctor,
+  pharmacy: Role.Pharmacy,
+  research: Role.Research,
+} as const;

@@ -8,8 +8,21 @@ const addon = (() => {
   try {
     return require('./yilian-native.linux-x64-gnu.node');
   } catch (cause) {
-    throw new Error('the native addon native/yilian-native.linux-x64-gnu.node is missing or broken; build it with ./ops/bootstrap (or native/build.sh)', { cause });
+    throw new Error(
+      'the native addon native/yilian-native.linux-x64-gnu.node is missing or broken; build it with ./ops/bootstrap (or native/build.sh)',
+      { cause },
+    );
   }
 })();
 
-export const { MAX_BATCH_ITEMS, prove, proveBatch, recoverSigner, reencrypt, signDigest, traceId, verify, verifyBatch } = addon;
+export const {
+  MAX_BATCH_ITEMS,
+  prove,
+  proveBatch,
+  recoverSigner,
+  reencrypt,
+  signDigest,
+  traceId,
+  verify,
+  verifyBatch,
+} = addon;

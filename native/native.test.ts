@@ -27,9 +27,17 @@ const sha256 = (data: string): Buffer => createHash('sha256').update(data).diges
 
 test('index.js, index.d.ts and the addon name the same API', () => {
   const addon = createRequire(import.meta.url)('./yilian-native.linux-x64-gnu.node') as Record<string, unknown>;
-  const declared = [...readFileSync(new URL('./index.d.ts', import.meta.url), 'utf8').matchAll(/^export declare (?:function|const) (\w+)/gm)].map((m) => m[1]);
+  const declared = [
+    ...readFileSync(new URL('./index.d.ts', import.meta.url), 'utf8').matchAll(
+      /^export declare (?:function|const) (\w+)/gm,
+    ),
+  ].map((m) => m[1]);
   const exported = Object.keys(native);
-  assert.deepEqual([...exported].sort(), Object.keys(addon).sort(), 'index.js re-exports exactly what the addon exports');
+  assert.deepEqual(
+    [...exported].sort(),
+    Object.keys(addon).sort(),
+    'index.js re-exports exactly what the addon exports',
+  );
   assert.deepEqual([...declared].sort(), [...exported].sort(), 'index.d.ts declares exactly what index.js exports');
   assert.equal(native.MAX_BATCH_ITEMS, 1024);
 });
@@ -78,7 +86,10 @@ test('batch proof covers every item and only them', async () => {
   const proof = await native.proveBatch(codes, hashes, nonce);
   await native.verifyBatch(ids, hashes, nonce, proof);
   await assert.rejects(native.verifyBatch(ids, [...hashes].reverse(), nonce, proof), /^Error: PROOF_REJECTED/);
-  await assert.rejects(native.verifyBatch(ids.slice(1), hashes.slice(1), nonce, proof), /^Error: (PROOF_REJECTED|WRONG_OPTIONS)/);
+  await assert.rejects(
+    native.verifyBatch(ids.slice(1), hashes.slice(1), nonce, proof),
+    /^Error: (PROOF_REJECTED|WRONG_OPTIONS)/,
+  );
   await assert.rejects(native.verifyBatch(ids, hashes.slice(1), nonce, proof), /^Error: BAD_LENGTH/);
   await assert.rejects(native.proveBatch([], [], nonce), /^Error: BAD_BATCH_SIZE/);
 });

@@ -31,8 +31,14 @@ export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
  */
 export function toolPath(toolsDir: string, tool: Tool): string {
   if (tool === 'redis-server') {
-    const found = (process.env.PATH ?? '').split(delimiter).map((dir) => join(dir, tool)).find((path) => existsSync(path));
-    if (!found) throw new Error(`redis-server is not installed (looked on the PATH); run ./ops/bootstrap (it installs Debian's redis-server)`);
+    const found = (process.env.PATH ?? '')
+      .split(delimiter)
+      .map((dir) => join(dir, tool))
+      .find((path) => existsSync(path));
+    if (!found)
+      throw new Error(
+        `redis-server is not installed (looked on the PATH); run ./ops/bootstrap (it installs Debian's redis-server)`,
+      );
     return found;
   }
   const version = toolVersions[tool];

@@ -29,7 +29,12 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
   });
 
   test('exactly one record is on chain under the id, holding a first-level PRE ciphertext', async () => {
-    const wrapped = await readContract(stack.chain, { address: stack.engine.contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'get', args: [outcome.record.recordId] });
+    const wrapped = await readContract(stack.chain, {
+      address: stack.engine.contracts.recordRegistry,
+      abi: RecordRegistry.abi,
+      functionName: 'get',
+      args: [outcome.record.recordId],
+    });
     assert.equal((wrapped.length - 2) / 2, 110);
     assert.equal(wrapped.slice(0, 4), '0x01');
   });
@@ -37,17 +42,35 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
   test('every box of the batch has the three steps, in order', async () => {
     assert.equal(outcome.traceIds.length, 100);
     for (const id of [outcome.traceIds[0], outcome.traceIds[57], outcome.traceIds[99]]) {
-      const steps = await readContract(stack.chain, { address: stack.engine.contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [id as `0x${string}`] });
+      const steps = await readContract(stack.chain, {
+        address: stack.engine.contracts.drugTrace,
+        abi: DrugTrace.abi,
+        functionName: 'read',
+        args: [id as `0x${string}`],
+      });
       assert.equal(steps.length, 3);
     }
-    assert.deepEqual(outcome.history.map((s) => (JSON.parse(s.data) as { event: string }).event), ['produced', 'shipped', 'received']);
-    assert.deepEqual(outcome.history.map((s) => s.signerName.replace(/ \(.*\)$/, '')), ['Manufacturer', 'Carrier', 'Pharmacy']);
+    assert.deepEqual(
+      outcome.history.map((s) => (JSON.parse(s.data) as { event: string }).event),
+      ['produced', 'shipped', 'received'],
+    );
+    assert.deepEqual(
+      outcome.history.map((s) => s.signerName.replace(/ \(.*\)$/, '')),
+      ['Manufacturer', 'Carrier', 'Pharmacy'],
+    );
   });
 
   test('the third party was refused at every door', () => {
-    assert.deepEqual(outcome.refusals.map((refusal) => refusal.door), ['inbox', 'reencrypted key', 'forged grant']);
+    assert.deepEqual(
+      outcome.refusals.map((refusal) => refusal.door),
+      ['inbox', 'reencrypted key', 'forged grant'],
+    );
     const forged = outcome.refusals.find((refusal) => refusal.door === 'forged grant');
-    assert.match(forged?.detail ?? '', /not made from this record/, 'the forged grant failed on the re-encryption key check');
+    assert.match(
+      forged?.detail ?? '',
+      /not made from this record/,
+      'the forged grant failed on the re-encryption key check',
+    );
   });
 
   test('inbox requests must be signed by the inbox owner', async () => {
@@ -58,7 +81,13 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
     const now = Date.now();
     const carol = outcome.people.carol;
     const signedByCarol = await fetch(`${stack.apiUrl}/inbox/${address}`, {
-      headers: { authorization: inboxAuthorization(carol.identity.address, now, carol.sign(inboxRequestMessage(carol.identity.address, now))) },
+      headers: {
+        authorization: inboxAuthorization(
+          carol.identity.address,
+          now,
+          carol.sign(inboxRequestMessage(carol.identity.address, now)),
+        ),
+      },
     });
     assert.equal(signedByCarol.status, 403);
   });

@@ -14,7 +14,6 @@ import { startScratchRedis, tempDir } from '../ops/scratch/services.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from './harness/worker-process.js';
 import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy-scan.js';
 
-
 /**
  * Invariant 1: after the full flows, no plaintext record, trace code or secret key is in the
  * Temporal database, the chain's data, the content store, Redis or any log.
@@ -31,7 +30,10 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
 
   before(async () => {
     temporalDir = await tempDir('temporal-db');
-    [stack, redis] = await Promise.all([startScratchEngine({ temporalDb: join(temporalDir.path, 'temporal.sqlite') }), startScratchRedis()]);
+    [stack, redis] = await Promise.all([
+      startScratchEngine({ temporalDb: join(temporalDir.path, 'temporal.sqlite') }),
+      startScratchRedis(),
+    ]);
     worker = await startWorkerProcess(workerEnv(stack));
     outcome = await runStoryOn(stack, { batchSize: 16, say: (line) => void (storyLog += `${line}\n`) });
     await worker.kill();
@@ -51,7 +53,10 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       }),
     );
     const engineSecrets = await Promise.all(
-      outcome.localIdentities.map(async (address) => ({ label: `engine key of ${address}`, bytes: (await stack.engine.keyring.identity(address)).secretKey })),
+      outcome.localIdentities.map(async (address) => ({
+        label: `engine key of ${address}`,
+        bytes: (await stack.engine.keyring.identity(address)).secretKey,
+      })),
     );
     const ca = await loadOrCreateCa(stack.home, SCRATCH_PASSWORD);
     needles = [
@@ -73,7 +78,11 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     await client.save();
     client.disconnect();
 
-    const logs = [join(temporalDir.path, 'worker.log'), await writeLog(temporalDir.path, 'story.log', storyLog), ...(await filesUnder(join(stack.devchain.dataDir, '..'))).filter((f) => f.endsWith('.log'))];
+    const logs = [
+      join(temporalDir.path, 'worker.log'),
+      await writeLog(temporalDir.path, 'story.log', storyLog),
+      ...(await filesUnder(join(stack.devchain.dataDir, '..'))).filter((f) => f.endsWith('.log')),
+    ];
     haystacks = await readAll([
       ...(await filesUnder(temporalDir.path)).filter((f) => f.includes('temporal.sqlite')),
       ...(await filesUnder(stack.devchain.dataDir)),
@@ -91,9 +100,18 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
 
   test('the scan reads the real stores: controls are found where they must be', () => {
     const places = haystacks.map((h) => h.place);
-    assert.ok(places.some((p) => p.includes('temporal.sqlite')), 'the Temporal SQLite file is scanned');
-    assert.ok(places.some((p) => p.includes(stack.devchain.dataDir)), 'the chain data is scanned');
-    assert.ok(places.some((p) => p.includes(join(stack.home, 'blocks'))), 'the content store is scanned');
+    assert.ok(
+      places.some((p) => p.includes('temporal.sqlite')),
+      'the Temporal SQLite file is scanned',
+    );
+    assert.ok(
+      places.some((p) => p.includes(stack.devchain.dataDir)),
+      'the chain data is scanned',
+    );
+    assert.ok(
+      places.some((p) => p.includes(join(stack.home, 'blocks'))),
+      'the content store is scanned',
+    );
     const controls: Needle[] = [
       { label: 'a workflow id', bytes: utf8ToBytes(outcome.recordWorkflowId) },
       { label: 'a trace id', bytes: hexToBytes(outcome.traceIds[0] as Hex) },
@@ -101,10 +119,22 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       { label: "the demo's step text", bytes: utf8ToBytes('Every step verified') },
     ];
     const found = findNeedles(haystacks, controls);
-    assert.ok(found.some((f) => f.startsWith('a workflow id in') && f.includes('temporal.sqlite')), found.join('\n'));
-    assert.ok(found.some((f) => f.startsWith('a trace id in') && f.includes(stack.devchain.dataDir)), found.join('\n'));
-    assert.ok(found.some((f) => f.startsWith('the Redis marker in')), found.join('\n'));
-    assert.ok(found.some((f) => f.startsWith("the demo's step text in") && f.endsWith('story.log')), found.join('\n'));
+    assert.ok(
+      found.some((f) => f.startsWith('a workflow id in') && f.includes('temporal.sqlite')),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((f) => f.startsWith('a trace id in') && f.includes(stack.devchain.dataDir)),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((f) => f.startsWith('the Redis marker in')),
+      found.join('\n'),
+    );
+    assert.ok(
+      found.some((f) => f.startsWith("the demo's step text in") && f.endsWith('story.log')),
+      found.join('\n'),
+    );
   });
 
   test('no plaintext record, patient identifier, trace code or secret key anywhere', () => {

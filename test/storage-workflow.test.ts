@@ -44,11 +44,17 @@ describe('storeDocument workflow on a real Temporal server', () => {
         temporal.client.workflow.execute(storeDocument, { taskQueue, workflowId: `store-${name}-1`, args: [document] }),
       );
       assert.equal(result.size, document.length);
-      assert.equal(result.cid, (await store.put(document)).toString(), 'the workflow stored under the CID the store derives');
+      assert.equal(
+        result.cid,
+        (await store.put(document)).toString(),
+        'the workflow stored under the CID the store derives',
+      );
       assert.deepEqual(Buffer.from(await store.get(parseCid(result.cid))), document);
 
       const history = await temporal.client.workflow.getHandle(`store-${name}-1`).fetchHistory();
-      const activities = (history.events ?? []).filter((event) => event.activityTaskScheduledEventAttributes).map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name);
+      const activities = (history.events ?? [])
+        .filter((event) => event.activityTaskScheduledEventAttributes)
+        .map((event) => event.activityTaskScheduledEventAttributes?.activityType?.name);
       assert.deepEqual(activities, ['storeContent', 'fetchContent']);
     });
   }
@@ -62,7 +68,11 @@ describe('storeDocument workflow on a real Temporal server', () => {
       store: new EmbeddedContentStore(home.path),
     });
     await worker.runUntil(async () => {
-      const run = temporal.client.workflow.execute(fetchDocument, { taskQueue, workflowId: 'fetch-bad-1', args: ['bafy-not-a-cid'] });
+      const run = temporal.client.workflow.execute(fetchDocument, {
+        taskQueue,
+        workflowId: 'fetch-bad-1',
+        args: ['bafy-not-a-cid'],
+      });
       await assert.rejects(run, (error: unknown) => {
         assert.ok(error instanceof WorkflowFailedError);
         const failure = error.cause?.cause;

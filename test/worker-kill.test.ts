@@ -51,7 +51,8 @@ describe('a worker killed in the middle of a workflow', () => {
     for (let i = 0; ; i++) {
       const { raw } = await handle.describe();
       // a worker is running it right now
-      if ((raw.pendingActivities ?? []).some((a) => a.activityType?.name === activityType && a.state === STARTED)) break;
+      if ((raw.pendingActivities ?? []).some((a) => a.activityType?.name === activityType && a.state === STARTED))
+        break;
       if (i > 3000) assert.fail(`${activityType} never started`);
       await new Promise((r) => setTimeout(r, 10));
     }
@@ -64,10 +65,20 @@ describe('a worker killed in the middle of a workflow', () => {
     let count = 0;
     const top = await stack.chain.getBlockNumber();
     for (let n = 0; n <= top; n++) {
-      const block = await stack.chain.rpc<{ transactions: string[] }>('getBlockByNumber', ['group0', '', n, false, false]);
+      const block = await stack.chain.rpc<{ transactions: string[] }>('getBlockByNumber', [
+        'group0',
+        '',
+        n,
+        false,
+        false,
+      ]);
       for (const hash of block.transactions) {
         const tx = await stack.chain.rpc<{ to: string; input: string }>('getTransaction', ['group0', '', hash, false]);
-        if (tx.to.toLowerCase().replace(/^0x/, '') === contract.toLowerCase().replace(/^0x/, '') && tx.input.replace(/^0x/, '').startsWith(selector)) count++;
+        if (
+          tx.to.toLowerCase().replace(/^0x/, '') === contract.toLowerCase().replace(/^0x/, '') &&
+          tx.input.replace(/^0x/, '').startsWith(selector)
+        )
+          count++;
       }
     }
     return count;
@@ -84,9 +95,18 @@ describe('a worker killed in the middle of a workflow', () => {
     const worker = await startWorkerProcess(env);
     try {
       const reference = await stack.client.workflow.getHandle<typeof anchorRecord>(workflowId).result();
-      const stored = await readContract(stack.chain, { address: stack.engine.contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'get', args: [reference.recordId as `0x${string}`] });
+      const stored = await readContract(stack.chain, {
+        address: stack.engine.contracts.recordRegistry,
+        abi: RecordRegistry.abi,
+        functionName: 'get',
+        args: [reference.recordId as `0x${string}`],
+      });
       assert.equal(keccak256(stored).length, 66);
-      assert.equal(await countCalls(stack.engine.contracts.recordRegistry, 'create(bytes32,bytes)'), 1, 'one create transaction in the whole chain');
+      assert.equal(
+        await countCalls(stack.engine.contracts.recordRegistry, 'create(bytes32,bytes)'),
+        1,
+        'one create transaction in the whole chain',
+      );
       const inbox = await stack.engine.state.inbox(alice.identity.address);
       assert.equal(inbox.filter((item) => item.deliveryId === workflowId).length, 1);
       assert.equal(await stack.engine.state.unclaimedPrekeys(alice.identity.address), 3, 'one prekey used');
@@ -107,10 +127,19 @@ describe('a worker killed in the middle of a workflow', () => {
     try {
       const result = await stack.client.workflow.getHandle<typeof traceStep>(workflowId).result();
       for (const id of result.ids) {
-        const steps = await readContract(stack.chain, { address: stack.engine.contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [id as `0x${string}`] });
+        const steps = await readContract(stack.chain, {
+          address: stack.engine.contracts.drugTrace,
+          abi: DrugTrace.abi,
+          functionName: 'read',
+          args: [id as `0x${string}`],
+        });
         assert.equal(steps.length, 1, `item ${id} has one step`);
       }
-      assert.equal(await countCalls(stack.engine.contracts.drugTrace, 'pushBatch(bytes32[],bytes[],bytes32,bytes)'), 1, 'one push transaction');
+      assert.equal(
+        await countCalls(stack.engine.contracts.drugTrace, 'pushBatch(bytes32[],bytes[],bytes32,bytes)'),
+        1,
+        'one push transaction',
+      );
     } finally {
       await worker.kill();
     }

@@ -3,7 +3,9 @@ import { inboxAuthorization, inboxRequestMessage } from '../core/inbox/request-s
 import type { InboxMessage } from '../core/inbox/inbox-message.js';
 import type { Wallet } from './wallet.js';
 
-const responseSchema = z.object({ items: z.array(z.object({ seq: z.number(), deliveredAt: z.string(), sealed: z.string() })) });
+const responseSchema = z.object({
+  items: z.array(z.object({ seq: z.number(), deliveredAt: z.string(), sealed: z.string() })),
+});
 
 /** An opened inbox item and its place in the inbox. */
 export type ReceivedItem = InboxMessage & { seq: number };
@@ -15,7 +17,8 @@ export async function fetchInbox(apiUrl: string, wallet: Wallet, after = 0): Pro
   const response = await fetch(`${apiUrl}/inbox/${address}?after=${after}`, {
     headers: { authorization: inboxAuthorization(address, now, wallet.sign(inboxRequestMessage(address, now))) },
   });
-  if (!response.ok) throw new Error(`inbox of ${address} at ${apiUrl}: HTTP ${response.status} ${await response.text()}`);
+  if (!response.ok)
+    throw new Error(`inbox of ${address} at ${apiUrl}: HTTP ${response.status} ${await response.text()}`);
   const { items } = responseSchema.parse(await response.json());
   const opened = wallet.openInbox(items.map((item) => fromBase64(item.sealed)));
   return opened.map((message, i) => ({ ...message, seq: (items[i] as { seq: number }).seq }));

@@ -65,19 +65,37 @@ export async function openRecord(
   let signedBytes: Uint8Array;
   try {
     const content = await deps.store.get(parseCid(location.cid)).catch((cause: unknown) => {
-      throw new RecordVerificationError('content', `record ${id}: content ${location.cid} could not be read: ${(cause as Error).message}`, { cause });
+      throw new RecordVerificationError(
+        'content',
+        `record ${id}: content ${location.cid} could not be read: ${(cause as Error).message}`,
+        { cause },
+      );
     });
-    signedBytes = attempt('decrypt', `record ${id}: the content does not decrypt under the record key (wrong record, or content altered)`, () =>
-      open(dek, contentContext(location.patient, location.prekeyIndex), content),
+    signedBytes = attempt(
+      'decrypt',
+      `record ${id}: the content does not decrypt under the record key (wrong record, or content altered)`,
+      () => open(dek, contentContext(location.patient, location.prekeyIndex), content),
     );
   } finally {
     wipe(dek);
   }
-  const signed = attempt('decrypt', `record ${id}: decrypted content is not a signed record`, () => decodeSignedRecord(signedBytes));
+  const signed = attempt('decrypt', `record ${id}: decrypted content is not a signed record`, () =>
+    decodeSignedRecord(signedBytes),
+  );
   const author = await lookupIdentity(deps.chain, deps.contracts.directory, toHex(signed.author));
-  if (!author) throw new RecordVerificationError('author', `record ${id}: author ${toHex(signed.author)} is not registered in the Directory`);
-  if (author.revoked) throw new RecordVerificationError('author', `record ${id}: author ${author.address} (${author.name}) has been revoked`);
-  attempt('signature', `record ${id}: the signature does not verify against ${author.name}'s Directory key`, () => verifySignedRecord(signed, author.publicKey));
+  if (!author)
+    throw new RecordVerificationError(
+      'author',
+      `record ${id}: author ${toHex(signed.author)} is not registered in the Directory`,
+    );
+  if (author.revoked)
+    throw new RecordVerificationError(
+      'author',
+      `record ${id}: author ${author.address} (${author.name}) has been revoked`,
+    );
+  attempt('signature', `record ${id}: the signature does not verify against ${author.name}'s Directory key`, () =>
+    verifySignedRecord(signed, author.publicKey),
+  );
   return { recordId: id, record: new TextDecoder('utf-8', { fatal: true }).decode(signed.record), author };
 
   async function unwrap(): Promise<Uint8Array> {
@@ -86,13 +104,22 @@ export async function openRecord(
         preDecryptReencrypted(key.delegateeSecret, key.reencryptedKey, wrapContext(recordId)),
       );
     }
-    const wrapped = await readContract(deps.chain, { address: deps.contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'get', args: [id] }).catch(
-      (cause: unknown) => {
-        throw new RecordVerificationError('chain', `record ${id} (CID ${location.cid}) is not on chain: ${(cause as Error).message}`, { cause });
-      },
-    );
-    return attempt('unwrap', `record ${id}: the wrapped key on chain does not open with prekey ${location.prekeyIndex}`, () =>
-      preDecrypt(key.prekeySecret, hexToBytes(wrapped), wrapContext(recordId)),
+    const wrapped = await readContract(deps.chain, {
+      address: deps.contracts.recordRegistry,
+      abi: RecordRegistry.abi,
+      functionName: 'get',
+      args: [id],
+    }).catch((cause: unknown) => {
+      throw new RecordVerificationError(
+        'chain',
+        `record ${id} (CID ${location.cid}) is not on chain: ${(cause as Error).message}`,
+        { cause },
+      );
+    });
+    return attempt(
+      'unwrap',
+      `record ${id}: the wrapped key on chain does not open with prekey ${location.prekeyIndex}`,
+      () => preDecrypt(key.prekeySecret, hexToBytes(wrapped), wrapContext(recordId)),
     );
   }
 }
@@ -101,7 +128,8 @@ function attempt<T>(step: RecordVerificationError['step'], message: string, fn: 
   try {
     return fn();
   } catch (cause) {
-    if (cause instanceof CryptoError) throw new RecordVerificationError(step, `${message}: ${cause.message}`, { cause });
+    if (cause instanceof CryptoError)
+      throw new RecordVerificationError(step, `${message}: ${cause.message}`, { cause });
     throw cause;
   }
 }

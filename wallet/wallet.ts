@@ -77,7 +77,10 @@ export class Wallet {
   async addPrekeys(count: number): Promise<Hex> {
     await initPre();
     const first = Math.max(-1, ...this.material.prekeys.map((p) => p.id)) + 1;
-    const fresh: KeyEntry[] = Array.from({ length: count }, (_, i) => ({ id: first + i, secretKey: preKeygenDelegator().secretKey }));
+    const fresh: KeyEntry[] = Array.from({ length: count }, (_, i) => ({
+      id: first + i,
+      secretKey: preKeygenDelegator().secretKey,
+    }));
     this.material = { ...this.material, prekeys: [...this.material.prekeys, ...fresh] };
     await this.save();
     const owner = this.signer.address;
@@ -108,9 +111,14 @@ export class Wallet {
   openInbox(sealed: readonly Uint8Array[]): InboxMessage[] {
     return sealed.map((item, i) => {
       try {
-        return inboxMessageSchema.parse(JSON.parse(new TextDecoder().decode(openSealed(this.material.signingKey, item, INBOX_CONTEXT))));
+        return inboxMessageSchema.parse(
+          JSON.parse(new TextDecoder().decode(openSealed(this.material.signingKey, item, INBOX_CONTEXT))),
+        );
       } catch (cause) {
-        throw new Error(`inbox item ${i} is not a valid item sealed to ${this.identity.address}: ${(cause as Error).message}`, { cause });
+        throw new Error(
+          `inbox item ${i} is not a valid item sealed to ${this.identity.address}: ${(cause as Error).message}`,
+          { cause },
+        );
       }
     });
   }
@@ -124,11 +132,17 @@ export class Wallet {
       };
     }
     await initPre();
-    const granteeKey = this.material.preKeys.find((k) => toHex(preDelegateePublicKey(k.secretKey)) === message.granteeKey.toLowerCase());
+    const granteeKey = this.material.preKeys.find(
+      (k) => toHex(preDelegateePublicKey(k.secretKey)) === message.granteeKey.toLowerCase(),
+    );
     if (!granteeKey) throw new Error(`this wallet holds no secret for grantee key ${message.granteeKey.slice(0, 18)}…`);
     return {
       location: { cid: message.cid, patient: hexToBytes(message.patient as Hex), prekeyIndex: message.prekeyIndex },
-      key: { kind: 'grantee', delegateeSecret: granteeKey.secretKey, reencryptedKey: hexToBytes(message.reencryptedKey as Hex) },
+      key: {
+        kind: 'grantee',
+        delegateeSecret: granteeKey.secretKey,
+        reencryptedKey: hexToBytes(message.reencryptedKey as Hex),
+      },
     };
   }
 
@@ -136,4 +150,3 @@ export class Wallet {
     await this.slot.write(await encryptKeystore(this.material, this.password, this.scrypt));
   }
 }
-

@@ -1,4 +1,10 @@
-import { proxyActivities, workflowInfo, type ActivityInterfaceFor, type ActivityOptions, type LocalActivityOptions } from '@temporalio/workflow';
+import {
+  proxyActivities,
+  workflowInfo,
+  type ActivityInterfaceFor,
+  type ActivityOptions,
+  type LocalActivityOptions,
+} from '@temporalio/workflow';
 
 /**
  * Retry policies by kind of work. Transient failures (chain node away, content store busy) retry
@@ -20,7 +26,10 @@ export const quickIo: ActivityOptions = { startToCloseTimeout: '1 minute', heart
  * The engine's own state (enrolment map, prekeys, inboxes), as local activities. Backing off to
  * 10 minutes because running out of prekeys waits for the patient's wallet, which may take days.
  */
-export const localState: LocalActivityOptions = { startToCloseTimeout: '30 seconds', retry: { ...backoff, maximumInterval: '10 minutes' } };
+export const localState: LocalActivityOptions = {
+  startToCloseTimeout: '30 seconds',
+  retry: { ...backoff, maximumInterval: '10 minutes' },
+};
 /** CPU-heavy crypto: proving a large batch takes seconds. */
 export const nativeCrypto: ActivityOptions = { startToCloseTimeout: '10 minutes', heartbeatTimeout, retry: backoff };
 

@@ -35,7 +35,8 @@ export interface RecordReference {
   transactionHash: string | null;
 }
 
-export type AnchorStatus = 'finding patient' | 'waiting for the patient to enrol' | 'sealing' | 'anchoring' | 'delivering' | 'anchored';
+export type AnchorStatus =
+  'finding patient' | 'waiting for the patient to enrol' | 'sealing' | 'anchoring' | 'delivering' | 'anchored';
 
 export const patientEnrolledSignal = defineSignal<[string]>('patientEnrolled');
 export const anchorStatusQuery = defineQuery<AnchorStatus>('status');
@@ -71,7 +72,10 @@ export async function anchorRecord(input: AnchorRecordInput): Promise<RecordRefe
     const deadline = Date.now() + (input.enrolmentDeadlineDays ?? 365) * 24 * 3600 * 1000;
     while (found === null) {
       if (Date.now() > deadline) {
-        throw ApplicationFailure.nonRetryable(`the patient did not enrol within ${input.enrolmentDeadlineDays ?? 365} days`, 'PatientNotEnrolled');
+        throw ApplicationFailure.nonRetryable(
+          `the patient did not enrol within ${input.enrolmentDeadlineDays ?? 365} days`,
+          'PatientNotEnrolled',
+        );
       }
       await condition(() => enrolled, ENROLMENT_RECHECK);
       enrolled = false;
@@ -88,7 +92,13 @@ export async function anchorRecord(input: AnchorRecordInput): Promise<RecordRefe
   const { transactionHash } = await createRecordOnChain(input.author, sealed.recordId, sealed.wrappedKey);
 
   report('delivering');
-  await deliverToInbox(patient, workflowId, { kind: 'record', cid: sealed.cid, recordId: sealed.recordId, prekeyIndex: prekey.index, author: input.author.toLowerCase() });
+  await deliverToInbox(patient, workflowId, {
+    kind: 'record',
+    cid: sealed.cid,
+    recordId: sealed.recordId,
+    prekeyIndex: prekey.index,
+    author: input.author.toLowerCase(),
+  });
 
   report('anchored');
   return { recordId: sealed.recordId, cid: sealed.cid, patient, prekeyIndex: prekey.index, transactionHash };

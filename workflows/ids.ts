@@ -24,7 +24,8 @@ export function sourceWorkflowId(source: MessageSource): string {
 
 export const identityWorkflowId = (address: string): string => `identity:${address.toLowerCase()}`;
 export const localIdentityWorkflowId = (name: string): string => `identity:local:${name}`;
-export const enrolmentWorkflowId = (account: string, authority: string): string => `enrol:${account.toLowerCase()}:${authority}`;
+export const enrolmentWorkflowId = (account: string, authority: string): string =>
+  `enrol:${account.toLowerCase()}:${authority}`;
 
 /** A grant is one record for one grantee key; hashed so the id does not say who was granted what. */
 export function grantWorkflowId(recordId: string, granteeKey: string): string {

@@ -27,7 +27,10 @@ const { publishPrekeys } = proxyActivities<PatientActivities>(chainIo);
 /** Keys (in the engine's keystore unless a wallet brings its own), the CA's Directory entry, and a patient's prekeys. */
 export async function registerIdentity(input: RegisterIdentityInput): Promise<RegisteredIdentity> {
   if (input.prekeyBundle && !input.identity) {
-    throw ApplicationFailure.nonRetryable('a prekey bundle comes from the wallet that holds its secrets; pass the wallet identity with it', 'BadRegistration');
+    throw ApplicationFailure.nonRetryable(
+      'a prekey bundle comes from the wallet that holds its secrets; pass the wallet identity with it',
+      'BadRegistration',
+    );
   }
   const identity = input.identity ?? (await createLocalIdentity(input.name, input.role));
   const { transactionHash } = await registerInDirectory({ ...identity, role: input.role, name: input.name });

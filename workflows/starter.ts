@@ -1,8 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowExecutionAlreadyStartedError, type Client, type WorkflowHandle, type WorkflowStartOptions } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  type Client,
+  type WorkflowHandle,
+  type WorkflowStartOptions,
+} from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
 import { anchorRecord, enrolPatient, grantAccess, registerIdentity, traceQuery, traceStep } from './index.js';
-import { enrolmentWorkflowId, grantWorkflowId, identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId, traceQueryWorkflowId } from './ids.js';
+import {
+  enrolmentWorkflowId,
+  grantWorkflowId,
+  identityWorkflowId,
+  localIdentityWorkflowId,
+  sourceWorkflowId,
+  traceQueryWorkflowId,
+} from './ids.js';
 
 /**
  * Each workflow with the id its input derives: the pairing that makes a re-sent message, a retried
@@ -12,7 +24,8 @@ import { enrolmentWorkflowId, grantWorkflowId, identityWorkflowId, localIdentity
 const routes = {
   registerIdentity: {
     workflow: registerIdentity,
-    id: (input: Parameters<typeof registerIdentity>[0]) => (input.identity ? identityWorkflowId(input.identity.address) : localIdentityWorkflowId(input.name)),
+    id: (input: Parameters<typeof registerIdentity>[0]) =>
+      input.identity ? identityWorkflowId(input.identity.address) : localIdentityWorkflowId(input.name),
   },
   enrolPatient: {
     workflow: enrolPatient,
@@ -62,8 +75,14 @@ export function workflowStarter(client: Client, taskQueue: string): WorkflowStar
   };
   return {
     start: table(start) as WorkflowStarter['start'],
-    execute: table((name) => async (input: never): Promise<unknown> => (await start(name)(input)).result() as Promise<unknown>) as WorkflowStarter['execute'],
-    workflowId: table((name) => (input: never) => (routes[name] as { id: (input: never) => string }).id(input)) as WorkflowStarter['workflowId'],
+    execute: table(
+      (name) =>
+        async (input: never): Promise<unknown> =>
+          (await start(name)(input)).result() as Promise<unknown>,
+    ) as WorkflowStarter['execute'],
+    workflowId: table(
+      (name) => (input: never) => (routes[name] as { id: (input: never) => string }).id(input),
+    ) as WorkflowStarter['workflowId'],
   };
 }
 
@@ -72,9 +91,17 @@ export function workflowStarter(client: Client, taskQueue: string): WorkflowStar
  * a running one is joined (USE_EXISTING), a finished one is never started again
  * (REJECT_DUPLICATE), so a re-sent message cannot anchor twice.
  */
-async function startOnce<W extends Workflow>(client: Client, workflow: W, options: { workflowId: string; taskQueue: string; args: unknown[] }): Promise<WorkflowHandle<W>> {
+async function startOnce<W extends Workflow>(
+  client: Client,
+  workflow: W,
+  options: { workflowId: string; taskQueue: string; args: unknown[] },
+): Promise<WorkflowHandle<W>> {
   // the SDK's conditional args type does not narrow for a generic W
-  const startOptions = { ...options, workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'USE_EXISTING' } as unknown as WorkflowStartOptions<W>;
+  const startOptions = {
+    ...options,
+    workflowIdReusePolicy: 'REJECT_DUPLICATE',
+    workflowIdConflictPolicy: 'USE_EXISTING',
+  } as unknown as WorkflowStartOptions<W>;
   try {
     return await client.workflow.start(workflow, startOptions);
   } catch (error) {

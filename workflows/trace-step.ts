@@ -39,8 +39,16 @@ export async function traceStep(input: TraceStepInput): Promise<TraceStepResult>
       const { transactionHash } = await pushTraceBatch(input.participant, sealed, { nonce, proof });
       return { ids: sealed.ids, transactionHash, proofs };
     } catch (error) {
-      if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure && error.cause.type === 'TraceNonceExpired')) throw error;
+      if (!(
+        error instanceof ActivityFailure &&
+        error.cause instanceof ApplicationFailure &&
+        error.cause.type === 'TraceNonceExpired'
+      ))
+        throw error;
     }
   }
-  throw ApplicationFailure.nonRetryable(`${MAX_PROOFS} proofs in a row went stale before they reached the chain`, 'TraceNonceExpired');
+  throw ApplicationFailure.nonRetryable(
+    `${MAX_PROOFS} proofs in a row went stale before they reached the chain`,
+    'TraceNonceExpired',
+  );
 }

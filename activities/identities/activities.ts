@@ -29,15 +29,25 @@ export function createIdentityActivities(engine: Engine) {
     /** The CA's `Directory.register`; an identical registration already on chain counts as done. */
     async registerInDirectory(registration: DirectoryRegistration): Promise<{ transactionHash: Hex | null }> {
       const ca = engine.ca;
-      if (!ca) throw badInput('NotTheCA', 'this engine does not hold the consortium CA key; the CA registers identities from its own engine');
+      if (!ca)
+        throw badInput(
+          'NotTheCA',
+          'this engine does not hold the consortium CA key; the CA registers identities from its own engine',
+        );
       if (toHex(addressOf(hexToBytes(registration.publicKey))) !== registration.address.toLowerCase()) {
-        throw badInput('KeyMismatch', `public key ${registration.publicKey.slice(0, 18)}… does not belong to account ${registration.address}`);
+        throw badInput(
+          'KeyMismatch',
+          `public key ${registration.publicKey.slice(0, 18)}… does not belong to account ${registration.address}`,
+        );
       }
       const matches = async () => {
         const entry = await lookupIdentity(engine.chain, engine.contracts.directory, registration.address);
         if (!entry) return false;
         if (entry.role !== registration.role || toHex(entry.publicKey) !== registration.publicKey.toLowerCase()) {
-          throw badInput('AlreadyRegistered', `${registration.address} is already registered as "${entry.name}" with role ${entry.role}`);
+          throw badInput(
+            'AlreadyRegistered',
+            `${registration.address} is already registered as "${entry.name}" with role ${entry.role}`,
+          );
         }
         return true;
       };
@@ -51,7 +61,13 @@ export function createIdentityActivities(engine: Engine) {
         });
         return { transactionHash: receipt.transactionHash as Hex };
       } catch (error) {
-        if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('already registered') && (await matches())) return { transactionHash: null };
+        if (
+          error instanceof LedgerError &&
+          error.code === 'REVERTED' &&
+          error.message.includes('already registered') &&
+          (await matches())
+        )
+          return { transactionHash: null };
         throw error;
       }
     },

@@ -30,8 +30,14 @@ export function createPatientActivities(engine: Engine) {
      * The patient's account and a prekey this workflow holds for them, or null after noting that
      * the workflow waits for the patient to enrol. One step, because both are local look-ups.
      */
-    async findPatientPrekey(patient: PatientIdentifier, workflowId: string): Promise<{ patient: string; prekey: ClaimedPrekey } | null> {
-      const account = await state.findPatientOrWait(state.patientRef(patient.authority, patient.identifier), workflowId);
+    async findPatientPrekey(
+      patient: PatientIdentifier,
+      workflowId: string,
+    ): Promise<{ patient: string; prekey: ClaimedPrekey } | null> {
+      const account = await state.findPatientOrWait(
+        state.patientRef(patient.authority, patient.identifier),
+        workflowId,
+      );
       if (account === undefined) return null;
       const prekey = await state.claimPrekey(account, workflowId);
       return { patient: account, prekey: { index: prekey.index, publicKey: toHex(prekey.publicKey) } };
@@ -41,7 +47,10 @@ export function createPatientActivities(engine: Engine) {
     async enrolPatient(patient: PatientIdentifier, account: string): Promise<string[]> {
       const entry = await requireIdentity(chain, contracts.directory, account, 'patient');
       if (entry.role !== Role.Patient) {
-        throw new DirectoryError('WRONG_ROLE', `${account} (${entry.name}) is registered as ${roleName(entry.role)}, not as a patient`);
+        throw new DirectoryError(
+          'WRONG_ROLE',
+          `${account} (${entry.name}) is registered as ${roleName(entry.role)}, not as a patient`,
+        );
       }
       return state.enrol(state.patientRef(patient.authority, patient.identifier), entry.address);
     },

@@ -1,1 +1,6 @@
-export { createPatientActivities, type PatientActivities, type PatientIdentifier, type ClaimedPrekey } from './activities.js';
+export {
+  createPatientActivities,
+  type PatientActivities,
+  type PatientIdentifier,
+  type ClaimedPrekey,
+} from './activities.js';

@@ -18,8 +18,13 @@ export function createRecordActivities(engine: Engine) {
      * `RecordRegistry.create`, idempotently: when the id already holds this very wrapped key (an
      * earlier attempt committed), that counts as done; another value under the id is a conflict.
      */
-    async createRecordOnChain(sender: string, recordId: Hex, wrappedKey: Hex): Promise<{ transactionHash: Hex | null }> {
-      if (hexToBytes(wrappedKey).length !== PRE_CIPHERTEXT_LENGTH) throw badInput('BadWrappedKey', `wrapped key must be ${PRE_CIPHERTEXT_LENGTH} bytes`);
+    async createRecordOnChain(
+      sender: string,
+      recordId: Hex,
+      wrappedKey: Hex,
+    ): Promise<{ transactionHash: Hex | null }> {
+      if (hexToBytes(wrappedKey).length !== PRE_CIPHERTEXT_LENGTH)
+        throw badInput('BadWrappedKey', `wrapped key must be ${PRE_CIPHERTEXT_LENGTH} bytes`);
       // the id comes from a fresh CID, so only an earlier attempt of this very activity can have
       // written it: look first on a retry, and skip the read on the first attempt
       if (Context.current().info.attempt > 1) {
@@ -28,15 +33,22 @@ export function createRecordActivities(engine: Engine) {
       }
       const author = await engine.keyring.identity(sender);
       try {
-        const receipt = await writeContract(chain, author.secretKey, { address: contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'create', args: [recordId, wrappedKey] });
+        const receipt = await writeContract(chain, author.secretKey, {
+          address: contracts.recordRegistry,
+          abi: RecordRegistry.abi,
+          functionName: 'create',
+          args: [recordId, wrappedKey],
+        });
         return { transactionHash: receipt.transactionHash as Hex };
       } catch (error) {
-        if (!(error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('record exists'))) throw error;
+        if (!(error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('record exists')))
+          throw error;
         return alreadyThere((await storedWrappedKey(recordId)) as Hex);
       }
 
       function alreadyThere(value: Hex) {
-        if (value.toLowerCase() !== wrappedKey.toLowerCase()) throw badInput('RecordConflict', `record ${recordId} already exists on chain with another wrapped key`);
+        if (value.toLowerCase() !== wrappedKey.toLowerCase())
+          throw badInput('RecordConflict', `record ${recordId} already exists on chain with another wrapped key`);
         return { transactionHash: null };
       }
     },
@@ -45,22 +57,36 @@ export function createRecordActivities(engine: Engine) {
     async validateGrantee(grantee: string): Promise<{ name: string; role: number }> {
       const entry = await requireIdentity(chain, contracts.directory, grantee, 'grantee');
       if (!(isRole(entry.role) && GRANTEE_ROLES.has(entry.role))) {
-        throw new DirectoryError('WRONG_ROLE', `${grantee} (${entry.name}) is registered as ${roleName(entry.role)}; only doctors, pharmacies and research institutes receive grants`);
+        throw new DirectoryError(
+          'WRONG_ROLE',
+          `${grantee} (${entry.name}) is registered as ${roleName(entry.role)}; only doctors, pharmacies and research institutes receive grants`,
+        );
       }
       return { name: entry.name, role: entry.role };
     },
 
     /** The chain's read-only re-encryption: no transaction, so nothing on chain names the grantee. */
     async reencryptForGrantee(recordId: Hex, rk: Hex): Promise<Hex> {
-      return readContract(chain, { address: contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'reencrypt', args: [recordId, rk] });
+      return readContract(chain, {
+        address: contracts.recordRegistry,
+        abi: RecordRegistry.abi,
+        functionName: 'reencrypt',
+        args: [recordId, rk],
+      });
     },
   });
 
   async function storedWrappedKey(recordId: Hex): Promise<Hex | undefined> {
     try {
-      return await readContract(chain, { address: contracts.recordRegistry, abi: RecordRegistry.abi, functionName: 'get', args: [recordId] });
+      return await readContract(chain, {
+        address: contracts.recordRegistry,
+        abi: RecordRegistry.abi,
+        functionName: 'get',
+        args: [recordId],
+      });
     } catch (error) {
-      if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('no such record')) return undefined;
+      if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('no such record'))
+        return undefined;
       throw error;
     }
   }

@@ -53,7 +53,7 @@ export function createRecordNativeActivities(deps: { store: ContentStore; keyrin
     async checkRekey(prekeyPublicKey: Hex, granteeKey: Hex, rk: Hex): Promise<void> {
       await initPre();
       if (!preVerifyRekey(hexToBytes(prekeyPublicKey), hexToBytes(granteeKey), hexToBytes(rk))) {
-        throw badInput('BadRekey', 'the re-encryption key was not made from this record\'s prekey for this grantee key');
+        throw badInput('BadRekey', "the re-encryption key was not made from this record's prekey for this grantee key");
       }
     },
   });

@@ -40,7 +40,10 @@ test('a workflow claims one prekey however often it asks, and running out says w
   const second = await state.claimPrekey('0xcc', 'wf-2');
   assert.notEqual(second.index, first.index);
   assert.equal(await state.unclaimedPrekeys('0xcc'), 0);
-  await assert.rejects(state.claimPrekey('0xcc', 'wf-3'), (e: EngineStateError) => e.code === 'PREKEYS_EXHAUSTED' && /publish a new batch/.test(e.message));
+  await assert.rejects(
+    state.claimPrekey('0xcc', 'wf-3'),
+    (e: EngineStateError) => e.code === 'PREKEYS_EXHAUSTED' && /publish a new batch/.test(e.message),
+  );
   await assert.rejects(state.addPrekeys('0xcc', [prekey(0)]), (e: EngineStateError) => e.code === 'PREKEY_CONFLICT');
 });
 
@@ -49,8 +52,17 @@ test('an inbox item is delivered once per delivery id, in order', async () => {
   await state.deliver('0xdd', 'd1', Uint8Array.of(9));
   await state.deliver('0xdd', 'd2', Uint8Array.of(2));
   const items = await state.inbox('0xdd');
-  assert.deepEqual(items.map((i) => [i.deliveryId, [...i.sealed]]), [['d1', [1]], ['d2', [2]]]);
-  assert.deepEqual((await state.inbox('0xdd', items[0]?.seq)).map((i) => i.deliveryId), ['d2']);
+  assert.deepEqual(
+    items.map((i) => [i.deliveryId, [...i.sealed]]),
+    [
+      ['d1', [1]],
+      ['d2', [2]],
+    ],
+  );
+  assert.deepEqual(
+    (await state.inbox('0xdd', items[0]?.seq)).map((i) => i.deliveryId),
+    ['d2'],
+  );
 });
 
 test('reopening runs no migration twice and keeps the data', async () => {

@@ -53,7 +53,9 @@ export class EngineState {
     const failed = results?.find((r) => r.status === 'Error');
     if (error || failed) {
       await db.destroy();
-      throw new Error(`engine state ${path}: migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`);
+      throw new Error(
+        `engine state ${path}: migration ${failed?.migrationName ?? ''} failed: ${(error as Error | undefined)?.message ?? 'unknown error'}`,
+      );
     }
     return new EngineState(db, refKey);
   }
@@ -64,18 +66,35 @@ export class EngineState {
 
   /** A stable pseudonym for (assigning authority, identifier), e.g. PID-3's CX.4 and CX.1. */
   patientRef(authority: string, identifier: string): string {
-    return bytesToHex(hmac(sha256, this.refKey, concatBytes(utf8ToBytes(authority), Uint8Array.of(0), utf8ToBytes(identifier))));
+    return bytesToHex(
+      hmac(sha256, this.refKey, concatBytes(utf8ToBytes(authority), Uint8Array.of(0), utf8ToBytes(identifier))),
+    );
   }
 
   /** Records the enrolment and returns the workflows waiting for this patient. */
   async enrol(patientRef: string, patientAddress: string): Promise<string[]> {
     return this.db.transaction().execute(async (tx) => {
-      const existing = await tx.selectFrom('enrolments').select('patient_address').where('patient_ref', '=', patientRef).executeTakeFirst();
+      const existing = await tx
+        .selectFrom('enrolments')
+        .select('patient_address')
+        .where('patient_ref', '=', patientRef)
+        .executeTakeFirst();
       if (existing && existing.patient_address !== patientAddress) {
-        throw new EngineStateError('ENROLMENT_CONFLICT', `this patient identifier is already enrolled to account ${existing.patient_address}, not ${patientAddress}`);
+        throw new EngineStateError(
+          'ENROLMENT_CONFLICT',
+          `this patient identifier is already enrolled to account ${existing.patient_address}, not ${patientAddress}`,
+        );
       }
-      if (!existing) await tx.insertInto('enrolments').values({ patient_ref: patientRef, patient_address: patientAddress, enrolled_at: now() }).execute();
-      const waits = await tx.selectFrom('enrolment_waits').select('workflow_id').where('patient_ref', '=', patientRef).execute();
+      if (!existing)
+        await tx
+          .insertInto('enrolments')
+          .values({ patient_ref: patientRef, patient_address: patientAddress, enrolled_at: now() })
+          .execute();
+      const waits = await tx
+        .selectFrom('enrolment_waits')
+        .select('workflow_id')
+        .where('patient_ref', '=', patientRef)
+        .execute();
       return waits.map((w) => w.workflow_id);
     });
   }
@@ -86,9 +105,17 @@ export class EngineState {
    */
   async findPatientOrWait(patientRef: string, workflowId: string): Promise<string | undefined> {
     return this.db.transaction().execute(async (tx) => {
-      const found = await tx.selectFrom('enrolments').select('patient_address').where('patient_ref', '=', patientRef).executeTakeFirst();
+      const found = await tx
+        .selectFrom('enrolments')
+        .select('patient_address')
+        .where('patient_ref', '=', patientRef)
+        .executeTakeFirst();
       if (found) {
-        await tx.deleteFrom('enrolment_waits').where('patient_ref', '=', patientRef).where('workflow_id', '=', workflowId).execute();
+        await tx
+          .deleteFrom('enrolment_waits')
+          .where('patient_ref', '=', patientRef)
+          .where('workflow_id', '=', workflowId)
+          .execute();
         return found.patient_address;
       }
       await tx
@@ -104,25 +131,46 @@ export class EngineState {
   async addPrekeys(owner: string, prekeys: readonly SignedPrekey[]): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       for (const p of prekeys) {
-        const existing = await tx.selectFrom('prekeys').select('public_key').where('owner', '=', owner).where('prekey_index', '=', p.index).executeTakeFirst();
+        const existing = await tx
+          .selectFrom('prekeys')
+          .select('public_key')
+          .where('owner', '=', owner)
+          .where('prekey_index', '=', p.index)
+          .executeTakeFirst();
         if (existing) {
           if (bytesToHex(existing.public_key) !== bytesToHex(p.publicKey)) {
-            throw new EngineStateError('PREKEY_CONFLICT', `prekey ${p.index} of ${owner} was already published with another key`);
+            throw new EngineStateError(
+              'PREKEY_CONFLICT',
+              `prekey ${p.index} of ${owner} was already published with another key`,
+            );
           }
           continue;
         }
-        await tx.insertInto('prekeys').values({ owner, prekey_index: p.index, public_key: p.publicKey, signature: p.signature, claimed_by: null }).execute();
+        await tx
+          .insertInto('prekeys')
+          .values({ owner, prekey_index: p.index, public_key: p.publicKey, signature: p.signature, claimed_by: null })
+          .execute();
       }
     });
   }
 
   async unclaimedPrekeys(owner: string): Promise<number> {
-    const row = await this.db.selectFrom('prekeys').select((eb) => eb.fn.countAll<number>().as('n')).where('owner', '=', owner).where('claimed_by', 'is', null).executeTakeFirstOrThrow();
+    const row = await this.db
+      .selectFrom('prekeys')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('owner', '=', owner)
+      .where('claimed_by', 'is', null)
+      .executeTakeFirstOrThrow();
     return row.n;
   }
 
   async prekeyPublicKey(owner: string, index: number): Promise<Uint8Array | undefined> {
-    const row = await this.db.selectFrom('prekeys').select('public_key').where('owner', '=', owner).where('prekey_index', '=', index).executeTakeFirst();
+    const row = await this.db
+      .selectFrom('prekeys')
+      .select('public_key')
+      .where('owner', '=', owner)
+      .where('prekey_index', '=', index)
+      .executeTakeFirst();
     return row && new Uint8Array(row.public_key);
   }
 
@@ -131,14 +179,33 @@ export class EngineState {
     return this.db.transaction().execute(async (tx) => {
       const held = await tx.selectFrom('prekeys').selectAll().where('claimed_by', '=', workflowId).executeTakeFirst();
       if (held) {
-        if (held.owner !== owner) throw new EngineStateError('PREKEY_CONFLICT', `workflow ${workflowId} already claimed a prekey of ${held.owner}`);
+        if (held.owner !== owner)
+          throw new EngineStateError(
+            'PREKEY_CONFLICT',
+            `workflow ${workflowId} already claimed a prekey of ${held.owner}`,
+          );
         return toPrekey(held);
       }
-      const next = await tx.selectFrom('prekeys').selectAll().where('owner', '=', owner).where('claimed_by', 'is', null).orderBy('prekey_index').limit(1).executeTakeFirst();
+      const next = await tx
+        .selectFrom('prekeys')
+        .selectAll()
+        .where('owner', '=', owner)
+        .where('claimed_by', 'is', null)
+        .orderBy('prekey_index')
+        .limit(1)
+        .executeTakeFirst();
       if (!next) {
-        throw new EngineStateError('PREKEYS_EXHAUSTED', `no unused prekey of ${owner} is left; the patient's wallet must publish a new batch before this record can be anchored`);
+        throw new EngineStateError(
+          'PREKEYS_EXHAUSTED',
+          `no unused prekey of ${owner} is left; the patient's wallet must publish a new batch before this record can be anchored`,
+        );
       }
-      await tx.updateTable('prekeys').set({ claimed_by: workflowId }).where('owner', '=', owner).where('prekey_index', '=', next.prekey_index).execute();
+      await tx
+        .updateTable('prekeys')
+        .set({ claimed_by: workflowId })
+        .where('owner', '=', owner)
+        .where('prekey_index', '=', next.prekey_index)
+        .execute();
       return toPrekey(next);
     });
   }
@@ -152,24 +219,50 @@ export class EngineState {
   }
 
   async inbox(recipient: string, afterSeq = 0): Promise<InboxItem[]> {
-    const rows = await this.db.selectFrom('inbox').selectAll().where('recipient', '=', recipient).where('seq', '>', afterSeq).orderBy('seq').execute();
-    return rows.map((r) => ({ seq: r.seq, deliveryId: r.delivery_id, sealed: new Uint8Array(r.sealed), deliveredAt: r.delivered_at }));
+    const rows = await this.db
+      .selectFrom('inbox')
+      .selectAll()
+      .where('recipient', '=', recipient)
+      .where('seq', '>', afterSeq)
+      .orderBy('seq')
+      .execute();
+    return rows.map((r) => ({
+      seq: r.seq,
+      deliveryId: r.delivery_id,
+      sealed: new Uint8Array(r.sealed),
+      deliveredAt: r.delivered_at,
+    }));
   }
 
   async localIdentity(name: string): Promise<LocalIdentity | undefined> {
-    return this.db.selectFrom('local_identities').select(['name', 'address', 'role']).where('name', '=', name).executeTakeFirst();
+    return this.db
+      .selectFrom('local_identities')
+      .select(['name', 'address', 'role'])
+      .where('name', '=', name)
+      .executeTakeFirst();
   }
 
   async addLocalIdentity(identity: LocalIdentity): Promise<void> {
     const existing = await this.localIdentity(identity.name);
     if (existing) {
-      if (existing.address !== identity.address) throw new EngineStateError('IDENTITY_CONFLICT', `identity "${identity.name}" already exists as ${existing.address}`);
+      if (existing.address !== identity.address)
+        throw new EngineStateError(
+          'IDENTITY_CONFLICT',
+          `identity "${identity.name}" already exists as ${existing.address}`,
+        );
       return;
     }
-    await this.db.insertInto('local_identities').values({ ...identity, created_at: now() }).execute();
+    await this.db
+      .insertInto('local_identities')
+      .values({ ...identity, created_at: now() })
+      .execute();
   }
 }
 
 function toPrekey(row: { prekey_index: number; public_key: Uint8Array; signature: Uint8Array }): SignedPrekey {
-  return { index: row.prekey_index, publicKey: new Uint8Array(row.public_key), signature: new Uint8Array(row.signature) };
+  return {
+    index: row.prekey_index,
+    publicKey: new Uint8Array(row.public_key),
+    signature: new Uint8Array(row.signature),
+  };
 }

@@ -19,7 +19,12 @@ export class EngineKeyring {
 
   async create(): Promise<Identity> {
     const identity = generateIdentity();
-    await saveKeystore(this.dir, { signingKey: identity.secretKey, preKeys: [], prekeys: [] }, this.password, this.scrypt);
+    await saveKeystore(
+      this.dir,
+      { signingKey: identity.secretKey, preKeys: [], prekeys: [] },
+      this.password,
+      this.scrypt,
+    );
     this.unlocked.set(addressKey(identity.address), Promise.resolve(identity));
     return identity;
   }
@@ -29,7 +34,9 @@ export class EngineKeyring {
     const key = addressKey(hexToBytes(address.replace(/^0x/, '')));
     let pending = this.unlocked.get(key);
     if (!pending) {
-      pending = loadKeystore(this.dir, hexToBytes(key), this.password).then((material) => identityFromSecret(material.signingKey));
+      pending = loadKeystore(this.dir, hexToBytes(key), this.password).then((material) =>
+        identityFromSecret(material.signingKey),
+      );
       pending.catch(() => this.unlocked.delete(key));
       this.unlocked.set(key, pending);
     }

@@ -22,9 +22,21 @@ describe('pushTraceBatch on the dev chain', () => {
 
   before(async () => {
     [devchain, home] = await Promise.all([startScratchDevchain(), tempDir('trace-activities')]);
-    const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
+    const chain = new FiscoClient({
+      rpcUrl: devchain.rpcUrl,
+      chainId: 'chain0',
+      groupId: 'group0',
+      signer: signDigest,
+    });
     const { deployment } = await ensureDeployed(chain, home.path, generateIdentity());
-    engine = await openEngine({ home: home.path, chain, contracts: deployment, store: new EmbeddedContentStore(home.path), keystorePassword: SCRATCH_PASSWORD, scrypt: SCRATCH_SCRYPT });
+    engine = await openEngine({
+      home: home.path,
+      chain,
+      contracts: deployment,
+      store: new EmbeddedContentStore(home.path),
+      keystorePassword: SCRATCH_PASSWORD,
+      scrypt: SCRATCH_SCRYPT,
+    });
     participant = toHex((await engine.keyring.create()).address);
   });
   after(async () => {
@@ -39,8 +51,19 @@ describe('pushTraceBatch on the dev chain', () => {
   async function sealAndProve(nonce: Hex) {
     const native = createTraceNativeActivities({ keyring: engine.keyring, store: engine.store });
     const codes = [generateTraceCode(), generateTraceCode()];
-    const sealed = await run(() => native.sealTraceSteps(participant, codes.map((code) => ({ code, data: '{"event":"produced"}' }))));
-    const proof = toHex(await proveBatch(codes, sealed.ciphertextHashes.map((h) => hexToBytes(h)), hexToBytes(nonce)));
+    const sealed = await run(() =>
+      native.sealTraceSteps(
+        participant,
+        codes.map((code) => ({ code, data: '{"event":"produced"}' })),
+      ),
+    );
+    const proof = toHex(
+      await proveBatch(
+        codes,
+        sealed.ciphertextHashes.map((h) => hexToBytes(h)),
+        hexToBytes(nonce),
+      ),
+    );
     return { sealed, proof };
   }
 
@@ -57,7 +80,13 @@ describe('pushTraceBatch on the dev chain', () => {
   test('a batch too large for one proof is refused before any work, naming the limit', async () => {
     const native = createTraceNativeActivities({ keyring: engine.keyring, store: engine.store });
     const items = Array.from({ length: MAX_BATCH_ITEMS + 1 }, () => ({ code: generateTraceCode(), data: '{}' }));
-    await assert.rejects(run(() => native.sealTraceSteps(participant, items)), (error: unknown) => error instanceof ApplicationFailure && error.type === 'BatchTooLarge' && error.message.includes(`at most ${MAX_BATCH_ITEMS} items, got ${MAX_BATCH_ITEMS + 1}`));
+    await assert.rejects(
+      run(() => native.sealTraceSteps(participant, items)),
+      (error: unknown) =>
+        error instanceof ApplicationFailure &&
+        error.type === 'BatchTooLarge' &&
+        error.message.includes(`at most ${MAX_BATCH_ITEMS} items, got ${MAX_BATCH_ITEMS + 1}`),
+    );
   });
 
   test('a nonce older than 256 blocks fails as TraceNonceExpired, so the workflow proves again', async () => {
@@ -66,12 +95,16 @@ describe('pushTraceBatch on the dev chain', () => {
     const { sealed, proof } = await sealAndProve(nonce);
     // age the nonce: every transaction seals a block
     const sender = generateIdentity();
-    for (let i = 0; i < 260; i++) await engine.chain.send({ to: toHex(sender.address).slice(2), input: new Uint8Array() }, sender.secretKey);
-    await assert.rejects(run(() => io.pushTraceBatch(participant, sealed, { nonce, proof })), (error: unknown) => {
-      assert.ok(error instanceof ApplicationFailure);
-      assert.equal(error.type, 'TraceNonceExpired');
-      assert.equal(error.nonRetryable, true);
-      return true;
-    });
+    for (let i = 0; i < 260; i++)
+      await engine.chain.send({ to: toHex(sender.address).slice(2), input: new Uint8Array() }, sender.secretKey);
+    await assert.rejects(
+      run(() => io.pushTraceBatch(participant, sealed, { nonce, proof })),
+      (error: unknown) => {
+        assert.ok(error instanceof ApplicationFailure);
+        assert.equal(error.type, 'TraceNonceExpired');
+        assert.equal(error.nonRetryable, true);
+        return true;
+      },
+    );
   });
 });

@@ -21,13 +21,24 @@ export function createTraceActivities(engine: Engine) {
   const { chain, contracts } = engine;
   /** Ciphertexts carry a random nonce, so finding ours on chain means this very push committed. */
   const alreadyPushed = async (ids: Hex[], ciphertexts: Hex[]) => {
-    const stored = await readContract(chain, { address: contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [ids[0] as Hex] });
+    const stored = await readContract(chain, {
+      address: contracts.drugTrace,
+      abi: DrugTrace.abi,
+      functionName: 'read',
+      args: [ids[0] as Hex],
+    });
     return stored.some((c) => c.toLowerCase() === (ciphertexts[0] as Hex).toLowerCase());
   };
   const ciphertextsOf = async (sealed: SealedTraceSteps): Promise<Hex[]> => {
     const ciphertexts = decodeTraceBatch(await engine.store.get(parseCid(sealed.batch))).map((c) => toHex(c));
-    if (ciphertexts.length !== sealed.ids.length || ciphertexts.some((c, i) => keccak256(c) !== sealed.ciphertextHashes[i])) {
-      throw badInput('TraceBatchMismatch', `trace batch ${sealed.batch} does not hold the ${sealed.ids.length} ciphertexts that were proven`);
+    if (
+      ciphertexts.length !== sealed.ids.length ||
+      ciphertexts.some((c, i) => keccak256(c) !== sealed.ciphertextHashes[i])
+    ) {
+      throw badInput(
+        'TraceBatchMismatch',
+        `trace batch ${sealed.batch} does not hold the ${sealed.ids.length} ciphertexts that were proven`,
+      );
     }
     return ciphertexts;
   };
@@ -41,7 +52,11 @@ export function createTraceActivities(engine: Engine) {
      * `DrugTrace.pushBatch`, idempotently. A nonce that went stale while the workflow waited fails
      * with `TraceNonceExpired` so the workflow proves again with a fresh one.
      */
-    async pushTraceBatch(participant: string, sealed: SealedTraceSteps, batch: TraceBatchProof): Promise<{ transactionHash: Hex | null }> {
+    async pushTraceBatch(
+      participant: string,
+      sealed: SealedTraceSteps,
+      batch: TraceBatchProof,
+    ): Promise<{ transactionHash: Hex | null }> {
       const ciphertexts = await ciphertextsOf(sealed);
       if (await alreadyPushed(sealed.ids, ciphertexts)) return { transactionHash: null };
       const sender = await engine.keyring.identity(participant);
@@ -56,7 +71,8 @@ export function createTraceActivities(engine: Engine) {
       } catch (error) {
         if (!(error instanceof LedgerError && error.code === 'REVERTED')) throw error;
         if (await alreadyPushed(sealed.ids, ciphertexts)) return { transactionHash: null };
-        if (error.message.includes('nonce is not a recent block hash')) throw badInput('TraceNonceExpired', `nonce ${batch.nonce} is no longer a recent block hash; prove again`);
+        if (error.message.includes('nonce is not a recent block hash'))
+          throw badInput('TraceNonceExpired', `nonce ${batch.nonce} is no longer a recent block hash; prove again`);
         throw error;
       }
     },

@@ -30,7 +30,10 @@ export function createTraceNativeActivities(deps: { keyring: EngineKeyring; stor
     async sealTraceSteps(participant: string, items: TraceItem[]): Promise<SealedTraceSteps> {
       if (items.length === 0) throw badInput('EmptyBatch', 'a trace step needs at least one item');
       if (items.length > MAX_BATCH_ITEMS) {
-        throw badInput('BatchTooLarge', `one proof takes at most ${MAX_BATCH_ITEMS} items, got ${items.length}; split the batch`);
+        throw badInput(
+          'BatchTooLarge',
+          `one proof takes at most ${MAX_BATCH_ITEMS} items, got ${items.length}; split the batch`,
+        );
       }
       const signer = await deps.keyring.identity(participant);
       const ids: Hex[] = [];
@@ -47,7 +50,11 @@ export function createTraceNativeActivities(deps: { keyring: EngineKeyring; stor
 
     /** One STARK for the whole batch, bound to every (id, keccak256(c)) and the nonce. */
     async proveTraceBatch(codes: string[], ciphertextHashes: Hex[], nonce: Hex): Promise<Hex> {
-      const proof = await proveBatch(codes.map(normalizeTraceCode), ciphertextHashes.map((h) => hexToBytes(h)), hexToBytes(nonce));
+      const proof = await proveBatch(
+        codes.map(normalizeTraceCode),
+        ciphertextHashes.map((h) => hexToBytes(h)),
+        hexToBytes(nonce),
+      );
       return toHex(proof);
     },
   });

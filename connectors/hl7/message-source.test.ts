@@ -12,7 +12,10 @@ test('the ORU^R01 fixture names its facility, control id and patient', async () 
     sendingFacility: 'IA Public Health Lab^2.16.840.1.114222.4.1.10411^ISO',
     controlId: '2.16.840.1.114222.4.3.3.5.1.2-20120314235954.325',
   });
-  assert.deepEqual(envelope.patient, { identifier: '14', authority: 'IA PHIMS Stage&2.16.840.1.114222.4.3.3.5.1.2&ISO' });
+  assert.deepEqual(envelope.patient, {
+    identifier: '14',
+    authority: 'IA PHIMS Stage&2.16.840.1.114222.4.3.3.5.1.2&ISO',
+  });
 });
 
 test('the ADT and lab fixtures yield envelopes, byte-order mark or not', async () => {

@@ -20,18 +20,23 @@ export interface Hl7Envelope {
  */
 export function hl7Envelope(message: string): Hl7Envelope {
   // files often start with a UTF-8 byte-order mark; it is not part of MSH
-  const segments = message.replace(/^\uFEFF/, '').split(/\r\n|\r|\n/).filter((s) => s.length > 0);
+  const segments = message
+    .replace(/^\uFEFF/, '')
+    .split(/\r\n|\r|\n/)
+    .filter((s) => s.length > 0);
   const msh = segments[0];
   if (!msh?.startsWith('MSH') || msh.length < 8) throw new Hl7FormatError('HL7 message must start with an MSH segment');
   const field = msh[3] as string;
   const [component, repetition, , subcomponent] = msh.slice(4, 8);
-  if (!component || !repetition || !subcomponent) throw new Hl7FormatError('MSH-2 must declare the component, repetition, escape and subcomponent separators');
+  if (!component || !repetition || !subcomponent)
+    throw new Hl7FormatError('MSH-2 must declare the component, repetition, escape and subcomponent separators');
   // MSH-1 is the field separator itself, so MSH-n is split index n - 1
   const mshFields = msh.split(field);
   // some senders leave MSH-4 empty and name themselves in MSH-3 only
   const sendingFacility = mshFields[3] || mshFields[2] || '';
   const controlId = mshFields[9] ?? '';
-  if (!sendingFacility) throw new Hl7FormatError('MSH-4 (sending facility) and MSH-3 (sending application) are both empty');
+  if (!sendingFacility)
+    throw new Hl7FormatError('MSH-4 (sending facility) and MSH-3 (sending application) are both empty');
   if (!controlId) throw new Hl7FormatError('MSH-10 (message control id) is empty');
 
   const pid = segments.find((s) => s.startsWith(`PID${field}`));

@@ -8,12 +8,16 @@ interface JsonPayload {
 }
 
 const fromJson = (payload: JsonPayload): Payload => ({
-  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value, 'base64')]),
+  ),
   data: Buffer.from(payload.data ?? '', 'base64'),
 });
 
 const toJson = (payload: Payload): JsonPayload => ({
-  metadata: Object.fromEntries(Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')])),
+  metadata: Object.fromEntries(
+    Object.entries(payload.metadata ?? {}).map(([key, value]) => [key, Buffer.from(value).toString('base64')]),
+  ),
   data: Buffer.from(payload.data ?? new Uint8Array()).toString('base64'),
 });
 
@@ -33,7 +37,10 @@ const sameSecret = (presented: string, expected: string) => {
 };
 
 const cookieOf = (header: string | undefined, name: string) =>
-  (header ?? '').split(';').map((part) => part.trim().split('=')).find(([key]) => key === name)?.[1];
+  (header ?? '')
+    .split(';')
+    .map((part) => part.trim().split('='))
+    .find(([key]) => key === name)?.[1];
 
 /**
  * Temporal's remote codec protocol (`POST /encode`, `POST /decode` with `{payloads: [...]}` in
@@ -60,10 +67,12 @@ export function codecRoutes(options: CodecRoutesOptions): Router {
     next();
   });
   router.get('/login', (_request, response) => {
-    response.type('html').send(
-      '<!doctype html><title>Yilian codec sign-in</title><form method="post" action="login">' +
-        '<label>Codec token (YILIAN_CODEC_TOKEN) <input type="password" name="token" autofocus></label> <button>Sign in</button></form>',
-    );
+    response
+      .type('html')
+      .send(
+        '<!doctype html><title>Yilian codec sign-in</title><form method="post" action="login">' +
+          '<label>Codec token (YILIAN_CODEC_TOKEN) <input type="password" name="token" autofocus></label> <button>Sign in</button></form>',
+      );
   });
   router.post('/login', express.urlencoded({ extended: false, limit: '4kb' }), (request, response) => {
     const presented = (request.body as { token?: unknown } | undefined)?.token;
@@ -72,8 +81,17 @@ export function codecRoutes(options: CodecRoutesOptions): Router {
       response.status(401).type('text').send('wrong codec token');
       return;
     }
-    response.cookie(CODEC_SESSION_COOKIE, session, { httpOnly: true, sameSite: 'strict', path: request.baseUrl || '/', maxAge: 12 * 3600 * 1000 });
-    response.type('text').send('signed in: the Temporal Web UI on this host can now decode payloads (Settings → Codec Server → include cross-origin credentials)');
+    response.cookie(CODEC_SESSION_COOKIE, session, {
+      httpOnly: true,
+      sameSite: 'strict',
+      path: request.baseUrl || '/',
+      maxAge: 12 * 3600 * 1000,
+    });
+    response
+      .type('text')
+      .send(
+        'signed in: the Temporal Web UI on this host can now decode payloads (Settings → Codec Server → include cross-origin credentials)',
+      );
   });
   router.use((request, response, next) => {
     if (request.method === 'OPTIONS') {
@@ -83,7 +101,9 @@ export function codecRoutes(options: CodecRoutesOptions): Router {
     const bearer = sameSecret(request.headers.authorization ?? '', `Bearer ${options.token}`);
     const cookie = sameSecret(cookieOf(request.headers.cookie, CODEC_SESSION_COOKIE) ?? '', session);
     if (!bearer && !cookie) {
-      response.status(401).json({ error: 'the codec endpoint needs Authorization: Bearer <YILIAN_CODEC_TOKEN>, or a session from /codec/login' });
+      response.status(401).json({
+        error: 'the codec endpoint needs Authorization: Bearer <YILIAN_CODEC_TOKEN>, or a session from /codec/login',
+      });
       return;
     }
     next();

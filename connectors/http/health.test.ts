@@ -8,7 +8,13 @@ async function healthz(probes: Parameters<typeof createHttpApp>[0]['health']) {
   await new Promise((resolve) => server.once('listening', resolve));
   try {
     const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`);
-    return { status: response.status, body: (await response.json()) as { status: string; components: Record<string, { status: string; error?: string }> } };
+    return {
+      status: response.status,
+      body: (await response.json()) as {
+        status: string;
+        components: Record<string, { status: string; error?: string }>;
+      },
+    };
   } finally {
     server.close();
   }

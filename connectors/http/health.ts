@@ -29,7 +29,10 @@ export async function checkHealth(probes: Record<string, HealthProbe>): Promise<
         ]);
         return [name, { status: 'ok', latencyMs: Math.round(performance.now() - started) }];
       } catch (error) {
-        return [name, { status: 'down', error: (error as Error).message, latencyMs: Math.round(performance.now() - started) }];
+        return [
+          name,
+          { status: 'down', error: (error as Error).message, latencyMs: Math.round(performance.now() - started) },
+        ];
       } finally {
         clearTimeout(timer);
       }

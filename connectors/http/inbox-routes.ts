@@ -13,11 +13,19 @@ export function inboxRoutes(state: EngineState): Router {
     const address = request.params.address.toLowerCase();
     const auth = checkInboxAuthorization(request.headers.authorization, Date.now());
     if ('problem' in auth) return void response.status(401).json({ error: auth.problem });
-    if (auth.address !== address) return void response.status(403).json({ error: `the request is signed by ${auth.address}, not by ${address}` });
+    if (auth.address !== address)
+      return void response.status(403).json({ error: `the request is signed by ${auth.address}, not by ${address}` });
     const after = Number(request.query.after ?? 0);
-    if (!Number.isSafeInteger(after) || after < 0) return void response.status(400).json({ error: 'after must be a non-negative integer' });
+    if (!Number.isSafeInteger(after) || after < 0)
+      return void response.status(400).json({ error: 'after must be a non-negative integer' });
     const items = await state.inbox(address, after);
-    response.json({ items: items.map((item) => ({ seq: item.seq, deliveredAt: item.deliveredAt, sealed: Buffer.from(item.sealed).toString('base64') })) });
+    response.json({
+      items: items.map((item) => ({
+        seq: item.seq,
+        deliveredAt: item.deliveredAt,
+        sealed: Buffer.from(item.sealed).toString('base64'),
+      })),
+    });
   });
   return router;
 }

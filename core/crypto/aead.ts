@@ -10,7 +10,12 @@ export const AES_KEY_LENGTH = 32;
 export const NONCE_LENGTH = 12;
 export const TAG_LENGTH = 16;
 
-export function aesGcmSeal(key: Uint8Array, nonce: Uint8Array, plaintext: Uint8Array, associatedData: Uint8Array): Uint8Array {
+export function aesGcmSeal(
+  key: Uint8Array,
+  nonce: Uint8Array,
+  plaintext: Uint8Array,
+  associatedData: Uint8Array,
+): Uint8Array {
   expectLength(key, AES_KEY_LENGTH, 'AES-256-GCM key');
   expectLength(nonce, NONCE_LENGTH, 'AES-GCM nonce');
   return gcm(key, nonce, associatedData).encrypt(plaintext);

@@ -24,7 +24,10 @@ export class ByteReader {
 
   take(length: number, field: string): Uint8Array {
     if (this.offset + length > this.bytes.length) {
-      throw new CryptoError('BAD_FORMAT', `${this.what}: truncated at ${field} (offset ${this.offset}, need ${length} bytes)`);
+      throw new CryptoError(
+        'BAD_FORMAT',
+        `${this.what}: truncated at ${field} (offset ${this.offset}, need ${length} bytes)`,
+      );
     }
     const out = this.bytes.subarray(this.offset, this.offset + length);
     this.offset += length;
@@ -39,7 +42,10 @@ export class ByteReader {
   version(expected: number): number {
     const version = this.u8('version');
     if (version !== expected) {
-      throw new CryptoError('BAD_FORMAT', `${this.what}: unsupported version 0x${version.toString(16)} (expected 0x${expected.toString(16).padStart(2, '0')})`);
+      throw new CryptoError(
+        'BAD_FORMAT',
+        `${this.what}: unsupported version 0x${version.toString(16)} (expected 0x${expected.toString(16).padStart(2, '0')})`,
+      );
     }
     return version;
   }

@@ -57,7 +57,16 @@ test('every tampered byte, another context or another key fails with a CryptoErr
 });
 
 test('bad inputs are named', () => {
-  assert.throws(() => seal(new Uint8Array(16), { recordId: Uint8Array.of(1), version: 0 }, new Uint8Array()), /data-encryption key must be 32 bytes/);
-  assert.throws(() => seal(generateDek(), { recordId: new Uint8Array(), version: 0 }, new Uint8Array()), /record id must be 1\.\.65535 bytes/);
-  assert.throws(() => seal(generateDek(), { recordId: Uint8Array.of(1), version: -1 }, new Uint8Array()), /u32 out of range/);
+  assert.throws(
+    () => seal(new Uint8Array(16), { recordId: Uint8Array.of(1), version: 0 }, new Uint8Array()),
+    /data-encryption key must be 32 bytes/,
+  );
+  assert.throws(
+    () => seal(generateDek(), { recordId: new Uint8Array(), version: 0 }, new Uint8Array()),
+    /record id must be 1\.\.65535 bytes/,
+  );
+  assert.throws(
+    () => seal(generateDek(), { recordId: Uint8Array.of(1), version: -1 }, new Uint8Array()),
+    /u32 out of range/,
+  );
 });

@@ -70,7 +70,10 @@ export function sealWithNonce(
 
 export function open(dek: Uint8Array, context: RecordContext, envelope: Uint8Array): Uint8Array {
   if (envelope.length < ENVELOPE_OVERHEAD) {
-    throw new CryptoError('BAD_FORMAT', `envelope: ${envelope.length} bytes is shorter than the ${ENVELOPE_OVERHEAD}-byte minimum`);
+    throw new CryptoError(
+      'BAD_FORMAT',
+      `envelope: ${envelope.length} bytes is shorter than the ${ENVELOPE_OVERHEAD}-byte minimum`,
+    );
   }
   const r = new ByteReader(envelope, 'envelope');
   const version = r.version(ENVELOPE_VERSION);

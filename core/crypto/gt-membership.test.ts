@@ -18,7 +18,9 @@ const toMcl = (f: Fp12) => {
 const toNoble = (g: mcl.GT) => Fp12.fromBytes(swapFp2Halves(g.serialize()));
 const gcd = (a: bigint, b: bigint): bigint => (b === 0n ? a : gcd(b, a % b));
 const arbFp = fc.bigInt({ min: 0n, max: FIELD_MODULUS - 1n });
-const arbFp12 = fc.tuple(arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp).map((t) => Fp12.fromBigTwelve(t));
+const arbFp12 = fc
+  .tuple(arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp, arbFp)
+  .map((t) => Fp12.fromBigTwelve(t));
 /** f^((p⁶ − 1)(p² + 1)): lands in the cyclotomic subgroup, almost never in GT. */
 const toCyclotomic = (f: Fp12) => {
   const easy = Fp12.mul(Fp12.conjugate(f), Fp12.inv(f));

@@ -27,7 +27,9 @@ test('sign/verify round trip by address and by key; deterministic and low-s', ()
       assert.ok(verify(sig, msg, id.publicKey));
       assert.deepEqual(recoverPublicKey(sig, msg), id.publicKey);
       // Independent check: noble's own verifier over keccak256(msg).
-      assert.ok(secp256k1.verify(sig.subarray(0, 64), keccak_256(msg), Uint8Array.of(4, ...id.publicKey), { prehash: false }));
+      assert.ok(
+        secp256k1.verify(sig.subarray(0, 64), keccak_256(msg), Uint8Array.of(4, ...id.publicKey), { prehash: false }),
+      );
     }),
     { numRuns: 20 },
   );
@@ -52,12 +54,24 @@ test('verify rejects other messages, other signers, tampering and the high-s twi
   high.set(hexToBytes((n - s).toString(16).padStart(64, '0')), 32);
   high[64] = (high[64] as number) ^ 1;
   assert.equal(verify(high, msg, id.address), false);
-  assert.throws(() => recoverPublicKey(high, msg), (e: unknown) => e instanceof CryptoError && e.code === 'BAD_SIGNATURE');
+  assert.throws(
+    () => recoverPublicKey(high, msg),
+    (e: unknown) => e instanceof CryptoError && e.code === 'BAD_SIGNATURE',
+  );
 });
 
 test('clear errors for bad keys and signer lengths', () => {
-  assert.throws(() => identityFromSecret(new Uint8Array(32)), (e: unknown) => e instanceof CryptoError && e.code === 'BAD_SCALAR');
-  assert.throws(() => sign(new Uint8Array(31), new Uint8Array()), (e: unknown) => e instanceof CryptoError && e.code === 'BAD_LENGTH');
-  assert.throws(() => verify(new Uint8Array(65), new Uint8Array(), new Uint8Array(33)), /20-byte address or a 64-byte public key/);
+  assert.throws(
+    () => identityFromSecret(new Uint8Array(32)),
+    (e: unknown) => e instanceof CryptoError && e.code === 'BAD_SCALAR',
+  );
+  assert.throws(
+    () => sign(new Uint8Array(31), new Uint8Array()),
+    (e: unknown) => e instanceof CryptoError && e.code === 'BAD_LENGTH',
+  );
+  assert.throws(
+    () => verify(new Uint8Array(65), new Uint8Array(), new Uint8Array(33)),
+    /20-byte address or a 64-byte public key/,
+  );
   assert.throws(() => addressOf(new Uint8Array(65)), /64 bytes/);
 });

@@ -117,7 +117,5 @@ export function verify(signature: Uint8Array, message: Uint8Array, signer: Uint8
     if (e instanceof CryptoError && (e.code === 'BAD_SIGNATURE' || e.code === 'BAD_LENGTH')) return false;
     throw e;
   }
-  return signer.length === ADDRESS_LENGTH
-    ? equalBytes(addressOf(recovered), signer)
-    : equalBytes(recovered, signer);
+  return signer.length === ADDRESS_LENGTH ? equalBytes(addressOf(recovered), signer) : equalBytes(recovered, signer);
 }

@@ -52,7 +52,10 @@ test('every vector checks out against @noble/curves and decrypts to its dek', ()
     assert.equal(bytesToHex(open(kemKey, context, hexToBytes(v.envelope))), v.dek);
     assert.equal(v.envelope.slice(2, 26), v.nonce);
     assert.equal(bytesToHex(preDecrypt(hexToBytes(v.a), hexToBytes(v.ciphertext), context)), v.dek);
-    assert.equal(bytesToHex(preDecryptReencrypted(hexToBytes(v.b), hexToBytes(v.reencryptedCiphertext), context)), v.dek);
+    assert.equal(
+      bytesToHex(preDecryptReencrypted(hexToBytes(v.b), hexToBytes(v.reencryptedCiphertext), context)),
+      v.dek,
+    );
   }
 });
 
@@ -68,9 +71,15 @@ test('reference §E vectors (a=2, r=5, b=3)', () => {
   );
   assert.equal(sha(mcl.pow(z, fr(5n)).serialize()), 'ae9504da820086dfdc5814e4bb2b90a961bb5a49a258446d55438e1366e7aca5');
   const rk = mcl.mul(getCurve().h, mcl.div(fr(3n), fr(2n)));
-  assert.equal(sha(mcl.pairing(c1, rk).serialize()), '8bf1becb1d78330ed488df8e6fdd9459a134f525d865c3bff73ee39386f848c9');
+  assert.equal(
+    sha(mcl.pairing(c1, rk).serialize()),
+    '8bf1becb1d78330ed488df8e6fdd9459a134f525d865c3bff73ee39386f848c9',
+  );
   // The first file vector is the same case carried through the full KEM.
   assert.equal(vectors[0]?.c1, bytesToHex(c1.serialize()));
   assert.equal(sha(hexToBytes(vectors[0].zr)), 'ae9504da820086dfdc5814e4bb2b90a961bb5a49a258446d55438e1366e7aca5');
-  assert.equal(sha(hexToBytes(vectors[0].reencrypted)), '8bf1becb1d78330ed488df8e6fdd9459a134f525d865c3bff73ee39386f848c9');
+  assert.equal(
+    sha(hexToBytes(vectors[0].reencrypted)),
+    '8bf1becb1d78330ed488df8e6fdd9459a134f525d865c3bff73ee39386f848c9',
+  );
 });

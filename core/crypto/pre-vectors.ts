@@ -49,8 +49,24 @@ const scalarHex = (n: bigint): string => n.toString(16).padStart(64, '0');
 const u32Hex = (n: number): string => bytesToHex(u32be(n));
 
 export const PRE_VECTOR_INPUTS: readonly PreVectorInput[] = [
-  { a: scalarHex(2n), b: scalarHex(3n), r: scalarHex(5n), dek: '00'.repeat(32), nonce: '00'.repeat(12), recordId: '01', version: '00000000' },
-  { a: scalarHex(7n), b: scalarHex(11n), r: scalarHex(13n), dek: '11'.repeat(32), nonce: '000102030405060708090a0b', recordId: 'aa'.repeat(32), version: '00000001' },
+  {
+    a: scalarHex(2n),
+    b: scalarHex(3n),
+    r: scalarHex(5n),
+    dek: '00'.repeat(32),
+    nonce: '00'.repeat(12),
+    recordId: '01',
+    version: '00000000',
+  },
+  {
+    a: scalarHex(7n),
+    b: scalarHex(11n),
+    r: scalarHex(13n),
+    dek: '11'.repeat(32),
+    nonce: '000102030405060708090a0b',
+    recordId: 'aa'.repeat(32),
+    version: '00000001',
+  },
   {
     // r − 1 for a and b exercises the top of the scalar range.
     a: '73eda753299d7d483339d80809a1d80553bda402fffe5bfeffffffff00000000',

@@ -102,14 +102,22 @@ test('every tampered byte of a ciphertext, re-key or re-encrypted ciphertext is 
   forEachTamper(ct, (t, i) => {
     assert.throws(() => preDecrypt(alice.secretKey, t, context), isCrypto, `delegator, byte ${i}`);
     // A flipped sign bit of C1 is still a valid point (−C1): the proxy cannot tell, the AEAD does.
-    assert.throws(() => preDecryptReencrypted(bob.secretKey, preReencrypt(t, rk), context), isCrypto, `proxy path, byte ${i}`);
+    assert.throws(
+      () => preDecryptReencrypted(bob.secretKey, preReencrypt(t, rk), context),
+      isCrypto,
+      `proxy path, byte ${i}`,
+    );
   });
   forEachTamper(rk, (t, i) => {
     assert.throws(() => preDecryptReencrypted(bob.secretKey, preReencrypt(ct, t), context), isCrypto, `rk byte ${i}`);
   });
-  forEachTamper(re, (t, i) => {
-    assert.throws(() => preDecryptReencrypted(bob.secretKey, t, context), isCrypto, `re-encrypted byte ${i}`);
-  }, [0x01]);
+  forEachTamper(
+    re,
+    (t, i) => {
+      assert.throws(() => preDecryptReencrypted(bob.secretKey, t, context), isCrypto, `re-encrypted byte ${i}`);
+    },
+    [0x01],
+  );
 });
 
 test('invalid keys, identity points and zero scalars are rejected with clear errors', () => {
@@ -121,7 +129,10 @@ test('invalid keys, identity points and zero scalars are rejected with clear err
   inf2[0] = 0xc0;
   assert.throws(() => preEncrypt(inf1, generateDek(), ctx('x')), code('IDENTITY_POINT'));
   assert.throws(() => preEncrypt(bob.publicKey, generateDek(), ctx('x')), code('BAD_LENGTH'));
-  assert.throws(() => preEncryptDeterministic(alice.publicKey, generateDek(), ctx('x'), new Uint8Array(32), new Uint8Array(12)), code('ZERO_SCALAR'));
+  assert.throws(
+    () => preEncryptDeterministic(alice.publicKey, generateDek(), ctx('x'), new Uint8Array(32), new Uint8Array(12)),
+    code('ZERO_SCALAR'),
+  );
   assert.throws(() => preRekey(new Uint8Array(32), bob.publicKey), code('ZERO_SCALAR'));
   assert.throws(() => preRekey(alice.secretKey, inf2), /delegatee public key \(G2\) is the point at infinity/);
   const ct = preEncrypt(alice.publicKey, generateDek(), ctx('x'));
@@ -135,5 +146,8 @@ test('invalid keys, identity points and zero scalars are rejected with clear err
   assert.throws(() => preDecrypt(alice.secretKey, re, ctx('x')), code('BAD_LENGTH'));
   const wrongVersion = re.slice();
   wrongVersion[0] = 0x01;
-  assert.throws(() => preDecryptReencrypted(bob.secretKey, wrongVersion, ctx('x')), /version byte 0x1 \(expected 0x02\)/);
+  assert.throws(
+    () => preDecryptReencrypted(bob.secretKey, wrongVersion, ctx('x')),
+    /version byte 0x1 \(expected 0x02\)/,
+  );
 });

@@ -195,16 +195,15 @@ export function preDecrypt(a: Uint8Array, ciphertext: Uint8Array, context: Recor
   return unwrap(zr, c1, wrapped, context);
 }
 
-export function preDecryptReencrypted(
-  b: Uint8Array,
-  reencrypted: Uint8Array,
-  context: RecordContext,
-): Uint8Array {
+export function preDecryptReencrypted(b: Uint8Array, reencrypted: Uint8Array, context: RecordContext): Uint8Array {
   expectLength(reencrypted, PRE_REENCRYPTED_LENGTH, 're-encrypted PRE ciphertext');
   const r = new ByteReader(reencrypted, 're-encrypted PRE ciphertext');
   const version = r.u8('version');
   if (version !== PRE_REENCRYPTED_VERSION) {
-    throw new CryptoError('BAD_FORMAT', `re-encrypted PRE ciphertext: version byte 0x${version.toString(16)} (expected 0x02)`);
+    throw new CryptoError(
+      'BAD_FORMAT',
+      `re-encrypted PRE ciphertext: version byte 0x${version.toString(16)} (expected 0x02)`,
+    );
   }
   // C1 is carried only to bind the KEM key; the delegatee never computes with it.
   const c1 = r.take(G1_LENGTH, 'C1');

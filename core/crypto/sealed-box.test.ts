@@ -13,7 +13,9 @@ import { openSealed, SEALED_BOX_LABEL, SEALED_BOX_OVERHEAD, sealTo, sealToDeterm
 import { forEachTamper } from './test-helpers.js';
 
 const isCrypto = (code?: string, message?: RegExp) => (e: unknown) =>
-  e instanceof CryptoError && (code === undefined || e.code === code) && (message === undefined || message.test(e.message));
+  e instanceof CryptoError &&
+  (code === undefined || e.code === code) &&
+  (message === undefined || message.test(e.message));
 const INBOX = utf8ToBytes('yilian/inbox/v1');
 const sec1 = (publicKey: Uint8Array) => concatBytes(Uint8Array.of(0x04), publicKey);
 
@@ -32,7 +34,9 @@ interface SealedBoxVector {
   sealed: string;
 }
 const vectors = (
-  JSON.parse(readFileSync(new URL('../../docs/vectors/records.json', import.meta.url), 'utf8')) as { sealedBox: SealedBoxVector[] }
+  JSON.parse(readFileSync(new URL('../../docs/vectors/records.json', import.meta.url), 'utf8')) as {
+    sealedBox: SealedBoxVector[];
+  }
 ).sealedBox;
 
 /** An x-coordinate with no point on the curve: 02‖x must not decompress. */
@@ -83,7 +87,10 @@ test('wrong key, wrong context and every tampered byte fail with a CryptoError',
     );
   });
   assert.deepEqual([...codes].sort(), ['AUTH_FAILED', 'BAD_FORMAT', 'BAD_POINT']);
-  assert.throws(() => openSealed(generateIdentity().secretKey, box, INBOX), isCrypto('AUTH_FAILED', /sealed box: authentication failed/));
+  assert.throws(
+    () => openSealed(generateIdentity().secretKey, box, INBOX),
+    isCrypto('AUTH_FAILED', /sealed box: authentication failed/),
+  );
   assert.throws(() => openSealed(me.secretKey, box, utf8ToBytes('yilian/inbox/v2')), isCrypto('AUTH_FAILED'));
   assert.throws(() => openSealed(me.secretKey, box, new Uint8Array()), isCrypto('AUTH_FAILED'));
   assert.throws(() => openSealed(me.secretKey, box, concatBytes(INBOX, Uint8Array.of(0))), isCrypto('AUTH_FAILED'));
@@ -116,7 +123,10 @@ test('bad layouts are named', () => {
   assert.throws(() => openSealed(me.secretKey, uncompressed, INBOX), isCrypto('BAD_FORMAT', /not a compressed point/));
   const offCurve = box.slice();
   offCurve.set(offCurveX(), 2);
-  assert.throws(() => openSealed(me.secretKey, offCurve, INBOX), isCrypto('BAD_POINT', /ephemeral public key is not a point on secp256k1/));
+  assert.throws(
+    () => openSealed(me.secretKey, offCurve, INBOX),
+    isCrypto('BAD_POINT', /ephemeral public key is not a point on secp256k1/),
+  );
   assert.throws(() => openSealed(new Uint8Array(32), box, INBOX), isCrypto('BAD_SCALAR'));
   assert.throws(() => openSealed(new Uint8Array(31), box, INBOX), isCrypto('BAD_LENGTH'));
 });
@@ -130,12 +140,24 @@ test('recipient keys off the curve and bad deterministic inputs are refused', ()
     isCrypto('BAD_POINT', /recipient public key is not a point on secp256k1/),
   );
   assert.throws(() => sealTo(new Uint8Array(64), utf8ToBytes('x'), INBOX), isCrypto('BAD_POINT'));
-  assert.throws(() => sealTo(sec1(me.publicKey), utf8ToBytes('x'), INBOX), isCrypto('BAD_LENGTH', /must be 64 bytes, got 65/));
+  assert.throws(
+    () => sealTo(sec1(me.publicKey), utf8ToBytes('x'), INBOX),
+    isCrypto('BAD_LENGTH', /must be 64 bytes, got 65/),
+  );
   const order = hexToBytes(secp256k1.Point.CURVE().n.toString(16).padStart(64, '0'));
-  assert.throws(() => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, new Uint8Array(32), new Uint8Array(12)), isCrypto('BAD_SCALAR'));
-  assert.throws(() => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, order, new Uint8Array(12)), isCrypto('BAD_SCALAR'));
+  assert.throws(
+    () => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, new Uint8Array(32), new Uint8Array(12)),
+    isCrypto('BAD_SCALAR'),
+  );
+  assert.throws(
+    () => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, order, new Uint8Array(12)),
+    isCrypto('BAD_SCALAR'),
+  );
   const ephemeral = secp256k1.utils.randomSecretKey();
-  assert.throws(() => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, ephemeral, new Uint8Array(11)), isCrypto('BAD_LENGTH'));
+  assert.throws(
+    () => sealToDeterministic(me.publicKey, utf8ToBytes('x'), INBOX, ephemeral, new Uint8Array(11)),
+    isCrypto('BAD_LENGTH'),
+  );
 });
 
 test('independent node:crypto ECDH + HKDF + AES-GCM opens our box, and ours opens theirs', () => {
@@ -157,19 +179,34 @@ test('independent node:crypto ECDH + HKDF + AES-GCM opens our box, and ours open
   sender.generateKeys();
   const senderEph = new Uint8Array(sender.getPublicKey(null, 'compressed'));
   const theirInfo = concatBytes(senderEph, me.publicKey);
-  const theirKey = hkdfSync('sha256', sender.computeSecret(sec1(me.publicKey)), utf8ToBytes(SEALED_BOX_LABEL), theirInfo, 32);
+  const theirKey = hkdfSync(
+    'sha256',
+    sender.computeSecret(sec1(me.publicKey)),
+    utf8ToBytes(SEALED_BOX_LABEL),
+    theirInfo,
+    32,
+  );
   const nonce = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', new Uint8Array(theirKey), nonce);
   cipher.setAAD(concatBytes(Uint8Array.of(0x01), INBOX));
   const body = concatBytes(cipher.update(plaintext), cipher.final(), cipher.getAuthTag());
-  assert.deepEqual(openSealed(me.secretKey, concatBytes(Uint8Array.of(0x01), senderEph, nonce, body), INBOX), plaintext);
+  assert.deepEqual(
+    openSealed(me.secretKey, concatBytes(Uint8Array.of(0x01), senderEph, nonce, body), INBOX),
+    plaintext,
+  );
 });
 
 test('docs/vectors/records.json sealedBox: every vector recomputes and opens', () => {
   assert.ok(vectors.length >= 3);
   for (const v of vectors) {
     const inputs = [v.recipientSecretKey, v.ephemeralSecretKey, v.nonce, v.context, v.plaintext].map(hexToBytes);
-    const [rsk, esk, nonce, context, plaintext] = inputs as [Uint8Array, Uint8Array, Uint8Array, Uint8Array, Uint8Array];
+    const [rsk, esk, nonce, context, plaintext] = inputs as [
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+      Uint8Array,
+    ];
     const recipientPublicKey = secp256k1.getPublicKey(rsk, false).subarray(1);
     const ephemeralPublicKey = secp256k1.getPublicKey(esk, true);
     const sharedX = secp256k1.getSharedSecret(esk, sec1(recipientPublicKey)).subarray(1);

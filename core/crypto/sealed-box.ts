@@ -31,7 +31,12 @@ function assertRecipientKey(publicKey: Uint8Array): void {
 }
 
 /** HKDF over the ECDH x-coordinate; info binds both public keys so the key is specific to this pair. */
-function deriveKey(secretKey: Uint8Array, peerSec1: Uint8Array, ephemeral: Uint8Array, recipient: Uint8Array): Uint8Array {
+function deriveKey(
+  secretKey: Uint8Array,
+  peerSec1: Uint8Array,
+  ephemeral: Uint8Array,
+  recipient: Uint8Array,
+): Uint8Array {
   const shared = secp256k1.getSharedSecret(secretKey, peerSec1, true);
   const x = shared.subarray(1);
   try {
@@ -69,7 +74,12 @@ export function sealToDeterministic(
   }
   const ephemeral = secp256k1.getPublicKey(ephemeralSecret, true);
   const header = Uint8Array.of(SEALED_BOX_VERSION);
-  const key = deriveKey(ephemeralSecret, concatBytes(Uint8Array.of(0x04), recipientPublicKey), ephemeral, recipientPublicKey);
+  const key = deriveKey(
+    ephemeralSecret,
+    concatBytes(Uint8Array.of(0x04), recipientPublicKey),
+    ephemeral,
+    recipientPublicKey,
+  );
   try {
     const sealed = aesGcmSeal(key, nonce, plaintext, concatBytes(header, context));
     return concatBytes(header, ephemeral, nonce, sealed);
@@ -82,7 +92,10 @@ export function openSealed(recipientSecretKey: Uint8Array, sealed: Uint8Array, c
   expectContext(context);
   if (!(sealed instanceof Uint8Array)) throw new CryptoError('BAD_FORMAT', 'sealed box must be a Uint8Array');
   if (sealed.length < SEALED_BOX_OVERHEAD) {
-    throw new CryptoError('BAD_FORMAT', `sealed box: ${sealed.length} bytes is shorter than the ${SEALED_BOX_OVERHEAD}-byte minimum`);
+    throw new CryptoError(
+      'BAD_FORMAT',
+      `sealed box: ${sealed.length} bytes is shorter than the ${SEALED_BOX_OVERHEAD}-byte minimum`,
+    );
   }
   const r = new ByteReader(sealed, 'sealed box');
   const version = r.version(SEALED_BOX_VERSION);
@@ -90,7 +103,10 @@ export function openSealed(recipientSecretKey: Uint8Array, sealed: Uint8Array, c
   const nonce = r.take(NONCE_LENGTH, 'nonce');
   const body = r.rest();
   if (ephemeral[0] !== 0x02 && ephemeral[0] !== 0x03) {
-    throw new CryptoError('BAD_FORMAT', 'sealed box: ephemeral public key is not a compressed point (prefix 0x02 or 0x03)');
+    throw new CryptoError(
+      'BAD_FORMAT',
+      'sealed box: ephemeral public key is not a compressed point (prefix 0x02 or 0x03)',
+    );
   }
   // Decompression puts the point on the curve (cofactor 1), which is what rules out invalid-curve attacks on the recipient's key.
   try {

@@ -51,23 +51,42 @@ export function encodeSigned(
 export function decodeSigned(kind: SignedKind, bytes: Uint8Array): SignedContainer {
   if (!(bytes instanceof Uint8Array)) throw new CryptoError('BAD_FORMAT', `${kind.container} must be a Uint8Array`);
   if (bytes.length < SIGNED_CONTAINER_OVERHEAD) {
-    throw new CryptoError('BAD_FORMAT', `${kind.container}: ${bytes.length} bytes is shorter than the ${SIGNED_CONTAINER_OVERHEAD}-byte header`);
+    throw new CryptoError(
+      'BAD_FORMAT',
+      `${kind.container}: ${bytes.length} bytes is shorter than the ${SIGNED_CONTAINER_OVERHEAD}-byte header`,
+    );
   }
   const r = new ByteReader(bytes, kind.container);
   r.version(SIGNED_CONTAINER_VERSION);
-  return { signer: r.take(ADDRESS_LENGTH, kind.signerWord), signature: r.take(SIGNATURE_LENGTH, 'signature'), data: r.rest() };
+  return {
+    signer: r.take(ADDRESS_LENGTH, kind.signerWord),
+    signature: r.take(SIGNATURE_LENGTH, 'signature'),
+    data: r.rest(),
+  };
 }
 
 /** `signerPublicKey` is the key the caller trusts (from the Directory), not anything inside the container. */
-export function verifySigned(kind: SignedKind, signed: SignedContainer, bound: Uint8Array, signerPublicKey: Uint8Array, boundTo = ''): void {
+export function verifySigned(
+  kind: SignedKind,
+  signed: SignedContainer,
+  bound: Uint8Array,
+  signerPublicKey: Uint8Array,
+  boundTo = '',
+): void {
   expectLength(signerPublicKey, PUBLIC_KEY_LENGTH, `${kind.content} ${kind.signerWord} public key`);
   const claimed = `0x${bytesToHex(signed.signer)}`;
   const keyAddress = addressOf(signerPublicKey);
   if (!equalBytes(keyAddress, signed.signer)) {
-    throw new CryptoError('BAD_SIGNATURE', `${kind.content} claims ${kind.signerWord} ${claimed}, but the given key belongs to 0x${bytesToHex(keyAddress)}`);
+    throw new CryptoError(
+      'BAD_SIGNATURE',
+      `${kind.content} claims ${kind.signerWord} ${claimed}, but the given key belongs to 0x${bytesToHex(keyAddress)}`,
+    );
   }
   if (!verify(signed.signature, signedMessage(kind, bound, signed.data), signerPublicKey)) {
-    throw new CryptoError('BAD_SIGNATURE', `${kind.content} is not signed by its ${kind.signerWord} ${claimed}${boundTo}`);
+    throw new CryptoError(
+      'BAD_SIGNATURE',
+      `${kind.content} is not signed by its ${kind.signerWord} ${claimed}${boundTo}`,
+    );
   }
 }
 

@@ -8,12 +8,20 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { bytesToHex, concatBytes, hexToBytes, randomBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { CryptoError } from './errors.js';
 import { generateIdentity, sign } from './identity.js';
-import { decodeSignedRecord, SIGNED_RECORD_LABEL, signRecord, signRecordAs, verifySignedRecord } from './signed-record.js';
+import {
+  decodeSignedRecord,
+  SIGNED_RECORD_LABEL,
+  signRecord,
+  signRecordAs,
+  verifySignedRecord,
+} from './signed-record.js';
 import { signDigest as nativeSignDigest } from '../../native/index.js';
 import { forEachTamper } from './test-helpers.js';
 
 const isCrypto = (code?: string, message?: RegExp) => (e: unknown) =>
-  e instanceof CryptoError && (code === undefined || e.code === code) && (message === undefined || message.test(e.message));
+  e instanceof CryptoError &&
+  (code === undefined || e.code === code) &&
+  (message === undefined || message.test(e.message));
 const RECORD = utf8ToBytes('{"resourceType":"Bundle","type":"document"}');
 
 interface SignedRecordVector {
@@ -26,7 +34,9 @@ interface SignedRecordVector {
   signed: string;
 }
 const vectors = (
-  JSON.parse(readFileSync(new URL('../../docs/vectors/records.json', import.meta.url), 'utf8')) as { signedRecord: SignedRecordVector[] }
+  JSON.parse(readFileSync(new URL('../../docs/vectors/records.json', import.meta.url), 'utf8')) as {
+    signedRecord: SignedRecordVector[];
+  }
 ).signedRecord;
 
 test('sign, decode, verify round trip', () => {
@@ -42,7 +52,11 @@ test('sign, decode, verify round trip', () => {
     }),
     { numRuns: 40 },
   );
-  assert.deepEqual(signRecord(author.secretKey, RECORD), signRecord(author.secretKey, RECORD), 'RFC 6979: deterministic');
+  assert.deepEqual(
+    signRecord(author.secretKey, RECORD),
+    signRecord(author.secretKey, RECORD),
+    'RFC 6979: deterministic',
+  );
 });
 
 test('a signature by another key fails with BAD_SIGNATURE naming the author', () => {
@@ -60,10 +74,16 @@ test('a signature by another key fails with BAD_SIGNATURE naming the author', ()
     () => verifySignedRecord({ ...forged, author: author.address }, author.publicKey),
     isCrypto('BAD_SIGNATURE', new RegExp(`not signed by its author ${authorHex}`)),
   );
-  assert.throws(() => verifySignedRecord({ ...signed, author: mallory.address }, mallory.publicKey), isCrypto('BAD_SIGNATURE'));
+  assert.throws(
+    () => verifySignedRecord({ ...signed, author: mallory.address }, mallory.publicKey),
+    isCrypto('BAD_SIGNATURE'),
+  );
   // A valid signature over another label (here: none) is not a record signature.
   const unlabelled = sign(author.secretKey, RECORD);
-  assert.throws(() => verifySignedRecord({ ...signed, signature: unlabelled }, author.publicKey), isCrypto('BAD_SIGNATURE'));
+  assert.throws(
+    () => verifySignedRecord({ ...signed, signature: unlabelled }, author.publicKey),
+    isCrypto('BAD_SIGNATURE'),
+  );
 });
 
 test('every tampered byte fails to decode or to verify', () => {
@@ -83,11 +103,17 @@ test('bad layouts and keys are named', () => {
   const bytes = signRecord(author.secretKey, new Uint8Array());
   assert.equal(bytes.length, 86);
   assert.deepEqual(decodeSignedRecord(bytes).record, new Uint8Array());
-  assert.throws(() => decodeSignedRecord(bytes.subarray(0, 85)), isCrypto('BAD_FORMAT', /85 bytes is shorter than the 86-byte header/));
+  assert.throws(
+    () => decodeSignedRecord(bytes.subarray(0, 85)),
+    isCrypto('BAD_FORMAT', /85 bytes is shorter than the 86-byte header/),
+  );
   const v2 = bytes.slice();
   v2[0] = 0x02;
   assert.throws(() => decodeSignedRecord(v2), isCrypto('BAD_FORMAT', /unsupported version 0x2/));
-  assert.throws(() => verifySignedRecord(decodeSignedRecord(bytes), author.address), isCrypto('BAD_LENGTH', /must be 64 bytes, got 20/));
+  assert.throws(
+    () => verifySignedRecord(decodeSignedRecord(bytes), author.address),
+    isCrypto('BAD_LENGTH', /must be 64 bytes, got 20/),
+  );
   assert.throws(() => signRecord(new Uint8Array(32), RECORD), isCrypto('BAD_SCALAR'));
 });
 
@@ -120,7 +146,11 @@ test('docs/vectors/records.json signedRecord: every vector recomputes and verifi
     assert.deepEqual(v, recomputed);
     assert.equal(v.signed, `01${v.author}${v.signature}${v.record}`);
     // noble's verifier directly, bypassing identity.ts's recovery path.
-    assert.ok(secp256k1.verify(signature.subarray(0, 64), keccak_256(message), secp256k1.getPublicKey(sk, true), { prehash: false }));
+    assert.ok(
+      secp256k1.verify(signature.subarray(0, 64), keccak_256(message), secp256k1.getPublicKey(sk, true), {
+        prehash: false,
+      }),
+    );
     verifySignedRecord(decodeSignedRecord(hexToBytes(v.signed)), publicKey);
   }
 });

@@ -9,7 +9,12 @@ import { decodeSigned, encodeSigned, verifySigned, type SignedKind } from './sig
  */
 export const SIGNED_RECORD_LABEL = 'yilian/record/v1';
 
-const RECORD: SignedKind = { label: SIGNED_RECORD_LABEL, container: 'signed record', content: 'record', signerWord: 'author' };
+const RECORD: SignedKind = {
+  label: SIGNED_RECORD_LABEL,
+  container: 'signed record',
+  content: 'record',
+  signerWord: 'author',
+};
 const UNBOUND = new Uint8Array(0);
 
 export interface SignedRecord {
@@ -21,7 +26,9 @@ export interface SignedRecord {
 }
 
 export function signRecord(authorSecretKey: Uint8Array, record: Uint8Array): Uint8Array {
-  return signRecordAs(identityFromSecret(authorSecretKey), record, (digest, secretKey) => signDigest(secretKey, digest));
+  return signRecordAs(identityFromSecret(authorSecretKey), record, (digest, secretKey) =>
+    signDigest(secretKey, digest),
+  );
 }
 
 /**
@@ -44,5 +51,10 @@ export function decodeSignedRecord(bytes: Uint8Array): SignedRecord {
 
 /** `authorPublicKey` is the key the caller trusts (from the Directory), not anything inside the record. */
 export function verifySignedRecord(signed: SignedRecord, authorPublicKey: Uint8Array): void {
-  verifySigned(RECORD, { signer: signed.author, signature: signed.signature, data: signed.record }, UNBOUND, authorPublicKey);
+  verifySigned(
+    RECORD,
+    { signer: signed.author, signature: signed.signature, data: signed.record },
+    UNBOUND,
+    authorPublicKey,
+  );
 }

@@ -26,7 +26,9 @@ import { forEachTamper } from './test-helpers.js';
 import { signDigest as nativeSignDigest, traceId } from '../../native/index.js';
 
 const isCrypto = (code?: string, message?: RegExp) => (e: unknown) =>
-  e instanceof CryptoError && (code === undefined || e.code === code) && (message === undefined || message.test(e.message));
+  e instanceof CryptoError &&
+  (code === undefined || e.code === code) &&
+  (message === undefined || message.test(e.message));
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const randomCode = () => Array.from(randomBytes(32), (b) => CROCKFORD[b % 32]).join('');
 const printed = (code: string) => (code.match(/.{8}/g) as string[]).join('-');
@@ -49,7 +51,9 @@ interface TraceStepVector {
   ciphertext: string;
 }
 const vectors = (
-  JSON.parse(readFileSync(new URL('../../docs/vectors/records.json', import.meta.url), 'utf8')) as { traceStep: TraceStepVector[] }
+  JSON.parse(readFileSync(new URL('../../docs/vectors/records.json', import.meta.url), 'utf8')) as {
+    traceStep: TraceStepVector[];
+  }
 ).traceStep;
 
 /** Returns the CryptoError `fn` throws, failing the test if it throws nothing or something else. */
@@ -105,7 +109,12 @@ test('codes with forbidden symbols or the wrong length are refused without echoi
     const at = i % 32;
     bad.push([code.slice(0, at) + ch + code.slice(at + 1), new RegExp(`symbol ${at + 1} is not Crockford base32`)]);
   }
-  bad.push([code.slice(0, 31), /must have 32 symbols, got 31/], [code + '0', /got 33/], ['', /got 0/], ['----', /got 0/]);
+  bad.push(
+    [code.slice(0, 31), /must have 32 symbols, got 31/],
+    [code + '0', /got 33/],
+    ['', /got 0/],
+    ['----', /got 0/],
+  );
   for (const [text, message] of bad) {
     const calls = [
       () => normalizeTraceCode(text),
@@ -153,7 +162,10 @@ test('a step signed by another key, for another id, or with other data fails to 
     isCrypto('BAD_SIGNATURE', new RegExp(`not signed by its signer ${signerHex}`)),
   );
   assert.throws(() => verifyTraceStep(step, randomBytes(32), signer.publicKey), isCrypto('BAD_SIGNATURE'));
-  assert.throws(() => verifyTraceStep({ ...step, data: utf8ToBytes('{"event":"recalled"}') }, id, signer.publicKey), isCrypto('BAD_SIGNATURE'));
+  assert.throws(
+    () => verifyTraceStep({ ...step, data: utf8ToBytes('{"event":"recalled"}') }, id, signer.publicKey),
+    isCrypto('BAD_SIGNATURE'),
+  );
   assert.throws(() => verifyTraceStep(step, id, signer.address), isCrypto('BAD_LENGTH'));
 });
 
@@ -164,7 +176,8 @@ test('a code holder cannot move a signed step to another trace', () => {
   const signer = generateIdentity();
   const signature = sign(signer.secretKey, concatBytes(utf8ToBytes(TRACE_STEP_LABEL), idA, DATA));
   const plaintext = concatBytes(Uint8Array.of(1), signer.address, signature, DATA);
-  const sealFor = (code: string, id: Uint8Array) => seal(traceStepKey(code, id), { recordId: id, version: 1 }, plaintext);
+  const sealFor = (code: string, id: Uint8Array) =>
+    seal(traceStepKey(code, id), { recordId: id, version: 1 }, plaintext);
   verifyTraceStep(openTraceStep(codeA, idA, sealFor(codeA, idA)), idA, signer.publicKey);
   const moved = openTraceStep(codeB, idB, sealFor(codeB, idB));
   assert.throws(() => verifyTraceStep(moved, idB, signer.publicKey), isCrypto('BAD_SIGNATURE'));

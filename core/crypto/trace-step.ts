@@ -20,7 +20,12 @@ export const TRACE_ID_LENGTH = 32;
 export const TRACE_CODE_SYMBOLS = 32;
 
 const LABEL = utf8ToBytes(TRACE_STEP_LABEL);
-const STEP: SignedKind = { label: TRACE_STEP_LABEL, container: 'trace step', content: 'trace step', signerWord: 'signer' };
+const STEP: SignedKind = {
+  label: TRACE_STEP_LABEL,
+  container: 'trace step',
+  content: 'trace step',
+  signerWord: 'signer',
+};
 const ALPHABET = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 
 export interface TraceStep {
@@ -86,7 +91,9 @@ function stepContext(id: Uint8Array): RecordContext {
 }
 
 export function sealTraceStep(code: string, id: Uint8Array, signerSecretKey: Uint8Array, data: Uint8Array): Uint8Array {
-  return sealTraceStepAs(identityFromSecret(signerSecretKey), code, id, data, (digest, secretKey) => signDigest(secretKey, digest));
+  return sealTraceStepAs(identityFromSecret(signerSecretKey), code, id, data, (digest, secretKey) =>
+    signDigest(secretKey, digest),
+  );
 }
 
 /**
@@ -101,16 +108,31 @@ export function sealTraceStepAs(
   data: Uint8Array,
   signDigestWith: (digest: Uint8Array, secretKey: Uint8Array) => Uint8Array,
 ): Uint8Array {
-  return sealStep(code, id, encodeSigned(STEP, signer, id, data, signDigestWith), (key, plaintext) => seal(key, stepContext(id), plaintext));
+  return sealStep(code, id, encodeSigned(STEP, signer, id, data, signDigestWith), (key, plaintext) =>
+    seal(key, stepContext(id), plaintext),
+  );
 }
 
 /** Deterministic form for test vectors only: all steps of a trace share one key, so a repeated nonce breaks GCM. */
-export function sealTraceStepDeterministic(code: string, id: Uint8Array, signerSecretKey: Uint8Array, data: Uint8Array, nonce: Uint8Array): Uint8Array {
-  const signed = encodeSigned(STEP, identityFromSecret(signerSecretKey), id, data, (digest, secretKey) => signDigest(secretKey, digest));
+export function sealTraceStepDeterministic(
+  code: string,
+  id: Uint8Array,
+  signerSecretKey: Uint8Array,
+  data: Uint8Array,
+  nonce: Uint8Array,
+): Uint8Array {
+  const signed = encodeSigned(STEP, identityFromSecret(signerSecretKey), id, data, (digest, secretKey) =>
+    signDigest(secretKey, digest),
+  );
   return sealStep(code, id, signed, (key, plaintext) => sealWithNonce(key, stepContext(id), plaintext, nonce));
 }
 
-function sealStep(code: string, id: Uint8Array, signed: Uint8Array, sealWith: (key: Uint8Array, plaintext: Uint8Array) => Uint8Array): Uint8Array {
+function sealStep(
+  code: string,
+  id: Uint8Array,
+  signed: Uint8Array,
+  sealWith: (key: Uint8Array, plaintext: Uint8Array) => Uint8Array,
+): Uint8Array {
   const key = traceStepKey(code, id);
   try {
     return sealWith(key, signed);

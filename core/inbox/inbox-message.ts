@@ -13,7 +13,13 @@ const hex = z.string().regex(/^0x([0-9a-f]{2})+$/);
 const address = z.string().regex(/^0x[0-9a-f]{40}$/);
 export const inboxMessageSchema = z.discriminatedUnion('kind', [
   /** A record anchored for the patient: the prekey index tells the wallet which secret unwraps it. */
-  z.strictObject({ kind: z.literal('record'), cid: z.string(), recordId: hex, prekeyIndex: z.number().int().min(0), author: address }),
+  z.strictObject({
+    kind: z.literal('record'),
+    cid: z.string(),
+    recordId: hex,
+    prekeyIndex: z.number().int().min(0),
+    author: address,
+  }),
   /** A record granted to the recipient: the key re-encrypted for the G2 key the grantee sent. */
   z.strictObject({
     kind: z.literal('grant'),

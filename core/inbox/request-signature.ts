@@ -20,11 +20,15 @@ export function inboxAuthorization(address: string, timeMs: number, signature: U
 }
 
 /** The address an Authorization header proves, or a reason it proves nothing. */
-export function checkInboxAuthorization(header: string | undefined, nowMs: number): { address: string } | { problem: string } {
+export function checkInboxAuthorization(
+  header: string | undefined,
+  nowMs: number,
+): { address: string } | { problem: string } {
   const match = /^Yilian-Signature (0x[0-9a-f]{40}):(\d{1,16}):([0-9a-f]{130})$/.exec(header ?? '');
   if (!match) return { problem: 'expected Authorization: Yilian-Signature <address>:<unix ms>:<signature hex>' };
   const [, address, time, signature] = match as unknown as [string, Hex, string, string];
-  if (Math.abs(nowMs - Number(time)) > INBOX_REQUEST_MAX_SKEW_MS) return { problem: 'the signed time is more than 5 minutes from the server clock' };
+  if (Math.abs(nowMs - Number(time)) > INBOX_REQUEST_MAX_SKEW_MS)
+    return { problem: 'the signed time is more than 5 minutes from the server clock' };
   if (!verify(hexToBytes(`0x${signature}`), inboxRequestMessage(address, Number(time)), hexToBytes(address))) {
     return { problem: `the signature is not ${address}'s` };
   }

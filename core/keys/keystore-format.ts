@@ -72,17 +72,27 @@ function encodeEntries(entries: readonly KeyEntry[]): Uint8Array[] {
 /** u8 version ‖ signing key(32) ‖ u32 n ‖ n×(u32 id ‖ 32) ‖ u32 m ‖ m×(u32 index ‖ 32). */
 export function encodeKeyMaterial(m: KeyMaterial): Uint8Array {
   for (const e of [...m.preKeys, ...m.prekeys]) {
-    if (e.secretKey.length !== SECRET_KEY_LENGTH) throw new CryptoError('BAD_LENGTH', `key entry ${e.id} must hold a 32-byte scalar`);
+    if (e.secretKey.length !== SECRET_KEY_LENGTH)
+      throw new CryptoError('BAD_LENGTH', `key entry ${e.id} must hold a 32-byte scalar`);
   }
-  return concatBytes(Uint8Array.of(MATERIAL_VERSION), m.signingKey, ...encodeEntries(m.preKeys), ...encodeEntries(m.prekeys));
+  return concatBytes(
+    Uint8Array.of(MATERIAL_VERSION),
+    m.signingKey,
+    ...encodeEntries(m.preKeys),
+    ...encodeEntries(m.prekeys),
+  );
 }
 
 export function decodeKeyMaterial(bytes: Uint8Array): KeyMaterial {
   const r = new ByteReader(bytes, 'keystore contents');
-  if (r.u8('version') !== MATERIAL_VERSION) throw new CryptoError('KEYSTORE_CORRUPT', 'keystore contents: unknown version');
+  if (r.u8('version') !== MATERIAL_VERSION)
+    throw new CryptoError('KEYSTORE_CORRUPT', 'keystore contents: unknown version');
   const signingKey = r.take(SECRET_KEY_LENGTH, 'signing key').slice();
   const entries = (what: string): KeyEntry[] =>
-    Array.from({ length: r.u32(`${what} count`) }, () => ({ id: r.u32(`${what} id`), secretKey: r.take(SECRET_KEY_LENGTH, what).slice() }));
+    Array.from({ length: r.u32(`${what} count`) }, () => ({
+      id: r.u32(`${what} id`),
+      secretKey: r.take(SECRET_KEY_LENGTH, what).slice(),
+    }));
   const preKeys = entries('PRE key');
   const prekeys = entries('prekey');
   r.end();
@@ -97,16 +107,24 @@ export function wipeKeyMaterial(m: KeyMaterial): void {
 export function prekeySecret(m: KeyMaterial, index: number): Uint8Array {
   const entry = m.prekeys.find((e) => e.id === index);
   if (entry === undefined) {
-    throw new CryptoError('PREKEY_UNKNOWN', `this keystore holds no private half for prekey ${index} (published from another wallet, or the keystore is outdated)`);
+    throw new CryptoError(
+      'PREKEY_UNKNOWN',
+      `this keystore holds no private half for prekey ${index} (published from another wallet, or the keystore is outdated)`,
+    );
   }
   return entry.secretKey;
 }
 
-async function deriveKeys(password: string, salt: Uint8Array, params: ScryptParams): Promise<{ key: Uint8Array; check: Uint8Array }> {
+async function deriveKeys(
+  password: string,
+  salt: Uint8Array,
+  params: ScryptParams,
+): Promise<{ key: Uint8Array; check: Uint8Array }> {
   const { n, r, p } = params;
   if (n < 2 || (n & (n - 1)) !== 0) throw new CryptoError('KEYSTORE_CORRUPT', `scrypt n=${n} is not a power of two`);
   const memory = 128 * r * (n + p + 2);
-  if (memory > MAX_SCRYPT_MEMORY) throw new CryptoError('KEYSTORE_CORRUPT', `scrypt n=${n}, r=${r}, p=${p} needs more than 1 GiB`);
+  if (memory > MAX_SCRYPT_MEMORY)
+    throw new CryptoError('KEYSTORE_CORRUPT', `scrypt n=${n}, r=${r}, p=${p} needs more than 1 GiB`);
   const dk = await scryptAsync(utf8ToBytes(password.normalize('NFKC')), salt, {
     N: n,
     r,
@@ -144,7 +162,13 @@ export async function encryptKeystore(
         cipherparams: { iv: bytesToHex(iv) },
         ciphertext: bytesToHex(ciphertext),
         kdf: 'scrypt',
-        kdfparams: { n: params.n, r: params.r, p: params.p, dklen: AES_KEY_LENGTH + CHECK_LENGTH, salt: bytesToHex(salt) },
+        kdfparams: {
+          n: params.n,
+          r: params.r,
+          p: params.p,
+          dklen: AES_KEY_LENGTH + CHECK_LENGTH,
+          salt: bytesToHex(salt),
+        },
         check: bytesToHex(check),
       },
     };
@@ -179,12 +203,19 @@ export async function decryptKeystore(json: unknown, password: string): Promise<
         'keystore',
       );
     } catch (cause) {
-      throw new CryptoError('KEYSTORE_CORRUPT', `keystore 0x${ks.address}: password is right but the file was modified or damaged`, { cause });
+      throw new CryptoError(
+        'KEYSTORE_CORRUPT',
+        `keystore 0x${ks.address}: password is right but the file was modified or damaged`,
+        { cause },
+      );
     }
     const material = decodeKeyMaterial(plaintext);
     if (!equalBytes(identityFromSecret(material.signingKey).address, address)) {
       wipeKeyMaterial(material);
-      throw new CryptoError('KEYSTORE_CORRUPT', `keystore 0x${ks.address}: signing key does not match the recorded address`);
+      throw new CryptoError(
+        'KEYSTORE_CORRUPT',
+        `keystore 0x${ks.address}: signing key does not match the recorded address`,
+      );
     }
     return material;
   } finally {

@@ -6,7 +6,14 @@ import { join } from 'node:path';
 import { bytesToHex, randomBytes } from '@noble/hashes/utils.js';
 import { CryptoError } from '../crypto/errors.js';
 import { generateIdentity, identityFromSecret } from '../crypto/identity.js';
-import { decryptKeystore, encryptKeystore, prekeySecret, PRODUCTION_SCRYPT, wipeKeyMaterial, type KeyMaterial } from './keystore-format.js';
+import {
+  decryptKeystore,
+  encryptKeystore,
+  prekeySecret,
+  PRODUCTION_SCRYPT,
+  wipeKeyMaterial,
+  type KeyMaterial,
+} from './keystore-format.js';
 import { keystorePath, loadKeystore, saveKeystore } from './node/keystore-file.js';
 
 const FAST = { n: 2 ** 10, r: 8, p: 1 };
@@ -49,10 +56,22 @@ test('wrong password and every kind of corruption give distinct, clear errors wi
   await attempt({ ...json, crypto: { ...json.crypto, ciphertext: flipped } }, 'pw', 'KEYSTORE_CORRUPT');
   await attempt({ ...json, crypto: { ...json.crypto, ciphertext: ct.slice(0, -2) } }, 'pw', 'KEYSTORE_CORRUPT');
   await attempt({ ...json, address: bytesToHex(generateIdentity().address) }, 'pw', 'KEYSTORE_CORRUPT');
-  await attempt({ ...json, crypto: { ...json.crypto, cipherparams: { iv: '00'.repeat(12) } } }, 'pw', 'KEYSTORE_CORRUPT');
+  await attempt(
+    { ...json, crypto: { ...json.crypto, cipherparams: { iv: '00'.repeat(12) } } },
+    'pw',
+    'KEYSTORE_CORRUPT',
+  );
   await attempt({ ...json, crypto: { ...json.crypto, kdf: 'pbkdf2' } }, 'pw', 'KEYSTORE_CORRUPT');
-  await attempt({ ...json, crypto: { ...json.crypto, kdfparams: { ...json.crypto.kdfparams, n: 1000 } } }, 'pw', 'KEYSTORE_CORRUPT');
-  await attempt({ ...json, crypto: { ...json.crypto, kdfparams: { ...json.crypto.kdfparams, n: 2 ** 30 } } }, 'pw', 'KEYSTORE_CORRUPT');
+  await attempt(
+    { ...json, crypto: { ...json.crypto, kdfparams: { ...json.crypto.kdfparams, n: 1000 } } },
+    'pw',
+    'KEYSTORE_CORRUPT',
+  );
+  await attempt(
+    { ...json, crypto: { ...json.crypto, kdfparams: { ...json.crypto.kdfparams, n: 2 ** 30 } } },
+    'pw',
+    'KEYSTORE_CORRUPT',
+  );
   await attempt('not an object', 'pw', 'KEYSTORE_CORRUPT');
 });
 

@@ -5,7 +5,14 @@ import { initPre } from '../crypto/bls.js';
 import { CryptoError } from '../crypto/errors.js';
 import { generateIdentity } from '../crypto/identity.js';
 import { preDecrypt, preDelegatorPublicKey, preEncrypt } from '../crypto/pre.js';
-import { createPrekeyBatch, decodePrekeyBundle, encodePrekeyBundle, PrekeyPool, verifyPrekeyBundle, type SignedPrekey } from './prekeys.js';
+import {
+  createPrekeyBatch,
+  decodePrekeyBundle,
+  encodePrekeyBundle,
+  PrekeyPool,
+  verifyPrekeyBundle,
+  type SignedPrekey,
+} from './prekeys.js';
 
 const code = (c: string) => (e: unknown) => e instanceof CryptoError && e.code === c;
 
@@ -15,7 +22,10 @@ test('a batch verifies, round-trips through bytes, and its secrets match its pub
   const patient = generateIdentity();
   const { bundle, secrets } = createPrekeyBatch(patient.secretKey, 100, 5);
   assert.deepEqual(bundle.owner, patient.address);
-  assert.deepEqual(bundle.prekeys.map((p) => p.index), [100, 101, 102, 103, 104]);
+  assert.deepEqual(
+    bundle.prekeys.map((p) => p.index),
+    [100, 101, 102, 103, 104],
+  );
   verifyPrekeyBundle(bundle, patient.address);
   const bytes = encodePrekeyBundle(bundle);
   assert.equal(bytes.length, 1 + 20 + 4 + 5 * (4 + 48 + 65));
@@ -31,14 +41,24 @@ test('forged, re-attributed, swapped or duplicated prekeys are rejected', () => 
   const { bundle } = createPrekeyBatch(patient.secretKey, 0, 3);
   assert.throws(() => verifyPrekeyBundle(bundle, mallory.address), code('BAD_SIGNATURE'));
   const [evil] = createPrekeyBatch(mallory.secretKey, 0, 1).bundle.prekeys as [SignedPrekey];
-  assert.throws(() => verifyPrekeyBundle({ owner: patient.address, prekeys: [evil] }, patient.address), /prekey 0 is not signed by 0x/);
-  const [p0, p1] = bundle.prekeys as [SignedPrekey, SignedPrekey];
-  assert.throws(() => verifyPrekeyBundle({ owner: patient.address, prekeys: [{ ...p0, index: 7 }] }, patient.address), code('BAD_SIGNATURE'));
   assert.throws(
-    () => verifyPrekeyBundle({ owner: patient.address, prekeys: [{ ...p0, publicKey: p1.publicKey }] }, patient.address),
+    () => verifyPrekeyBundle({ owner: patient.address, prekeys: [evil] }, patient.address),
+    /prekey 0 is not signed by 0x/,
+  );
+  const [p0, p1] = bundle.prekeys as [SignedPrekey, SignedPrekey];
+  assert.throws(
+    () => verifyPrekeyBundle({ owner: patient.address, prekeys: [{ ...p0, index: 7 }] }, patient.address),
     code('BAD_SIGNATURE'),
   );
-  assert.throws(() => verifyPrekeyBundle({ owner: patient.address, prekeys: [p0, p0] }, patient.address), /index 0 twice/);
+  assert.throws(
+    () =>
+      verifyPrekeyBundle({ owner: patient.address, prekeys: [{ ...p0, publicKey: p1.publicKey }] }, patient.address),
+    code('BAD_SIGNATURE'),
+  );
+  assert.throws(
+    () => verifyPrekeyBundle({ owner: patient.address, prekeys: [p0, p0] }, patient.address),
+    /index 0 twice/,
+  );
   const bytes = encodePrekeyBundle(bundle);
   assert.throws(() => decodePrekeyBundle(bytes.subarray(0, bytes.length - 1)), code('BAD_FORMAT'));
 });
@@ -51,7 +71,10 @@ test('the pool hands out each prekey once and then fails with an actionable erro
   const second = pool.claim();
   assert.notEqual(first.index, second.index);
   assert.equal(pool.remaining, 0);
-  assert.throws(() => pool.claim(), (e: unknown) => code('PREKEYS_EXHAUSTED')(e) && /publish a new prekey batch/.test(String(e)));
+  assert.throws(
+    () => pool.claim(),
+    (e: unknown) => code('PREKEYS_EXHAUSTED')(e) && /publish a new prekey batch/.test(String(e)),
+  );
   // Persisted state survives a restart: the resumed pool does not reuse index 0.
   const resumed = new PrekeyPool(bundle, patient.address, [first.index]);
   assert.equal(resumed.claim().index, second.index);

@@ -46,7 +46,10 @@ export function createPrekeyBatch(
   count: number,
 ): { bundle: PrekeyBundle; secrets: PrekeySecret[] } {
   if (!Number.isInteger(count) || count < 1 || firstIndex + count - 1 > 0xffffffff) {
-    throw new CryptoError('BAD_FORMAT', `prekey batch: count ${count} from index ${firstIndex} does not fit u32 indices`);
+    throw new CryptoError(
+      'BAD_FORMAT',
+      `prekey batch: count ${count} from index ${firstIndex} does not fit u32 indices`,
+    );
   }
   const owner = identityFromSecret(identitySecret).address;
   const prekeys: SignedPrekey[] = [];
@@ -63,7 +66,10 @@ export function createPrekeyBatch(
 export function verifyPrekeyBundle(bundle: PrekeyBundle, owner: Uint8Array): void {
   expectLength(owner, ADDRESS_LENGTH, 'prekey owner address');
   if (!equalBytes(bundle.owner, owner)) {
-    throw new CryptoError('BAD_SIGNATURE', `prekey bundle belongs to 0x${bytesToHex(bundle.owner)}, not 0x${bytesToHex(owner)}`);
+    throw new CryptoError(
+      'BAD_SIGNATURE',
+      `prekey bundle belongs to 0x${bytesToHex(bundle.owner)}, not 0x${bytesToHex(owner)}`,
+    );
   }
   const seen = new Set<number>();
   for (const p of bundle.prekeys) {

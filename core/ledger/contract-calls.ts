@@ -29,14 +29,31 @@ export async function readContract<A extends Abi, N extends ReadName<A>>(
   client: FiscoClient,
   request: { address: string; abi: A; functionName: N; args: ContractFunctionArgs<A, 'view' | 'pure', N> },
 ): Promise<ContractFunctionReturnType<A, 'view' | 'pure', N>> {
-  const data = encodeFunctionData({ abi: request.abi, functionName: request.functionName, args: request.args } as never);
+  const data = encodeFunctionData({
+    abi: request.abi,
+    functionName: request.functionName,
+    args: request.args,
+  } as never);
   const result = await client.call(request.address, data);
   if (result.status !== TransactionStatus.None) {
     const reason = revertReason(result.output as Hex, request.abi);
-    const code = result.status === TransactionStatus.RevertInstruction ? 'REVERTED' : result.status === TransactionStatus.PrecompiledError ? 'PRECOMPILE' : 'EXECUTION';
-    throw new LedgerError(code, `${request.functionName} failed (${statusName(result.status)})${reason ? `: ${reason}` : ''}`, { status: result.status });
+    const code =
+      result.status === TransactionStatus.RevertInstruction
+        ? 'REVERTED'
+        : result.status === TransactionStatus.PrecompiledError
+          ? 'PRECOMPILE'
+          : 'EXECUTION';
+    throw new LedgerError(
+      code,
+      `${request.functionName} failed (${statusName(result.status)})${reason ? `: ${reason}` : ''}`,
+      { status: result.status },
+    );
   }
-  return decodeResult({ abi: request.abi, functionName: request.functionName, data: result.output as Hex }) as ContractFunctionReturnType<A, 'view' | 'pure', N>;
+  return decodeResult({
+    abi: request.abi,
+    functionName: request.functionName,
+    data: result.output as Hex,
+  }) as ContractFunctionReturnType<A, 'view' | 'pure', N>;
 }
 
 export function writeContract<A extends Abi, N extends WriteName<A>>(
@@ -44,14 +61,29 @@ export function writeContract<A extends Abi, N extends WriteName<A>>(
   secretKey: Uint8Array,
   request: { address: string; abi: A; functionName: N; args: ContractFunctionArgs<A, 'nonpayable' | 'payable', N> },
 ): Promise<Receipt> {
-  const data = encodeFunctionData({ abi: request.abi, functionName: request.functionName, args: request.args } as never);
-  return client.send({ to: request.address.replace(/^0x/, '').toLowerCase(), input: hexToBytes(data.slice(2)) }, secretKey);
+  const data = encodeFunctionData({
+    abi: request.abi,
+    functionName: request.functionName,
+    args: request.args,
+  } as never);
+  return client.send(
+    { to: request.address.replace(/^0x/, '').toLowerCase(), input: hexToBytes(data.slice(2)) },
+    secretKey,
+  );
 }
 
 /** Deploys and returns the new contract's address. */
-export async function deployContract(client: FiscoClient, secretKey: Uint8Array, artifact: { abi: Abi; bytecode: Hex }): Promise<string> {
+export async function deployContract(
+  client: FiscoClient,
+  secretKey: Uint8Array,
+  artifact: { abi: Abi; bytecode: Hex },
+): Promise<string> {
   const data = encodeDeployData({ abi: artifact.abi, bytecode: artifact.bytecode });
-  const receipt = await client.send({ to: '', input: hexToBytes(data.slice(2)), abi: JSON.stringify(artifact.abi) }, secretKey);
-  if (!receipt.contractAddress) throw new LedgerError('EXECUTION', `deployment ${receipt.transactionHash} created no contract`);
+  const receipt = await client.send(
+    { to: '', input: hexToBytes(data.slice(2)), abi: JSON.stringify(artifact.abi) },
+    secretKey,
+  );
+  if (!receipt.contractAddress)
+    throw new LedgerError('EXECUTION', `deployment ${receipt.transactionHash} created no contract`);
   return receipt.contractAddress;
 }

@@ -14,21 +14,37 @@ export interface DirectoryEntry {
 }
 
 /** The Directory's entry for `address`, or undefined when the CA never registered it. */
-export async function lookupIdentity(client: FiscoClient, directory: string, address: string): Promise<DirectoryEntry | undefined> {
+export async function lookupIdentity(
+  client: FiscoClient,
+  directory: string,
+  address: string,
+): Promise<DirectoryEntry | undefined> {
   try {
-    const [role, name, publicKey, revoked] = await readContract(client, { address: directory, abi: Directory.abi, functionName: 'get', args: [address as `0x${string}`] });
+    const [role, name, publicKey, revoked] = await readContract(client, {
+      address: directory,
+      abi: Directory.abi,
+      functionName: 'get',
+      args: [address as `0x${string}`],
+    });
     return { address: address.toLowerCase(), role, name, publicKey: hexToBytes(publicKey), revoked };
   } catch (error) {
-    if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('not registered')) return undefined;
+    if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('not registered'))
+      return undefined;
     throw error;
   }
 }
 
 /** The entry of a registered, unrevoked identity; otherwise a DirectoryError saying which it is not. */
-export async function requireIdentity(client: FiscoClient, directory: string, address: string, what: string): Promise<DirectoryEntry> {
+export async function requireIdentity(
+  client: FiscoClient,
+  directory: string,
+  address: string,
+  what: string,
+): Promise<DirectoryEntry> {
   const entry = await lookupIdentity(client, directory, address);
   if (!entry) throw new DirectoryError('NOT_REGISTERED', `${what} ${address} is not registered in the Directory`);
-  if (entry.revoked) throw new DirectoryError('REVOKED', `${what} ${address} (${entry.name}) has been revoked in the Directory`);
+  if (entry.revoked)
+    throw new DirectoryError('REVOKED', `${what} ${address} (${entry.name}) has been revoked in the Directory`);
   return entry;
 }
 

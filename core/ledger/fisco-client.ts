@@ -38,21 +38,37 @@ export class FiscoClient {
   constructor(readonly settings: LedgerSettings) {}
 
   async rpc<T>(method: string, params: unknown[]): Promise<T> {
-    const response = await this.post(method, params).catch((error: unknown) =>
-      // a kept-alive connection the node closed just as we reused it; every call here is safe to repeat
-      isStaleConnection(error) ? this.post(method, params) : Promise.reject(error instanceof Error ? error : new Error(String(error))),
-    ).catch((error: unknown) => {
-      throw new LedgerError('UNAVAILABLE', `chain node ${this.settings.rpcUrl} unreachable on ${method}: ${(error as Error).message}`, {}, { cause: error });
-    });
+    const response = await this.post(method, params)
+      .catch((error: unknown) =>
+        // a kept-alive connection the node closed just as we reused it; every call here is safe to repeat
+        isStaleConnection(error)
+          ? this.post(method, params)
+          : Promise.reject(error instanceof Error ? error : new Error(String(error))),
+      )
+      .catch((error: unknown) => {
+        throw new LedgerError(
+          'UNAVAILABLE',
+          `chain node ${this.settings.rpcUrl} unreachable on ${method}: ${(error as Error).message}`,
+          {},
+          { cause: error },
+        );
+      });
     let body: { result?: T; error?: { code: number; message: string } };
     try {
       body = (await response.json()) as typeof body;
     } catch (error) {
-      throw new LedgerError('UNAVAILABLE', `chain node ${this.settings.rpcUrl} answered ${method} with HTTP ${response.status} and no JSON`, {}, { cause: error });
+      throw new LedgerError(
+        'UNAVAILABLE',
+        `chain node ${this.settings.rpcUrl} answered ${method} with HTTP ${response.status} and no JSON`,
+        {},
+        { cause: error },
+      );
     }
     if (body.error) {
       const code = body.error.code === -40001 ? 'WRONG_CHAIN' : 'RPC';
-      throw new LedgerError(code, `${method} failed: ${body.error.message} (${body.error.code})`, { rpcCode: body.error.code });
+      throw new LedgerError(code, `${method} failed: ${body.error.message} (${body.error.code})`, {
+        rpcCode: body.error.code,
+      });
     }
     return body.result as T;
   }
@@ -91,7 +107,10 @@ export class FiscoClient {
   async checkChain(): Promise<void> {
     const info = await this.getGroupInfo();
     if (info.chainID !== this.settings.chainId || info.groupID !== this.settings.groupId) {
-      throw new LedgerError('WRONG_CHAIN', `node ${this.settings.rpcUrl} serves chain ${info.chainID} group ${info.groupID}, not ${this.settings.chainId}/${this.settings.groupId}`);
+      throw new LedgerError(
+        'WRONG_CHAIN',
+        `node ${this.settings.rpcUrl} serves chain ${info.chainID} group ${info.groupID}, not ${this.settings.chainId}/${this.settings.groupId}`,
+      );
     }
   }
 
@@ -109,15 +128,24 @@ export class FiscoClient {
    * transaction.
    */
   private async currentBlock(): Promise<number> {
-    if (!this.recentBlock || Date.now() - this.recentBlock.at > 1000) this.recentBlock = { number: await this.getBlockNumber(), at: Date.now() };
+    if (!this.recentBlock || Date.now() - this.recentBlock.at > 1000)
+      this.recentBlock = { number: await this.getBlockNumber(), at: Date.now() };
     return this.recentBlock.number;
   }
 
   /** Signs with a fresh nonce and `blockLimit = current + 500`, sends, and waits for the receipt. */
-  async send(unsigned: Omit<UnsignedTransaction, 'chainId' | 'groupId' | 'blockLimit'>, secretKey: Uint8Array): Promise<Receipt> {
+  async send(
+    unsigned: Omit<UnsignedTransaction, 'chainId' | 'groupId' | 'blockLimit'>,
+    secretKey: Uint8Array,
+  ): Promise<Receipt> {
     const current = await this.currentBlock();
     const tx = signTransaction(
-      { ...unsigned, chainId: this.settings.chainId, groupId: this.settings.groupId, blockLimit: BigInt(current) + BLOCK_LIMIT_AHEAD },
+      {
+        ...unsigned,
+        chainId: this.settings.chainId,
+        groupId: this.settings.groupId,
+        blockLimit: BigInt(current) + BLOCK_LIMIT_AHEAD,
+      },
       secretKey,
       this.settings.signer,
     );
@@ -132,7 +160,10 @@ export class FiscoClient {
       let receipt: Receipt | null;
       try {
         receipt = await this.rpc<Receipt>('sendTransaction', this.node(payload, false));
-        if (receipt.status === TransactionStatus.TxAlreadyInChain || receipt.status === TransactionStatus.AlreadyInTxPool) {
+        if (
+          receipt.status === TransactionStatus.TxAlreadyInChain ||
+          receipt.status === TransactionStatus.AlreadyInTxPool
+        ) {
           receipt = await this.pollReceipt(hash, deadline);
         }
       } catch (error) {
@@ -141,7 +172,10 @@ export class FiscoClient {
         receipt = await this.getTransactionReceipt(hash).catch(() => null);
       }
       if (receipt) return checkReceipt(receipt, hash);
-      if (Date.now() > deadline) throw new LedgerError('TIMEOUT', `no receipt for transaction ${hash} before the deadline`, { transactionHash: hash });
+      if (Date.now() > deadline)
+        throw new LedgerError('TIMEOUT', `no receipt for transaction ${hash} before the deadline`, {
+          transactionHash: hash,
+        });
       await sleep(Math.min(2000, 100 * 2 ** attempt));
     }
   }
@@ -150,7 +184,10 @@ export class FiscoClient {
     for (let attempt = 0; ; attempt++) {
       const receipt = await this.getTransactionReceipt(hash);
       if (receipt) return receipt;
-      if (Date.now() > deadline) throw new LedgerError('TIMEOUT', `no receipt for transaction ${hash} before the deadline`, { transactionHash: hash });
+      if (Date.now() > deadline)
+        throw new LedgerError('TIMEOUT', `no receipt for transaction ${hash} before the deadline`, {
+          transactionHash: hash,
+        });
       await sleep(Math.min(1000, 50 * 2 ** attempt));
     }
   }
@@ -167,8 +204,11 @@ export function checkReceipt(receipt: Receipt, hash = receipt.transactionHash): 
   if (status === TransactionStatus.None) return receipt;
   const details = { status, transactionHash: hash };
   const reason = receipt.message || statusName(status);
-  if (status === TransactionStatus.RevertInstruction) throw new LedgerError('REVERTED', `transaction ${hash} reverted: ${reason}`, details);
-  if (status === TransactionStatus.PrecompiledError) throw new LedgerError('PRECOMPILE', `transaction ${hash} failed in a precompiled contract: ${reason}`, details);
-  if (isPoolRejection(status)) throw new LedgerError('REJECTED', `the node refused transaction ${hash}: ${reason}`, details);
+  if (status === TransactionStatus.RevertInstruction)
+    throw new LedgerError('REVERTED', `transaction ${hash} reverted: ${reason}`, details);
+  if (status === TransactionStatus.PrecompiledError)
+    throw new LedgerError('PRECOMPILE', `transaction ${hash} failed in a precompiled contract: ${reason}`, details);
+  if (isPoolRejection(status))
+    throw new LedgerError('REJECTED', `the node refused transaction ${hash}: ${reason}`, details);
   throw new LedgerError('EXECUTION', `transaction ${hash} failed (${statusName(status)}): ${reason}`, details);
 }

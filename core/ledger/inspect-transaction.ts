@@ -17,7 +17,8 @@ export interface TransactionReport {
 /** Recovers the signer's 0x address from a 65-byte r‖s‖v signature over a 32-byte digest. */
 export type RecoverSigner = (digest: Uint8Array, signature: Uint8Array) => string;
 
-const recoverWithNoble: RecoverSigner = (digest, signature) => toHex(addressOf(recoverPublicKeyFromDigest(signature, digest)));
+const recoverWithNoble: RecoverSigner = (digest, signature) =>
+  toHex(addressOf(recoverPublicKeyFromDigest(signature, digest)));
 
 export interface TransactionVerdict {
   problems: string[];
@@ -30,12 +31,16 @@ export interface TransactionVerdict {
  * Checks a decoded transaction as a node does: dataHash over the fields, then the signature.
  * A node with a faster secp256k1 (the dev chain's native one) passes its own `recover`.
  */
-export function verifyTransaction(tx: SignedTransaction, recover: RecoverSigner = recoverWithNoble): TransactionVerdict {
+export function verifyTransaction(
+  tx: SignedTransaction,
+  recover: RecoverSigner = recoverWithNoble,
+): TransactionVerdict {
   const problems: string[] = [];
   let computed: Uint8Array | null = null;
   try {
     computed = dataHashOf(tx.data);
-    if (!equalBytes(computed, tx.dataHash)) problems.push(`dataHash ${toHex(tx.dataHash)} does not match the fields, which hash to ${toHex(computed)}`);
+    if (!equalBytes(computed, tx.dataHash))
+      problems.push(`dataHash ${toHex(tx.dataHash)} does not match the fields, which hash to ${toHex(computed)}`);
   } catch (error) {
     problems.push((error as Error).message);
   }
@@ -60,7 +65,9 @@ export function verifyTransaction(tx: SignedTransaction, recover: RecoverSigner 
 export function inspectTransaction(text: string): TransactionReport {
   const cleaned = text.trim().replace(/^0x/i, '');
   if (!/^([0-9a-f]{2})+$/i.test(cleaned)) {
-    throw new TransactionFormatError('expected the transaction as hex (an even number of 0-9a-f characters, optional 0x)');
+    throw new TransactionFormatError(
+      'expected the transaction as hex (an even number of 0-9a-f characters, optional 0x)',
+    );
   }
   const tx: SignedTransaction = decodeTransaction(hexToBytes(cleaned));
   const { problems, computedDataHash: computed, sender } = verifyTransaction(tx);
@@ -78,7 +85,13 @@ export function inspectTransaction(text: string): TransactionReport {
       input: toHex(data.input),
       abi: data.abi,
       ...(data.version >= 1
-        ? { value: data.value, gasPrice: data.gasPrice, gasLimit: data.gasLimit.toString(), maxFeePerGas: data.maxFeePerGas, maxPriorityFeePerGas: data.maxPriorityFeePerGas }
+        ? {
+            value: data.value,
+            gasPrice: data.gasPrice,
+            gasLimit: data.gasLimit.toString(),
+            maxFeePerGas: data.maxFeePerGas,
+            maxPriorityFeePerGas: data.maxPriorityFeePerGas,
+          }
         : {}),
       signature: toHex(tx.signature),
       importTime: tx.importTime.toString(),

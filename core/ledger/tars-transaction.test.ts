@@ -7,7 +7,6 @@ import { inspectTransaction } from './inspect-transaction.js';
 import { signTransaction } from './sign-transaction.js';
 import { HELLOWORLD_SET_TX } from './go-sdk-vectors.js';
 
-
 test('the go-sdk HELLOWORLD_SET_TX decodes, hashes and recovers to its known sender', () => {
   const report = inspectTransaction(HELLOWORLD_SET_TX);
   assert.equal(report.valid, true, report.problems.join('; '));
@@ -25,7 +24,10 @@ test('the go-sdk HELLOWORLD_SET_TX decodes, hashes and recovers to its known sen
 });
 
 test('encoding the decoded vector gives back the same bytes', () => {
-  assert.equal(bytesToHex(encodeTransaction(decodeTransaction(Buffer.from(HELLOWORLD_SET_TX, 'hex')))), HELLOWORLD_SET_TX);
+  assert.equal(
+    bytesToHex(encodeTransaction(decodeTransaction(Buffer.from(HELLOWORLD_SET_TX, 'hex')))),
+    HELLOWORLD_SET_TX,
+  );
 });
 
 test('a changed field no longer matches its dataHash and is reported invalid', () => {
@@ -51,7 +53,13 @@ test('bytes that are not a transaction give a clear error', () => {
 
 test('a transaction we sign decodes and recovers to our address, with a fresh nonce each time', () => {
   const identity = generateIdentity();
-  const unsigned = { chainId: 'chain0', groupId: 'group0', blockLimit: 1500n, to: 'a6cdc4fed96bbf8c9c013cc19200b3c8ba95c93e', input: new Uint8Array([1, 2, 3]) };
+  const unsigned = {
+    chainId: 'chain0',
+    groupId: 'group0',
+    blockLimit: 1500n,
+    to: 'a6cdc4fed96bbf8c9c013cc19200b3c8ba95c93e',
+    input: new Uint8Array([1, 2, 3]),
+  };
   const first = signTransaction(unsigned, identity.secretKey);
   const second = signTransaction(unsigned, identity.secretKey);
   assert.notEqual(first.data.nonce, second.data.nonce);

@@ -7,7 +7,13 @@ import tars from '@tars/stream';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 import { HELLOWORLD_SET_TX } from './go-sdk-vectors.js';
 import { MAX_DEPTH, missingField, TarsError, TarsReader, TarsWriter } from './tars.js';
-import { decodeTransaction, encodeTransaction, TransactionFormatError, type SignedTransaction, type TransactionData } from './tars-transaction.js';
+import {
+  decodeTransaction,
+  encodeTransaction,
+  TransactionFormatError,
+  type SignedTransaction,
+  type TransactionData,
+} from './tars-transaction.js';
 
 // ---- the reference: the transaction written and read with @tars/stream --------------------------
 
@@ -169,9 +175,34 @@ function refDecode(bytes: Uint8Array): SignedTransaction {
 const INT64_MIN = -(2n ** 63n);
 const INT64_MAX = 2n ** 63n - 1n;
 /** Every width boundary, where a writer picks INT8/INT16/INT32/INT64. */
-const int64Edges = [0n, 1n, -1n, 127n, 128n, -128n, -129n, 32767n, 32768n, -32768n, -32769n, 2n ** 31n - 1n, 2n ** 31n, -(2n ** 31n), -(2n ** 31n) - 1n, 2n ** 53n + 1n, -(2n ** 53n) - 1n, 2n ** 32n, -(2n ** 32n), INT64_MAX, INT64_MIN];
+const int64Edges = [
+  0n,
+  1n,
+  -1n,
+  127n,
+  128n,
+  -128n,
+  -129n,
+  32767n,
+  32768n,
+  -32768n,
+  -32769n,
+  2n ** 31n - 1n,
+  2n ** 31n,
+  -(2n ** 31n),
+  -(2n ** 31n) - 1n,
+  2n ** 53n + 1n,
+  -(2n ** 53n) - 1n,
+  2n ** 32n,
+  -(2n ** 32n),
+  INT64_MAX,
+  INT64_MIN,
+];
 const int64 = fc.oneof(fc.constantFrom(...int64Edges), fc.bigInt(INT64_MIN, INT64_MAX), fc.bigInt(-1000n, 1000n));
-const int32 = fc.oneof(fc.constantFrom(0, 1, -1, 127, 128, -128, -129, 32767, 32768, -32768, -32769, 2 ** 31 - 1, -(2 ** 31)), fc.integer());
+const int32 = fc.oneof(
+  fc.constantFrom(0, 1, -1, 127, 128, -128, -129, 32767, 32768, -32768, -32769, 2 ** 31 - 1, -(2 ** 31)),
+  fc.integer(),
+);
 
 /** Empty, short, exactly 255/256 bytes (the STRING1/STRING4 switch), and long (≥ 256 bytes). */
 const text = fc.oneof(
@@ -185,7 +216,9 @@ const bytes = fc.oneof(
   { arbitrary: fc.uint8Array({ minLength: 120, maxLength: 400 }), weight: 2 },
   // made from two numbers: shrinking 32 KiB arrays byte by byte takes minutes
   {
-    arbitrary: fc.tuple(fc.integer({ min: 32768, max: 32800 }), fc.integer({ min: 0, max: 255 })).map(([length, seed]) => Uint8Array.from({ length }, (_, i) => (i * 167 + seed) & 0xff)),
+    arbitrary: fc
+      .tuple(fc.integer({ min: 32768, max: 32800 }), fc.integer({ min: 0, max: 255 }))
+      .map(([length, seed]) => Uint8Array.from({ length }, (_, i) => (i * 167 + seed) & 0xff)),
     weight: 1,
   },
 );
@@ -220,7 +253,10 @@ const transaction: fc.Arbitrary<SignedTransaction> = fc
   // fee fields on the wire, so the value that comes back has their defaults.
   .map((tx) => ({
     ...tx,
-    data: tx.data.version === 0 ? { ...tx.data, value: '', gasPrice: '', gasLimit: 0n, maxFeePerGas: '', maxPriorityFeePerGas: '' } : { ...tx.data },
+    data:
+      tx.data.version === 0
+        ? { ...tx.data, value: '', gasPrice: '', gasLimit: 0n, maxFeePerGas: '', maxPriorityFeePerGas: '' }
+        : { ...tx.data },
   }));
 
 const unknownValue: fc.Arbitrary<Unknown> = fc.letrec<{ value: Unknown }>((tie) => ({
@@ -233,8 +269,12 @@ const unknownValue: fc.Arbitrary<Unknown> = fc.letrec<{ value: Unknown }>((tie) 
     text.map((value) => ({ kind: 'string' as const, value })),
     fc.uint8Array({ maxLength: 300 }).map((value) => ({ kind: 'bytes' as const, value })),
     fc.array(tie('value'), { maxLength: 4 }).map((items) => ({ kind: 'list' as const, items })),
-    fc.array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 }).map((entries) => ({ kind: 'map' as const, entries })),
-    fc.array(fc.tuple(fc.integer({ min: 0, max: 255 }), tie('value')), { maxLength: 4 }).map((fields) => ({ kind: 'struct' as const, fields })),
+    fc
+      .array(fc.tuple(tie('value'), tie('value')), { maxLength: 3 })
+      .map((entries) => ({ kind: 'map' as const, entries })),
+    fc
+      .array(fc.tuple(fc.integer({ min: 0, max: 255 }), tie('value')), { maxLength: 4 })
+      .map((fields) => ({ kind: 'struct' as const, fields })),
   ),
 })).value;
 
@@ -248,7 +288,7 @@ const extras = fc.record({
 
 // ---- cross-checks against @tars/stream ------------------------------------------------------------
 
-test('random transactions: our bytes equal @tars/stream\'s, and each decodes the other\'s to the same value', () => {
+test("random transactions: our bytes equal @tars/stream's, and each decodes the other's to the same value", () => {
   fc.assert(
     fc.property(transaction, (tx) => {
       const ours = encodeTransaction(tx);
@@ -267,13 +307,17 @@ test('random unknown fields of every type, anywhere, are skipped by both decoder
       const withUnknown = refEncode(tx, extra);
       assert.deepEqual(decodeTransaction(withUnknown), tx);
       assert.deepEqual(refDecode(withUnknown), tx);
-      assert.equal(bytesToHex(encodeTransaction(decodeTransaction(withUnknown))), bytesToHex(refEncode(tx)), 're-encoding drops them');
+      assert.equal(
+        bytesToHex(encodeTransaction(decodeTransaction(withUnknown))),
+        bytesToHex(refEncode(tx)),
+        're-encoding drops them',
+      );
     }),
     { numRuns: 300 },
   );
 });
 
-test('integers: the smallest width, as @tars/stream picks it, and both read each other\'s', () => {
+test("integers: the smallest width, as @tars/stream picks it, and both read each other's", () => {
   fc.assert(
     fc.property(int64, fc.integer({ min: 0, max: 255 }), (value, tag) => {
       const w = new TarsWriter();
@@ -316,18 +360,53 @@ test('heads, empty bytes and the STRING1/STRING4 switch, byte for byte', () => {
     write(w);
     return bytesToHex(w.finish());
   };
-  assert.equal(hexOf((w) => w.int32(1, 0)), '1c', 'zero is a ZERO head');
-  assert.equal(hexOf((w) => w.int64(4, 522n)), '41020a', 'INT16 when INT8 is too small');
-  assert.equal(hexOf((w) => w.int64(0, -1n)), '00ff');
-  assert.equal(hexOf((w) => w.int64(0, 2n ** 31n)), '030000000080000000', 'INT64 past int32');
-  assert.equal(hexOf((w) => w.bytes(2, new Uint8Array())), '2d000c', 'empty bytes: SIMPLE_LIST, INT8 head, length as ZERO');
-  assert.equal(hexOf((w) => w.bytes(7, Uint8Array.of(0xab))), '7d000001ab');
-  assert.equal(hexOf((w) => w.string(14, '')), 'e600');
-  assert.equal(hexOf((w) => w.string(15, 'x')), 'f60f0178', 'tag 15 takes a second head byte');
-  assert.equal(hexOf((w) => w.string(255, 'x')), 'f6ff0178');
+  assert.equal(
+    hexOf((w) => w.int32(1, 0)),
+    '1c',
+    'zero is a ZERO head',
+  );
+  assert.equal(
+    hexOf((w) => w.int64(4, 522n)),
+    '41020a',
+    'INT16 when INT8 is too small',
+  );
+  assert.equal(
+    hexOf((w) => w.int64(0, -1n)),
+    '00ff',
+  );
+  assert.equal(
+    hexOf((w) => w.int64(0, 2n ** 31n)),
+    '030000000080000000',
+    'INT64 past int32',
+  );
+  assert.equal(
+    hexOf((w) => w.bytes(2, new Uint8Array())),
+    '2d000c',
+    'empty bytes: SIMPLE_LIST, INT8 head, length as ZERO',
+  );
+  assert.equal(
+    hexOf((w) => w.bytes(7, Uint8Array.of(0xab))),
+    '7d000001ab',
+  );
+  assert.equal(
+    hexOf((w) => w.string(14, '')),
+    'e600',
+  );
+  assert.equal(
+    hexOf((w) => w.string(15, 'x')),
+    'f60f0178',
+    'tag 15 takes a second head byte',
+  );
+  assert.equal(
+    hexOf((w) => w.string(255, 'x')),
+    'f6ff0178',
+  );
   assert.equal(hexOf((w) => w.string(0, 'a'.repeat(255))).slice(0, 4), '06ff');
   assert.equal(hexOf((w) => w.string(0, 'a'.repeat(256))).slice(0, 10), '0700000100');
-  assert.equal(hexOf((w) => w.struct(1, (inner) => inner.int32(0, 1))), '1a00010b');
+  assert.equal(
+    hexOf((w) => w.struct(1, (inner) => inner.int32(0, 1))),
+    '1a00010b',
+  );
 });
 
 test('values the wire cannot hold are refused instead of wrapped', () => {
@@ -338,14 +417,20 @@ test('values the wire cannot hold are refused instead of wrapped', () => {
   assert.throws(() => new TarsWriter().int32(0, 1.5), /not a 32-bit signed integer/);
   assert.throws(() => new TarsWriter().string(256, 'x'), /tag 256 is outside 0..255/);
   const tx = decodeTransaction(hexToBytes(HELLOWORLD_SET_TX));
-  assert.throws(() => encodeTransaction({ ...tx, importTime: 2n ** 64n }), (error: unknown) => error instanceof TransactionFormatError && /importTime|not a 64-bit/.test(error.message));
+  assert.throws(
+    () => encodeTransaction({ ...tx, importTime: 2n ** 64n }),
+    (error: unknown) => error instanceof TransactionFormatError && /importTime|not a 64-bit/.test(error.message),
+  );
 });
 
 test('strings round-trip exactly: a leading BOM is kept, invalid UTF-8 is an error rather than U+FFFD', () => {
   const w = new TarsWriter();
   w.string(0, '\uFEFFx');
   assert.equal(new TarsReader(w.finish()).string(0, 's'), '\uFEFFx');
-  assert.throws(() => new TarsReader(hexToBytes('0601c3')).string(0, 'chainId'), /field 0 \(chainId\): the string at offset 0 is not valid UTF-8/);
+  assert.throws(
+    () => new TarsReader(hexToBytes('0601c3')).string(0, 'chainId'),
+    /field 0 \(chainId\): the string at offset 0 is not valid UTF-8/,
+  );
   // @tars/stream reads a lone high byte as Latin-1 ("Ã") and other invalid UTF-8 as U+FFFD
   const vector = HELLOWORLD_SET_TX.replace('2606636861696e30', '2606636861696eff');
   assert.throws(() => decodeTransaction(hexToBytes(vector)), /field 2 \(chainId\).*not valid UTF-8/);
@@ -357,11 +442,27 @@ test('an unknown field of each type, with one- and two-byte heads, is skipped', 
   // tag 6 bytes 0xaa, tag 9 INT32 70000 and tag 200 ZERO.
   const data = [
     '1a',
-    '09', '0002', '0001', '01012c', // tag 0 LIST, count 2, INT8 1, INT16 300
-    '1c', '2606636861696e30', '360667726f757030', '41020a', '5601' + '31', // version .. nonce "1"
-    'e8', '0001', '06016b', '14' + '40200000', // tag 14 MAP, count 1, key "k", value FLOAT 2.5
-    'f514', '3ff0000000000000', // tag 20 DOUBLE 1.0
-    'fa1e', '0a', '16026869', '0b', '23' + '0000000100000000', '0b', // tag 30 STRUCT
+    '09',
+    '0002',
+    '0001',
+    '01012c', // tag 0 LIST, count 2, INT8 1, INT16 300
+    '1c',
+    '2606636861696e30',
+    '360667726f757030',
+    '41020a',
+    '5601' + '31', // version .. nonce "1"
+    'e8',
+    '0001',
+    '06016b',
+    '14' + '40200000', // tag 14 MAP, count 1, key "k", value FLOAT 2.5
+    'f514',
+    '3ff0000000000000', // tag 20 DOUBLE 1.0
+    'fa1e',
+    '0a',
+    '16026869',
+    '0b',
+    '23' + '0000000100000000',
+    '0b', // tag 30 STRUCT
     '0b',
   ].join('');
   const top = ['2d000000', '3d000000', '6d000001aa', '92' + '00011170', 'fc' + 'c8'].join('');
@@ -385,7 +486,10 @@ test('a reader reads by tag in order and says which required field is missing', 
   assert.equal(r.string(5, 'five'), 'five');
   assert.equal(r.string(6, 'six'), undefined);
   r.end();
-  assert.throws(() => missingField(3, 'signature'), (error: unknown) => error instanceof TarsError && error.message === 'required field 3 (signature) is missing');
+  assert.throws(
+    () => missingField(3, 'signature'),
+    (error: unknown) => error instanceof TarsError && error.message === 'required field 3 (signature) is missing',
+  );
 });
 
 // ---- malformed input ------------------------------------------------------------------------------
@@ -394,7 +498,10 @@ const vector = hexToBytes(HELLOWORLD_SET_TX);
 const rejects = (hex: string, message: RegExp) =>
   assert.throws(
     () => decodeTransaction(hexToBytes(hex)),
-    (error: unknown) => error instanceof TransactionFormatError && /^not a FISCO BCOS 3\.x tars transaction: /.test(error.message) && message.test(error.message),
+    (error: unknown) =>
+      error instanceof TransactionFormatError &&
+      /^not a FISCO BCOS 3\.x tars transaction: /.test(error.message) &&
+      message.test(error.message),
   );
 
 test('the vector cut at every length is refused with a TransactionFormatError', () => {
@@ -415,7 +522,8 @@ test('heads with an unknown type are refused, wherever they are', () => {
 
 test('lengths past the end, negative lengths and impossible counts are refused without reading or allocating', () => {
   const sigLength = HELLOWORLD_SET_TX.indexOf('3d000041') + 6;
-  const withSigLength = (hex: string) => `${HELLOWORLD_SET_TX.slice(0, sigLength)}${hex}${HELLOWORLD_SET_TX.slice(sigLength + 2)}`;
+  const withSigLength = (hex: string) =>
+    `${HELLOWORLD_SET_TX.slice(0, sigLength)}${hex}${HELLOWORLD_SET_TX.slice(sigLength + 2)}`;
   rejects(withSigLength('42'), /truncated: field 3 \(signature\) needs 66 bytes at offset \d+, only 65 left/);
   rejects(withSigLength('ff'), /field 3 \(signature\): negative length -1/);
   rejects('1a1c26ff636861', /truncated: field 2 \(chainId\) needs 255 bytes at offset 4, only 3 left/);
@@ -432,7 +540,8 @@ test('lengths past the end, negative lengths and impossible counts are refused w
 });
 
 test('nesting is bounded, and deep input fails fast instead of exhausting the stack', () => {
-  const nested = (depth: number, open: string, close: string) => `${HELLOWORLD_SET_TX}9a${open.repeat(depth - 1)}${close.repeat(depth)}`;
+  const nested = (depth: number, open: string, close: string) =>
+    `${HELLOWORLD_SET_TX}9a${open.repeat(depth - 1)}${close.repeat(depth)}`;
   // MAX_DEPTH structs deep is fine; one more is not
   assert.doesNotThrow(() => decodeTransaction(hexToBytes(nested(MAX_DEPTH, '0a', '0b'))));
   rejects(nested(MAX_DEPTH + 1, '0a', '0b'), new RegExp(`nested deeper than ${MAX_DEPTH}`));
@@ -443,13 +552,25 @@ test('nesting is bounded, and deep input fails fast instead of exhausting the st
 test('structure errors name what is wrong', () => {
   rejects(`${HELLOWORLD_SET_TX}0b`, /STRUCT_END at offset 314 outside any struct/);
   rejects(`${HELLOWORLD_SET_TX}9a0c`, /truncated: unknown field 9 has no STRUCT_END/);
-  rejects(HELLOWORLD_SET_TX.replace('1a1c26', '1a160130' + '26'), /field 1 \(version\): expected an integer of at most 32 bits, found STRING1 \(type 6\) at offset 1/);
-  rejects(HELLOWORLD_SET_TX.replace('1a1c26', '1a13000000000000000026'), /field 1 \(version\): expected an integer of at most 32 bits, found INT64/);
+  rejects(
+    HELLOWORLD_SET_TX.replace('1a1c26', '1a160130' + '26'),
+    /field 1 \(version\): expected an integer of at most 32 bits, found STRING1 \(type 6\) at offset 1/,
+  );
+  rejects(
+    HELLOWORLD_SET_TX.replace('1a1c26', '1a13000000000000000026'),
+    /field 1 \(version\): expected an integer of at most 32 bits, found INT64/,
+  );
   rejects(`1c${HELLOWORLD_SET_TX.slice(2)}`, /field 1 \(data\): expected a struct, found ZERO \(type 12\)/);
   rejects(HELLOWORLD_SET_TX.replace('1a1c2606636861696e30', '1a1c'), /required field 2 \(chainId\) is missing/);
   rejects('2d000c3d000c', /required field 1 \(data\) is missing/);
-  rejects(HELLOWORLD_SET_TX.slice(0, HELLOWORLD_SET_TX.indexOf('3d000041')), /required field 3 \(signature\) is missing/);
-  rejects(HELLOWORLD_SET_TX.replace('2d000020', '2600' + '2d000020'), /field 2 \(dataHash\): expected bytes \(SIMPLE_LIST\), found STRING1/);
+  rejects(
+    HELLOWORLD_SET_TX.slice(0, HELLOWORLD_SET_TX.indexOf('3d000041')),
+    /required field 3 \(signature\) is missing/,
+  );
+  rejects(
+    HELLOWORLD_SET_TX.replace('2d000020', '2600' + '2d000020'),
+    /field 2 \(dataHash\): expected bytes \(SIMPLE_LIST\), found STRING1/,
+  );
 });
 
 test('any bytes, and the vector with random bytes changed, decode or fail with a TransactionFormatError', () => {
@@ -461,7 +582,10 @@ test('any bytes, and the vector with random bytes changed, decode or fail with a
     }
   };
   fc.assert(fc.property(fc.uint8Array({ maxLength: 400 }), outcome), { numRuns: 2000 });
-  const edits = fc.array(fc.tuple(fc.nat({ max: vector.length - 1 }), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 });
+  const edits = fc.array(fc.tuple(fc.nat({ max: vector.length - 1 }), fc.integer({ min: 0, max: 255 })), {
+    minLength: 1,
+    maxLength: 4,
+  });
   fc.assert(
     fc.property(edits, (changes) => {
       const changed = vector.slice();

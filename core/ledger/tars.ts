@@ -93,7 +93,8 @@ export class TarsWriter {
 
   int64(tag: number, value: bigint): void {
     // DataView.setBigInt64 would silently wrap a value outside the range
-    if (value < INT64_MIN || value >= -INT64_MIN) throw new TarsError(`tag ${tag}: ${value} is not a 64-bit signed integer`);
+    if (value < INT64_MIN || value >= -INT64_MIN)
+      throw new TarsError(`tag ${tag}: ${value} is not a 64-bit signed integer`);
     this.integer(tag, value);
   }
 
@@ -105,7 +106,8 @@ export class TarsWriter {
       this.reserve(1);
       this.view.setUint8(this.length++, bytes.length);
     } else {
-      if (bytes.length > MAX_LENGTH) throw new TarsError(`tag ${tag}: a string of ${bytes.length} bytes is too long for tars`);
+      if (bytes.length > MAX_LENGTH)
+        throw new TarsError(`tag ${tag}: a string of ${bytes.length} bytes is too long for tars`);
       this.head(tag, TarsType.STRING4);
       this.reserve(4);
       this.view.setUint32(this.length, bytes.length);
@@ -323,12 +325,15 @@ export class TarsReader {
         const count = this.count(what);
         // each element is at least a one-byte head: refuse a count the input cannot hold before looping
         if (count * perEntry > this.input.length - this.offset) {
-          throw new TarsError(`${what}: ${count} ${type === TarsType.MAP ? 'map entries' : 'list elements'} cannot fit in the ${byteCount(this.input.length - this.offset)} left`);
+          throw new TarsError(
+            `${what}: ${count} ${type === TarsType.MAP ? 'map entries' : 'list elements'} cannot fit in the ${byteCount(this.input.length - this.offset)} left`,
+          );
         }
         this.enter(what);
         for (let i = 0; i < count * perEntry; i++) {
           const element = this.head();
-          if (element.type === TarsType.STRUCT_END) throw new TarsError(`${what}: STRUCT_END at offset ${element.at} inside a list or map`);
+          if (element.type === TarsType.STRUCT_END)
+            throw new TarsError(`${what}: STRUCT_END at offset ${element.at} inside a list or map`);
           this.skip(element.type, what);
         }
         this.depth -= 1;
@@ -355,7 +360,8 @@ export class TarsReader {
   }
 
   private enter(what: string): void {
-    if (++this.depth > MAX_DEPTH) throw new TarsError(`${what}: containers nested deeper than ${MAX_DEPTH} at offset ${this.offset}`);
+    if (++this.depth > MAX_DEPTH)
+      throw new TarsError(`${what}: containers nested deeper than ${MAX_DEPTH} at offset ${this.offset}`);
   }
 
   /** The value of an integer field whose head has been read; ZERO and any width up to the declared one. */
@@ -384,7 +390,10 @@ export class TarsReader {
 
   private simpleListLength(what: string): number {
     const inner = this.head();
-    if (inner.type !== TarsType.INT8) throw new TarsError(`${what}: a SIMPLE_LIST must hold INT8 elements, found ${typeName(inner.type)} at offset ${inner.at}`);
+    if (inner.type !== TarsType.INT8)
+      throw new TarsError(
+        `${what}: a SIMPLE_LIST must hold INT8 elements, found ${typeName(inner.type)} at offset ${inner.at}`,
+      );
     return this.count(what);
   }
 

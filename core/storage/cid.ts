@@ -32,7 +32,9 @@ export function parseCid(text: string): CID {
   try {
     cid = CID.parse(text.trim());
   } catch (error) {
-    throw new StorageError('BAD_CID', `not a valid CID: ${JSON.stringify(text)} (${(error as Error).message})`, { cause: error });
+    throw new StorageError('BAD_CID', `not a valid CID: ${JSON.stringify(text)} (${(error as Error).message})`, {
+      cause: error,
+    });
   }
   assertSupported(cid);
   return cid;
@@ -40,9 +42,15 @@ export function parseCid(text: string): CID {
 
 export function assertSupported(cid: CID): void {
   if (cid.multihash.code !== sha256.code) {
-    throw new StorageError('UNSUPPORTED', `CID ${cid.toString()} uses multihash 0x${cid.multihash.code.toString(16)}; only sha2-256 is accepted`);
+    throw new StorageError(
+      'UNSUPPORTED',
+      `CID ${cid.toString()} uses multihash 0x${cid.multihash.code.toString(16)}; only sha2-256 is accepted`,
+    );
   }
   if (!supportedCodecs.has(cid.code)) {
-    throw new StorageError('UNSUPPORTED', `CID ${cid.toString()} uses codec 0x${cid.code.toString(16)}; only raw and dag-pb are accepted`);
+    throw new StorageError(
+      'UNSUPPORTED',
+      `CID ${cid.toString()} uses codec 0x${cid.code.toString(16)}; only raw and dag-pb are accepted`,
+    );
   }
 }

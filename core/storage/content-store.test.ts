@@ -19,17 +19,20 @@ const run = promisify(execFile);
 /** Deterministic pseudo-random bytes, produced lazily so large payloads are never held whole. */
 function* generated(total: number, seed: string): Generator<Uint8Array> {
   let counter = 0;
-  for (let produced = 0; produced < total; ) {
+  for (let produced = 0; produced < total;) {
     const block = createHash('sha512').update(`${seed}:${counter++}`).digest();
     const piece = new Uint8Array(65_536);
-    for (let i = 0; i < piece.length; i += block.length) piece.set(block.subarray(0, Math.min(block.length, piece.length - i)), i);
+    for (let i = 0; i < piece.length; i += block.length)
+      piece.set(block.subarray(0, Math.min(block.length, piece.length - i)), i);
     const take = Math.min(piece.length, total - produced);
     produced += take;
     yield piece.subarray(0, take);
   }
 }
 
-async function digestOf(chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>): Promise<{ sha256: string; length: number }> {
+async function digestOf(
+  chunks: AsyncIterable<Uint8Array> | Iterable<Uint8Array>,
+): Promise<{ sha256: string; length: number }> {
   const hash = createHash('sha256');
   let length = 0;
   for await (const chunk of chunks) {
@@ -78,9 +81,13 @@ describe('content store', () => {
       try {
         const file = join(dir.path, 'payload');
         await writeFile(file, bytes);
-        const { stdout } = await run(kubo.executable, ['add', '--cid-version=1', '--raw-leaves', '--only-hash', '-Q', file], {
-          env: { ...process.env, IPFS_PATH: kubo.repo },
-        });
+        const { stdout } = await run(
+          kubo.executable,
+          ['add', '--cid-version=1', '--raw-leaves', '--only-hash', '-Q', file],
+          {
+            env: { ...process.env, IPFS_PATH: kubo.repo },
+          },
+        );
         assert.deepEqual(cids, [stdout.trim(), stdout.trim()]);
       } finally {
         await dir.remove();
@@ -118,23 +125,34 @@ describe('content store', () => {
     }
     // alter every raw leaf so that whichever belongs to this file is hit
     for (const file of leafFiles) await writeFile(file, Buffer.from('tampered'));
-    await assert.rejects(embedded.get(cid), (error: unknown) => expectStorageError('INTEGRITY')(error) && /does not match its CID/.test((error as Error).message));
+    await assert.rejects(
+      embedded.get(cid),
+      (error: unknown) =>
+        expectStorageError('INTEGRITY')(error) && /does not match its CID/.test((error as Error).message),
+    );
   });
 
   test('a block source that lies is refused before any byte is returned', async () => {
     const cid = await embedded.put(new TextEncoder().encode('the real record'));
     const received: Uint8Array[] = [];
     await assert.rejects(async () => {
-      for await (const chunk of readFileDag(cid, () => Promise.resolve(new TextEncoder().encode('a forged record')))) received.push(chunk);
+      for await (const chunk of readFileDag(cid, () => Promise.resolve(new TextEncoder().encode('a forged record'))))
+        received.push(chunk);
     }, expectStorageError('INTEGRITY'));
     assert.equal(received.length, 0);
   });
 
   test('bad CIDs give a clear error', () => {
-    assert.throws(() => parseCid('not-a-cid'), (error: unknown) => expectStorageError('BAD_CID')(error) && /not a valid CID/.test((error as Error).message));
+    assert.throws(
+      () => parseCid('not-a-cid'),
+      (error: unknown) => expectStorageError('BAD_CID')(error) && /not a valid CID/.test((error as Error).message),
+    );
     assert.throws(() => parseCid(''), expectStorageError('BAD_CID'));
     const identityCid = CID.createV1(raw.code, identity.digest(new Uint8Array([1, 2, 3])));
-    assert.throws(() => parseCid(identityCid.toString()), (error: unknown) => expectStorageError('UNSUPPORTED')(error) && /sha2-256/.test((error as Error).message));
+    assert.throws(
+      () => parseCid(identityCid.toString()),
+      (error: unknown) => expectStorageError('UNSUPPORTED')(error) && /sha2-256/.test((error as Error).message),
+    );
   });
 
   test('missing content is NOT_FOUND on both backends, and has() is false', async () => {
@@ -143,7 +161,11 @@ describe('content store', () => {
     await other.remove();
     for (const store of stores) {
       assert.equal(await store.has(absent), false, store.backend);
-      await assert.rejects(store.get(absent), (error: unknown) => expectStorageError('NOT_FOUND')(error) && (error as Error).message.includes(absent.toString()));
+      await assert.rejects(
+        store.get(absent),
+        (error: unknown) =>
+          expectStorageError('NOT_FOUND')(error) && (error as Error).message.includes(absent.toString()),
+      );
     }
   });
 

@@ -46,7 +46,9 @@ export class KuboContentStore implements ContentStore {
           if (/not found|timeout|deadline|context canceled/i.test(message)) {
             const content = `content ${cid.toString()}`;
             const what = block.equals(cid) ? content : `block ${block.toString()} of ${content}`;
-            throw new StorageError('NOT_FOUND', `${what} is not available from kubo at ${this.apiUrl} (${message})`, { cause: error });
+            throw new StorageError('NOT_FOUND', `${what} is not available from kubo at ${this.apiUrl} (${message})`, {
+              cause: error,
+            });
           }
           throw this.unavailable('block/get', error);
         }
@@ -85,6 +87,8 @@ export class KuboContentStore implements ContentStore {
   }
 
   private unavailable(what: string, error: unknown): StorageError {
-    return new StorageError('UNAVAILABLE', `kubo at ${this.apiUrl} failed on ${what}: ${(error as Error).message}`, { cause: error });
+    return new StorageError('UNAVAILABLE', `kubo at ${this.apiUrl} failed on ${what}: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
 }

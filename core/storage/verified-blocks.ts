@@ -13,7 +13,10 @@ export async function verifyBlock(cid: CID, bytes: Uint8Array): Promise<Uint8Arr
   assertSupported(cid);
   const digest = await sha256.digest(bytes);
   if (!equals(digest.digest, cid.multihash.digest)) {
-    throw new StorageError('INTEGRITY', `block ${cid.toString()} does not match its CID: the store returned different content (${bytes.length} bytes)`);
+    throw new StorageError(
+      'INTEGRITY',
+      `block ${cid.toString()} does not match its CID: the store returned different content (${bytes.length} bytes)`,
+    );
   }
   return bytes;
 }

@@ -11,7 +11,11 @@ import { CryptoError } from '../crypto/errors.js';
 export const TRACE_BATCH_VERSION = 0x01;
 
 export function encodeTraceBatch(ciphertexts: readonly Uint8Array[]): Uint8Array {
-  return concatBytes(Uint8Array.of(TRACE_BATCH_VERSION), u32be(ciphertexts.length), ...ciphertexts.flatMap((c) => [u32be(c.length), c]));
+  return concatBytes(
+    Uint8Array.of(TRACE_BATCH_VERSION),
+    u32be(ciphertexts.length),
+    ...ciphertexts.flatMap((c) => [u32be(c.length), c]),
+  );
 }
 
 export function decodeTraceBatch(bytes: Uint8Array): Uint8Array[] {
@@ -19,7 +23,8 @@ export function decodeTraceBatch(bytes: Uint8Array): Uint8Array[] {
   r.version(TRACE_BATCH_VERSION);
   const count = r.u32('count');
   // each entry takes at least its 4-byte length, so a count larger than that is a lie
-  if (count > (bytes.length - 5) / 4) throw new CryptoError('BAD_FORMAT', `trace batch: ${count} entries cannot fit in ${bytes.length} bytes`);
+  if (count > (bytes.length - 5) / 4)
+    throw new CryptoError('BAD_FORMAT', `trace batch: ${count} entries cannot fit in ${bytes.length} bytes`);
   const ciphertexts = Array.from({ length: count }, (_, i) => r.take(r.u32(`length ${i}`), `ciphertext ${i}`).slice());
   r.end();
   return ciphertexts;

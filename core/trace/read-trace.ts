@@ -41,24 +41,47 @@ export interface TraceReader {
 export async function readTrace(deps: TraceReader, printedCode: string): Promise<VerifiedTraceStep[]> {
   const code = normalizeTraceCode(printedCode);
   const id = deps.traceId(code);
-  const ciphertexts = await readContract(deps.chain, { address: deps.contracts.drugTrace, abi: DrugTrace.abi, functionName: 'read', args: [toHex(id)] });
+  const ciphertexts = await readContract(deps.chain, {
+    address: deps.contracts.drugTrace,
+    abi: DrugTrace.abi,
+    functionName: 'read',
+    args: [toHex(id)],
+  });
   const steps: VerifiedTraceStep[] = [];
   for (const [index, c] of ciphertexts.entries()) {
     let step;
     try {
       step = openTraceStep(code, id, hexToBytes(c));
     } catch (cause) {
-      throw new TraceVerificationError(index, `trace step ${index} does not decrypt with this trace code: ${(cause as Error).message}`, { cause });
+      throw new TraceVerificationError(
+        index,
+        `trace step ${index} does not decrypt with this trace code: ${(cause as Error).message}`,
+        { cause },
+      );
     }
     const signer = await lookupIdentity(deps.chain, deps.contracts.directory, toHex(step.signer));
-    if (!signer) throw new TraceVerificationError(index, `trace step ${index} is signed by ${toHex(step.signer)}, which is not registered in the Directory`);
+    if (!signer)
+      throw new TraceVerificationError(
+        index,
+        `trace step ${index} is signed by ${toHex(step.signer)}, which is not registered in the Directory`,
+      );
     try {
       verifyTraceStep(step, id, signer.publicKey);
     } catch (cause) {
       if (!(cause instanceof CryptoError)) throw cause;
-      throw new TraceVerificationError(index, `trace step ${index}: signature does not verify against ${signer.name}'s Directory key`, { cause });
+      throw new TraceVerificationError(
+        index,
+        `trace step ${index}: signature does not verify against ${signer.name}'s Directory key`,
+        { cause },
+      );
     }
-    steps.push({ index, signer: toHex(step.signer), signerName: signer.name, signerRole: signer.role, data: new TextDecoder().decode(step.data) });
+    steps.push({
+      index,
+      signer: toHex(step.signer),
+      signerName: signer.name,
+      signerRole: signer.role,
+      data: new TextDecoder().decode(step.data),
+    });
   }
   return steps;
 }

@@ -28,7 +28,10 @@ export class NondeterminismError extends Error {
     readonly reason: string,
     options?: ErrorOptions,
   ) {
-    super(`workflow ${workflowId} (${workflowType}, run ${runId}) does not replay on the current workflow code: ${reason}`, options);
+    super(
+      `workflow ${workflowId} (${workflowType}, run ${runId}) does not replay on the current workflow code: ${reason}`,
+      options,
+    );
     this.name = 'NondeterminismError';
   }
 }
@@ -39,25 +42,44 @@ export class NondeterminismError extends Error {
  * replays it in a replay worker, and throws a {@link NondeterminismError} naming the workflow and
  * the mismatch when the code no longer makes the same commands.
  */
-export async function replayWorkflow(options: { config: Config; workflowId: string; runId?: string; /** Tests only: other workflow code. */ workflowsPath?: string }): Promise<ReplayedWorkflow> {
+export async function replayWorkflow(options: {
+  config: Config;
+  workflowId: string;
+  runId?: string;
+  /** Tests only: other workflow code. */ workflowsPath?: string;
+}): Promise<ReplayedWorkflow> {
   const { config, workflowId } = options;
   const { codec } = await codecFromConfig(config);
   const dataConverter: DataConverter = { payloadCodecs: [codec] };
-  const connection = await Connection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    tls: config.temporal.tls,
+    apiKey: config.temporal.apiKey,
+  });
   try {
     const client = new Client({ connection, namespace: config.temporal.namespace, dataConverter });
     const handle = client.workflow.getHandle(workflowId, options.runId);
     const described = await handle.describe().catch((error: unknown) => {
       if (error instanceof WorkflowNotFoundError) {
-        throw new Error(`no workflow ${workflowId}${options.runId ? ` run ${options.runId}` : ''} in namespace ${config.temporal.namespace} at ${config.temporal.address}`, { cause: error });
+        throw new Error(
+          `no workflow ${workflowId}${options.runId ? ` run ${options.runId}` : ''} in namespace ${config.temporal.namespace} at ${config.temporal.address}`,
+          { cause: error },
+        );
       }
       throw error;
     });
     const history = await handle.fetchHistory();
-    const replayed = { workflowId, runId: described.runId, workflowType: described.type, events: history.events?.length ?? 0 };
-    await replayHistory(history, { workflowId, dataConverter, workflowsPath: options.workflowsPath }).catch((error: unknown) => {
-      throw asNondeterminism(error, replayed);
-    });
+    const replayed = {
+      workflowId,
+      runId: described.runId,
+      workflowType: described.type,
+      events: history.events?.length ?? 0,
+    };
+    await replayHistory(history, { workflowId, dataConverter, workflowsPath: options.workflowsPath }).catch(
+      (error: unknown) => {
+        throw asNondeterminism(error, replayed);
+      },
+    );
     return replayed;
   } finally {
     await connection.close();
@@ -65,9 +87,16 @@ export async function replayWorkflow(options: { config: Config; workflowId: stri
 }
 
 /** One history through a replay worker of the engine's workflows; rejects with the SDK's DeterminismViolationError or ReplayError. */
-export function replayHistory(history: History, options: { workflowId: string; dataConverter?: DataConverter; workflowsPath?: string | undefined }): Promise<void> {
+export function replayHistory(
+  history: History,
+  options: { workflowId: string; dataConverter?: DataConverter; workflowsPath?: string | undefined },
+): Promise<void> {
   return Worker.runReplayHistory(
-    { workflowsPath: options.workflowsPath ?? engineWorkflowsPath, replayName: 'yilian-audit', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) },
+    {
+      workflowsPath: options.workflowsPath ?? engineWorkflowsPath,
+      replayName: 'yilian-audit',
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    },
     history,
     options.workflowId,
   );
@@ -76,7 +105,13 @@ export function replayHistory(history: History, options: { workflowId: string; d
 function asNondeterminism(error: unknown, replayed: ReplayedWorkflow): Error {
   if (!(error instanceof Error)) return new Error(String(error));
   const kind = error instanceof DeterminismViolationError ? 'nondeterminism' : error.name;
-  return new NondeterminismError(replayed.workflowId, replayed.runId, replayed.workflowType, `${kind}: ${error.message}`, { cause: error });
+  return new NondeterminismError(
+    replayed.workflowId,
+    replayed.runId,
+    replayed.workflowType,
+    `${kind}: ${error.message}`,
+    { cause: error },
+  );
 }
 
 /*
@@ -94,7 +129,9 @@ interface ProtoJson {
 const require = createRequire(import.meta.url);
 const protoJson = createRequire(require.resolve('@temporalio/proto'))('protobufjs/ext/protojson') as ProtoJson;
 // the CommonJS module itself: an ESM namespace of it is not a protobufjs root
-const { patchProtobufRoot } = require('@temporalio/proto/lib/patch-protobuf-root') as { patchProtobufRoot: (root: unknown) => { lookupType(name: string): unknown } };
+const { patchProtobufRoot } = require('@temporalio/proto/lib/patch-protobuf-root') as {
+  patchProtobufRoot: (root: unknown) => { lookupType(name: string): unknown };
+};
 const protos = require('@temporalio/proto') as typeof protoModule;
 const historyType = patchProtobufRoot(protos).lookupType('temporal.api.history.v1.History');
 

@@ -11,7 +11,14 @@ import { toHex, type Hex } from 'viem';
 import { startScratchDevchain } from '../scratch/services.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { deployContract, writeContract } from '../../core/ledger/contract-calls.js';
-import { generateDek, generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator } from '../../core/crypto/index.js';
+import {
+  generateDek,
+  generateIdentity,
+  initPre,
+  preDelegatorPublicKey,
+  preEncrypt,
+  preKeygenDelegator,
+} from '../../core/crypto/index.js';
 import { DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
 import * as native from '../../native/index.js';
 
@@ -27,7 +34,13 @@ interface Row {
 }
 
 /** Sends one transaction per input, `concurrency` in flight, and times each from send to receipt. */
-async function measure<T>(name: string, inputs: readonly T[], itemsPerTx: number, concurrency: number, send: (input: T) => Promise<unknown>): Promise<Row> {
+async function measure<T>(
+  name: string,
+  inputs: readonly T[],
+  itemsPerTx: number,
+  concurrency: number,
+  send: (input: T) => Promise<unknown>,
+): Promise<Row> {
   const latencies: number[] = [];
   const queue = [...inputs];
   const started = performance.now();
@@ -41,26 +54,50 @@ async function measure<T>(name: string, inputs: readonly T[], itemsPerTx: number
     }),
   );
   const count = inputs.length;
-  return { name, transactions: count, items: count * itemsPerTx, seconds: (performance.now() - started) / 1000, latencies: latencies.sort((a, b) => a - b) };
+  return {
+    name,
+    transactions: count,
+    items: count * itemsPerTx,
+    seconds: (performance.now() - started) / 1000,
+    latencies: latencies.sort((a, b) => a - b),
+  };
 }
 
-const percentile = (sorted: number[], p: number) => sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
+const percentile = (sorted: number[], p: number) =>
+  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN;
 
 await initPre();
 const chain = await startScratchDevchain();
 try {
   // as the engine runs it (ops/chain/connect.ts): native signing
-  const client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: native.signDigest });
+  const client = new FiscoClient({
+    rpcUrl: chain.rpcUrl,
+    chainId: 'chain0',
+    groupId: 'group0',
+    signer: native.signDigest,
+  });
   const sender = generateIdentity();
   const registry = await deployContract(client, sender.secretKey, RecordRegistry);
   const trace = await deployContract(client, sender.secretKey, DrugTrace);
   const rows: Row[] = [];
 
   const creates = 3000;
-  const keys = Array.from({ length: creates }, () => toHex(preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), { recordId: randomBytes(32), version: 1 })));
+  const keys = Array.from({ length: creates }, () =>
+    toHex(
+      preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), {
+        recordId: randomBytes(32),
+        version: 1,
+      }),
+    ),
+  );
   rows.push(
     await measure('RecordRegistry.create', keys, 1, 64, (key) =>
-      writeContract(client, sender.secretKey, { address: registry, abi: RecordRegistry.abi, functionName: 'create', args: [toHex(randomBytes(32)), key] }),
+      writeContract(client, sender.secretKey, {
+        address: registry,
+        abi: RecordRegistry.abi,
+        functionName: 'create',
+        args: [toHex(randomBytes(32)), key],
+      }),
     ),
   );
 
@@ -72,8 +109,20 @@ try {
         const codes = Array.from({ length: items }, traceCode);
         const steps = codes.map(() => randomBytes(160));
         const [code, step] = [codes[0] ?? '', steps[0] ?? new Uint8Array()];
-        const proof = items === 1 ? await native.prove(code, keccak_256(step), nonceBytes) : await native.proveBatch(codes, steps.map((s) => keccak_256(s)), nonceBytes);
-        return { ids: codes.map((c) => toHex(native.traceId(c))), steps: steps.map((bytes) => toHex(bytes)), nonce, proof: toHex(proof) };
+        const proof =
+          items === 1
+            ? await native.prove(code, keccak_256(step), nonceBytes)
+            : await native.proveBatch(
+                codes,
+                steps.map((s) => keccak_256(s)),
+                nonceBytes,
+              );
+        return {
+          ids: codes.map((c) => toHex(native.traceId(c))),
+          steps: steps.map((bytes) => toHex(bytes)),
+          nonce,
+          proof: toHex(proof),
+        };
       }),
     );
   }
@@ -81,18 +130,32 @@ try {
   const singles = await proofs(200, 1);
   rows.push(
     await measure('DrugTrace.push (1 item)', singles, 1, 32, (p) =>
-      writeContract(client, sender.secretKey, { address: trace, abi: DrugTrace.abi, functionName: 'push', args: [p.ids[0] as Hex, p.steps[0] as Hex, p.nonce, p.proof] }),
+      writeContract(client, sender.secretKey, {
+        address: trace,
+        abi: DrugTrace.abi,
+        functionName: 'push',
+        args: [p.ids[0] as Hex, p.steps[0] as Hex, p.nonce, p.proof],
+      }),
     ),
   );
   const batches = await proofs(10, 100);
   rows.push(
     await measure('DrugTrace.pushBatch (100 items)', batches, 100, 4, (p) =>
-      writeContract(client, sender.secretKey, { address: trace, abi: DrugTrace.abi, functionName: 'pushBatch', args: [p.ids, p.steps, p.nonce, p.proof] }),
+      writeContract(client, sender.secretKey, {
+        address: trace,
+        abi: DrugTrace.abi,
+        functionName: 'pushBatch',
+        args: [p.ids, p.steps, p.nonce, p.proof],
+      }),
     ),
   );
 
-  console.log(`machine: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores; dev chain in its own process, client in this one`);
-  console.log(`${'operation'.padEnd(34)}${'txs'.padStart(7)}${'items'.padStart(8)}${'tx/s'.padStart(9)}${'items/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`);
+  console.log(
+    `machine: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores; dev chain in its own process, client in this one`,
+  );
+  console.log(
+    `${'operation'.padEnd(34)}${'txs'.padStart(7)}${'items'.padStart(8)}${'tx/s'.padStart(9)}${'items/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}`,
+  );
   for (const row of rows) {
     console.log(
       `${row.name.padEnd(34)}${String(row.transactions).padStart(7)}${String(row.items).padStart(8)}${(row.transactions / row.seconds).toFixed(0).padStart(9)}` +

@@ -50,7 +50,9 @@ async function measureAll(ops: ReadonlyMap<string, Op>): Promise<Map<string, Res
       t.ms += elapsed;
     }
   }
-  return new Map([...totals].map(([name, t]) => [name, { msPerOp: t.ms / t.iters, opsPerSec: (t.iters * 1000) / t.ms }]));
+  return new Map(
+    [...totals].map(([name, t]) => [name, { msPerOp: t.ms / t.iters, opsPerSec: (t.iters * 1000) / t.ms }]),
+  );
 }
 
 await initPre();
@@ -80,19 +82,32 @@ const uCfrag = umbral.reencrypt(uCapsule, uKfrag);
 const free = (...objs: { free(): void }[]) => objs.forEach((o) => o.free());
 
 const rows: [string, Op, Op | undefined][] = [
-  ['keygen (delegator, G1)', () => preKeygenDelegator(), () => {
-    const sk = umbral.SecretKey.random();
-    free(sk.publicKey(), sk);
-  }],
+  [
+    'keygen (delegator, G1)',
+    () => preKeygenDelegator(),
+    () => {
+      const sk = umbral.SecretKey.random();
+      free(sk.publicKey(), sk);
+    },
+  ],
   ['keygen (delegatee, G2)', () => preKeygenDelegatee(), undefined],
   ['encrypt', () => preEncrypt(alice.publicKey, dek, context), () => free(umbral.encrypt(uAlicePk, dek)[0])],
-  ['rekey (umbral: 1-of-1 kfrag)', () => preRekey(alice.secretKey, bob.publicKey), () =>
-    free(...umbral.generateKFrags(uAlice, uBobPk, uSigner, 1, 1, true, true))],
+  [
+    'rekey (umbral: 1-of-1 kfrag)',
+    () => preRekey(alice.secretKey, bob.publicKey),
+    () => free(...umbral.generateKFrags(uAlice, uBobPk, uSigner, 1, 1, true, true)),
+  ],
   ['re-encrypt', () => preReencrypt(ct, rk), () => free(umbral.reencrypt(uCapsule, uKfrag))],
-  ['decrypt (first level)', () => preDecrypt(alice.secretKey, ct, context), () =>
-    umbral.decryptOriginal(uAlice, uCapsule, uCiphertext)],
-  ['decrypt (re-encrypted)', () => preDecryptReencrypted(bob.secretKey, re, context), () =>
-    umbral.decryptReencrypted(uBob, uAlicePk, uCapsule, [uCfrag], uCiphertext)],
+  [
+    'decrypt (first level)',
+    () => preDecrypt(alice.secretKey, ct, context),
+    () => umbral.decryptOriginal(uAlice, uCapsule, uCiphertext),
+  ],
+  [
+    'decrypt (re-encrypted)',
+    () => preDecryptReencrypted(bob.secretKey, re, context),
+    () => umbral.decryptReencrypted(uBob, uAlicePk, uCapsule, [uCfrag], uCiphertext),
+  ],
 ];
 const gtExponent = new mcl.Fr();
 gtExponent.setByCSPRNG();
@@ -108,23 +123,30 @@ for (const [name, ours, theirs] of rows) {
 ops.set(PAIRING, () => mcl.pairing(g, h));
 ops.set(GT_POW, () => mcl.pow(gtBase, gtExponent));
 
-console.log(`Node ${process.version}, ${MIN_MS} ms per operation in ${SLICE_MS} ms interleaved slices (BENCH_MIN_MS)\n`);
+console.log(
+  `Node ${process.version}, ${MIN_MS} ms per operation in ${SLICE_MS} ms interleaved slices (BENCH_MIN_MS)\n`,
+);
 const results = await measureAll(ops);
 const fmt = (r: Result | undefined, w = 10) => (r ? r.msPerOp.toFixed(3).padStart(w) : '—'.padStart(w));
 const fmtOps = (r: Result | undefined, w = 9) => (r ? r.opsPerSec.toFixed(0).padStart(w) : '—'.padStart(w));
 const ratio = (a: Result | undefined, b: Result | undefined) => (a && b ? (a.msPerOp / b.msPerOp).toFixed(2) : '—');
 
-console.log(`${'operation'.padEnd(30)} ${'Yilian ms'.padStart(10)} ${'ops/s'.padStart(9)} ${'Umbral ms'.padStart(10)} ${'ops/s'.padStart(9)}  Yilian/Umbral`);
+console.log(
+  `${'operation'.padEnd(30)} ${'Yilian ms'.padStart(10)} ${'ops/s'.padStart(9)} ${'Umbral ms'.padStart(10)} ${'ops/s'.padStart(9)}  Yilian/Umbral`,
+);
 for (const [name] of rows) {
   const y = results.get(name);
   const u = results.get(`umbral ${name}`);
   console.log(`${name.padEnd(30)} ${fmt(y)} ${fmtOps(y)} ${fmt(u)} ${fmtOps(u)}  ${ratio(y, u)}`);
 }
-for (const name of [PAIRING, GT_POW]) console.log(`${name.padEnd(30)} ${fmt(results.get(name))} ${fmtOps(results.get(name))}`);
+for (const name of [PAIRING, GT_POW])
+  console.log(`${name.padEnd(30)} ${fmt(results.get(name))} ${fmtOps(results.get(name))}`);
 
 const get = (name: string) => results.get(name)?.msPerOp ?? Number.NaN;
 const goal = (label: string, value: number, limit: number, unit: string) =>
-  console.log(`  ${value <= limit ? 'met    ' : 'MISSED '} ${label}: ${value.toFixed(2)}${unit} (goal ≤ ${limit}${unit})`);
+  console.log(
+    `  ${value <= limit ? 'met    ' : 'MISSED '} ${label}: ${value.toFixed(2)}${unit} (goal ≤ ${limit}${unit})`,
+  );
 console.log('\nGoals:');
 goal('re-encrypt / pairing', get('re-encrypt') / get(PAIRING), 1.1, '×');
 goal('encrypt', get('encrypt'), 2, ' ms');

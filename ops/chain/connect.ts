@@ -7,11 +7,19 @@ import { loadOrCreateCa } from './ca.js';
 import { ensureDeployed, type Deployment } from './deployment.js';
 
 export function chainClient(config: Config): FiscoClient {
-  return new FiscoClient({ rpcUrl: config.chain.rpcUrl, chainId: config.chain.chainId, groupId: config.chain.groupId, signer: signDigest });
+  return new FiscoClient({
+    rpcUrl: config.chain.rpcUrl,
+    chainId: config.chain.chainId,
+    groupId: config.chain.groupId,
+    signer: signDigest,
+  });
 }
 
 /** Checks the node serves the configured chain, then makes sure Yilian's contracts are on it. */
-export async function deployFromConfig(config: Config, client = chainClient(config)): Promise<{ ca: Identity; deployment: Deployment; created: boolean }> {
+export async function deployFromConfig(
+  config: Config,
+  client = chainClient(config),
+): Promise<{ ca: Identity; deployment: Deployment; created: boolean }> {
   await client.checkChain();
   const ca = await loadOrCreateCa(config.home, await keystorePassword(config));
   return { ca, ...(await ensureDeployed(client, config.home, ca)) };

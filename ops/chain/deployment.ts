@@ -27,21 +27,27 @@ export async function readDeployment(home: string): Promise<Deployment | undefin
   const text = await readFile(deploymentFile(home), 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
   const parsed = deploymentSchema.safeParse(JSON.parse(text));
-  if (!parsed.success) throw new Error(`${deploymentFile(home)} is not a Yilian deployment record: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new Error(`${deploymentFile(home)} is not a Yilian deployment record: ${parsed.error.message}`);
   return parsed.data;
 }
 
 /** The deployment an engine runs against; without one there is nothing to talk to. */
 export async function requireDeployment(home: string): Promise<Deployment> {
   const deployment = await readDeployment(home);
-  if (!deployment) throw new Error(`no contract deployment in ${deploymentFile(home)}; run \`yilian chain deploy\` (or ./ops/up) with this YILIAN_HOME first`);
+  if (!deployment)
+    throw new Error(
+      `no contract deployment in ${deploymentFile(home)}; run \`yilian chain deploy\` (or ./ops/up) with this YILIAN_HOME first`,
+    );
   return deployment;
 }
 
 /** True when every recorded contract has code on the chain the client talks to. */
 async function isLive(client: FiscoClient, deployment: Deployment): Promise<boolean> {
   if (deployment.chainId !== client.settings.chainId || deployment.groupId !== client.settings.groupId) return false;
-  const codes = await Promise.all([deployment.directory, deployment.recordRegistry, deployment.drugTrace].map((contract) => client.getCode(contract)));
+  const codes = await Promise.all(
+    [deployment.directory, deployment.recordRegistry, deployment.drugTrace].map((contract) => client.getCode(contract)),
+  );
   return codes.every((code) => code.length > 2);
 }
 
@@ -49,11 +55,18 @@ async function isLive(client: FiscoClient, deployment: Deployment): Promise<bool
  * Deploys Directory, RecordRegistry and DrugTrace from the CA account, registers the CA in its
  * own Directory, and records the addresses in the data dir. An existing live deployment is kept.
  */
-export async function ensureDeployed(client: FiscoClient, home: string, ca: Identity): Promise<{ deployment: Deployment; created: boolean }> {
+export async function ensureDeployed(
+  client: FiscoClient,
+  home: string,
+  ca: Identity,
+): Promise<{ deployment: Deployment; created: boolean }> {
   const existing = await readDeployment(home);
   if (existing && (await isLive(client, existing))) return { deployment: existing, created: false };
   const directory = await deployContract(client, ca.secretKey, Directory);
-  const [recordRegistry, drugTrace] = [await deployContract(client, ca.secretKey, RecordRegistry), await deployContract(client, ca.secretKey, DrugTrace)];
+  const [recordRegistry, drugTrace] = [
+    await deployContract(client, ca.secretKey, RecordRegistry),
+    await deployContract(client, ca.secretKey, DrugTrace),
+  ];
   await writeContract(client, ca.secretKey, {
     address: directory,
     abi: Directory.abi,

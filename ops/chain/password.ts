@@ -10,7 +10,9 @@ import { keptSecret } from '../config/kept-secret.js';
 export async function keystorePassword(config: Config): Promise<string> {
   if (config.keystore.password) return config.keystore.password;
   if (config.chain.mode !== 'embedded') {
-    throw new Error('YILIAN_KEYSTORE_PASSWORD must be set when the chain is external (it unlocks the organisation keystore)');
+    throw new Error(
+      'YILIAN_KEYSTORE_PASSWORD must be set when the chain is external (it unlocks the organisation keystore)',
+    );
   }
   return keptSecret(config.home, '.dev-password', () => randomBytes(24).toString('base64url'));
 }

@@ -47,7 +47,10 @@ describe('yilian audit replay on a live, codec-encrypted workflow', () => {
 
   test('a completed registerIdentity replays on the current code', async () => {
     const replayed = await replayWorkflow({ config, workflowId });
-    assert.deepEqual({ ...replayed, events: replayed.events > 0 }, { workflowId, runId, workflowType: 'registerIdentity', events: true });
+    assert.deepEqual(
+      { ...replayed, events: replayed.events > 0 },
+      { workflowId, runId, workflowType: 'registerIdentity', events: true },
+    );
     assert.deepEqual(await replayWorkflow({ config, workflowId, runId }), replayed);
   });
 
@@ -63,19 +66,41 @@ describe('yilian audit replay on a live, codec-encrypted workflow', () => {
     await assert.rejects(replayWorkflow({ config, workflowId, workflowsPath }), (error: Error) => {
       assert.ok(error instanceof NondeterminismError, String(error));
       assert.equal(error.workflowId, workflowId);
-      assert.ok(error.message.startsWith(`workflow ${workflowId} (registerIdentity, run ${runId}) does not replay on the current workflow code: `), error.message);
+      assert.ok(
+        error.message.startsWith(
+          `workflow ${workflowId} (registerIdentity, run ${runId}) does not replay on the current workflow code: `,
+        ),
+        error.message,
+      );
       return true;
     });
   });
 
   test('an unknown workflow id fails with a clear message', async () => {
-    await assert.rejects(replayWorkflow({ config, workflowId: 'identity:local:nobody' }), /^Error: no workflow identity:local:nobody in namespace default at 127\.0\.0\.1:\d+$/);
+    await assert.rejects(
+      replayWorkflow({ config, workflowId: 'identity:local:nobody' }),
+      /^Error: no workflow identity:local:nobody in namespace default at 127\.0\.0\.1:\d+$/,
+    );
   });
 
   test('the command prints the replay, and exits non-zero for an unknown workflow', async () => {
-    const yilian = (...args: string[]) => run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), 'audit', 'replay', ...args], { env: { ...withoutYilian(process.env), ...env } });
-    const [replayed, unknown] = await Promise.all([yilian(workflowId, '--run-id', runId), yilian('identity:local:nobody').then(() => undefined, (error: unknown) => error as { code: number; stderr: string })]);
-    assert.match(replayed.stdout, new RegExp(`^replayed ${escape(workflowId)} \\(registerIdentity, run ${runId}\\): \\d+ events, deterministic\\n$`));
+    const yilian = (...args: string[]) =>
+      run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), 'audit', 'replay', ...args], {
+        env: { ...withoutYilian(process.env), ...env },
+      });
+    const [replayed, unknown] = await Promise.all([
+      yilian(workflowId, '--run-id', runId),
+      yilian('identity:local:nobody').then(
+        () => undefined,
+        (error: unknown) => error as { code: number; stderr: string },
+      ),
+    ]);
+    assert.match(
+      replayed.stdout,
+      new RegExp(
+        `^replayed ${escape(workflowId)} \\(registerIdentity, run ${runId}\\): \\d+ events, deterministic\\n$`,
+      ),
+    );
     assert.ok(unknown, 'an unknown workflow id exits non-zero');
     assert.equal(unknown.code, 2);
     assert.match(unknown.stderr, /^yilian: no workflow identity:local:nobody in namespace default at /);

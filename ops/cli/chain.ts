@@ -8,7 +8,9 @@ export function chainCommands(program: Command, config: () => Config): void {
 
   chain
     .command('deploy')
-    .description("deploy Directory, RecordRegistry and DrugTrace from the CA account (keystore in the data dir) unless they are already live; record their addresses in the data dir")
+    .description(
+      'deploy Directory, RecordRegistry and DrugTrace from the CA account (keystore in the data dir) unless they are already live; record their addresses in the data dir',
+    )
     .action(async () => {
       const { deployment, created } = await deployFromConfig(config());
       console.log(JSON.stringify({ ...deployment, created }, null, 2));

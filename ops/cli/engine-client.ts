@@ -24,9 +24,16 @@ export async function connectEngine(config: Config): Promise<EngineClient> {
   const chain = chainClient(config);
   await chain.checkChain();
   const { codec } = await codecFromConfig(config);
-  const connection = await Connection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
+  const connection = await Connection.connect({
+    address: config.temporal.address,
+    tls: config.temporal.tls,
+    apiKey: config.temporal.apiKey,
+  });
   return {
-    workflows: workflowStarter(new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } }), config.workers.taskQueue),
+    workflows: workflowStarter(
+      new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } }),
+      config.workers.taskQueue,
+    ),
     chain,
     contracts,
     store: contentStoreFromConfig(config),

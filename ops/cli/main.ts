@@ -19,7 +19,9 @@ program
   .description('print the effective configuration (secrets masked) and the variables that set it')
   .action(() => {
     console.log(JSON.stringify(redactConfig(currentConfig()), null, 2));
-    console.log(`\nset with: ${envVariables.map((variable) => variable.name).join(', ')}, or a JSON file in YILIAN_CONFIG`);
+    console.log(
+      `\nset with: ${envVariables.map((variable) => variable.name).join(', ')}, or a JSON file in YILIAN_CONFIG`,
+    );
   });
 
 storageCommands(program, currentConfig);

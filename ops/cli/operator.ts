@@ -9,10 +9,15 @@ export function operatorCommands(program: Command, config: () => Config): void {
     .requiredOption('--account <address>', "the patient's registered account")
     .requiredOption('--authority <authority>', 'assigning authority of the identifier (PID-3 CX.4)')
     .requiredOption('--identifier <id>', "the hospital's patient identifier (PID-3 CX.1)")
-    .description("map the hospital's patient identifier to the patient's account; records waiting for them are anchored at once")
+    .description(
+      "map the hospital's patient identifier to the patient's account; records waiting for them are anchored at once",
+    )
     .action(async (options: { account: string; authority: string; identifier: string }) => {
       const result = await withEngine(config(), (engine) =>
-        engine.workflows.execute.enrolPatient({ patient: { authority: options.authority, identifier: options.identifier }, account: options.account }),
+        engine.workflows.execute.enrolPatient({
+          patient: { authority: options.authority, identifier: options.identifier },
+          account: options.account,
+        }),
       );
       console.log(`enrolled ${options.account}; ${result.woken} waiting record(s) woken`);
     });

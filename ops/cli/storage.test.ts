@@ -14,7 +14,8 @@ const ipfs = toolPath(loadConfig({}).toolsDir, 'ipfs');
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let env: NodeJS.ProcessEnv;
 
-const yilian = (...args: string[]) => run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), ...args], { env, cwd: dir.path, maxBuffer: 64 << 20 });
+const yilian = (...args: string[]) =>
+  run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), ...args], { env, cwd: dir.path, maxBuffer: 64 << 20 });
 
 before(async () => {
   dir = await tempDir('cli');
@@ -23,13 +24,19 @@ before(async () => {
 });
 after(async () => dir.remove());
 
-for (const [label, size] of [['1 byte', 1], ['1 MB', 1_000_000], ['10 MB', 10_000_000]] as const) {
+for (const [label, size] of [
+  ['1 byte', 1],
+  ['1 MB', 1_000_000],
+  ['10 MB', 10_000_000],
+] as const) {
   test(`yilian storage put prints the CID ipfs add --cid-version=1 --raw-leaves --only-hash prints (${label})`, async () => {
     const file = join(dir.path, `payload-${size}`);
     const bytes = randomBytes(size);
     await writeFile(file, bytes);
     const { stdout: ours } = await yilian('storage', 'put', file);
-    const { stdout: kubos } = await run(ipfs, ['add', '--cid-version=1', '--raw-leaves', '--only-hash', '-Q', file], { env });
+    const { stdout: kubos } = await run(ipfs, ['add', '--cid-version=1', '--raw-leaves', '--only-hash', '-Q', file], {
+      env,
+    });
     assert.equal(ours.trim(), kubos.trim());
 
     const out = join(dir.path, `out-${size}`);
@@ -40,10 +47,15 @@ for (const [label, size] of [['1 byte', 1], ['1 MB', 1_000_000], ['10 MB', 10_00
 }
 
 test('yilian storage put on a missing file and get on a bad CID fail with a clear message', async () => {
-  await assert.rejects(yilian('storage', 'put', join(dir.path, 'absent')), (error: { code: number; stderr: string }) => {
-    assert.equal(error.code, 2);
-    assert.match(error.stderr, /cannot read .*absent: no such file/);
-    return true;
-  });
-  await assert.rejects(yilian('storage', 'get', 'Qm-nope'), (error: { stderr: string }) => /not a valid CID: "Qm-nope"/.test(error.stderr));
+  await assert.rejects(
+    yilian('storage', 'put', join(dir.path, 'absent')),
+    (error: { code: number; stderr: string }) => {
+      assert.equal(error.code, 2);
+      assert.match(error.stderr, /cannot read .*absent: no such file/);
+      return true;
+    },
+  );
+  await assert.rejects(yilian('storage', 'get', 'Qm-nope'), (error: { stderr: string }) =>
+    /not a valid CID: "Qm-nope"/.test(error.stderr),
+  );
 });

@@ -16,7 +16,11 @@ describe('yilian wallet, enrol, record and trace commands', () => {
 
   const yilian = (...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['ops/bin/yilian.mjs', ...args], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn(process.execPath, ['ops/bin/yilian.mjs', ...args], {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
       let [stdout, stderr] = ['', ''];
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -26,23 +30,44 @@ describe('yilian wallet, enrol, record and trace commands', () => {
   before(async () => {
     stack = await startScratchEngine();
     await stack.startWorkers();
-    env = { ...workerEnv(stack), YILIAN_API_PORT: new URL(stack.apiUrl).port, YILIAN_WALLET_PASSWORD: 'wallet password for tests' };
+    env = {
+      ...workerEnv(stack),
+      YILIAN_API_PORT: new URL(stack.apiUrl).port,
+      YILIAN_WALLET_PASSWORD: 'wallet password for tests',
+    };
     bob = (await stack.workflows.execute.registerIdentity({ name: 'Dr. Bob', role: Role.Doctor })).address;
   });
   after(async () => stack.stop());
 
   test('a patient makes a wallet, enrols, reads a record and grants it; a doctor reads the grant', async () => {
     const aliceDir = join(stack.home, 'cli-alice');
-    const created = await yilian('wallet', 'create', '--dir', aliceDir, '--name', 'Alice', '--role', 'patient', '--prekeys', '3');
+    const created = await yilian(
+      'wallet',
+      'create',
+      '--dir',
+      aliceDir,
+      '--name',
+      'Alice',
+      '--role',
+      'patient',
+      '--prekeys',
+      '3',
+    );
     assert.equal(created.code, 0, created.stderr);
     const alice = JSON.parse(created.stdout) as { address: string; prekeys: number };
     assert.equal(alice.prekeys, 3);
 
     const enrolled = await yilian('enrol', '--account', alice.address, '--authority', 'CLI-MRN', '--identifier', '555');
     assert.equal(enrolled.code, 0, enrolled.stderr);
-    const record = 'MSH|^~\\&|CLI|CLI|||20260101||ORU^R01|CLI-1|P|2.5\rPID|1||555^^^CLI-MRN\rOBX|1|ST|note||cli test result';
+    const record =
+      'MSH|^~\\&|CLI|CLI|||20260101||ORU^R01|CLI-1|P|2.5\rPID|1||555^^^CLI-MRN\rOBX|1|ST|note||cli test result';
     const source = { kind: 'hl7' as const, sendingFacility: 'CLI', controlId: 'CLI-1' };
-    const reference = await stack.workflows.execute.anchorRecord({ source, record, patient: { authority: 'CLI-MRN', identifier: '555' }, author: bob });
+    const reference = await stack.workflows.execute.anchorRecord({
+      source,
+      record,
+      patient: { authority: 'CLI-MRN', identifier: '555' },
+      author: bob,
+    });
 
     const inbox = await yilian('wallet', 'inbox', '--dir', aliceDir);
     assert.equal(inbox.code, 0, inbox.stderr);
@@ -53,9 +78,22 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     assert.match(read.stderr, /verified: signed by Dr\. Bob/);
 
     const carolDir = join(stack.home, 'cli-carol');
-    const carol = JSON.parse((await yilian('wallet', 'create', '--dir', carolDir, '--name', 'Dr. Carol', '--role', 'doctor')).stdout) as { address: string };
+    const carol = JSON.parse(
+      (await yilian('wallet', 'create', '--dir', carolDir, '--name', 'Dr. Carol', '--role', 'doctor')).stdout,
+    ) as { address: string };
     const granteeKey = (await yilian('wallet', 'grantee-key', '--dir', carolDir)).stdout.trim();
-    const granted = await yilian('record', 'grant', '--dir', aliceDir, '--record', reference.recordId, '--grantee', carol.address, '--grantee-key', granteeKey);
+    const granted = await yilian(
+      'record',
+      'grant',
+      '--dir',
+      aliceDir,
+      '--record',
+      reference.recordId,
+      '--grantee',
+      carol.address,
+      '--grantee-key',
+      granteeKey,
+    );
     assert.equal(granted.code, 0, granted.stderr);
     assert.match(granted.stdout, /granted .* to Dr\. Carol/);
     const readByCarol = await yilian('record', 'read', '--dir', carolDir, '--record', reference.recordId);
@@ -68,9 +106,14 @@ describe('yilian wallet, enrol, record and trace commands', () => {
   });
 
   test('a trace code prints its verified history; a mistyped code is refused without echoing it', async () => {
-    const manufacturer = (await stack.workflows.execute.registerIdentity({ name: 'Maker', role: Role.Manufacturer })).address;
+    const manufacturer = (await stack.workflows.execute.registerIdentity({ name: 'Maker', role: Role.Manufacturer }))
+      .address;
     const code = generateTraceCode();
-    await stack.workflows.execute.traceStep({ source: { kind: 'erp', org: 'Maker', eventId: 'cli-1' }, participant: manufacturer, items: [{ code, data: '{"event":"produced"}' }] });
+    await stack.workflows.execute.traceStep({
+      source: { kind: 'erp', org: 'Maker', eventId: 'cli-1' },
+      participant: manufacturer,
+      items: [{ code, data: '{"event":"produced"}' }],
+    });
     const history = await yilian('trace', code.toLowerCase());
     assert.equal(history.code, 0, history.stderr);
     assert.match(history.stdout, /^0\. Maker \(0x[0-9a-f]{40}\): \{"event":"produced"\}/);

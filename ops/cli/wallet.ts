@@ -22,7 +22,9 @@ const openWallet = (dir: string, config: Config) => Wallet.open(walletDir(dir), 
 
 /** A person's side of the flows: their wallet, inbox, records, grants, and a box's trace. */
 export function walletCommands(program: Command, config: () => Config): void {
-  const wallet = program.command('wallet').description("a person's wallet: keys that never leave this machine (YILIAN_WALLET_PASSWORD unlocks it)");
+  const wallet = program
+    .command('wallet')
+    .description("a person's wallet: keys that never leave this machine (YILIAN_WALLET_PASSWORD unlocks it)");
 
   wallet
     .command('create')
@@ -32,12 +34,20 @@ export function walletCommands(program: Command, config: () => Config): void {
     .option('--prekeys <n>', 'one-time prekeys to publish (patients)', '20')
     .description('make keys, have the CA register them in the Directory, and (patients) publish signed prekeys')
     .action(async (options: { dir: string; name: string; role: string; prekeys: string }) => {
-      const role = Object.hasOwn(PERSON_ROLES, options.role) ? PERSON_ROLES[options.role as keyof typeof PERSON_ROLES] : undefined;
-      if (!role) throw new Error(`--role must be one of ${Object.keys(PERSON_ROLES).join(', ')}, not "${options.role}"`);
+      const role = Object.hasOwn(PERSON_ROLES, options.role)
+        ? PERSON_ROLES[options.role as keyof typeof PERSON_ROLES]
+        : undefined;
+      if (!role)
+        throw new Error(`--role must be one of ${Object.keys(PERSON_ROLES).join(', ')}, not "${options.role}"`);
       const made = await Wallet.create(walletDir(options.dir), walletPassword(config()));
       const prekeyBundle = role === Role.Patient ? await made.addPrekeys(Number(options.prekeys)) : undefined;
       const registered = await withEngine(config(), (engine) =>
-        engine.workflows.execute.registerIdentity({ name: options.name, role, identity: made.identity, ...(prekeyBundle ? { prekeyBundle } : {}) }),
+        engine.workflows.execute.registerIdentity({
+          name: options.name,
+          role,
+          identity: made.identity,
+          ...(prekeyBundle ? { prekeyBundle } : {}),
+        }),
       );
       console.log(JSON.stringify(registered, null, 2));
     });
@@ -58,7 +68,8 @@ export function walletCommands(program: Command, config: () => Config): void {
     .action(async (options: { dir: string }) => {
       const opened = await openWallet(options.dir, config());
       const items = await fetchInbox(apiUrlOf(config()), opened);
-      for (const item of items) console.log(JSON.stringify({ seq: item.seq, kind: item.kind, recordId: item.recordId, cid: item.cid }));
+      for (const item of items)
+        console.log(JSON.stringify({ seq: item.seq, kind: item.kind, recordId: item.recordId, cid: item.cid }));
     });
 
   const record = program.command('record').description('records in your wallet');
@@ -67,7 +78,9 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--dir <dir>', 'wallet folder')
     .requiredOption('--record <id>', 'record id (0x…) from `yilian wallet inbox`')
     .option('-o, --out <file>', 'write the record here instead of stdout')
-    .description("read a record: chain → content store → unwrap → decrypt → the author's signature against the Directory; exit 1 naming what did not verify")
+    .description(
+      "read a record: chain → content store → unwrap → decrypt → the author's signature against the Directory; exit 1 naming what did not verify",
+    )
     .action(async (options: { dir: string; record: string; out?: string }) => {
       const opened = await openWallet(options.dir, config());
       await withEngine(config(), async (engine) => {
@@ -90,12 +103,17 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--record <id>', 'record id (0x…)')
     .requiredOption('--grantee <address>', "grantee's account")
     .requiredOption('--grantee-key <g2>', "the grantee's fresh key from `yilian wallet grantee-key`")
-    .description('grant one record to one grantee: the wallet makes the re-encryption key, the chain re-encrypts in a read-only call')
+    .description(
+      'grant one record to one grantee: the wallet makes the re-encryption key, the chain re-encrypts in a read-only call',
+    )
     .action(async (options: { dir: string; record: string; grantee: string; granteeKey: string }) => {
       const opened = await openWallet(options.dir, config());
       await withEngine(config(), async (engine) => {
-        const item = (await fetchInbox(engine.apiUrl, opened)).find((m) => m.kind === 'record' && m.recordId === options.record.toLowerCase());
-        if (!item || item.kind !== 'record') throw new Error(`record ${options.record} is not one of this wallet's own records`);
+        const item = (await fetchInbox(engine.apiUrl, opened)).find(
+          (m) => m.kind === 'record' && m.recordId === options.record.toLowerCase(),
+        );
+        if (!item || item.kind !== 'record')
+          throw new Error(`record ${options.record} is not one of this wallet's own records`);
         const granteeKey = options.granteeKey.toLowerCase() as Hex;
         const result = await engine.workflows.execute.grantAccess({
           recordId: item.recordId as Hex,
@@ -113,7 +131,9 @@ export function walletCommands(program: Command, config: () => Config): void {
   program
     .command('trace')
     .argument('<code>', 'the trace code printed on the package')
-    .description("a package's whole history: decrypted with its code, every signature verified against the Directory; exit 1 if any step does not verify")
+    .description(
+      "a package's whole history: decrypted with its code, every signature verified against the Directory; exit 1 if any step does not verify",
+    )
     .action(async (code: string) => {
       await withEngine(config(), async (engine) => {
         const steps = await readTrace({ ...engine, traceId }, code).catch((error: unknown) => {

@@ -50,7 +50,12 @@ describe('payload encryption codec', () => {
 
   test('after a rotation, payloads sealed with the old key still decode and new ones use the new key', async () => {
     const old = only(await new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA]])).encode([payloadOf(secret)]));
-    const rotated = new EncryptionCodec(new CodecKeyring('k2', [['k2', keyB], ['k1', keyA]]));
+    const rotated = new EncryptionCodec(
+      new CodecKeyring('k2', [
+        ['k2', keyB],
+        ['k1', keyA],
+      ]),
+    );
     assert.equal(defaultPayloadConverter.fromPayload(only(await rotated.decode([old]))), secret);
     const fresh = only(await rotated.encode([payloadOf(secret)]));
     assert.equal(Buffer.from(fresh.metadata?.['encryption-key-id'] ?? []).toString(), 'k2');
@@ -59,9 +64,20 @@ describe('payload encryption codec', () => {
   test('an unknown key, a swapped key id and a flipped byte are refused with clear errors', async () => {
     const codec = new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA]]));
     const encoded = only(await codec.encode([payloadOf(secret)]));
-    await assert.rejects(new EncryptionCodec(new CodecKeyring('k2', [['k2', keyB]])).decode([encoded]), /codec key "k1", which this keyring does not hold/);
+    await assert.rejects(
+      new EncryptionCodec(new CodecKeyring('k2', [['k2', keyB]])).decode([encoded]),
+      /codec key "k1", which this keyring does not hold/,
+    );
     const relabelled = { ...encoded, metadata: { ...encoded.metadata, 'encryption-key-id': Buffer.from('k2') } };
-    await assert.rejects(new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA], ['k2', keyA]])).decode([relabelled]), /authentication failed/);
+    await assert.rejects(
+      new EncryptionCodec(
+        new CodecKeyring('k1', [
+          ['k1', keyA],
+          ['k2', keyA],
+        ]),
+      ).decode([relabelled]),
+      /authentication failed/,
+    );
     const flipped = Uint8Array.from(encoded.data);
     flipped.set([(flipped.at(-1) ?? 0) ^ 1], flipped.length - 1);
     await assert.rejects(codec.decode([{ ...encoded, data: flipped }]), /authentication failed/);
@@ -69,7 +85,10 @@ describe('payload encryption codec', () => {
 
   test('bad keyrings are named', () => {
     assert.throws(() => CodecKeyring.parse(''), /no key given/);
-    assert.throws(() => CodecKeyring.parse(`k1:${Buffer.from(randomBytes(16)).toString('base64')}`), /must be 32 bytes, got 16/);
+    assert.throws(
+      () => CodecKeyring.parse(`k1:${Buffer.from(randomBytes(16)).toString('base64')}`),
+      /must be 32 bytes, got 16/,
+    );
     assert.throws(() => new CodecKeyring('k9', [['k1', keyA]]), /k9 is current but not in the keyring/);
     assert.equal(CodecKeyring.parse(`k2:${keyB.toString('base64')}, k1:${keyA.toString('base64')}`).currentId, 'k2');
   });
@@ -99,13 +118,18 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
     });
     const client = new WorkflowClient({ connection: temporal.connection, dataConverter });
     const document = Buffer.from(`${secret} ${'x'.repeat(100)}`);
-    const result = await worker.runUntil(client.execute(storeDocument, { taskQueue: workflowId, workflowId, args: [document] }));
+    const result = await worker.runUntil(
+      client.execute(storeDocument, { taskQueue: workflowId, workflowId, args: [document] }),
+    );
     assert.equal(result.size, document.length);
     return bytesIn(await temporal.client.workflow.getHandle(workflowId).fetchHistory());
   }
 
   test("the server's history holds only ciphertext, and the worker still runs the workflow", async () => {
-    assert.ok((await historyBytesOf('codec-off', [])).includes(Buffer.from(secret)), 'control: without the codec the record is in the history');
+    assert.ok(
+      (await historyBytesOf('codec-off', [])).includes(Buffer.from(secret)),
+      'control: without the codec the record is in the history',
+    );
     assert.ok(!(await historyBytesOf('codec-on', [codec])).includes(Buffer.from(secret)), 'plaintext in history');
     const raw = await temporal.client.workflow.getHandle('codec-on').fetchHistory();
     const input = raw.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0];
@@ -121,12 +145,23 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
     try {
       const encoded = only(await codec.encode([payloadOf(secret)]));
       const body = JSON.stringify({
-        payloads: [{ metadata: Object.fromEntries(Object.entries(encoded.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])), data: Buffer.from(encoded.data).toString('base64') }],
+        payloads: [
+          {
+            metadata: Object.fromEntries(
+              Object.entries(encoded.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')]),
+            ),
+            data: Buffer.from(encoded.data).toString('base64'),
+          },
+        ],
       });
-      const post = (path: string, headers: Record<string, string>) => fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
+      const post = (path: string, headers: Record<string, string>) =>
+        fetch(`${url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body });
       assert.equal((await post('/decode', {})).status, 401);
       assert.equal((await post('/decode', { authorization: 'Bearer wrong-token-12345' })).status, 401);
-      const response = await post('/decode', { authorization: 'Bearer operator-token-1234', origin: 'http://127.0.0.1:8233' });
+      const response = await post('/decode', {
+        authorization: 'Bearer operator-token-1234',
+        origin: 'http://127.0.0.1:8233',
+      });
       assert.equal(response.status, 200);
       assert.equal(response.headers.get('access-control-allow-origin'), 'http://127.0.0.1:8233');
       const decoded = (await response.json()) as { payloads: [{ metadata: Record<string, string>; data: string }] };
@@ -135,7 +170,12 @@ describe('the codec on a real Temporal server and behind the HTTP endpoint', () 
       assert.equal(preflight.headers.get('access-control-allow-origin'), null);
 
       // the Web UI's way in: sign in once, then the session cookie stands for the token
-      const login = (token: string) => fetch(`${url}/login`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${encodeURIComponent(token)}` });
+      const login = (token: string) =>
+        fetch(`${url}/login`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: `token=${encodeURIComponent(token)}`,
+        });
       assert.equal((await login('wrong-token-12345')).status, 401);
       const signedIn = await login('operator-token-1234');
       assert.equal(signedIn.status, 200);

@@ -43,7 +43,10 @@ export class EncryptionCodec implements PayloadCodec {
       const plain = PayloadMessage.encode(payload).finish();
       const cipher = createCipheriv('aes-256-gcm', this.keyring.current, nonce).setAAD(text.encode(keyId));
       const data = new Uint8Array(Buffer.concat([nonce, cipher.update(plain), cipher.final(), cipher.getAuthTag()]));
-      return { metadata: { encoding: text.encode(ENCODING), [KEY_ID]: text.encode(keyId), [CIPHER]: text.encode(CIPHER_NAME) }, data };
+      return {
+        metadata: { encoding: text.encode(ENCODING), [KEY_ID]: text.encode(keyId), [CIPHER]: text.encode(CIPHER_NAME) },
+        data,
+      };
     });
   }
 
@@ -52,16 +55,30 @@ export class EncryptionCodec implements PayloadCodec {
       if (decoder.decode(payload.metadata?.encoding ?? new Uint8Array()) !== ENCODING) return payload;
       const keyId = decoder.decode(payload.metadata?.[KEY_ID] ?? new Uint8Array());
       const key = this.keyring.key(keyId);
-      if (!key) throw new Error(`payload encrypted with codec key "${keyId}", which this keyring does not hold (it holds ${this.keyring.ids().join(', ')})`);
+      if (!key)
+        throw new Error(
+          `payload encrypted with codec key "${keyId}", which this keyring does not hold (it holds ${this.keyring.ids().join(', ')})`,
+        );
       const data = payload.data ?? new Uint8Array();
-      if (data.length < NONCE_LENGTH + TAG_LENGTH) throw new CryptoError('BAD_FORMAT', `payload sealed with codec key ${keyId}: ${data.length} bytes is too short`);
+      if (data.length < NONCE_LENGTH + TAG_LENGTH)
+        throw new CryptoError(
+          'BAD_FORMAT',
+          `payload sealed with codec key ${keyId}: ${data.length} bytes is too short`,
+        );
       const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, NONCE_LENGTH)).setAAD(text.encode(keyId));
       decipher.setAuthTag(data.subarray(data.length - TAG_LENGTH));
       let plain: Buffer;
       try {
-        plain = Buffer.concat([decipher.update(data.subarray(NONCE_LENGTH, data.length - TAG_LENGTH)), decipher.final()]);
+        plain = Buffer.concat([
+          decipher.update(data.subarray(NONCE_LENGTH, data.length - TAG_LENGTH)),
+          decipher.final(),
+        ]);
       } catch (cause) {
-        throw new CryptoError('AUTH_FAILED', `payload sealed with codec key ${keyId} authentication failed (altered, or another key under the same id)`, { cause });
+        throw new CryptoError(
+          'AUTH_FAILED',
+          `payload sealed with codec key ${keyId} authentication failed (altered, or another key under the same id)`,
+          { cause },
+        );
       }
       return PayloadMessage.decode(plain);
     });

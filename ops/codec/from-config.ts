@@ -13,10 +13,16 @@ import { EncryptionCodec } from './encryption-codec.js';
 export async function codecFromConfig(config: Config): Promise<{ codec: EncryptionCodec; token: string }> {
   const embedded = config.temporal.mode === 'embedded';
   if (!embedded && !config.codec.keys) {
-    throw new Error('YILIAN_CODEC_KEYS must be set when Temporal is external: every engine on the namespace needs the same payload keys');
+    throw new Error(
+      'YILIAN_CODEC_KEYS must be set when Temporal is external: every engine on the namespace needs the same payload keys',
+    );
   }
-  const keys = config.codec.keys ?? (await keptSecret(config.home, 'codec-keys', () => `k1:${randomBytes(32).toString('base64')}`));
-  const token = config.codec.token ?? (embedded ? await keptSecret(config.home, 'codec-token', () => randomBytes(24).toString('base64url')) : undefined);
+  const keys =
+    config.codec.keys ??
+    (await keptSecret(config.home, 'codec-keys', () => `k1:${randomBytes(32).toString('base64')}`));
+  const token =
+    config.codec.token ??
+    (embedded ? await keptSecret(config.home, 'codec-token', () => randomBytes(24).toString('base64url')) : undefined);
   if (!token) throw new Error('YILIAN_CODEC_TOKEN must be set when Temporal is external (it guards /codec/decode)');
   return { codec: new EncryptionCodec(CodecKeyring.parse(keys)), token };
 }

@@ -29,7 +29,10 @@ test('defaults give the embedded stack on loopback with the data dir ./.yilian',
 
 test('environment variables override the file, which overrides the defaults', () => {
   const file = join(cwd, 'settings.json');
-  writeFileSync(file, JSON.stringify({ api: { port: 9000 }, storage: { backend: 'kubo', kuboApiUrl: 'http://ipfs.internal:5001' } }));
+  writeFileSync(
+    file,
+    JSON.stringify({ api: { port: 9000 }, storage: { backend: 'kubo', kuboApiUrl: 'http://ipfs.internal:5001' } }),
+  );
   const config = loadConfig({ YILIAN_CONFIG: file, YILIAN_API_PORT: '9100' }, cwd);
   assert.equal(config.api.port, 9100);
   assert.equal(config.storage.backend, 'kubo');

@@ -10,7 +10,8 @@ function redactTree(tree: Record<string, unknown>, prefix: string): Record<strin
     Object.entries(tree).map(([key, value]) => {
       const path = `${prefix}${key}`;
       if (secretPaths.has(path)) return [key, '***'];
-      if (typeof value === 'object' && value !== null) return [key, redactTree(value as Record<string, unknown>, `${path}.`)];
+      if (typeof value === 'object' && value !== null)
+        return [key, redactTree(value as Record<string, unknown>, `${path}.`)];
       if (typeof value === 'string') return [key, maskUrlPassword(value)];
       return [key, value];
     }),

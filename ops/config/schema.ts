@@ -1,9 +1,7 @@
 import { z } from 'zod';
 
 const port = z.number().int().min(1).max(65535);
-const hostPort = z
-  .string()
-  .regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:7233');
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:7233');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
 const redisUrl = z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' });
 
@@ -67,4 +65,10 @@ export type Config = z.infer<typeof configSchema>;
 export const apiUrlOf = (config: Config): string => `http://${config.api.host}:${config.api.port}`;
 
 /** Paths (dot-separated) whose values must never be printed. */
-export const secretPaths: ReadonlySet<string> = new Set(['temporal.apiKey', 'keystore.password', 'keystore.walletPassword', 'codec.keys', 'codec.token']);
+export const secretPaths: ReadonlySet<string> = new Set([
+  'temporal.apiKey',
+  'keystore.password',
+  'keystore.walletPassword',
+  'codec.keys',
+  'codec.token',
+]);

@@ -1,7 +1,14 @@
 import { join } from 'node:path';
 import { randomUUID } from 'node:crypto';
 import { hexToBytes, toHex } from 'viem';
-import { generateTraceCode, initPre, preDecryptReencrypted, preKeygenDelegatee, preRekey, preKeygenDelegator } from '../../core/crypto/index.js';
+import {
+  generateTraceCode,
+  initPre,
+  preDecryptReencrypted,
+  preKeygenDelegatee,
+  preRekey,
+  preKeygenDelegator,
+} from '../../core/crypto/index.js';
 import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
 import type { ScryptParams } from '../../core/keys/index.js';
@@ -84,7 +91,10 @@ export function summarizeStory(outcome: StoryOutcome): StorySummary {
     readByGrantee: outcome.readByCarol.record === outcome.record.record,
     refusals: outcome.refusals,
     traceItems: outcome.traceIds.length,
-    traceEvents: outcome.history.map((step) => ({ event: (JSON.parse(step.data) as { event: string }).event, signer: step.signerName })),
+    traceEvents: outcome.history.map((step) => ({
+      event: (JSON.parse(step.data) as { event: string }).event,
+      signer: step.signerName,
+    })),
   };
 }
 
@@ -110,10 +120,21 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     return registered;
   };
   const person = async (key: string, name: string, role: Role, prekeys = 0) => {
-    const wallet = await Wallet.create(walletDir(join(ctx.walletsDir, `${key}-${runId}`)), ctx.walletPassword, ctx.scrypt);
+    const wallet = await Wallet.create(
+      walletDir(join(ctx.walletsDir, `${key}-${runId}`)),
+      ctx.walletPassword,
+      ctx.scrypt,
+    );
     const bundle = prekeys > 0 ? await wallet.addPrekeys(prekeys) : undefined;
-    const registered = await workflows.execute.registerIdentity({ name: `${name} (${runId})`, role, identity: wallet.identity, ...(bundle ? { prekeyBundle: bundle } : {}) });
-    ok(`${name}: ${registered.address} (keys in their own wallet${registered.prekeys ? `, ${registered.prekeys} one-time prekeys published` : ''})`);
+    const registered = await workflows.execute.registerIdentity({
+      name: `${name} (${runId})`,
+      role,
+      identity: wallet.identity,
+      ...(bundle ? { prekeyBundle: bundle } : {}),
+    });
+    ok(
+      `${name}: ${registered.address} (keys in their own wallet${registered.prekeys ? `, ${registered.prekeys} one-time prekeys published` : ''})`,
+    );
     return wallet;
   };
   await local('Good Health Hospital', Role.Hospital);
@@ -146,15 +167,21 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   step(3, 'Alice enrols at the hospital; the waiting record is anchored at once');
   await workflows.execute.enrolPatient({ patient, account: alice.identity.address });
   const reference = await anchoring.result();
-  ok(`record ${reference.recordId} on chain, content ${reference.cid}, wrapped to Alice's prekey ${reference.prekeyIndex}`);
+  ok(
+    `record ${reference.recordId} on chain, content ${reference.cid}, wrapped to Alice's prekey ${reference.prekeyIndex}`,
+  );
 
   step(4, 'Alice reads it from her inbox and checks Dr. Bob’s signature');
-  const aliceItem = (await fetchInbox(ctx.apiUrl, alice)).find((m) => m.kind === 'record' && m.recordId === reference.recordId);
+  const aliceItem = (await fetchInbox(ctx.apiUrl, alice)).find(
+    (m) => m.kind === 'record' && m.recordId === reference.recordId,
+  );
   if (!aliceItem) throw new Error("the record is not in Alice's inbox");
   const aliceKey = await alice.recordKey(aliceItem);
   const record = await openRecord(ctx, aliceKey.location, aliceKey.key);
   if (record.record !== ctx.hl7) throw new Error('the record Alice read differs from the message the hospital sent');
-  ok(`decrypted ${record.record.length} characters, signed by ${record.author.name} (${record.author.address}), signature verified against the Directory`);
+  ok(
+    `decrypted ${record.record.length} characters, signed by ${record.author.name} (${record.author.address}), signature verified against the Directory`,
+  );
 
   step(5, 'Alice grants the record to Dr. Carol; the chain re-encrypts it in a read-only call');
   const carolKey = await carol.newGranteeKey();
@@ -168,7 +195,9 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     granteeKey: carolKey.publicKey,
     rk,
   });
-  const carolItem = (await fetchInbox(ctx.apiUrl, carol)).find((m) => m.kind === 'grant' && m.recordId === reference.recordId);
+  const carolItem = (await fetchInbox(ctx.apiUrl, carol)).find(
+    (m) => m.kind === 'grant' && m.recordId === reference.recordId,
+  );
   if (!carolItem || carolItem.kind !== 'grant') throw new Error("the grant is not in Carol's inbox");
   const carolRecordKey = await carol.recordKey(carolItem);
   const readByCarol = await openRecord(ctx, carolRecordKey.location, carolRecordKey.key);
@@ -183,12 +212,19 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const codes = Array.from({ length: ctx.batchSize }, () => generateTraceCode());
   const batch = `LOT-${runId}`;
   let traceIds: string[] = [];
-  for (const [who, participant, event] of [['Manufacturer', manufacturer, 'produced'], ['Carrier', carrier, 'shipped'], ['Pharmacy', pharmacy, 'received']] as const) {
+  for (const [who, participant, event] of [
+    ['Manufacturer', manufacturer, 'produced'],
+    ['Carrier', carrier, 'shipped'],
+    ['Pharmacy', pharmacy, 'received'],
+  ] as const) {
     const started = Date.now();
     const result = await workflows.execute.traceStep({
       source: { kind: 'erp', org: who, eventId: `${batch}-${event}` },
       participant: participant.address,
-      items: codes.map((code, i) => ({ code, data: JSON.stringify({ event, batch, item: i + 1, by: who, at: new Date().toISOString() }) })),
+      items: codes.map((code, i) => ({
+        code,
+        data: JSON.stringify({ event, batch, item: i + 1, by: who, at: new Date().toISOString() }),
+      })),
     });
     traceIds = result.ids;
     ok(`${who}: ${event}, ${codes.length} items in one STARK and one transaction (${Date.now() - started} ms)`);
@@ -198,27 +234,55 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const history = await readTrace({ ...ctx, traceId }, codes[0] as string);
   const expected = ['produced', 'shipped', 'received'];
   const events = history.map((s) => (JSON.parse(s.data) as { event: string }).event);
-  if (events.join() !== expected.join()) throw new Error(`the trace reads ${events.join(' → ')}, expected ${expected.join(' → ')}`);
-  for (const s of history) ok(`${(JSON.parse(s.data) as { event: string }).event} by ${s.signerName}, signature verified against the Directory`);
+  if (events.join() !== expected.join())
+    throw new Error(`the trace reads ${events.join(' → ')}, expected ${expected.join(' → ')}`);
+  for (const s of history)
+    ok(
+      `${(JSON.parse(s.data) as { event: string }).event} by ${s.signerName}, signature verified against the Directory`,
+    );
 
   ctx.say('\nEvery step verified.');
-  return { runId, patientIdentifier: patient.identifier, localIdentities, recordWorkflowId, cid: reference.cid, record, readByCarol, traceCodes: codes, traceIds, history, refusals, people: { alice, carol, charlie } };
+  return {
+    runId,
+    patientIdentifier: patient.identifier,
+    localIdentities,
+    recordWorkflowId,
+    cid: reference.cid,
+    record,
+    readByCarol,
+    traceCodes: codes,
+    traceIds,
+    history,
+    refusals,
+    people: { alice, carol, charlie },
+  };
 }
 
 async function charlieIsRefused(
   ctx: StoryContext,
-  input: { charlie: Wallet; carolItem: Extract<ReceivedItem, { kind: 'grant' }>; reference: { recordId: string; cid: string; prekeyIndex: number }; alicePatient: `0x${string}` },
+  input: {
+    charlie: Wallet;
+    carolItem: Extract<ReceivedItem, { kind: 'grant' }>;
+    reference: { recordId: string; cid: string; prekeyIndex: number };
+    alicePatient: `0x${string}`;
+  },
 ): Promise<Refusal[]> {
   const refusals: Refusal[] = [];
   const inbox = await fetchInbox(ctx.apiUrl, input.charlie);
-  if (inbox.some((m) => m.recordId === input.reference.recordId)) throw new Error("Charlie's inbox holds Alice's record");
+  if (inbox.some((m) => m.recordId === input.reference.recordId))
+    throw new Error("Charlie's inbox holds Alice's record");
   refusals.push({ door: 'inbox', detail: "nothing about the record is in Charlie's inbox" });
 
   const charlieKey = preKeygenDelegatee();
   const context = wrapContext(recordIdOf(input.reference.cid));
-  const opened = attempt(() => preDecryptReencrypted(charlieKey.secretKey, hexToBytes(input.carolItem.reencryptedKey as `0x${string}`), context));
+  const opened = attempt(() =>
+    preDecryptReencrypted(charlieKey.secretKey, hexToBytes(input.carolItem.reencryptedKey as `0x${string}`), context),
+  );
   if (opened) throw new Error("Charlie's key opened the key re-encrypted for Carol");
-  refusals.push({ door: 'reencrypted key', detail: "the key re-encrypted for Dr. Carol does not open with Charlie's key" });
+  refusals.push({
+    door: 'reencrypted key',
+    detail: "the key re-encrypted for Dr. Carol does not open with Charlie's key",
+  });
 
   const forgedRk = toHex(preRekey(preKeygenDelegator().secretKey, charlieKey.publicKey));
   const forged = await ctx.workflows.execute
@@ -231,9 +295,15 @@ async function charlieIsRefused(
       granteeKey: toHex(charlieKey.publicKey),
       rk: forgedRk,
     })
-    .then(() => undefined, (error: unknown) => error as Error);
+    .then(
+      () => undefined,
+      (error: unknown) => error as Error,
+    );
   if (!forged) throw new Error('the engine granted the record on a re-encryption key Alice did not make');
-  refusals.push({ door: 'forged grant', detail: `a grant to Charlie with a re-encryption key Alice did not make is refused: ${rootMessage(forged)}` });
+  refusals.push({
+    door: 'forged grant',
+    detail: `a grant to Charlie with a re-encryption key Alice did not make is refused: ${rootMessage(forged)}`,
+  });
   return refusals;
 }
 

@@ -63,13 +63,22 @@ export class DevChain {
     private readonly evm: EVM,
     private head: StoredBlock,
   ) {
-    this.idleTimer = setInterval(() => {
-      if (this.queue.length === 0 && Date.now() - this.head.timestamp >= this.options.idleBlockMs) void this.sealBlock();
-    }, Math.max(50, Math.floor(this.options.idleBlockMs / 4)));
+    this.idleTimer = setInterval(
+      () => {
+        if (this.queue.length === 0 && Date.now() - this.head.timestamp >= this.options.idleBlockMs)
+          void this.sealBlock();
+      },
+      Math.max(50, Math.floor(this.options.idleBlockMs / 4)),
+    );
   }
 
   static async open(options: DevChainOptions): Promise<DevChain> {
-    const settings: Required<DevChainOptions> = { batchWindowMs: 5, idleBlockMs: 2000, maxBlockTransactions: 2000, ...options };
+    const settings: Required<DevChainOptions> = {
+      batchWindowMs: 5,
+      idleBlockMs: 2000,
+      maxBlockTransactions: 2000,
+      ...options,
+    };
     const store = new ChainStore(settings.dataDir);
     const stored = store.head();
     const stateManager = await PersistentStateManager.fromSnapshot(store.loadState());
@@ -89,7 +98,13 @@ export class DevChain {
     let head = stored;
     if (!head) {
       const changes = await stateManager.takeChanges();
-      head = sealHeader({ number: 0, parentHash: ZERO_HASH, timestamp: Date.now(), stateRoot: nextStateRoot(ZERO_HASH, changes), transactionHashes: [] });
+      head = sealHeader({
+        number: 0,
+        parentHash: ZERO_HASH,
+        timestamp: Date.now(),
+        stateRoot: nextStateRoot(ZERO_HASH, changes),
+        transactionHashes: [],
+      });
       store.commitBlock(head, [], changes);
     }
     return new DevChain(settings, store, stateManager, evm, head);
@@ -121,14 +136,18 @@ export class DevChain {
     }
     const hash = toHex(tx.dataHash);
     const refuse = (status: number, message: string) => Promise.resolve(rejection(hash, status, message));
-    if (tx.data.chainId !== this.options.chainId) return refuse(TransactionStatus.InvalidChainId, `chain id ${tx.data.chainId} is not ${this.options.chainId}`);
-    if (tx.data.groupId !== this.options.groupId) return refuse(TransactionStatus.InvalidGroupId, `group id ${tx.data.groupId} is not ${this.options.groupId}`);
+    if (tx.data.chainId !== this.options.chainId)
+      return refuse(TransactionStatus.InvalidChainId, `chain id ${tx.data.chainId} is not ${this.options.chainId}`);
+    if (tx.data.groupId !== this.options.groupId)
+      return refuse(TransactionStatus.InvalidGroupId, `group id ${tx.data.groupId} is not ${this.options.groupId}`);
     const { problems, sender } = verifyTransaction(tx, recoverNatively);
     if (problems.length > 0 || !sender) return refuse(TransactionStatus.InvalidSignature, problems.join('; '));
     const limitProblem = this.blockLimitProblem(tx.data.blockLimit);
     if (limitProblem) return refuse(TransactionStatus.BlockLimitCheckFail, limitProblem);
-    if (this.store.transaction(hash)) return refuse(TransactionStatus.TxAlreadyInChain, `transaction ${hash} is already in the chain`);
-    if (this.pooled.has(hash)) return refuse(TransactionStatus.AlreadyInTxPool, `transaction ${hash} is already in the pool`);
+    if (this.store.transaction(hash))
+      return refuse(TransactionStatus.TxAlreadyInChain, `transaction ${hash} is already in the chain`);
+    if (this.pooled.has(hash))
+      return refuse(TransactionStatus.AlreadyInTxPool, `transaction ${hash} is already in the pool`);
     if (this.pooledNonces.has(tx.data.nonce) || this.store.isNonceUsed(tx.data.nonce)) {
       return refuse(TransactionStatus.NonceCheckFail, `nonce ${tx.data.nonce} was already used`);
     }
@@ -145,7 +164,8 @@ export class DevChain {
   private blockLimitProblem(blockLimit: bigint): string | undefined {
     const current = BigInt(this.head.number);
     if (blockLimit <= current) return `blockLimit ${blockLimit} has passed (current block ${current})`;
-    if (blockLimit > current + BigInt(MAX_BLOCK_LIMIT_AHEAD)) return `blockLimit ${blockLimit} is more than ${MAX_BLOCK_LIMIT_AHEAD} blocks ahead of ${current}`;
+    if (blockLimit > current + BigInt(MAX_BLOCK_LIMIT_AHEAD))
+      return `blockLimit ${blockLimit} is more than ${MAX_BLOCK_LIMIT_AHEAD} blocks ahead of ${current}`;
     return undefined;
   }
 
@@ -177,7 +197,14 @@ export class DevChain {
       try {
         for (const pending of batch) {
           if (BigInt(number) > pending.tx.data.blockLimit) {
-            this.release(pending, rejection(pending.hash, TransactionStatus.BlockLimitCheckFail, `blockLimit ${pending.tx.data.blockLimit} passed before it was sealed`));
+            this.release(
+              pending,
+              rejection(
+                pending.hash,
+                TransactionStatus.BlockLimitCheckFail,
+                `blockLimit ${pending.tx.data.blockLimit} passed before it was sealed`,
+              ),
+            );
             continue;
           }
           const result = await this.execute(pending.tx, pending.sender, environment);
@@ -218,7 +245,11 @@ export class DevChain {
     pending.resolve(receipt);
   }
 
-  private async execute(tx: SignedTransaction, sender: string, block: ReturnType<typeof blockEnvironment>): Promise<EVMResult> {
+  private async execute(
+    tx: SignedTransaction,
+    sender: string,
+    block: ReturnType<typeof blockEnvironment>,
+  ): Promise<EVMResult> {
     const caller = createAddressFromString(sender);
     return this.evm.runCall({
       caller,
@@ -276,7 +307,11 @@ export class DevChain {
     clearTimeout(this.batchTimer);
     await this.serialized(() => {
       this.closed = true;
-      for (const pending of this.queue.splice(0)) this.release(pending, rejection(pending.hash, TransactionStatus.TxPoolIsFull, 'the node shut down before sealing it'));
+      for (const pending of this.queue.splice(0))
+        this.release(
+          pending,
+          rejection(pending.hash, TransactionStatus.TxPoolIsFull, 'the node shut down before sealing it'),
+        );
     });
     this.store.close();
   }
@@ -299,7 +334,13 @@ function blockEnvironment(number: number, timestamp: number) {
 
 /** The block hash commits to the header fields, the parent's hash among them, so blocks form a chain. */
 function sealHeader(header: Omit<StoredBlock, 'hash'>): StoredBlock {
-  const preimage = JSON.stringify([header.number, header.parentHash, header.timestamp, header.stateRoot, header.transactionHashes]);
+  const preimage = JSON.stringify([
+    header.number,
+    header.parentHash,
+    header.timestamp,
+    header.stateRoot,
+    header.transactionHashes,
+  ]);
   return { ...header, hash: toHex(keccak_256(utf8ToBytes(preimage))) };
 }
 
@@ -308,13 +349,17 @@ function sealHeader(header: Omit<StoredBlock, 'hash'>): StoredBlock {
  * histories of state. The dev chain serves no state proofs, so it needs no trie.
  */
 function nextStateRoot(parent: string, changes: StateChanges): string {
-  const digest = keccak_256(utf8ToBytes(JSON.stringify([
-    parent,
-    changes.clearedStorage,
-    changes.accounts.map(({ address, rlp }) => [address, rlp ? bytesToHex(rlp) : null]),
-    changes.code.map(({ address, code }) => [address, bytesToHex(keccak_256(code))]),
-    changes.storage.map(({ address, slot, value }) => [address, slot, bytesToHex(value)]),
-  ])));
+  const digest = keccak_256(
+    utf8ToBytes(
+      JSON.stringify([
+        parent,
+        changes.clearedStorage,
+        changes.accounts.map(({ address, rlp }) => [address, rlp ? bytesToHex(rlp) : null]),
+        changes.code.map(({ address, code }) => [address, bytesToHex(keccak_256(code))]),
+        changes.storage.map(({ address, slot, value }) => [address, slot, bytesToHex(value)]),
+      ]),
+    ),
+  );
   return toHex(digest);
 }
 
@@ -338,14 +383,22 @@ function receiptOf(pending: PendingTransaction, result: EVMResult): Omit<Receipt
     version: 0,
     transactionHash: pending.hash,
     status,
-    message: status === TransactionStatus.None ? '' : revertReason(toHex(exec.returnValue)) || `${statusName(status)}: ${exec.exceptionError?.error ?? ''}`,
+    message:
+      status === TransactionStatus.None
+        ? ''
+        : revertReason(toHex(exec.returnValue)) || `${statusName(status)}: ${exec.exceptionError?.error ?? ''}`,
     output: toHex(exec.returnValue),
-    contractAddress: !to && result.createdAddress && status === TransactionStatus.None ? result.createdAddress.toString() : '',
+    contractAddress:
+      !to && result.createdAddress && status === TransactionStatus.None ? result.createdAddress.toString() : '',
     from: pending.sender,
     to,
     gasUsed: exec.executionGasUsed.toString(),
     input: toHex(pending.tx.data.input),
-    logEntries: (exec.logs ?? []).map(([address, topics, data]) => ({ address: toHex(address), topics: topics.map((topic) => toHex(topic)), data: toHex(data) })),
+    logEntries: (exec.logs ?? []).map(([address, topics, data]) => ({
+      address: toHex(address),
+      topics: topics.map((topic) => toHex(topic)),
+      data: toHex(data),
+    })),
   };
 }
 

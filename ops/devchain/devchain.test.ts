@@ -11,7 +11,14 @@ import { LedgerError } from '../../core/ledger/errors.js';
 import { signTransaction } from '../../core/ledger/sign-transaction.js';
 import { encodeTransaction, type SignedTransaction } from '../../core/ledger/tars-transaction.js';
 import { TransactionStatus } from '../../core/ledger/status.js';
-import { generateIdentity, initPre, preDelegatorPublicKey, preEncrypt, preKeygenDelegator, generateDek } from '../../core/crypto/index.js';
+import {
+  generateIdentity,
+  initPre,
+  preDelegatorPublicKey,
+  preEncrypt,
+  preKeygenDelegator,
+  generateDek,
+} from '../../core/crypto/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
 
 describe('dev chain', () => {
@@ -28,12 +35,34 @@ describe('dev chain', () => {
   });
   after(async () => chain.stop());
 
-  const wrappedKey = () => toHex(preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), { recordId: randomBytes(32), version: 1 }));
-  const create = (id: Hex) => writeContract(client, sender.secretKey, { address: registry, abi: RecordRegistry.abi, functionName: 'create', args: [id, wrappedKey()] });
+  const wrappedKey = () =>
+    toHex(
+      preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), {
+        recordId: randomBytes(32),
+        version: 1,
+      }),
+    );
+  const create = (id: Hex) =>
+    writeContract(client, sender.secretKey, {
+      address: registry,
+      abi: RecordRegistry.abi,
+      functionName: 'create',
+      args: [id, wrappedKey()],
+    });
 
   async function signed(overrides: Partial<SignedTransaction['data']>): Promise<SignedTransaction> {
     const current = BigInt(await client.getBlockNumber());
-    return signTransaction({ chainId: 'chain0', groupId: 'group0', blockLimit: current + 500n, to: registry.slice(2), input: new Uint8Array([1, 2, 3, 4]), ...overrides }, sender.secretKey);
+    return signTransaction(
+      {
+        chainId: 'chain0',
+        groupId: 'group0',
+        blockLimit: current + 500n,
+        to: registry.slice(2),
+        input: new Uint8Array([1, 2, 3, 4]),
+        ...overrides,
+      },
+      sender.secretKey,
+    );
   }
 
   const refusedWith = (status: number) => (error: unknown) => {
@@ -48,8 +77,14 @@ describe('dev chain', () => {
     const current = BigInt(await client.getBlockNumber());
     await assert.rejects(send(await signed({ chainId: 'chain1' })), refusedWith(TransactionStatus.InvalidChainId));
     await assert.rejects(send(await signed({ groupId: 'group1' })), refusedWith(TransactionStatus.InvalidGroupId));
-    await assert.rejects(send(await signed({ blockLimit: current })), refusedWith(TransactionStatus.BlockLimitCheckFail));
-    await assert.rejects(send(await signed({ blockLimit: current + 1001n })), refusedWith(TransactionStatus.BlockLimitCheckFail));
+    await assert.rejects(
+      send(await signed({ blockLimit: current })),
+      refusedWith(TransactionStatus.BlockLimitCheckFail),
+    );
+    await assert.rejects(
+      send(await signed({ blockLimit: current + 1001n })),
+      refusedWith(TransactionStatus.BlockLimitCheckFail),
+    );
 
     const forged = await signed({});
     forged.signature = new Uint8Array(forged.signature);
@@ -69,7 +104,16 @@ describe('dev chain', () => {
     const id = toHex(randomBytes(32));
     const current = BigInt(await client.getBlockNumber());
     const data = encodeFunctionData({ abi: RecordRegistry.abi, functionName: 'create', args: [id, wrappedKey()] });
-    const tx = signTransaction({ chainId: 'chain0', groupId: 'group0', blockLimit: current + 500n, to: registry.slice(2), input: hexToBytes(data.slice(2)) }, sender.secretKey);
+    const tx = signTransaction(
+      {
+        chainId: 'chain0',
+        groupId: 'group0',
+        blockLimit: current + 500n,
+        to: registry.slice(2),
+        input: hexToBytes(data.slice(2)),
+      },
+      sender.secretKey,
+    );
     const first = await client.sendSigned(encodeTransaction(tx), toHex(tx.dataHash));
     const again = await client.sendSigned(encodeTransaction(tx), toHex(tx.dataHash));
     assert.deepEqual(again, first);
@@ -77,9 +121,15 @@ describe('dev chain', () => {
 
   test('a wrong group or chain is named', async () => {
     const wrongGroup = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group9' });
-    await assert.rejects(wrongGroup.getBlockNumber(), (error: unknown) => error instanceof LedgerError && error.code === 'WRONG_CHAIN' && /group9/.test(error.message));
+    await assert.rejects(
+      wrongGroup.getBlockNumber(),
+      (error: unknown) => error instanceof LedgerError && error.code === 'WRONG_CHAIN' && /group9/.test(error.message),
+    );
     const wrongChain = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain7', groupId: 'group0' });
-    await assert.rejects(wrongChain.checkChain(), (error: unknown) => error instanceof LedgerError && error.code === 'WRONG_CHAIN' && /chain7/.test(error.message));
+    await assert.rejects(
+      wrongChain.checkChain(),
+      (error: unknown) => error instanceof LedgerError && error.code === 'WRONG_CHAIN' && /chain7/.test(error.message),
+    );
   });
 
   test('blocks are hash-linked and keep coming when idle', async () => {
@@ -88,7 +138,13 @@ describe('dev chain', () => {
     const end = await client.getBlockNumber();
     assert.ok(end > start, `an idle block was sealed (${start} → ${end})`);
     for (let number = Math.max(1, end - 5); number <= end; number++) {
-      const block = await client.rpc<{ hash: string; parentInfo: Array<{ blockHash: string }> }>('getBlockByNumber', ['group0', '', number, true, true]);
+      const block = await client.rpc<{ hash: string; parentInfo: Array<{ blockHash: string }> }>('getBlockByNumber', [
+        'group0',
+        '',
+        number,
+        true,
+        true,
+      ]);
       assert.equal(block.parentInfo[0]?.blockHash, await client.getBlockHash(number - 1));
       assert.equal(block.hash, await client.getBlockHash(number));
     }
@@ -104,12 +160,20 @@ describe('dev chain', () => {
     const settled = await outcomes;
 
     for (const id of before) {
-      assert.ok(await readContract(client, { address: registry, abi: RecordRegistry.abi, functionName: 'get', args: [id] }), `record ${id} survived`);
+      assert.ok(
+        await readContract(client, { address: registry, abi: RecordRegistry.abi, functionName: 'get', args: [id] }),
+        `record ${id} survived`,
+      );
     }
     let committed = 0;
     for (const [index, outcome] of settled.entries()) {
       const id = ids[index] as Hex;
-      const stored = await readContract(client, { address: registry, abi: RecordRegistry.abi, functionName: 'get', args: [id] }).catch(() => null);
+      const stored = await readContract(client, {
+        address: registry,
+        abi: RecordRegistry.abi,
+        functionName: 'get',
+        args: [id],
+      }).catch(() => null);
       if (outcome.status === 'fulfilled') {
         committed++;
         assert.ok(stored, `a transaction reported committed is on the chain (${id})`);

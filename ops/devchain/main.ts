@@ -21,7 +21,12 @@ if (!values.data) {
   process.exit(2);
 }
 
-const chain = await DevChain.open({ dataDir: values.data, chainId: values.chain, groupId: values.group, precompiles: embeddedPrecompiles() });
+const chain = await DevChain.open({
+  dataDir: values.data,
+  chainId: values.chain,
+  groupId: values.group,
+  precompiles: embeddedPrecompiles(),
+});
 const server = createRpcServer(chain);
 // longer than clients' idle pools keep sockets, so the server is not the side that closes them mid-reuse
 server.keepAliveTimeout = 65_000;
@@ -30,7 +35,9 @@ server.once('error', (error) => {
   process.exit(1);
 });
 server.listen(Number(values.port), values.host, () => {
-  console.log(`listening http://${values.host}:${values.port} chain=${values.chain} group=${values.group} block=${chain.blockNumber()}`);
+  console.log(
+    `listening http://${values.host}:${values.port} chain=${values.chain} group=${values.group} block=${chain.blockNumber()}`,
+  );
 });
 
 const stop = async () => {

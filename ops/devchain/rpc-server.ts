@@ -5,7 +5,10 @@ import type { DevChain } from './chain.js';
 
 /** JSON-RPC errors FISCO BCOS returns; a wrong group is -40001 as in its RPC error table. */
 class RpcError extends Error {
-  constructor(readonly code: number, message: string) {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
     super(message);
   }
 }
@@ -14,13 +17,15 @@ const MAX_BODY = 64 * 1024 * 1024;
 const NODE_NAME = 'devchain-node0';
 
 function hexArgument(value: unknown, what: string): Uint8Array {
-  if (typeof value !== 'string' || !/^(0x)?([0-9a-fA-F]{2})*$/.test(value)) throw new RpcError(-32602, `${what} must be hex`);
+  if (typeof value !== 'string' || !/^(0x)?([0-9a-fA-F]{2})*$/.test(value))
+    throw new RpcError(-32602, `${what} must be hex`);
   return hexToBytes(value.replace(/^0x/, ''));
 }
 
 function integerArgument(value: unknown, what: string): number {
   const number = typeof value === 'string' ? Number(value) : value;
-  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0) throw new RpcError(-32602, `${what} must be a block number`);
+  if (typeof number !== 'number' || !Number.isSafeInteger(number) || number < 0)
+    throw new RpcError(-32602, `${what} must be a block number`);
   return number;
 }
 
@@ -34,7 +39,13 @@ export function createRpcServer(chain: DevChain): Server {
       chainID: chain.chainId,
       groupID: chain.groupId,
       genesisConfig: { consensusType: 'devchain', blockTxCountLimit: 2000, txGasLimit: 300000000 },
-      nodeList: [{ name: NODE_NAME, type: 0, iniConfig: { chainID: chain.chainId, groupID: chain.groupId, isWasm: false, smCryptoType: false } }],
+      nodeList: [
+        {
+          name: NODE_NAME,
+          type: 0,
+          iniConfig: { chainID: chain.chainId, groupID: chain.groupId, isWasm: false, smCryptoType: false },
+        },
+      ],
     }),
     getBlockNumber: () => chain.blockNumber(),
     getBlockHashByNumber: ([, , number]) => {
@@ -82,7 +93,8 @@ export function createRpcServer(chain: DevChain): Server {
       if (!method) throw new RpcError(-32601, `method ${String(message.method)} is not served by the dev chain`);
       const params = Array.isArray(message.params) ? message.params : [];
       if (message.method !== 'getGroupInfo' || params.length > 0) {
-        if (params[0] !== chain.groupId) throw new RpcError(-40001, `GroupID ${String(params[0])} does not exist (this node serves ${chain.groupId})`);
+        if (params[0] !== chain.groupId)
+          throw new RpcError(-40001, `GroupID ${String(params[0])} does not exist (this node serves ${chain.groupId})`);
       }
       reply({ result: await method(params) });
     } catch (error) {

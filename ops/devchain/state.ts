@@ -80,7 +80,9 @@ class Layer<K extends string, V> extends Map<K, V> {
 }
 
 const copyAccount = (account: Account | undefined) =>
-  account === undefined ? undefined : (Object.assign(Object.create(Object.getPrototypeOf(account) as object), account) as Account);
+  account === undefined
+    ? undefined
+    : (Object.assign(Object.create(Object.getPrototypeOf(account) as object), account) as Account);
 
 /**
  * The EVM's state in memory: ethereumjs' SimpleStateManager with checkpoints as layers of writes
@@ -98,9 +100,11 @@ export class PersistentStateManager extends SimpleStateManager {
 
   static async fromSnapshot(snapshot: StateSnapshot): Promise<PersistentStateManager> {
     const state = new PersistentStateManager();
-    for (const { address, rlp } of snapshot.accounts) await state.putAccount(createAddressFromString(address), createAccountFromRLP(rlp));
+    for (const { address, rlp } of snapshot.accounts)
+      await state.putAccount(createAddressFromString(address), createAccountFromRLP(rlp));
     for (const { address, code } of snapshot.code) await state.putCode(createAddressFromString(address), code);
-    for (const { address, slot, value } of snapshot.storage) await state.putStorage(createAddressFromString(address), hexToBytes(slot), value);
+    for (const { address, slot, value } of snapshot.storage)
+      await state.putStorage(createAddressFromString(address), hexToBytes(slot), value);
     state.forget();
     return state;
   }
@@ -163,7 +167,11 @@ export class PersistentStateManager extends SimpleStateManager {
       changes.code.push({ address, code: await this.getCode(createAddressFromString(address)) });
     }
     for (const [, { address, slot }] of [...this.touchedSlots].sort(([a], [b]) => (a < b ? -1 : 1))) {
-      changes.storage.push({ address, slot, value: await this.getStorage(createAddressFromString(address), hexToBytes(slot)) });
+      changes.storage.push({
+        address,
+        slot,
+        value: await this.getStorage(createAddressFromString(address), hexToBytes(slot)),
+      });
     }
     this.forget();
     return changes;

@@ -51,8 +51,12 @@ export class ChainStore {
       putCode: this.db.prepare('INSERT OR REPLACE INTO code (address, code) VALUES (?, ?)'),
       putSlot: this.db.prepare('INSERT OR REPLACE INTO storage (address, slot, value) VALUES (?, ?, ?)'),
       clearStorage: this.db.prepare('DELETE FROM storage WHERE address = ?'),
-      putBlock: this.db.prepare('INSERT INTO blocks (number, hash, parent_hash, timestamp, state_root, tx_hashes) VALUES (?, ?, ?, ?, ?, ?)'),
-      putTransaction: this.db.prepare('INSERT INTO transactions (hash, nonce, block_number, idx, raw, receipt) VALUES (?, ?, ?, ?, ?, ?)'),
+      putBlock: this.db.prepare(
+        'INSERT INTO blocks (number, hash, parent_hash, timestamp, state_root, tx_hashes) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
+      putTransaction: this.db.prepare(
+        'INSERT INTO transactions (hash, nonce, block_number, idx, raw, receipt) VALUES (?, ?, ?, ?, ?, ?)',
+      ),
       head: this.db.prepare<[], BlockRow>('SELECT * FROM blocks ORDER BY number DESC LIMIT 1'),
       blockByNumber: this.db.prepare<[number], BlockRow>('SELECT * FROM blocks WHERE number = ?'),
       transaction: this.db.prepare<[string], TransactionRow>('SELECT * FROM transactions WHERE hash = ?'),
@@ -64,8 +68,14 @@ export class ChainStore {
   loadState(): StateSnapshot {
     const bytes = (value: Buffer) => new Uint8Array(value);
     return {
-      accounts: this.db.prepare<[], { address: string; rlp: Buffer }>('SELECT address, rlp FROM accounts').all().map((row) => ({ address: row.address, rlp: bytes(row.rlp) })),
-      code: this.db.prepare<[], { address: string; code: Buffer }>('SELECT address, code FROM code').all().map((row) => ({ address: row.address, code: bytes(row.code) })),
+      accounts: this.db
+        .prepare<[], { address: string; rlp: Buffer }>('SELECT address, rlp FROM accounts')
+        .all()
+        .map((row) => ({ address: row.address, rlp: bytes(row.rlp) })),
+      code: this.db
+        .prepare<[], { address: string; code: Buffer }>('SELECT address, code FROM code')
+        .all()
+        .map((row) => ({ address: row.address, code: bytes(row.code) })),
       storage: this.db
         .prepare<[], { address: string; slot: string; value: Buffer }>('SELECT address, slot, value FROM storage')
         .all()
@@ -82,10 +92,25 @@ export class ChainStore {
         else this.statements.deleteAccount.run(address);
       }
       for (const { address, code } of changes.code) this.statements.putCode.run(address, Buffer.from(code));
-      for (const { address, slot, value } of changes.storage) this.statements.putSlot.run(address, slot, Buffer.from(value));
-      this.statements.putBlock.run(block.number, block.hash, block.parentHash, block.timestamp, block.stateRoot, JSON.stringify(block.transactionHashes));
+      for (const { address, slot, value } of changes.storage)
+        this.statements.putSlot.run(address, slot, Buffer.from(value));
+      this.statements.putBlock.run(
+        block.number,
+        block.hash,
+        block.parentHash,
+        block.timestamp,
+        block.stateRoot,
+        JSON.stringify(block.transactionHashes),
+      );
       for (const tx of transactions) {
-        this.statements.putTransaction.run(tx.hash, tx.nonce, tx.blockNumber, tx.index, Buffer.from(tx.raw), tx.receipt);
+        this.statements.putTransaction.run(
+          tx.hash,
+          tx.nonce,
+          tx.blockNumber,
+          tx.index,
+          Buffer.from(tx.raw),
+          tx.receipt,
+        );
       }
     })();
   }
@@ -102,7 +127,16 @@ export class ChainStore {
 
   transaction(hash: string): StoredTransaction | undefined {
     const row = this.statements.transaction.get(hash);
-    return row && { hash: row.hash, nonce: row.nonce, blockNumber: row.block_number, index: row.idx, raw: new Uint8Array(row.raw), receipt: row.receipt };
+    return (
+      row && {
+        hash: row.hash,
+        nonce: row.nonce,
+        blockNumber: row.block_number,
+        index: row.idx,
+        raw: new Uint8Array(row.raw),
+        receipt: row.receipt,
+      }
+    );
   }
 
   isNonceUsed(nonce: string): boolean {

@@ -45,16 +45,36 @@ export interface ScratchEngine {
  * fresh CA, embedded content store, engine state, both workers with the payload codec, and the
  * inbox API on a free port.
  */
-export async function startScratchEngine(options: { temporalDb?: string; /** Default true; false only to capture synthetic histories in the clear (test/histories). */ payloadCodec?: boolean } = {}): Promise<ScratchEngine> {
-  const [temporal, devchain, home] = await Promise.all([startScratchTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}), startScratchDevchain(), tempDir('engine')]);
+export async function startScratchEngine(
+  options: {
+    temporalDb?: string;
+    /** Default true; false only to capture synthetic histories in the clear (test/histories). */ payloadCodec?: boolean;
+  } = {},
+): Promise<ScratchEngine> {
+  const [temporal, devchain, home] = await Promise.all([
+    startScratchTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}),
+    startScratchDevchain(),
+    tempDir('engine'),
+  ]);
   const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
   // kept in the data dir like the embedded stack's, so worker processes started on `home` hold it too
   const ca = await loadOrCreateCa(home.path, SCRATCH_PASSWORD);
   const { deployment } = await ensureDeployed(chain, home.path, ca);
   const store = new EmbeddedContentStore(home.path);
-  const engine = await openEngine({ home: home.path, chain, contracts: deployment, store, keystorePassword: SCRATCH_PASSWORD, ca, scrypt: SCRATCH_SCRYPT });
+  const engine = await openEngine({
+    home: home.path,
+    chain,
+    contracts: deployment,
+    store,
+    keystorePassword: SCRATCH_PASSWORD,
+    ca,
+    scrypt: SCRATCH_SCRYPT,
+  });
   const codecKeys = `k1:${randomBytes(32).toString('base64')}`;
-  const dataConverter = options.payloadCodec === false ? undefined : { payloadCodecs: [new EncryptionCodec(CodecKeyring.parse(codecKeys))] };
+  const dataConverter =
+    options.payloadCodec === false
+      ? undefined
+      : { payloadCodecs: [new EncryptionCodec(CodecKeyring.parse(codecKeys))] };
   const taskQueue = `yilian-test-${randomBytes(4).toString('hex')}`;
   const namespace = temporal.namespace ?? 'default';
 
@@ -71,7 +91,11 @@ export async function startScratchEngine(options: { temporalDb?: string; /** Def
     await running?.drain();
     running = undefined;
   };
-  const client = new Client({ connection: temporal.connection, namespace, ...(dataConverter ? { dataConverter } : {}) });
+  const client = new Client({
+    connection: temporal.connection,
+    namespace,
+    ...(dataConverter ? { dataConverter } : {}),
+  });
   return {
     temporal,
     client,
@@ -84,7 +108,16 @@ export async function startScratchEngine(options: { temporalDb?: string; /** Def
     apiUrl,
     codecKeys,
     async startWorkers() {
-      running = await runEngineWorkers({ connection: temporal.nativeConnection, namespace, taskQueue, engine, ...(dataConverter ? { dataConverter } : {}) }, ['orchestration', 'native']);
+      running = await runEngineWorkers(
+        {
+          connection: temporal.nativeConnection,
+          namespace,
+          taskQueue,
+          engine,
+          ...(dataConverter ? { dataConverter } : {}),
+        },
+        ['orchestration', 'native'],
+      );
     },
     stopWorkers,
     async stop() {

@@ -29,7 +29,12 @@ export async function startScratchRedis(): Promise<ScratchService & { url: strin
   const dir = await tempDir('redis');
   const port = await freePort();
   const dataDir = join(dir.path, 'data');
-  const redis = await startRedis({ executable: toolPath(toolsDir, 'redis-server'), port, dataDir, logFile: join(dir.path, 'redis.log') });
+  const redis = await startRedis({
+    executable: toolPath(toolsDir, 'redis-server'),
+    port,
+    dataDir,
+    logFile: join(dir.path, 'redis.log'),
+  });
   return {
     url: redis.url,
     port,
@@ -41,7 +46,9 @@ export async function startScratchRedis(): Promise<ScratchService & { url: strin
   };
 }
 
-export async function startScratchKubo(): Promise<ScratchService & { apiUrl: string; executable: string; repo: string }> {
+export async function startScratchKubo(): Promise<
+  ScratchService & { apiUrl: string; executable: string; repo: string }
+> {
   const dir = await tempDir('kubo');
   const executable = toolPath(toolsDir, 'ipfs');
   const repo = join(dir.path, 'repo');
@@ -83,7 +90,9 @@ export async function startScratchTemporal(options: { dbFilename?: string } = {}
   });
 }
 
-export async function startScratchDevchain(): Promise<ScratchService & { rpcUrl: string; dataDir: string; restart(): Promise<void> }> {
+export async function startScratchDevchain(): Promise<
+  ScratchService & { rpcUrl: string; dataDir: string; restart(): Promise<void> }
+> {
   const dir = await tempDir('devchain');
   const port = await freePort();
   const options = { dataDir: join(dir.path, 'chain'), port, logFile: join(dir.path, 'devchain.log') };

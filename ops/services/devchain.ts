@@ -23,14 +23,25 @@ export async function startDevchain(options: DevchainOptions): Promise<DevchainS
     name: 'devchain',
     command: process.execPath,
     args: [
-      '--import', 'tsx', join(repoRoot, 'ops/devchain/main.ts'),
-      '--data', options.dataDir, '--port', String(options.port),
-      '--chain', options.chainId ?? 'chain0', '--group', groupId,
+      '--import',
+      'tsx',
+      join(repoRoot, 'ops/devchain/main.ts'),
+      '--data',
+      options.dataDir,
+      '--port',
+      String(options.port),
+      '--chain',
+      options.chainId ?? 'chain0',
+      '--group',
+      groupId,
     ],
     logFile: options.logFile,
     readyTimeoutMs: 60_000,
     ready: async () => {
-      const response = await fetch(rpcUrl, { method: 'POST', body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getBlockNumber', params: [groupId, ''] }) });
+      const response = await fetch(rpcUrl, {
+        method: 'POST',
+        body: JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'getBlockNumber', params: [groupId, ''] }),
+      });
       return response.ok && typeof ((await response.json()) as { result?: unknown }).result === 'number';
     },
   });

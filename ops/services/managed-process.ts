@@ -63,12 +63,16 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
   for (;;) {
     if (status.exited) {
       const code = await exited.catch(messageOf);
-      throw new Error(`${spec.name} exited (${code}) before it was ready; last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`);
+      throw new Error(
+        `${spec.name} exited (${code}) before it was ready; last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`,
+      );
     }
     if (await spec.ready().catch(() => false)) break;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`${spec.name} did not become ready within ${spec.readyTimeoutMs ?? 60_000} ms; last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`);
+      throw new Error(
+        `${spec.name} did not become ready within ${spec.readyTimeoutMs ?? 60_000} ms; last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`,
+      );
     }
     await sleep(100);
   }

@@ -24,7 +24,17 @@ export async function startRedis(options: RedisOptions): Promise<RedisService> {
   const server = await startManagedProcess({
     name: 'redis',
     command: options.executable,
-    args: ['--bind', '127.0.0.1', '--port', String(options.port), '--protected-mode', 'yes', '--daemonize', 'no', ...persistence],
+    args: [
+      '--bind',
+      '127.0.0.1',
+      '--port',
+      String(options.port),
+      '--protected-mode',
+      'yes',
+      '--daemonize',
+      'no',
+      ...persistence,
+    ],
     logFile: options.logFile,
     ready: () => pingRedis('127.0.0.1', options.port),
   });

@@ -35,7 +35,11 @@ function startUp(env: NodeJS.ProcessEnv): Running {
 
 /** `npx yilian demo --json` against the running stack: its steps on stderr, its outcome on stdout. */
 async function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; steps: string; summary: string }> {
-  const child = spawn(process.execPath, ['ops/bin/yilian.mjs', 'demo', '--json'], { cwd: repoRoot, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['ops/bin/yilian.mjs', 'demo', '--json'], {
+    cwd: repoRoot,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let [steps, summary] = ['', ''];
   child.stdout.on('data', (data: Buffer) => (summary += data.toString()));
   child.stderr.on('data', (data: Buffer) => (steps += data.toString()));
@@ -46,7 +50,8 @@ async function runDemo(env: NodeJS.ProcessEnv): Promise<{ code: number | null; s
 async function waitFor(running: Running, pattern: RegExp, timeoutMs = 180_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!pattern.test(running.output())) {
-    if (running.child.exitCode !== null) assert.fail(`up exited (${running.child.exitCode}) before ${pattern}:\n${running.output()}`);
+    if (running.child.exitCode !== null)
+      assert.fail(`up exited (${running.child.exitCode}) before ${pattern}:\n${running.output()}`);
     if (Date.now() > deadline) assert.fail(`no ${pattern} within ${timeoutMs} ms:\n${running.output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
@@ -59,7 +64,13 @@ describe('./ops/up supervisor', () => {
 
   before(async () => {
     home = await tempDir('up');
-    ports = { temporal: await freePort(), ui: await freePort(), redis: await freePort(), api: await freePort(), chain: await freePort() };
+    ports = {
+      temporal: await freePort(),
+      ui: await freePort(),
+      redis: await freePort(),
+      api: await freePort(),
+      chain: await freePort(),
+    };
     env = {
       YILIAN_HOME: home.path,
       YILIAN_TEMPORAL_ADDRESS: `127.0.0.1:${ports.temporal}`,
@@ -81,10 +92,14 @@ describe('./ops/up supervisor', () => {
     assert.equal(health.status, 200);
     const report = (await health.json()) as { status: string; components: Record<string, { status: string }> };
     assert.equal(report.status, 'ok');
-    for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker']) assert.equal(report.components[component]?.status, 'ok', component);
+    for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker'])
+      assert.equal(report.components[component]?.status, 'ok', component);
     assert.equal((await fetch(`http://127.0.0.1:${ports.ui}/`)).status, 200, 'Temporal Web UI answers');
     const uiSettings = await (await fetch(`http://127.0.0.1:${ports.ui}/api/v1/settings`)).text();
-    assert.ok(uiSettings.includes(`http://127.0.0.1:${ports.api}/codec`), `the Web UI is pointed at the codec endpoint: ${uiSettings}`);
+    assert.ok(
+      uiSettings.includes(`http://127.0.0.1:${ports.api}/codec`),
+      `the Web UI is pointed at the codec endpoint: ${uiSettings}`,
+    );
 
     // the engine made its codec keys and token on first start; a client of the same data dir reads them
     const { token } = await codecFromConfig(loadConfig(env));
@@ -100,10 +115,20 @@ describe('./ops/up supervisor', () => {
     const story = JSON.parse(demo.summary) as StorySummary;
     assert.match(story.author, /^Dr\. Bob/);
     assert.equal(story.readByGrantee, true);
-    assert.deepEqual(story.refusals.map((refusal) => refusal.door), ['inbox', 'reencrypted key', 'forged grant']);
-    assert.deepEqual(story.traceEvents.map((step) => step.event), ['produced', 'shipped', 'received']);
+    assert.deepEqual(
+      story.refusals.map((refusal) => refusal.door),
+      ['inbox', 'reencrypted key', 'forged grant'],
+    );
+    assert.deepEqual(
+      story.traceEvents.map((step) => step.event),
+      ['produced', 'shipped', 'received'],
+    );
     assert.equal(story.traceItems, 100);
-    assert.match(demo.steps, /waits, encrypted in its history, for the patient to enrol/, 'the steps are printed for a person to follow');
+    assert.match(
+      demo.steps,
+      /waits, encrypted in its history, for the patient to enrol/,
+      'the steps are printed for a person to follow',
+    );
 
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());
@@ -118,12 +143,18 @@ describe('./ops/up supervisor', () => {
       const described = await new WorkflowClient({ connection: again }).getHandle(story.recordWorkflowId).describe();
       assert.equal(described.status.name, 'COMPLETED', 'the record workflow survived the restart');
       await again.close();
-      assert.ok(await new EmbeddedContentStore(home.path).has(parseCid(story.cid)), 'the record content survived the restart');
+      assert.ok(
+        await new EmbeddedContentStore(home.path).has(parseCid(story.cid)),
+        'the record content survived the restart',
+      );
       assert.equal(toHex(recordIdOf(story.cid)), story.recordId);
 
       const clash = startUp({ ...env, YILIAN_HOME: `${home.path}-other` });
       assert.notEqual(await clash.exited, 0);
-      assert.match(clash.output(), new RegExp(`port ${ports.api} on 127\\.0\\.0\\.1 is already in use \\(set YILIAN_API_PORT`));
+      assert.match(
+        clash.output(),
+        new RegExp(`port ${ports.api} on 127\\.0\\.0\\.1 is already in use \\(set YILIAN_API_PORT`),
+      );
     } finally {
       second.child.kill('SIGINT');
       await second.exited;
@@ -137,7 +168,10 @@ describe('./ops/up supervisor', () => {
     try {
       const run = startUp({ ...env, YILIAN_REDIS_URL: `redis://127.0.0.1:${port}` });
       assert.equal(await run.exited, 1);
-      assert.match(run.output(), new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(set YILIAN_REDIS_URL`));
+      assert.match(
+        run.output(),
+        new RegExp(`port ${port} on 127\\.0\\.0\\.1 is already in use \\(set YILIAN_REDIS_URL`),
+      );
     } finally {
       blocker.close();
     }

@@ -74,11 +74,18 @@ async function main(): Promise<void> {
     stoppers.push(['temporal', () => server.stop()]);
     watch(server);
   }
-  const connectionOptions = { address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey };
+  const connectionOptions = {
+    address: config.temporal.address,
+    tls: config.temporal.tls,
+    apiKey: config.temporal.apiKey,
+  };
   const client = await Connection.connect(connectionOptions);
   stoppers.push(['client', () => client.close()]);
-  say('temporal', `ok ${config.temporal.mode} ${config.temporal.address} namespace ${config.temporal.namespace}` +
-    (config.temporal.mode === 'embedded' ? `, Web UI http://${temporalHost}:${config.temporal.uiPort}` : ''));
+  say(
+    'temporal',
+    `ok ${config.temporal.mode} ${config.temporal.address} namespace ${config.temporal.namespace}` +
+      (config.temporal.mode === 'embedded' ? `, Web UI http://${temporalHost}:${config.temporal.uiPort}` : ''),
+  );
 
   if (config.redis.mode === 'embedded') {
     const url = new URL(config.redis.url);
@@ -91,7 +98,11 @@ async function main(): Promise<void> {
     stoppers.push(['redis', () => redis.process.stop()]);
     watch(redis.process);
   }
-  const redisClient = new Redis(config.redis.url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: true });
+  const redisClient = new Redis(config.redis.url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    lazyConnect: true,
+  });
   redisClient.on('error', () => {}); // reported by /healthz, not as unhandled events
   await redisClient.connect();
   await redisClient.ping();
@@ -117,12 +128,18 @@ async function main(): Promise<void> {
   }
   const chain = chainClient(config);
   const { deployment, created } = await deployFromConfig(config, chain);
-  say('chain', `ok ${config.chain.mode} ${config.chain.rpcUrl} ${config.chain.chainId}/${config.chain.groupId} block ${await chain.getBlockNumber()}; ` +
-    `contracts ${created ? 'deployed' : 'found'}: Directory ${deployment.directory}, RecordRegistry ${deployment.recordRegistry}, DrugTrace ${deployment.drugTrace}`);
+  say(
+    'chain',
+    `ok ${config.chain.mode} ${config.chain.rpcUrl} ${config.chain.chainId}/${config.chain.groupId} block ${await chain.getBlockNumber()}; ` +
+      `contracts ${created ? 'deployed' : 'found'}: Directory ${deployment.directory}, RecordRegistry ${deployment.recordRegistry}, DrugTrace ${deployment.drugTrace}`,
+  );
 
   const store = contentStoreFromConfig(config);
   await store.check();
-  say('storage', `ok ${store.backend}${store.backend === 'kubo' ? ` ${config.storage.kuboApiUrl}` : ` ${join(config.home, 'blocks')}`}`);
+  say(
+    'storage',
+    `ok ${store.backend}${store.backend === 'kubo' ? ` ${config.storage.kuboApiUrl}` : ` ${join(config.home, 'blocks')}`}`,
+  );
 
   const { codec, token: codecToken } = await codecFromConfig(config);
   const running = await startWorkers(config, ['orchestration', 'native']);
@@ -147,7 +164,9 @@ async function main(): Promise<void> {
       chain: () => chain.checkChain(),
       worker: () => {
         const stopped = running.workers.find((w) => w.worker.getState() !== 'RUNNING');
-        return stopped ? Promise.reject(new Error(`${stopped.kind} worker is ${stopped.worker.getState()}`)) : Promise.resolve();
+        return stopped
+          ? Promise.reject(new Error(`${stopped.kind} worker is ${stopped.worker.getState()}`))
+          : Promise.resolve();
       },
     },
   });
@@ -160,8 +179,11 @@ async function main(): Promise<void> {
   });
   stoppers.push(['api', () => new Promise<void>((resolve) => server.close(() => resolve()))]);
   const apiUrl = apiUrlOf(config);
-  say('api', `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec: Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')}; ` +
-    `the Web UI decodes after signing in at ${apiUrl}/codec/login)`);
+  say(
+    'api',
+    `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec: Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')}; ` +
+      `the Web UI decodes after signing in at ${apiUrl}/codec/login)`,
+  );
 
   const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';
   console.log(`ready api=${apiUrl} health=${apiUrl}/healthz${ui} (Ctrl-C stops)`);
@@ -176,7 +198,10 @@ async function checkPorts(config: Config): Promise<void> {
   const checks: Array<Promise<void>> = [assertPortFree(config.api.host, config.api.port, 'YILIAN_API_PORT')];
   if (config.temporal.mode === 'embedded') {
     const [host, port] = splitAddress(config.temporal.address);
-    checks.push(assertPortFree(host, port, 'YILIAN_TEMPORAL_ADDRESS'), assertPortFree(host, config.temporal.uiPort, 'YILIAN_TEMPORAL_UI_PORT'));
+    checks.push(
+      assertPortFree(host, port, 'YILIAN_TEMPORAL_ADDRESS'),
+      assertPortFree(host, config.temporal.uiPort, 'YILIAN_TEMPORAL_UI_PORT'),
+    );
   }
   if (config.chain.mode === 'embedded') {
     const url = new URL(config.chain.rpcUrl);
@@ -187,7 +212,9 @@ async function checkPorts(config: Config): Promise<void> {
     checks.push(assertPortFree(url.hostname, Number(url.port || 6379), 'YILIAN_REDIS_URL'));
   }
   const results = await Promise.allSettled(checks);
-  const problems = results.flatMap((result) => (result.status === 'rejected' ? [(result.reason as Error).message] : []));
+  const problems = results.flatMap((result) =>
+    result.status === 'rejected' ? [(result.reason as Error).message] : [],
+  );
   if (problems.length > 0) throw new Error(`cannot start:\n  - ${problems.join('\n  - ')}`);
 }
 

@@ -28,7 +28,13 @@ export interface WorkerSet {
  * `<taskQueue>-native` (the queue the workflows send native activities to).
  */
 export async function runEngineWorkers(
-  options: { connection: NativeConnection; namespace: string; taskQueue: string; engine: Engine; dataConverter?: DataConverter },
+  options: {
+    connection: NativeConnection;
+    namespace: string;
+    taskQueue: string;
+    engine: Engine;
+    dataConverter?: DataConverter;
+  },
   kinds: readonly WorkerKind[],
 ): Promise<WorkerSet> {
   const { connection, namespace, engine, dataConverter } = options;
@@ -39,7 +45,14 @@ export async function runEngineWorkers(
     const worker =
       kind === 'orchestration'
         ? await createOrchestrationWorker({ connection, namespace, taskQueue, engine, ...converter })
-        : await createNativeWorker({ connection, namespace, taskQueue, store: engine.store, keyring: engine.keyring, ...converter });
+        : await createNativeWorker({
+            connection,
+            namespace,
+            taskQueue,
+            store: engine.store,
+            keyring: engine.keyring,
+            ...converter,
+          });
     workers.push({ kind, taskQueue, worker, run: worker.run() });
   }
   return {
@@ -67,7 +80,10 @@ export async function startWorkers(config: Config, kinds: readonly WorkerKind[])
   await chain.checkChain();
   const deployment = await requireDeployment(config.home);
   const password = await keystorePassword(config);
-  const holdsCa = await readFile(join(config.home, 'keys', 'ca.address'), 'utf8').then(() => true, () => false);
+  const holdsCa = await readFile(join(config.home, 'keys', 'ca.address'), 'utf8').then(
+    () => true,
+    () => false,
+  );
   const store = contentStoreFromConfig(config);
   const engine = await openEngine({
     home: config.home,
@@ -78,9 +94,19 @@ export async function startWorkers(config: Config, kinds: readonly WorkerKind[])
     ...(holdsCa ? { ca: await loadOrCreateCa(config.home, password) } : {}),
   });
   const { codec } = await codecFromConfig(config);
-  const connection = await NativeConnection.connect({ address: config.temporal.address, tls: config.temporal.tls, apiKey: config.temporal.apiKey });
+  const connection = await NativeConnection.connect({
+    address: config.temporal.address,
+    tls: config.temporal.tls,
+    apiKey: config.temporal.apiKey,
+  });
   const set = await runEngineWorkers(
-    { connection, namespace: config.temporal.namespace, taskQueue: config.workers.taskQueue, engine, dataConverter: { payloadCodecs: [codec] } },
+    {
+      connection,
+      namespace: config.temporal.namespace,
+      taskQueue: config.workers.taskQueue,
+      engine,
+      dataConverter: { payloadCodecs: [codec] },
+    },
     kinds,
   );
   return {

@@ -26,7 +26,13 @@ const vector = {
     ids: batch.map((item) => hex(native.traceId(item.code))),
     ciphertextHashes: batch.map((item) => hex(item.ciphertextHash)),
     nonce: hex(nonce),
-    proof: hex(await native.proveBatch(batch.map((item) => item.code), batch.map((item) => item.ciphertextHash), nonce)),
+    proof: hex(
+      await native.proveBatch(
+        batch.map((item) => item.code),
+        batch.map((item) => item.ciphertextHash),
+        nonce,
+      ),
+    ),
   },
 };
 writeFileSync(new URL('./vectors/trace-proof.json', import.meta.url), `${JSON.stringify(vector, null, 2)}\n`);

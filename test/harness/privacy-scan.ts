@@ -12,7 +12,11 @@ export interface Needle {
  * either case, and base64 at each of the three alignments inside a longer buffer.
  */
 export function searchForms(needle: Uint8Array): Buffer[] {
-  const forms = [Buffer.from(needle), Buffer.from(Buffer.from(needle).toString('hex')), Buffer.from(Buffer.from(needle).toString('hex').toUpperCase())];
+  const forms = [
+    Buffer.from(needle),
+    Buffer.from(Buffer.from(needle).toString('hex')),
+    Buffer.from(Buffer.from(needle).toString('hex').toUpperCase()),
+  ];
   for (let shift = 0; shift < 3; shift++) {
     const b64 = Buffer.concat([Buffer.alloc(shift), Buffer.from(needle)]).toString('base64');
     // drop the characters that depend on the unknown neighbouring bytes
@@ -33,7 +37,10 @@ export async function filesUnder(path: string): Promise<string[]> {
 }
 
 /** Every (needle, place) pair where a needle shows up in one of its forms. */
-export function findNeedles(haystacks: ReadonlyArray<{ place: string; bytes: Buffer }>, needles: readonly Needle[]): string[] {
+export function findNeedles(
+  haystacks: ReadonlyArray<{ place: string; bytes: Buffer }>,
+  needles: readonly Needle[],
+): string[] {
   const found: string[] = [];
   for (const needle of needles) {
     const forms = searchForms(needle.bytes);

@@ -6,7 +6,10 @@ import { SCRATCH_PASSWORD, SCRATCH_SCRYPT, type ScratchEngine } from '../../ops/
 export const storyHl7 = () => readFile(new URL('../fixtures/hl7/ORU-R01-01.hl7', import.meta.url), 'utf8');
 
 /** The demo's story on a test engine: wallets in its data dir, cheap scrypt, the ORU^R01 fixture. */
-export async function runStoryOn(stack: ScratchEngine, options: { batchSize: number; say(line: string): void }): Promise<StoryOutcome> {
+export async function runStoryOn(
+  stack: ScratchEngine,
+  options: { batchSize: number; say(line: string): void },
+): Promise<StoryOutcome> {
   return runStory({
     workflows: stack.workflows,
     apiUrl: stack.apiUrl,

@@ -34,13 +34,48 @@ try {
   const traceQueryId = query.workflowId;
 
   const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
-    { file: 'registerIdentity-local', workflowId: localIdentityWorkflowId(`Dr. Bob (${outcome.runId})`), type: 'registerIdentity', status: 'COMPLETED' },
-    { file: 'registerIdentity-wallet-prekeys', workflowId: identityWorkflowId(outcome.people.alice.identity.address), type: 'registerIdentity', status: 'COMPLETED' },
-    { file: 'enrolPatient', workflowId: await onlyRun(stack.client, 'enrolPatient', 'Completed'), type: 'enrolPatient', status: 'COMPLETED' },
-    { file: 'anchorRecord-waited-for-enrolment', workflowId: outcome.recordWorkflowId, type: 'anchorRecord', status: 'COMPLETED' },
-    { file: 'grantAccess', workflowId: await onlyRun(stack.client, 'grantAccess', 'Completed'), type: 'grantAccess', status: 'COMPLETED' },
-    { file: 'grantAccess-forged-rekey', workflowId: await onlyRun(stack.client, 'grantAccess', 'Failed'), type: 'grantAccess', status: 'FAILED' },
-    { file: 'traceStep', workflowId: sourceWorkflowId({ kind: 'erp', org: 'Manufacturer', eventId: `LOT-${outcome.runId}-produced` }), type: 'traceStep', status: 'COMPLETED' },
+    {
+      file: 'registerIdentity-local',
+      workflowId: localIdentityWorkflowId(`Dr. Bob (${outcome.runId})`),
+      type: 'registerIdentity',
+      status: 'COMPLETED',
+    },
+    {
+      file: 'registerIdentity-wallet-prekeys',
+      workflowId: identityWorkflowId(outcome.people.alice.identity.address),
+      type: 'registerIdentity',
+      status: 'COMPLETED',
+    },
+    {
+      file: 'enrolPatient',
+      workflowId: await onlyRun(stack.client, 'enrolPatient', 'Completed'),
+      type: 'enrolPatient',
+      status: 'COMPLETED',
+    },
+    {
+      file: 'anchorRecord-waited-for-enrolment',
+      workflowId: outcome.recordWorkflowId,
+      type: 'anchorRecord',
+      status: 'COMPLETED',
+    },
+    {
+      file: 'grantAccess',
+      workflowId: await onlyRun(stack.client, 'grantAccess', 'Completed'),
+      type: 'grantAccess',
+      status: 'COMPLETED',
+    },
+    {
+      file: 'grantAccess-forged-rekey',
+      workflowId: await onlyRun(stack.client, 'grantAccess', 'Failed'),
+      type: 'grantAccess',
+      status: 'FAILED',
+    },
+    {
+      file: 'traceStep',
+      workflowId: sourceWorkflowId({ kind: 'erp', org: 'Manufacturer', eventId: `LOT-${outcome.runId}-produced` }),
+      type: 'traceStep',
+      status: 'COMPLETED',
+    },
     { file: 'traceQuery', workflowId: traceQueryId, type: 'traceQuery', status: 'COMPLETED' },
   ];
 
@@ -49,16 +84,25 @@ try {
     const handle = stack.client.workflow.getHandle(capture.workflowId);
     const description = await handle.describe();
     if (description.type !== capture.type || description.status.name !== capture.status) {
-      throw new Error(`${capture.workflowId} is a ${description.status.name} ${description.type}, expected a ${capture.status} ${capture.type}`);
+      throw new Error(
+        `${capture.workflowId} is a ${description.status.name} ${description.type}, expected a ${capture.status} ${capture.type}`,
+      );
     }
     const history = await handle.fetchHistory();
-    if (capture.file === 'anchorRecord-waited-for-enrolment' && !history.events?.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'patientEnrolled')) {
-      throw new Error(`${capture.workflowId} was never signalled patientEnrolled; the story no longer makes the record wait`);
+    if (
+      capture.file === 'anchorRecord-waited-for-enrolment' &&
+      !history.events?.some((event) => event.workflowExecutionSignaledEventAttributes?.signalName === 'patientEnrolled')
+    ) {
+      throw new Error(
+        `${capture.workflowId} was never signalled patientEnrolled; the story no longer makes the record wait`,
+      );
     }
     // Temporal's history JSON, without indentation: smaller files, same format
     const json = JSON.stringify(historyToJSON(history));
     await writeFile(join(historiesDir, `${capture.file}.json`), `${json}\n`);
-    console.log(`${capture.file}.json: ${capture.type} ${capture.workflowId}, ${history.events?.length ?? 0} events, ${json.length} bytes`);
+    console.log(
+      `${capture.file}.json: ${capture.type} ${capture.workflowId}, ${history.events?.length ?? 0} events, ${json.length} bytes`,
+    );
   }
 } finally {
   await stack.stop();
@@ -67,8 +111,12 @@ try {
 /** The one run of a workflow type in a given state (the story runs one successful and one forged grant, one enrolment). */
 async function onlyRun(client: Client, type: string, status: 'Completed' | 'Failed'): Promise<string> {
   const ids: string[] = [];
-  for await (const execution of client.workflow.list({ query: `WorkflowType = '${type}' AND ExecutionStatus = '${status}'` })) ids.push(execution.workflowId);
+  for await (const execution of client.workflow.list({
+    query: `WorkflowType = '${type}' AND ExecutionStatus = '${status}'`,
+  }))
+    ids.push(execution.workflowId);
   const [only, ...more] = ids;
-  if (only === undefined || more.length > 0) throw new Error(`expected one ${status.toLowerCase()} ${type} run in the story, found ${ids.length}`);
+  if (only === undefined || more.length > 0)
+    throw new Error(`expected one ${status.toLowerCase()} ${type} run in the story, found ${ids.length}`);
   return only;
 }

@@ -8,7 +8,13 @@ import { createStorageActivities } from './storage-activities.js';
  * plumbing and the payload codec on a real server without the engine. The engine's own workers
  * never register it, since nothing plaintext belongs in the content store.
  */
-export function createDocumentsWorker(options: { connection: NativeConnection; namespace: string; taskQueue: string; store: ContentStore; dataConverter?: DataConverter }): Promise<Worker> {
+export function createDocumentsWorker(options: {
+  connection: NativeConnection;
+  namespace: string;
+  taskQueue: string;
+  store: ContentStore;
+  dataConverter?: DataConverter;
+}): Promise<Worker> {
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,

@@ -2,7 +2,13 @@ import { mkdir, readFile, readdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { CryptoError } from '../../crypto/errors.js';
-import { decryptKeystore, encryptKeystore, type KeyMaterial, type KeystoreJson, type ScryptParams } from '../keystore-format.js';
+import {
+  decryptKeystore,
+  encryptKeystore,
+  type KeyMaterial,
+  type KeystoreJson,
+  type ScryptParams,
+} from '../keystore-format.js';
 
 /** Keystore files on disk: one `<address hex>.json` per identity, owner-only permissions. */
 export function keystorePath(dir: string, address: Uint8Array): string {
@@ -12,7 +18,10 @@ export function keystorePath(dir: string, address: Uint8Array): string {
 /** The keystore files in `dir` (named by their address), sorted. */
 export async function keystoreFiles(dir: string): Promise<string[]> {
   const names = await readdir(dir).catch(() => []);
-  return names.filter((name) => /^[0-9a-f]{40}\.json$/.test(name)).sort().map((name) => join(dir, name));
+  return names
+    .filter((name) => /^[0-9a-f]{40}\.json$/.test(name))
+    .sort()
+    .map((name) => join(dir, name));
 }
 
 /** Writes atomically (temp file + rename) so a crash never leaves a half-written keystore. */
@@ -40,10 +49,18 @@ export async function readKeystoreFile(path: string, what = 'keystore'): Promise
   }
 }
 
-export async function saveKeystore(dir: string, material: KeyMaterial, password: string, params?: ScryptParams): Promise<string> {
+export async function saveKeystore(
+  dir: string,
+  material: KeyMaterial,
+  password: string,
+  params?: ScryptParams,
+): Promise<string> {
   return writeKeystoreFile(dir, await encryptKeystore(material, password, params));
 }
 
 export async function loadKeystore(dir: string, address: Uint8Array, password: string): Promise<KeyMaterial> {
-  return decryptKeystore(await readKeystoreFile(keystorePath(dir, address), `keystore for 0x${bytesToHex(address)}`), password);
+  return decryptKeystore(
+    await readKeystoreFile(keystorePath(dir, address), `keystore for 0x${bytesToHex(address)}`),
+    password,
+  );
 }

@@ -74,7 +74,11 @@ export class EmbeddedContentStore implements ContentStore {
       await mkdir(this.dir, { recursive: true });
       await access(this.dir, constants.W_OK);
     } catch (error) {
-      throw new StorageError('UNAVAILABLE', `embedded content store ${this.dir} is not writable: ${(error as Error).message}`, { cause: error });
+      throw new StorageError(
+        'UNAVAILABLE',
+        `embedded content store ${this.dir} is not writable: ${(error as Error).message}`,
+        { cause: error },
+      );
     }
   }
 

@@ -13,5 +13,7 @@ export interface StorageSettings {
 
 /** The content store a Node process opens from its settings; the embedded one writes files. */
 export function createContentStore(settings: StorageSettings): ContentStore {
-  return settings.backend === 'kubo' ? new KuboContentStore(settings.kuboApiUrl) : new EmbeddedContentStore(settings.home);
+  return settings.backend === 'kubo'
+    ? new KuboContentStore(settings.kuboApiUrl)
+    : new EmbeddedContentStore(settings.home);
 }
