@@ -5,12 +5,12 @@ import { randomBytes } from 'node:crypto';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { tempDir } from '../scratch/services.js';
-import { loadConfig, repoRoot } from '../config/index.js';
+import { tempDir, toolsDir } from '../scratch/services.js';
+import { repoRoot } from '../config/index.js';
 import { toolPath } from '../tools.js';
 
 const run = promisify(execFile);
-const ipfs = toolPath(loadConfig({}).toolsDir, 'ipfs');
+const ipfs = toolPath(toolsDir, 'ipfs');
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let env: NodeJS.ProcessEnv;
 

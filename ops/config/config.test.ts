@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ConfigError, loadConfig, redactConfig } from './index.js';
+import { ConfigError, loadConfig, redactConfig, repoRoot } from './index.js';
+import { defaultToolsDir } from '../tools.js';
 
 const cwd = mkdtempSync(join(tmpdir(), 'yilian-config-'));
 
@@ -25,6 +26,15 @@ test('defaults give the embedded stack on loopback with the data dir ./.yilian',
   assert.equal(config.api.port, 8080);
   assert.equal(config.storage.backend, 'embedded');
   assert.equal(config.redis.mode, 'embedded');
+});
+
+test('tools default to a per-user cache outside the clone, as ./ops/bootstrap installs them', () => {
+  assert.equal(defaultToolsDir({ XDG_CACHE_HOME: '/var/cache/u1', HOME: '/home/u1' }), '/var/cache/u1/yilian/tools');
+  assert.equal(defaultToolsDir({ HOME: '/home/u1' }), '/home/u1/.cache/yilian/tools');
+  const config = loadConfig({}, cwd);
+  assert.equal(config.toolsDir, defaultToolsDir());
+  assert.ok(!config.toolsDir.startsWith(repoRoot), `${config.toolsDir} is outside the clone`);
+  assert.equal(loadConfig({ YILIAN_TOOLS_DIR: 'tools' }, cwd).toolsDir, join(cwd, 'tools'));
 });
 
 test('environment variables override the file, which overrides the defaults', () => {

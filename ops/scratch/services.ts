@@ -18,7 +18,10 @@ export interface ScratchService {
   stop(): Promise<void>;
 }
 
-const toolsDir = loadConfig({}).toolsDir;
+/** The bootstrapped tools: YILIAN_TOOLS_DIR if set, as for ./ops/bootstrap; no other setting applies here. */
+export const toolsDir = loadConfig(
+  process.env.YILIAN_TOOLS_DIR ? { YILIAN_TOOLS_DIR: process.env.YILIAN_TOOLS_DIR } : {},
+).toolsDir;
 
 export async function tempDir(prefix: string): Promise<{ path: string; remove: () => Promise<void> }> {
   const path = await mkdtemp(join(tmpdir(), `yilian-${prefix}-`));
