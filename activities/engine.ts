@@ -3,6 +3,7 @@ import type { ContractAddresses } from '../core/ledger/contract-addresses.js';
 import type { FiscoClient } from '../core/ledger/fisco-client.js';
 import type { ContentStore } from '../core/storage/index.js';
 import type { EngineKeyring, EngineState } from './state/index.js';
+import type { OperatorList } from './operators.js';
 
 /** Everything the activities of one engine share: its chain, content store, state and keys. */
 export interface Engine {
@@ -11,6 +12,8 @@ export interface Engine {
   store: ContentStore;
   state: EngineState;
   keyring: EngineKeyring;
+  /** Whose signed authorization registering, revoking and enrolment need. */
+  operators: OperatorList;
   /** Present only on the engine that runs the consortium CA (the embedded stack does). */
   ca?: Identity;
 }

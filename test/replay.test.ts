@@ -4,7 +4,7 @@ import { readFile, readdir } from 'node:fs/promises';
 import { DefaultLogger, Runtime, Worker, type ReplayResult } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import { historyFromJSON, type History } from '../ops/audit/replay.js';
-import { workflowsPath } from '../ops/workers/orchestration.js';
+import { workflowInterceptorModules, workflowsPath } from '../ops/workers/orchestration.js';
 
 /**
  * Every reference history in test/histories (captured by `npm run histories:capture`) must replay
@@ -26,7 +26,11 @@ Runtime.install({
 async function replayAll(histories: Array<{ workflowId: string; history: History }>): Promise<ReplayResult[]> {
   const results: ReplayResult[] = [];
   for await (const result of Worker.runReplayHistories(
-    { workflowsPath, replayName: 'yilian-reference-histories' },
+    {
+      workflowsPath,
+      interceptors: { workflowModules: workflowInterceptorModules },
+      replayName: 'yilian-reference-histories',
+    },
     histories,
   ))
     results.push(result);

@@ -8,6 +8,8 @@ import { createRequire } from 'node:module';
 import type * as protoModule from '@temporalio/proto';
 import { readContract } from '../core/ledger/contract-calls.js';
 import { Role } from '../core/roles.js';
+import { authorize } from '../core/operators/authorization.js';
+import type { RegistrationRequest } from '../activities/identities/index.js';
 import { walletDir } from '../wallet/node/wallet-dir.js';
 import { Wallet } from '../wallet/wallet.js';
 import type { anchorRecord, traceStep } from '../workflows/index.js';
@@ -34,12 +36,14 @@ describe('a worker killed in the middle of a workflow', () => {
     stack = await startScratchEngine();
     await stack.startWorkers();
     const { execute } = stack.workflows;
-    bob = (await execute.registerIdentity({ name: 'Dr. Bob', role: Role.Doctor })).address;
-    carrier = (await execute.registerIdentity({ name: 'Carrier', role: Role.Carrier })).address;
+    const register = (request: RegistrationRequest) =>
+      execute.registerIdentity(authorize(stack.operator, 'registerIdentity', request));
+    bob = (await register({ name: 'Dr. Bob', role: Role.Doctor })).address;
+    carrier = (await register({ name: 'Carrier', role: Role.Carrier })).address;
     alice = await Wallet.create(walletDir(join(stack.home, 'alice')), SCRATCH_PASSWORD, SCRATCH_SCRYPT);
     const prekeyBundle = await alice.addPrekeys(4);
-    await execute.registerIdentity({ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle });
-    await execute.enrolPatient({ patient, account: alice.identity.address });
+    await register({ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle });
+    await execute.enrolPatient(authorize(stack.operator, 'enrolPatient', { patient, account: alice.identity.address }));
     await stack.stopWorkers();
     env = workerEnv(stack);
   });

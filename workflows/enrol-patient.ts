@@ -1,19 +1,17 @@
 import { getExternalWorkflowHandle, proxyActivities } from '@temporalio/workflow';
-import type { PatientActivities, PatientIdentifier } from '../activities/patients/index.js';
+import type { EnrolmentRequest, PatientActivities } from '../activities/patients/index.js';
+import type { Authorized } from '../core/operators/authorization.js';
 import { patientEnrolledSignal } from './anchor-record.js';
 import { chainIo } from './activity-options.js';
 
-export interface EnrolPatientInput {
-  patient: PatientIdentifier;
-  /** The patient's registered account. */
-  account: string;
-}
+/** An enrolment a hospital operator of this engine signed (docs/security.md § Operators). */
+export type EnrolPatientInput = Authorized<EnrolmentRequest>;
 
 const { enrolPatient: addToEnrolmentMap } = proxyActivities<PatientActivities>(chainIo);
 
 /** Maps the hospital's patient identifier to the patient's account and wakes every record waiting for them. */
 export async function enrolPatient(input: EnrolPatientInput): Promise<{ woken: number }> {
-  const waiting = await addToEnrolmentMap(input.patient, input.account);
+  const waiting = await addToEnrolmentMap(input);
   let woken = 0;
   for (const workflowId of waiting) {
     try {

@@ -1,18 +1,12 @@
 import { ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { IdentityActivities } from '../activities/identities/index.js';
+import type { IdentityActivities, RegistrationRequest } from '../activities/identities/index.js';
 import type { PublicIdentity } from '../core/crypto/index.js';
-import type { Role } from '../core/roles.js';
+import type { Authorized } from '../core/operators/authorization.js';
 import type { PatientActivities } from '../activities/patients/index.js';
 import { chainIo, quickIo } from './activity-options.js';
 
-export interface RegisterIdentityInput {
-  name: string;
-  role: Role;
-  /** Set when a wallet made the keys (patients, and anyone who keeps their own); else the engine makes them. */
-  identity?: PublicIdentity;
-  /** A patient's signed prekey batch (docs/formats.md § Prekey bundles), published with the registration. */
-  prekeyBundle?: `0x${string}`;
-}
+/** A registration a CA operator of this engine signed (docs/security.md § Operators). */
+export type RegisterIdentityInput = Authorized<RegistrationRequest>;
 
 export interface RegisteredIdentity extends PublicIdentity {
   transactionHash: string | null;
@@ -32,8 +26,8 @@ export async function registerIdentity(input: RegisterIdentityInput): Promise<Re
       'BadRegistration',
     );
   }
-  const identity = input.identity ?? (await createLocalIdentity(input.name, input.role));
-  const { transactionHash } = await registerInDirectory({ ...identity, role: input.role, name: input.name });
+  const identity = input.identity ?? (await createLocalIdentity(input));
+  const { transactionHash } = await registerInDirectory({ ...identity, role: input.role, name: input.name }, input);
   const prekeys = input.prekeyBundle ? await publishPrekeys(identity.address, input.prekeyBundle) : undefined;
   return { ...identity, transactionHash, ...(prekeys === undefined ? {} : { prekeys }) };
 }

@@ -3,6 +3,7 @@ import {
   WorkflowExecutionAlreadyStartedError,
   type Client,
   type WorkflowHandle,
+  type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
@@ -89,23 +90,65 @@ export function workflowStarter(client: Client, taskQueue: string): WorkflowStar
 /**
  * Starts a workflow under an id derived from its source, or returns the run that id already has:
  * a running one is joined (USE_EXISTING), a finished one is never started again
- * (REJECT_DUPLICATE), so a re-sent message cannot anchor twice.
+ * (REJECT_DUPLICATE), so a re-sent message cannot anchor twice. A running run the engine did not
+ * start — someone without the codec key started the id first, and the run idles
+ * (workflows/interceptors.ts) — is replaced, so nobody can capture a message's run by guessing
+ * its id.
  */
 async function startOnce<W extends Workflow>(
   client: Client,
   workflow: W,
   options: { workflowId: string; taskQueue: string; args: unknown[] },
 ): Promise<WorkflowHandle<W>> {
+  const joined = await startOrJoin(client, workflow, options, 'join');
+  if (joined === 'closed') return client.workflow.getHandle<W>(options.workflowId);
+  if (await startedByTheEngine(client, joined)) return joined;
+  const replaced = await startOrJoin(client, workflow, options, 'replace');
+  return replaced === 'closed' ? client.workflow.getHandle<W>(options.workflowId) : replaced;
+}
+
+async function startOrJoin<W extends Workflow>(
+  client: Client,
+  workflow: W,
+  options: { workflowId: string; taskQueue: string; args: unknown[] },
+  conflict: 'join' | 'replace',
+): Promise<WorkflowHandleWithFirstExecutionRunId<W> | 'closed'> {
   // the SDK's conditional args type does not narrow for a generic W
   const startOptions = {
     ...options,
-    workflowIdReusePolicy: 'REJECT_DUPLICATE',
-    workflowIdConflictPolicy: 'USE_EXISTING',
+    // joining: a finished run is never started again. Replacing a foreign running run: the server
+    // refuses REJECT_DUPLICATE with TERMINATE_EXISTING, and a run of ours that completed meanwhile
+    // must still stand, so only a failed or terminated one may be followed
+    ...(conflict === 'join'
+      ? { workflowIdReusePolicy: 'REJECT_DUPLICATE', workflowIdConflictPolicy: 'USE_EXISTING' }
+      : { workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY', workflowIdConflictPolicy: 'TERMINATE_EXISTING' }),
   } as unknown as WorkflowStartOptions<W>;
   try {
     return await client.workflow.start(workflow, startOptions);
   } catch (error) {
     if (!(error instanceof WorkflowExecutionAlreadyStartedError)) throw error;
-    return client.workflow.getHandle<W>(options.workflowId);
+    return 'closed';
+  }
+}
+
+/**
+ * Whether a run's start input opens under this client's payload codec, i.e. an engine holding the
+ * codec key started it. A client without a codec (histories captured in the clear) cannot tell and
+ * trusts the run.
+ */
+async function startedByTheEngine(client: Client, handle: WorkflowHandleWithFirstExecutionRunId): Promise<boolean> {
+  const codecs = client.options.loadedDataConverter.payloadCodecs;
+  if (codecs.length === 0) return true;
+  const { history } = await client.workflowService.getWorkflowExecutionHistory({
+    namespace: client.options.namespace,
+    execution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
+    maximumPageSize: 1,
+  });
+  let payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
+  try {
+    for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+    return true;
+  } catch {
+    return false;
   }
 }

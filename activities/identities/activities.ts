@@ -8,17 +8,30 @@ import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 import type { Role } from '../../core/roles.js';
+import type { Authorized } from '../../core/operators/authorization.js';
 
 export interface DirectoryRegistration extends PublicIdentity {
   role: Role;
   name: string;
 }
 
+/** What a CA operator authorizes (core/operators/authorization.ts): who is registered, as what. */
+export interface RegistrationRequest {
+  name: string;
+  role: Role;
+  /** Set when a wallet made the keys (patients, and anyone who keeps their own); else the engine makes them. */
+  identity?: PublicIdentity;
+  /** A patient's signed prekey batch (docs/formats.md § Prekey bundles), published with the registration. */
+  prekeyBundle?: `0x${string}`;
+}
+
 /** Identity activities: keys in the engine's keystore, registration by the CA. */
 export function createIdentityActivities(engine: Engine) {
   return activityGroup({
     /** Keys for an organisation or staff member, made once per name (a retry finds them again). */
-    async createLocalIdentity(name: string, role: Role): Promise<PublicIdentity> {
+    async createLocalIdentity(request: Authorized<RegistrationRequest>): Promise<PublicIdentity> {
+      engine.operators.require('registerIdentity', request);
+      const { name, role } = request;
       const known = await engine.state.localIdentity(name);
       const identity = known ? await engine.keyring.identity(known.address) : await engine.keyring.create();
       const address = toHex(identity.address);
@@ -27,7 +40,23 @@ export function createIdentityActivities(engine: Engine) {
     },
 
     /** The CA's `Directory.register`; an identical registration already on chain counts as done. */
-    async registerInDirectory(registration: DirectoryRegistration): Promise<{ transactionHash: Hex | null }> {
+    async registerInDirectory(
+      registration: DirectoryRegistration,
+      request: Authorized<RegistrationRequest>,
+    ): Promise<{ transactionHash: Hex | null }> {
+      engine.operators.require('registerIdentity', request);
+      const keysOfRequest = request.identity ?? registration;
+      if (
+        registration.name !== request.name ||
+        registration.role !== request.role ||
+        registration.address.toLowerCase() !== keysOfRequest.address.toLowerCase() ||
+        registration.publicKey.toLowerCase() !== keysOfRequest.publicKey.toLowerCase()
+      ) {
+        throw badInput(
+          'OperatorNotAuthorized',
+          `the registration of ${registration.address} is not the one the operator authorized`,
+        );
+      }
       const ca = engine.ca;
       if (!ca)
         throw badInput(

@@ -1,1 +1,6 @@
-export { createIdentityActivities, type IdentityActivities, type DirectoryRegistration } from './activities.js';
+export {
+  createIdentityActivities,
+  type IdentityActivities,
+  type DirectoryRegistration,
+  type RegistrationRequest,
+} from './activities.js';

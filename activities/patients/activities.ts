@@ -3,6 +3,7 @@ import { decodePrekeyBundle, verifyPrekeyBundle } from '../../core/keys/index.js
 import { initPre } from '../../core/crypto/index.js';
 import { DirectoryError, requireIdentity } from '../../core/ledger/directory.js';
 import { Role, roleName } from '../../core/roles.js';
+import type { Authorized } from '../../core/operators/authorization.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
@@ -11,6 +12,13 @@ export interface PatientIdentifier {
   /** Assigning authority, e.g. PID-3 CX.4 or a FHIR identifier's system. */
   authority: string;
   identifier: string;
+}
+
+/** What a hospital operator authorizes (core/operators/authorization.ts): this identifier is this patient. */
+export interface EnrolmentRequest {
+  patient: PatientIdentifier;
+  /** The patient's registered account. */
+  account: string;
 }
 
 export interface ClaimedPrekey {
@@ -44,7 +52,9 @@ export function createPatientActivities(engine: Engine) {
     },
 
     /** Maps the hospital's identifier to a registered patient; returns the workflows waiting for them. */
-    async enrolPatient(patient: PatientIdentifier, account: string): Promise<string[]> {
+    async enrolPatient(request: Authorized<EnrolmentRequest>): Promise<string[]> {
+      engine.operators.require('enrolPatient', request);
+      const { patient, account } = request;
       const entry = await requireIdentity(chain, contracts.directory, account, 'patient');
       if (entry.role !== Role.Patient) {
         throw new DirectoryError(

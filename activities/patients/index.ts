@@ -3,4 +3,5 @@ export {
   type PatientActivities,
   type PatientIdentifier,
   type ClaimedPrekey,
+  type EnrolmentRequest,
 } from './activities.js';

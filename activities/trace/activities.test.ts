@@ -12,6 +12,7 @@ import { openEngine } from '../../ops/engine/open.js';
 import { startScratchDevchain, tempDir } from '../../ops/scratch/services.js';
 import { SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../../ops/scratch/engine.js';
 import type { Engine } from '../engine.js';
+import { OperatorList } from '../operators.js';
 import { createTraceActivities, createTraceNativeActivities } from './index.js';
 
 describe('pushTraceBatch on the dev chain', () => {
@@ -35,6 +36,7 @@ describe('pushTraceBatch on the dev chain', () => {
       contracts: deployment,
       store: new EmbeddedContentStore(home.path),
       keystorePassword: SCRATCH_PASSWORD,
+      operators: new OperatorList([]),
       scrypt: SCRATCH_SCRYPT,
     });
     participant = toHex((await engine.keyring.create()).address);

@@ -7,7 +7,7 @@ import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { Config } from '../config/index.js';
 import { codecFromConfig } from '../codec/from-config.js';
-import { workflowsPath as engineWorkflowsPath } from '../workers/orchestration.js';
+import { workflowInterceptorModules, workflowsPath as engineWorkflowsPath } from '../workers/orchestration.js';
 
 export type History = temporal.api.history.v1.IHistory;
 
@@ -94,6 +94,7 @@ export function replayHistory(
   return Worker.runReplayHistory(
     {
       workflowsPath: options.workflowsPath ?? engineWorkflowsPath,
+      interceptors: { workflowModules: workflowInterceptorModules },
       replayName: 'yilian-audit',
       ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     },

@@ -25,6 +25,7 @@ import { EncryptionCodec } from '../codec/encryption-codec.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { noopWorkflow, type NoopActivities } from './noop-workflow.js';
+import { authorize } from '../../core/operators/authorization.js';
 
 const LEVELS = [1, 8, 32] as const;
 /** Per level: stop submitting after `seconds` or `max` workflows, whichever comes first; in-flight ones finish. */
@@ -220,7 +221,10 @@ try {
   const namespace = stack.temporal.namespace ?? 'default';
 
   // ——— people: a doctor and a manufacturer with engine-held keys, patients with their own wallets ———
-  const local = (name: string, role: Role) => workflows.execute.registerIdentity({ name: `${name} (${runId})`, role });
+  const local = (name: string, role: Role) =>
+    workflows.execute.registerIdentity(
+      authorize(stack.operator, 'registerIdentity', { name: `${name} (${runId})`, role }),
+    );
   const [doctor, manufacturer] = await Promise.all([
     local('Dr. Bench', Role.Doctor),
     local('Bench Manufacturer', Role.Manufacturer),
@@ -233,15 +237,19 @@ try {
         SCRATCH_SCRYPT,
       );
       const bundle = await wallet.addPrekeys(PREKEYS_PER_PATIENT);
-      await workflows.execute.registerIdentity({
-        name: `Bench patient ${k} (${runId})`,
-        role: Role.Patient,
-        identity: wallet.identity,
-        prekeyBundle: bundle,
-      });
+      await workflows.execute.registerIdentity(
+        authorize(stack.operator, 'registerIdentity', {
+          name: `Bench patient ${k} (${runId})`,
+          role: Role.Patient,
+          identity: wallet.identity,
+          prekeyBundle: bundle,
+        }),
+      );
       const identifier = `BP${k}-${runId}`;
       const { patient } = hl7Envelope(syntheticOru('probe', identifier, 0));
-      await workflows.execute.enrolPatient({ patient, account: wallet.identity.address });
+      await workflows.execute.enrolPatient(
+        authorize(stack.operator, 'enrolPatient', { patient, account: wallet.identity.address }),
+      );
       return identifier;
     }),
   );

@@ -9,6 +9,7 @@ import { NondeterminismError, replayHistory, replayWorkflow } from '../audit/rep
 import { Role } from '../../core/roles.js';
 import { startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { tempDir } from '../scratch/services.js';
+import { authorize } from '../../core/operators/authorization.js';
 
 const run = promisify(execFile);
 
@@ -24,7 +25,9 @@ describe('yilian audit replay on a live, codec-encrypted workflow', () => {
     [stack, home] = await Promise.all([startScratchEngine(), tempDir('audit')]);
     await stack.startWorkers();
     const name = `Dr. Bob (${randomUUID().slice(0, 8)})`;
-    const handle = await stack.workflows.start.registerIdentity({ name, role: Role.Doctor });
+    const handle = await stack.workflows.start.registerIdentity(
+      authorize(stack.operator, 'registerIdentity', { name, role: Role.Doctor }),
+    );
     workflowId = handle.workflowId;
     await handle.result();
     runId = (await handle.describe()).runId;

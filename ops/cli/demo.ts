@@ -6,6 +6,7 @@ import { repoRoot, type Config } from '../config/index.js';
 import { keptSecret } from '../config/kept-secret.js';
 import { runStory, summarizeStory } from '../demo/story.js';
 import { connectEngine } from './engine-client.js';
+import { operatorSigner } from '../engine/operators.js';
 import { MAX_BATCH_ITEMS } from '../../native/index.js';
 
 export function demoCommand(program: Command, config: () => Config): void {
@@ -33,6 +34,7 @@ export function demoCommand(program: Command, config: () => Config): void {
       try {
         const outcome = await runStory({
           ...engine,
+          operator: await operatorSigner(settings),
           walletsDir: join(settings.home, 'demo-wallets'),
           // the demo's people are made up, so one kept password guards all their wallets
           walletPassword: await keptSecret(settings.home, 'demo-wallet-password', () =>

@@ -1,6 +1,8 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/index.js';
 import { withEngine } from './engine-client.js';
+import { operatorSigner } from '../engine/operators.js';
+import { authorize } from '../../core/operators/authorization.js';
 
 /** The hospital operator's side: commands that act for the organisation, not for a person. */
 export function operatorCommands(program: Command, config: () => Config): void {
@@ -13,11 +15,14 @@ export function operatorCommands(program: Command, config: () => Config): void {
       "map the hospital's patient identifier to the patient's account; records waiting for them are anchored at once",
     )
     .action(async (options: { account: string; authority: string; identifier: string }) => {
+      const operator = await operatorSigner(config());
       const result = await withEngine(config(), (engine) =>
-        engine.workflows.execute.enrolPatient({
-          patient: { authority: options.authority, identifier: options.identifier },
-          account: options.account,
-        }),
+        engine.workflows.execute.enrolPatient(
+          authorize(operator, 'enrolPatient', {
+            patient: { authority: options.authority, identifier: options.identifier },
+            account: options.account,
+          }),
+        ),
       );
       console.log(`enrolled ${options.account}; ${result.woken} waiting record(s) woken`);
     });

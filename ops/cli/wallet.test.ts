@@ -5,8 +5,9 @@ import { join } from 'node:path';
 import { repoRoot } from '../config/index.js';
 import { generateTraceCode } from '../../core/crypto/index.js';
 import { Role } from '../../core/roles.js';
-import { startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
+import { SCRATCH_PASSWORD, startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { workerEnv } from '../../test/harness/worker-process.js';
+import { authorize } from '../../core/operators/authorization.js';
 
 /** The wallet side of the flows through the real `yilian` command, against a running engine. */
 describe('yilian wallet, enrol, record and trace commands', () => {
@@ -34,8 +35,14 @@ describe('yilian wallet, enrol, record and trace commands', () => {
       ...workerEnv(stack),
       YILIAN_API_PORT: new URL(stack.apiUrl).port,
       YILIAN_WALLET_PASSWORD: 'wallet password for tests',
+      // the engine's operator signs the CLI's registrations and enrolments (ops/engine/operators.ts)
+      YILIAN_OPERATOR_PASSWORD: SCRATCH_PASSWORD,
     };
-    bob = (await stack.workflows.execute.registerIdentity({ name: 'Dr. Bob', role: Role.Doctor })).address;
+    bob = (
+      await stack.workflows.execute.registerIdentity(
+        authorize(stack.operator, 'registerIdentity', { name: 'Dr. Bob', role: Role.Doctor }),
+      )
+    ).address;
   });
   after(async () => stack.stop());
 
@@ -106,8 +113,11 @@ describe('yilian wallet, enrol, record and trace commands', () => {
   });
 
   test('a trace code prints its verified history; a mistyped code is refused without echoing it', async () => {
-    const manufacturer = (await stack.workflows.execute.registerIdentity({ name: 'Maker', role: Role.Manufacturer }))
-      .address;
+    const manufacturer = (
+      await stack.workflows.execute.registerIdentity(
+        authorize(stack.operator, 'registerIdentity', { name: 'Maker', role: Role.Manufacturer }),
+      )
+    ).address;
     const code = generateTraceCode();
     await stack.workflows.execute.traceStep({
       source: { kind: 'erp', org: 'Maker', eventId: 'cli-1' },

@@ -10,7 +10,9 @@ import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { openRecord } from '../../wallet/open-record.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { withEngine } from './engine-client.js';
+import { operatorSigner } from '../engine/operators.js';
 import { messageOf } from '../error-message.js';
+import { authorize } from '../../core/operators/authorization.js';
 
 function walletPassword(config: Config): string {
   const password = config.keystore.walletPassword;
@@ -41,13 +43,17 @@ export function walletCommands(program: Command, config: () => Config): void {
         throw new Error(`--role must be one of ${Object.keys(PERSON_ROLES).join(', ')}, not "${options.role}"`);
       const made = await Wallet.create(walletDir(options.dir), walletPassword(config()));
       const prekeyBundle = role === Role.Patient ? await made.addPrekeys(Number(options.prekeys)) : undefined;
+      // a CA operator approves the registration: on the embedded stack the CLI holds the engine's operator key
+      const operator = await operatorSigner(config());
       const registered = await withEngine(config(), (engine) =>
-        engine.workflows.execute.registerIdentity({
-          name: options.name,
-          role,
-          identity: made.identity,
-          ...(prekeyBundle ? { prekeyBundle } : {}),
-        }),
+        engine.workflows.execute.registerIdentity(
+          authorize(operator, 'registerIdentity', {
+            name: options.name,
+            role,
+            identity: made.identity,
+            ...(prekeyBundle ? { prekeyBundle } : {}),
+          }),
+        ),
       );
       console.log(JSON.stringify(registered, null, 2));
     });

@@ -13,6 +13,7 @@ import { storeDocument } from '../../test/workflows/index.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { CodecKeyring } from './keyring.js';
 import { EncryptionCodec } from './encryption-codec.js';
+import { isUnsealed } from '../../workflows/unsealed.js';
 
 const keyA = randomBytes(32);
 const keyB = randomBytes(32);
@@ -81,6 +82,29 @@ describe('payload encryption codec', () => {
     const flipped = Uint8Array.from(encoded.data);
     flipped.set([(flipped.at(-1) ?? 0) ^ 1], flipped.length - 1);
     await assert.rejects(codec.decode([{ ...encoded, data: flipped }]), /authentication failed/);
+  });
+
+  test('a payload not sealed with a key of the keyring never reaches engine code', async () => {
+    const codec = new EncryptionCodec(new CodecKeyring('k1', [['k1', keyA]]));
+    const plain = payloadOf({ name: 'Mallory', role: 1 });
+    const foreign = only(await new EncryptionCodec(new CodecKeyring('k9', [['k9', keyB]])).encode([plain]));
+    const workflow = { type: 'workflow', namespace: 'default', workflowId: 'identity:local:Mallory' } as const;
+    const activity = { type: 'activity', namespace: 'default', workflowId: 'w', isLocal: false } as const;
+    for (const unsealed of [plain, foreign]) {
+      // what someone without the key sends a workflow becomes the mark the interceptors refuse
+      const [marked] = await codec.decode([unsealed], workflow);
+      assert.ok(isUnsealed(defaultPayloadConverter.fromPayload(marked as Payload)));
+      // an activity's input or result, or a payload of no known owner, is an error
+      await assert.rejects(codec.decode([unsealed], activity), /not sealed with the engine's codec key|does not hold/);
+      await assert.rejects(codec.decode([unsealed]), /not sealed with the engine's codec key|does not hold/);
+    }
+    // only the operators' display endpoint shows them as they are
+    assert.deepEqual(await codec.forDisplay().decode([plain]), [plain]);
+    const sealed = only(await codec.encode([plain]));
+    assert.deepEqual(defaultPayloadConverter.fromPayload(only(await codec.decode([sealed], workflow))), {
+      name: 'Mallory',
+      role: 1,
+    });
   });
 
   test('bad keyrings are named', () => {

@@ -31,6 +31,9 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_WALLET_PASSWORD', path: 'keystore.walletPassword', kind: 'string' },
   { name: 'YILIAN_CODEC_KEYS', path: 'codec.keys', kind: 'string' },
   { name: 'YILIAN_CODEC_TOKEN', path: 'codec.token', kind: 'string' },
+  { name: 'YILIAN_OPERATORS', path: 'operators.list', kind: 'string' },
+  { name: 'YILIAN_OPERATOR_DIR', path: 'operators.dir', kind: 'string' },
+  { name: 'YILIAN_OPERATOR_PASSWORD', path: 'operators.password', kind: 'string' },
   { name: 'YILIAN_API_HOST', path: 'api.host', kind: 'string' },
   { name: 'YILIAN_API_PORT', path: 'api.port', kind: 'int' },
   { name: 'YILIAN_TASK_QUEUE', path: 'workers.taskQueue', kind: 'string' },
@@ -46,6 +49,7 @@ const defaults = {
   chain: { mode: 'embedded', rpcUrl: 'http://127.0.0.1:20200', chainId: 'chain0', groupId: 'group0' },
   keystore: {},
   codec: {},
+  operators: {},
   api: { host: '127.0.0.1', port: 8080 },
   workers: { taskQueue: 'yilian' },
 };

@@ -50,6 +50,23 @@ export const configSchema = z.strictObject({
     /** Bearer token of the codec endpoint; secret. Generated for the embedded stack when unset. */
     token: z.string().min(16, 'must be at least 16 characters').optional(),
   }),
+  operators: z.strictObject({
+    /**
+     * Who may authorize registering, revoking and enrolment on this engine: `ca:0x…,hospital:0x…`
+     * (an account may be listed under both). Defaults to the embedded stack's own operator.
+     */
+    list: z
+      .string()
+      .regex(
+        /^\s*(ca|hospital):0x[0-9a-fA-F]{40}(\s*,\s*(ca|hospital):0x[0-9a-fA-F]{40})*\s*$/,
+        'expected role:0xaddress[,role:0xaddress...] with role ca or hospital',
+      )
+      .optional(),
+    /** The operator's own keystore folder, for the CLI's operator commands (default `<data dir>/operator`). */
+    dir: z.string().min(1).optional(),
+    /** Unlocks it; a secret. Generated for the embedded stack when unset. */
+    password: z.string().min(8, 'must be at least 8 characters').optional(),
+  }),
   api: z.strictObject({
     host: z.string().min(1),
     port,
@@ -71,4 +88,5 @@ export const secretPaths: ReadonlySet<string> = new Set([
   'keystore.walletPassword',
   'codec.keys',
   'codec.token',
+  'operators.password',
 ]);

@@ -19,14 +19,18 @@ import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.j
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
 import { traceId } from '../../native/index.js';
 import type { WorkflowStarter } from '../../workflows/starter.js';
+import type { OperatorSigner } from '../../core/operators/authorization.js';
 import { fetchInbox, type ReceivedItem } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { openRecord, type OpenedRecord } from '../../wallet/open-record.js';
 import { Wallet } from '../../wallet/wallet.js';
+import { authorize } from '../../core/operators/authorization.js';
 
 export interface StoryContext {
   /** The engine's workflows (on its Temporal namespace and task queue). */
   workflows: WorkflowStarter;
+  /** The engine's operator, who signs each registration and the enrolment (CA and hospital alike here). */
+  operator: OperatorSigner;
   /** The engine's HTTP API (inboxes). */
   apiUrl: string;
   chain: FiscoClient;
@@ -114,7 +118,9 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   step(1, 'The CA registers the consortium members in the Directory');
   const localIdentities: string[] = [];
   const local = async (name: string, role: Role) => {
-    const registered = await workflows.execute.registerIdentity({ name: `${name} (${runId})`, role });
+    const registered = await workflows.execute.registerIdentity(
+      authorize(ctx.operator, 'registerIdentity', { name: `${name} (${runId})`, role }),
+    );
     ok(`${name}: ${registered.address} (keys in the engine keystore)`);
     localIdentities.push(registered.address);
     return registered;
@@ -126,12 +132,14 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
       ctx.scrypt,
     );
     const bundle = prekeys > 0 ? await wallet.addPrekeys(prekeys) : undefined;
-    const registered = await workflows.execute.registerIdentity({
-      name: `${name} (${runId})`,
-      role,
-      identity: wallet.identity,
-      ...(bundle ? { prekeyBundle: bundle } : {}),
-    });
+    const registered = await workflows.execute.registerIdentity(
+      authorize(ctx.operator, 'registerIdentity', {
+        name: `${name} (${runId})`,
+        role,
+        identity: wallet.identity,
+        ...(bundle ? { prekeyBundle: bundle } : {}),
+      }),
+    );
     ok(
       `${name}: ${registered.address} (keys in their own wallet${registered.prekeys ? `, ${registered.prekeys} one-time prekeys published` : ''})`,
     );
@@ -165,7 +173,9 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   ok('the same message sent again joins the same workflow run');
 
   step(3, 'Alice enrols at the hospital; the waiting record is anchored at once');
-  await workflows.execute.enrolPatient({ patient, account: alice.identity.address });
+  await workflows.execute.enrolPatient(
+    authorize(ctx.operator, 'enrolPatient', { patient, account: alice.identity.address }),
+  );
   const reference = await anchoring.result();
   ok(
     `record ${reference.recordId} on chain, content ${reference.cid}, wrapped to Alice's prekey ${reference.prekeyIndex}`,

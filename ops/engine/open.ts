@@ -7,8 +7,8 @@ import type { ContractAddresses } from '../../core/ledger/contract-addresses.js'
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
 import type { ContentStore } from '../../core/storage/index.js';
 import type { ScryptParams } from '../../core/keys/index.js';
-import { EngineKeyring } from '../../activities/state/index.js';
-import { EngineState } from '../../activities/state/index.js';
+import { EngineKeyring, EngineState } from '../../activities/state/index.js';
+import type { OperatorList } from '../../activities/operators.js';
 import { keptSecret } from '../config/kept-secret.js';
 
 export interface EngineParts {
@@ -17,6 +17,8 @@ export interface EngineParts {
   contracts: ContractAddresses;
   store: ContentStore;
   keystorePassword: string;
+  /** Whose authorization registering, revoking and enrolment need (ops/engine/operators.ts). */
+  operators: OperatorList;
   ca?: Identity;
   /** Tests pass cheap scrypt parameters; production keystores use PRODUCTION_SCRYPT. */
   scrypt?: ScryptParams;
@@ -37,6 +39,7 @@ export async function openEngine(parts: EngineParts): Promise<Engine> {
     store: parts.store,
     state,
     keyring,
+    operators: parts.operators,
     ...(parts.ca ? { ca: parts.ca } : {}),
   };
 }

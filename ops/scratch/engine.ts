@@ -1,3 +1,4 @@
+import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Server } from 'node:http';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
@@ -15,6 +16,10 @@ import { openEngine } from '../engine/open.js';
 import { runEngineWorkers, type WorkerSet } from '../workers/start.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { workflowStarter, type WorkflowStarter } from '../../workflows/starter.js';
+import { OperatorList } from '../../activities/operators.js';
+import type { OperatorSigner } from '../../core/operators/authorization.js';
+import { walletDir } from '../../wallet/node/wallet-dir.js';
+import { Wallet } from '../../wallet/wallet.js';
 import { startScratchDevchain, startScratchTemporal, tempDir } from './services.js';
 
 /** Cheap scrypt for test keystores; the files record their parameters, so nothing else changes. */
@@ -34,6 +39,10 @@ export interface ScratchEngine {
   taskQueue: string;
   apiUrl: string;
   codecKeys: string;
+  /** The engine's operator (CA and hospital): signs what registering and enrolment need. */
+  operator: OperatorSigner;
+  /** The YILIAN_OPERATORS value that lists them, for worker processes on this engine. */
+  operators: string;
   /** Starts (again) the in-process workers of both queues. */
   startWorkers(): Promise<void>;
   stopWorkers(): Promise<void>;
@@ -61,12 +70,20 @@ export async function startScratchEngine(
   const ca = await loadOrCreateCa(home.path, SCRATCH_PASSWORD);
   const { deployment } = await ensureDeployed(chain, home.path, ca);
   const store = new EmbeddedContentStore(home.path);
+  // the engine's operator keeps a wallet of their own: every registration and enrolment needs their signature
+  const operatorWallet = await Wallet.create(walletDir(join(home.path, 'operator')), SCRATCH_PASSWORD, SCRATCH_SCRYPT);
+  const operator: OperatorSigner = {
+    address: operatorWallet.identity.address,
+    sign: (message) => operatorWallet.sign(message),
+  };
+  const operators = `ca:${operator.address},hospital:${operator.address}`;
   const engine = await openEngine({
     home: home.path,
     chain,
     contracts: deployment,
     store,
     keystorePassword: SCRATCH_PASSWORD,
+    operators: OperatorList.parse(operators),
     ca,
     scrypt: SCRATCH_SCRYPT,
   });
@@ -107,6 +124,8 @@ export async function startScratchEngine(
     taskQueue,
     apiUrl,
     codecKeys,
+    operator,
+    operators,
     async startWorkers() {
       running = await runEngineWorkers(
         {

@@ -171,7 +171,8 @@ async function main(): Promise<void> {
     },
   });
   const uiOrigins = [`http://${temporalHost}:${config.temporal.uiPort}`, `http://localhost:${config.temporal.uiPort}`];
-  app.use('/codec', codecRoutes({ codec, token: codecToken, allowedOrigins: uiOrigins }));
+  // the endpoint only displays payloads, so it shows unsealed ones as they are
+  app.use('/codec', codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }));
   app.use('/inbox', inboxRoutes(running.engine.state));
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));

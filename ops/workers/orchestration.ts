@@ -9,6 +9,8 @@ import { createRecordActivities } from '../../activities/records/index.js';
 import { createTraceActivities } from '../../activities/trace/index.js';
 
 export const workflowsPath = new URL('../../workflows/index.ts', import.meta.url).pathname;
+/** Every worker and replayer of the engine's workflows runs them behind these (workflows/interceptors.ts). */
+export const workflowInterceptorModules = [new URL('../../workflows/interceptors.ts', import.meta.url).pathname];
 
 export interface OrchestrationWorkerOptions {
   connection: NativeConnection;
@@ -27,6 +29,7 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowsPath,
+    interceptors: { workflowModules: workflowInterceptorModules },
     activities: {
       ...createIdentityActivities(engine),
       ...createPatientActivities(engine),

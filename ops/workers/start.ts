@@ -9,6 +9,7 @@ import { keystorePassword } from '../chain/password.js';
 import { requireDeployment } from '../chain/deployment.js';
 import { codecFromConfig } from '../codec/from-config.js';
 import { openEngine } from '../engine/open.js';
+import { operatorsFromConfig } from '../engine/operators.js';
 import type { Engine } from '../../activities/engine.js';
 import { contentStoreFromConfig } from '../engine/content-store.js';
 import { createOrchestrationWorker } from './orchestration.js';
@@ -91,6 +92,7 @@ export async function startWorkers(config: Config, kinds: readonly WorkerKind[])
     contracts: deployment,
     store,
     keystorePassword: password,
+    operators: await operatorsFromConfig(config),
     ...(holdsCa ? { ca: await loadOrCreateCa(config.home, password) } : {}),
   });
   const { codec } = await codecFromConfig(config);

@@ -12,6 +12,7 @@ export async function runStoryOn(
 ): Promise<StoryOutcome> {
   return runStory({
     workflows: stack.workflows,
+    operator: stack.operator,
     apiUrl: stack.apiUrl,
     chain: stack.chain,
     contracts: stack.engine.contracts,

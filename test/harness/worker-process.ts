@@ -16,6 +16,7 @@ export function workerEnv(stack: ScratchEngine): NodeJS.ProcessEnv {
     YILIAN_CODEC_KEYS: stack.codecKeys,
     YILIAN_CODEC_TOKEN: 'test-engine-codec-token',
     YILIAN_TASK_QUEUE: stack.taskQueue,
+    YILIAN_OPERATORS: stack.operators,
   };
 }
 
