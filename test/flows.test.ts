@@ -73,22 +73,25 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
     );
   });
 
-  test('inbox requests must be signed by the inbox owner', async () => {
-    const address = outcome.people.alice.identity.address;
-    const unsigned = await fetch(`${stack.apiUrl}/inbox/${address}`);
-    assert.equal(unsigned.status, 401);
-    const { inboxAuthorization, inboxRequestMessage } = await import('../core/inbox/request-signature.js');
-    const now = Date.now();
-    const carol = outcome.people.carol;
-    const signedByCarol = await fetch(`${stack.apiUrl}/inbox/${address}`, {
-      headers: {
-        authorization: inboxAuthorization(
-          carol.identity.address,
-          now,
-          carol.sign(inboxRequestMessage(carol.identity.address, now)),
-        ),
-      },
-    });
-    assert.equal(signedByCarol.status, 403);
+  test('inbox requests must be signed by the inbox owner, once, for this engine', async () => {
+    const { alice, carol } = outcome.people;
+    const address = alice.identity.address;
+    const target = `/inbox/${address}?after=0`;
+    const get = (authorization?: string) =>
+      fetch(`${stack.apiUrl}${target}`, authorization ? { headers: { authorization } } : {});
+    const { engineAudience, signInboxRequest } = await import('../core/inbox/request-signature.js');
+    const signed = (wallet: typeof alice, audience = engineAudience(stack.apiUrl)) =>
+      signInboxRequest({ audience, method: 'GET', target, address: wallet.identity.address }, (message) =>
+        wallet.sign(message),
+      );
+    assert.equal((await get()).status, 401);
+    assert.equal((await get(signed(carol))).status, 403, "a valid signature of another account's");
+    const byAlice = signed(alice);
+    assert.equal((await get(byAlice)).status, 200);
+    const replayed = await get(byAlice);
+    assert.equal(replayed.status, 401, 'a captured header is good for one request');
+    assert.match(((await replayed.json()) as { error: string }).error, /already used/);
+    const elsewhere = await get(signed(alice, 'http://engine.other.example'));
+    assert.equal(elsewhere.status, 401, "a signature for another engine's URL");
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { inboxAuthorization, inboxRequestMessage } from '../core/inbox/request-signature.js';
+import { engineAudience, signInboxRequest } from '../core/inbox/request-signature.js';
 import type { InboxMessage } from '../core/inbox/inbox-message.js';
 import type { Wallet } from './wallet.js';
 
@@ -13,12 +13,14 @@ export type ReceivedItem = InboxMessage & { seq: number };
 /** Reads and opens the wallet's inbox at an engine's API (`GET /inbox/:address`). */
 export async function fetchInbox(apiUrl: string, wallet: Wallet, after = 0): Promise<ReceivedItem[]> {
   const { address } = wallet.identity;
-  const now = Date.now();
-  const response = await fetch(`${apiUrl}/inbox/${address}?after=${after}`, {
-    headers: { authorization: inboxAuthorization(address, now, wallet.sign(inboxRequestMessage(address, now))) },
-  });
+  const audience = engineAudience(apiUrl);
+  const target = `/inbox/${address}?after=${after}`;
+  const authorization = signInboxRequest({ audience, method: 'GET', target, address }, (message) =>
+    wallet.sign(message),
+  );
+  const response = await fetch(`${audience}${target}`, { headers: { authorization } });
   if (!response.ok)
-    throw new Error(`inbox of ${address} at ${apiUrl}: HTTP ${response.status} ${await response.text()}`);
+    throw new Error(`inbox of ${address} at ${audience}: HTTP ${response.status} ${await response.text()}`);
   const { items } = responseSchema.parse(await response.json());
   const opened = wallet.openInbox(items.map((item) => fromBase64(item.sealed)));
   return opened.map((message, i) => ({ ...message, seq: (items[i] as { seq: number }).seq }));

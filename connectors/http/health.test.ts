@@ -1,13 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { AddressInfo } from 'node:net';
 import { createHttpApp } from './app.js';
+import { serve } from './test-helpers.js';
 
 async function healthz(probes: Parameters<typeof createHttpApp>[0]['health']) {
-  const server = createHttpApp({ health: probes }).listen(0, '127.0.0.1');
-  await new Promise((resolve) => server.once('listening', resolve));
+  const api = await serve(() => createHttpApp({ health: probes }));
   try {
-    const response = await fetch(`http://127.0.0.1:${(server.address() as AddressInfo).port}/healthz`);
+    const response = await fetch(`${api.url}/healthz`);
     return {
       status: response.status,
       body: (await response.json()) as {
@@ -16,7 +15,7 @@ async function healthz(probes: Parameters<typeof createHttpApp>[0]['health']) {
       },
     };
   } finally {
-    server.close();
+    await api.close();
   }
 }
 

@@ -1,9 +1,9 @@
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import type { Server } from 'node:http';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
-import express from 'express';
 import type { Engine } from '../../activities/engine.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { EmbeddedContentStore } from '../../core/storage/node/index.js';
@@ -14,6 +14,7 @@ import { CodecKeyring } from '../codec/keyring.js';
 import { EncryptionCodec } from '../codec/encryption-codec.js';
 import { openEngine } from '../engine/open.js';
 import { runEngineWorkers, type WorkerSet } from '../workers/start.js';
+import { createHttpApp } from '../../connectors/http/app.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { workflowStarter, type WorkflowStarter } from '../../workflows/starter.js';
 import { OperatorList } from '../../activities/operators.js';
@@ -95,13 +96,14 @@ export async function startScratchEngine(
   const taskQueue = `yilian-test-${randomBytes(4).toString('hex')}`;
   const namespace = temporal.namespace ?? 'default';
 
-  const app = express();
-  app.use('/inbox', inboxRoutes(engine.state));
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const address = server.address();
-  const apiUrl = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+  // listening first: the inbox routes check signatures against the URL, which has the free port in it
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  server.on(
+    'request',
+    createHttpApp({ health: {}, routes: { '/inbox': inboxRoutes(engine.state, { publicUrl: apiUrl }) } }),
+  );
 
   let running: WorkerSet | undefined;
   const stopWorkers = async () => {

@@ -110,6 +110,27 @@ describe('./ops/up supervisor', () => {
     });
     assert.equal(decode.status, 200, 'the codec endpoint serves the holder of the generated token');
 
+    // errors before authentication are JSON naming the problem, logged once, with no stack anywhere
+    const errors = [
+      await fetch(`http://127.0.0.1:${ports.api}/codec/login`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: `token=${'x'.repeat(5000)}`,
+      }),
+      await fetch(`http://127.0.0.1:${ports.api}/inbox/%E0%A4%A`),
+    ];
+    assert.deepEqual(
+      errors.map((response) => [response.status, response.headers.get('content-type')]),
+      [
+        [413, 'application/json; charset=utf-8'],
+        [400, 'application/json; charset=utf-8'],
+      ],
+    );
+    for (const response of errors) assert.doesNotMatch(await response.text(), /\bat .*:\d+:\d+|node_modules/);
+    await waitFor(first, /^api 400 GET "\/inbox\/%E0%A4%A": the path has a malformed percent-escape$/m, 5000);
+    assert.equal(first.output().match(/^api 413 POST "\/codec\/login": the request body is larger/gm)?.length, 1);
+    assert.doesNotMatch(first.output(), /\bat .*node_modules/, 'no stack in the log either');
+
     const demo = await runDemo(env);
     assert.equal(demo.code, 0, demo.steps);
     const story = JSON.parse(demo.summary) as StorySummary;

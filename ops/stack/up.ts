@@ -152,6 +152,7 @@ async function main(): Promise<void> {
   }
   say('worker', `ok task queues ${running.workers.map((w) => w.taskQueue).join(', ')}`);
 
+  const uiOrigins = [`http://${temporalHost}:${config.temporal.uiPort}`, `http://localhost:${config.temporal.uiPort}`];
   const app = createHttpApp({
     health: {
       temporal: async () => {
@@ -169,11 +170,12 @@ async function main(): Promise<void> {
           : Promise.resolve();
       },
     },
+    routes: {
+      // the endpoint only displays payloads, so it shows unsealed ones as they are
+      '/codec': codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }),
+      '/inbox': inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
+    },
   });
-  const uiOrigins = [`http://${temporalHost}:${config.temporal.uiPort}`, `http://localhost:${config.temporal.uiPort}`];
-  // the endpoint only displays payloads, so it shows unsealed ones as they are
-  app.use('/codec', codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }));
-  app.use('/inbox', inboxRoutes(running.engine.state));
   const server: Server = await new Promise((resolve, reject) => {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
     listening.once('error', reject);
