@@ -63,6 +63,12 @@ test('prove / verify one item, bound to ciphertext hash and nonce', async () => 
   await assert.rejects(native.verify(id, hash, sha256('other block'), proof), /^Error: PROOF_REJECTED/);
   await assert.rejects(native.verify(native.traceId(randomCode()), hash, nonce, proof), /^Error: PROOF_REJECTED/);
   await assert.rejects(native.verify(id, hash, nonce, proof.subarray(0, 200)), /^Error: MALFORMED_PROOF/);
+  // byte 2 lies in the trace info, where winterfell asserts instead of failing: still a malformed proof
+  for (const value of [1, 2, 3]) {
+    const hostile = Buffer.from(proof);
+    hostile[2] = value;
+    await assert.rejects(native.verify(id, hash, nonce, hostile), /^Error: MALFORMED_PROOF/);
+  }
   await assert.rejects(native.verify(id, hash.subarray(1), nonce, proof), /^Error: BAD_LENGTH/);
   await assert.rejects(native.prove(code, hash, nonce.subarray(2)), /^Error: BAD_LENGTH/);
   await assert.rejects(native.prove('not a code', hash, nonce), /^Error: BAD_TRACE_CODE/);

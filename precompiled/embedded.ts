@@ -12,8 +12,17 @@ import {
 import { REENCRYPT_PRECOMPILE, reencryptAbi, STARK_PRECOMPILE, starkAbi } from './abi.js';
 import * as native from '../native/index.js';
 
-/** Gas, in the spirit of FISCO's PrecompiledGas: a pairing costs like EIP-197's, a STARK like ten. */
-const GAS = { reencrypt: 45_000n + 34_000n, verify: 500_000n, verifyPerItem: 2_000n };
+/**
+ * Gas, the same as the C++ precompiles' (precompiled/src/yilian_precompiled.hpp), charged before
+ * the work: a pairing at EIP-1108's price for one pair; a STARK verification by its items and the
+ * bytes it parses and hashes, each input byte priced like calldata.
+ */
+const GAS = {
+  reencrypt: 45_000n + 34_000n,
+  verify: 500_000n,
+  verifyPerItem: 2_000n,
+  verifyPerInputByte: 16n,
+} as const;
 
 const success = (gas: bigint, returnValue: Hex): ExecResult => ({
   executionGasUsed: gas,
@@ -21,6 +30,16 @@ const success = (gas: bigint, returnValue: Hex): ExecResult => ({
 });
 
 const errorAbi = parseAbi(['error Error(string)']);
+
+/**
+ * Too little gas for the work: refused before it starts, all the gas given used up, as the EVM's
+ * own precompiles do. Without this a contract could buy a STARK verification for a few gas.
+ */
+const outOfGas = (gasLimit: bigint): ExecResult => ({
+  executionGasUsed: gasLimit,
+  returnValue: new Uint8Array(),
+  exceptionError: new EVMError(EVMError.errorMessages.OUT_OF_GAS),
+});
 
 /**
  * A precompile failure: a revert carrying `Error(reason)`, so a direct call's receipt (FISCO
@@ -33,6 +52,7 @@ const failure = (gasLimit: bigint, reason: string): ExecResult => ({
 });
 
 async function reencrypt(input: PrecompileInput): Promise<ExecResult> {
+  if (input.gasLimit < GAS.reencrypt) return outOfGas(input.gasLimit);
   try {
     const { args } = decodeFunctionData({ abi: reencryptAbi, data: toHex(input.data) });
     const reencrypted = await native.reencrypt(hexToBytes(args[0]), hexToBytes(args[1]));
@@ -53,6 +73,9 @@ async function verifyStark(input: PrecompileInput): Promise<ExecResult> {
   } catch (error) {
     return failure(input.gasLimit, (error as Error).message);
   }
+  const items = call.functionName === 'verifyTrace' ? 1n : BigInt(call.args[0].length);
+  const gas = GAS.verify + GAS.verifyPerItem * items + GAS.verifyPerInputByte * BigInt(input.data.length);
+  if (input.gasLimit < gas) return outOfGas(input.gasLimit);
   const accepted = await (
     call.functionName === 'verifyTrace'
       ? native.verify(
@@ -71,11 +94,7 @@ async function verifyStark(input: PrecompileInput): Promise<ExecResult> {
     () => true,
     () => false,
   );
-  const items = call.functionName === 'verifyTrace' ? 1n : BigInt(call.args[0].length);
-  return success(
-    GAS.verify + GAS.verifyPerItem * items,
-    encodeFunctionResult({ abi: starkAbi, functionName: call.functionName, result: accepted }),
-  );
+  return success(gas, encodeFunctionResult({ abi: starkAbi, functionName: call.functionName, result: accepted }));
 }
 
 /** The dev chain's precompiles: the same ABI and addresses as the C++ ones, backed by native/. */

@@ -64,7 +64,8 @@ export function verifyTransaction(
  */
 export function inspectTransaction(text: string): TransactionReport {
   const cleaned = text.trim().replace(/^0x/i, '');
-  if (!/^([0-9a-f]{2})+$/i.test(cleaned)) {
+  // no group in the pattern: a repeated group recurses per repetition and overflows the stack on megabytes
+  if (cleaned.length === 0 || cleaned.length % 2 !== 0 || !/^[0-9a-f]+$/i.test(cleaned)) {
     throw new TransactionFormatError(
       'expected the transaction as hex (an even number of 0-9a-f characters, optional 0x)',
     );

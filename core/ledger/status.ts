@@ -4,6 +4,7 @@
  */
 export const TransactionStatus = {
   None: 0,
+  Unknown: 1,
   BadInstruction: 10,
   OutOfGas: 12,
   PrecompiledError: 15,

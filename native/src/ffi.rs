@@ -1,15 +1,13 @@
 //! C ABI for the FISCO BCOS precompiles (header: `include/yilian_native.h`).
 //!
 //! Every entry point takes `(pointer, length)` pairs, writes only into caller-provided buffers,
-//! returns a [`Status`] code and catches panics, so nothing allocated here is ever owned by the
-//! caller and no unwinding crosses into C++.
-
-use std::panic::{catch_unwind, AssertUnwindSafe};
+//! returns a [`Status`] code and catches panics (reported in one line, see [`crate::boundary`]), so
+//! nothing allocated here is ever owned by the caller and no unwinding crosses into C++.
 
 use crate::air::PublicInputs;
 use crate::options::Hiding;
 use crate::trace_code::{hash_from_slice, TraceId, HASH_BYTES, ID_BYTES};
-use crate::{options, pre, verifier, Error};
+use crate::{boundary, options, pre, verifier, Error};
 
 // Literal values because cbindgen reads only this file; the assertions keep them in step.
 
@@ -143,10 +141,9 @@ pub unsafe extern "C" fn yilian_reencrypt(
 }
 
 fn guarded(body: impl FnOnce() -> Result<(), Status>) -> i32 {
-    match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => Status::Ok as i32,
-        Ok(Err(status)) => status as i32,
-        Err(_) => Status::Panic as i32,
+    match boundary::catch(Status::Panic, body) {
+        Ok(()) => Status::Ok as i32,
+        Err(status) => status as i32,
     }
 }
 

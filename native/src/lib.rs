@@ -7,6 +7,7 @@
 //! - A C ABI for the chain precompiles; the napi-rs binding is the `node/` crate.
 
 pub mod air;
+pub mod boundary;
 mod error;
 pub mod ffi;
 pub mod options;

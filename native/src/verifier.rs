@@ -1,14 +1,12 @@
 //! Verification with everything fixed on the verifier's side: options, trace length and width
 //! come from [`crate::options`] and the number of public items, never from the proof.
 
-use std::panic::{catch_unwind, AssertUnwindSafe};
-
 use winterfell::{AcceptableOptions, VerifierError};
 
 use crate::air::{PublicInputs, RescueAir};
 use crate::options::{proof_options, Layout};
 use crate::prover::{Coin, Commitment, Hasher};
-use crate::{proof_bytes, Error};
+use crate::{boundary, proof_bytes, Error};
 
 pub fn verify(proof_bytes: &[u8], pub_inputs: PublicInputs) -> Result<(), Error> {
     let layout = Layout::new(pub_inputs.ids.len(), pub_inputs.hiding)?;
@@ -19,8 +17,9 @@ pub fn verify(proof_bytes: &[u8], pub_inputs: PublicInputs) -> Result<(), Error>
             actual: pub_inputs.ciphertext_hashes.len(),
         });
     }
-    // parsing runs winterfell code on untrusted bytes: keep any panic on this side
-    let proof = catch_unwind(|| proof_bytes::parse(proof_bytes)).map_err(|_| Error::Panic)??;
+    // winterfell's deserialisers assert on inconsistent fields: bytes that make them panic are a
+    // malformed proof, refused like any other
+    let proof = boundary::catch(Error::MalformedProof, || proof_bytes::parse(proof_bytes))?;
     // insisting on the canonical encoding makes the bytes of an accepted proof unique, so whoever
     // deduplicates by proof hash is not fooled by re-encodings
     if proof.to_bytes() != proof_bytes {
@@ -39,13 +38,12 @@ pub fn verify(proof_bytes: &[u8], pub_inputs: PublicInputs) -> Result<(), Error>
     }
 
     let acceptable = AcceptableOptions::OptionSet(vec![expected]);
-    // a crafted proof must not be able to unwind through a C++ or Node caller
-    let outcome = catch_unwind(AssertUnwindSafe(|| {
+    // a proof that parses but whose parts disagree in a way winterfell asserts on is malformed too
+    boundary::catch(Error::MalformedProof, || {
         winterfell::verify::<RescueAir, Hasher, Coin, Commitment>(proof, pub_inputs, &acceptable)
-    }))
-    .map_err(|_| Error::Panic)?;
-    outcome.map_err(|e| match e {
-        VerifierError::UnacceptableProofOptions => Error::WrongOptions,
-        _ => Error::ProofRejected,
+            .map_err(|e| match e {
+                VerifierError::UnacceptableProofOptions => Error::WrongOptions,
+                _ => Error::ProofRejected,
+            })
     })
 }

@@ -82,6 +82,29 @@ fn verify_status_codes() {
     assert_eq!(null, Status::NullPointer as i32);
 }
 
+/// Byte 2 of a proof is in its trace info; values that winterfell's deserialiser asserts on
+/// (instead of returning an error) must come back as a malformed proof, like any other bytes that
+/// do not parse — not as a panic status, and without unwinding into the caller.
+#[test]
+fn proofs_that_panic_the_deserialiser_are_malformed() {
+    let items = [Item {
+        code: TraceCode::random(),
+        ciphertext_hash: [7; 32],
+    }];
+    let nonce = [5u8; 32];
+    let proof = prove(&items, &nonce, Hiding::Padded).unwrap();
+    let id = items[0].code.id().to_bytes();
+    for value in 1..=16u8 {
+        let mut hostile = proof.clone();
+        hostile[2] = value;
+        assert_eq!(
+            call_verify(&id, &items[0].ciphertext_hash, &nonce, &hostile),
+            Status::MalformedProof as i32,
+            "byte 2 = {value}"
+        );
+    }
+}
+
 #[test]
 fn reencrypt_writes_only_the_callers_buffer() {
     let g1 = hex("97f1d3a73197d7942695638c4fa9ac0fc3688c4f9774b905a14e3a3f171bac586c55e83ff97a1aeffb3af00adb22c6bb");

@@ -1,5 +1,11 @@
 import { SimpleStateManager } from '@ethereumjs/statemanager';
-import { createAccountFromRLP, createAddressFromString, type Account, type Address } from '@ethereumjs/util';
+import {
+  createAccountFromRLP,
+  createAddressFromString,
+  type Account,
+  type Address,
+  type PrefixedHexString,
+} from '@ethereumjs/util';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 
 /** What one block changed, as final values: the rows the store writes with the block. */
@@ -22,8 +28,17 @@ const DELETED = Symbol('deleted');
  * One checkpoint level: its own writes over a parent level. Reading falls through to the parent;
  * `copy` clones a value read from below (accounts are mutated in place by the EVM), so a revert
  * that drops this level leaves the parent untouched. Checkpoints cost O(writes), not O(state).
+ *
+ * The bottom level (the committed state) can also be read through views (`snapshot`): before a
+ * write to it, the value it replaces is pinned in every view that has not read its own copy yet,
+ * so a view keeps seeing the state as it was when taken while blocks commit (copy on write, in
+ * O(writes) again).
  */
 class Layer<K extends string, V> extends Map<K, V> {
+  private views?: Set<Layer<K, V>>;
+  /** In a view: what the committed state held for keys written there since the view was taken. */
+  private pinned?: Map<K, V | typeof DELETED>;
+
   constructor(
     readonly parent?: Layer<K, V>,
     private readonly copy?: (value: V) => V,
@@ -36,9 +51,11 @@ class Layer<K extends string, V> extends Map<K, V> {
       const value = super.get(key);
       return value === DELETED ? undefined : value;
     }
-    if (!this.parent?.has(key)) return undefined;
-    const inherited = this.parent.get(key);
-    if (inherited === undefined || !this.copy) return inherited;
+    let inherited: V | typeof DELETED | undefined;
+    if (this.pinned?.has(key)) inherited = this.pinned.get(key);
+    else if (this.parent?.has(key)) inherited = this.parent.get(key);
+    if (inherited === undefined || inherited === DELETED) return undefined;
+    if (!this.copy) return inherited;
     const own = this.copy(inherited);
     super.set(key, own);
     return own;
@@ -46,11 +63,18 @@ class Layer<K extends string, V> extends Map<K, V> {
 
   override has(key: K): boolean {
     if (super.has(key)) return super.get(key) !== DELETED;
+    if (this.pinned?.has(key)) return this.pinned.get(key) !== DELETED;
     return this.parent?.has(key) ?? false;
+  }
+
+  override set(key: K, value: V): this {
+    this.pinForViews(key);
+    return super.set(key, value);
   }
 
   override delete(key: K): boolean {
     const had = this.has(key);
+    this.pinForViews(key);
     if (this.parent) super.set(key, DELETED as V);
     else super.delete(key);
     return had;
@@ -59,7 +83,7 @@ class Layer<K extends string, V> extends Map<K, V> {
   override *keys(): MapIterator<K> {
     const seen = new Set<K>();
     for (const layer of layersFrom(this)) {
-      for (const key of Map.prototype.keys.call(layer) as MapIterator<K>) {
+      for (const key of [...(Map.prototype.keys.call(layer) as MapIterator<K>), ...(layer.pinned?.keys() ?? [])]) {
         if (!seen.has(key)) {
           seen.add(key);
           if (this.has(key)) yield key;
@@ -75,6 +99,26 @@ class Layer<K extends string, V> extends Map<K, V> {
     for (const [key, value] of Map.prototype.entries.call(this) as MapIterator<[K, V]>) {
       if (value === DELETED) parent.delete(key);
       else parent.set(key, value);
+    }
+  }
+
+  /** A level over this one that keeps reading it as it is now; `release` it when done. */
+  snapshot(): Layer<K, V> {
+    const view = new Layer(this, this.copy);
+    view.pinned = new Map();
+    (this.views ??= new Set()).add(view);
+    return view;
+  }
+
+  release(view: Layer<K, V>): void {
+    this.views?.delete(view);
+  }
+
+  private pinForViews(key: K): void {
+    if (!this.views?.size) return;
+    const current = Map.prototype.has.call(this, key) ? (Map.prototype.get.call(this, key) as V) : DELETED;
+    for (const view of this.views) {
+      if (!Map.prototype.has.call(view, key) && !view.pinned?.has(key)) view.pinned?.set(key, current);
     }
   }
 }
@@ -117,10 +161,15 @@ export class PersistentStateManager extends SimpleStateManager {
   }
 
   override commit(): Promise<void> {
+    this.commitSync();
+    return Promise.resolve();
+  }
+
+  /** `commit` without a turn of the event loop, so a block's state and its number change together. */
+  commitSync(): void {
     for (const stack of [this.accountStack, this.codeStack, this.storageStack] as Array<Map<string, unknown>[]>) {
       (stack.pop() as Layer<string, unknown>).mergeIntoParent();
     }
-    return Promise.resolve();
   }
 
   override revert(): Promise<void> {
@@ -128,6 +177,47 @@ export class PersistentStateManager extends SimpleStateManager {
     this.codeStack.pop();
     this.storageStack.pop();
     return Promise.resolve();
+  }
+
+  /** Open checkpoints, plus one for the committed state. */
+  get depth(): number {
+    return this.accountStack.length;
+  }
+
+  /**
+   * Drops the checkpoints above `depth` and what they hold: after an execution that was cut short
+   * by an exception, which leaves the EVM's checkpoints unbalanced.
+   */
+  revertTo(depth: number): void {
+    for (const stack of [this.accountStack, this.codeStack, this.storageStack] as Array<Map<string, unknown>[]>) {
+      stack.length = Math.min(stack.length, depth);
+    }
+  }
+
+  /**
+   * Makes this state read `source`'s committed state as it is now, for read-only calls: they run
+   * beside the block being executed and see neither it nor a block committed while they run.
+   * Writes stay here. Call the returned release when done, or `source` keeps pinning values.
+   */
+  readFrom(source: PersistentStateManager): () => void {
+    const accounts = source.accountStack[0] as Layer<PrefixedHexString, Account | undefined>;
+    const code = source.codeStack[0] as Layer<PrefixedHexString, Uint8Array>;
+    const storage = source.storageStack[0] as Layer<string, Uint8Array>;
+    const views = { accounts: accounts.snapshot(), code: code.snapshot(), storage: storage.snapshot() };
+    this.accountStack = [views.accounts];
+    this.codeStack = [views.code];
+    this.storageStack = [views.storage];
+    this.originalStorageCache.clear();
+    return () => {
+      accounts.release(views.accounts);
+      code.release(views.code);
+      storage.release(views.storage);
+    };
+  }
+
+  /** The code at `address` in the committed state, whatever block is being executed. */
+  committedCode(address: Address): Uint8Array {
+    return this.codeStack[0]?.get(address.toString()) ?? new Uint8Array();
   }
 
   override async putAccount(address: Address, account?: Account): Promise<void> {
@@ -156,7 +246,11 @@ export class PersistentStateManager extends SimpleStateManager {
     return super.clearStorage(address);
   }
 
-  /** The final values of everything touched since the last call; call it with no checkpoint open. */
+  /**
+   * The final values of everything touched since the last call, read through the open checkpoints:
+   * taken before a block's checkpoint is committed, so that a block that cannot be stored can
+   * still be dropped from memory.
+   */
   async takeChanges(): Promise<StateChanges> {
     const changes: StateChanges = { accounts: [], code: [], storage: [], clearedStorage: [...this.cleared] };
     for (const address of [...this.touchedAccounts].sort()) {

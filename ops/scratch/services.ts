@@ -94,7 +94,7 @@ export async function startScratchTemporal(options: { dbFilename?: string } = {}
 }
 
 export async function startScratchDevchain(): Promise<
-  ScratchService & { rpcUrl: string; dataDir: string; restart(): Promise<void> }
+  ScratchService & { rpcUrl: string; dataDir: string; logFile: string; restart(): Promise<void> }
 > {
   const dir = await tempDir('devchain');
   const port = await freePort();
@@ -103,6 +103,7 @@ export async function startScratchDevchain(): Promise<
   return {
     rpcUrl: chain.rpcUrl,
     dataDir: options.dataDir,
+    logFile: options.logFile,
     /** Kills the node (SIGKILL, no chance to tidy up) and starts it again on the same data. */
     async restart() {
       process.kill(chain.process.pid, 'SIGKILL');

@@ -2,6 +2,7 @@
 // PRE, mcl-wasm) and test/vectors/trace-proof.json (real proofs from native/).
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -124,6 +125,19 @@ Bytes verifyTraceBatchCall(const std::vector<Bytes>& ids, const std::vector<Byte
 Bytes trueWord() { return yilian::abi::encodeBool(true); }
 Bytes falseWord() { return yilian::abi::encodeBool(false); }
 
+// More gas than any call here needs: FISCO's default transaction gas limit.
+constexpr uint64_t PLENTY = 300000000;
+
+struct SingleVector {
+    Bytes id, hash, nonce, proof;
+};
+
+SingleVector singleVector() {
+    const std::string json = readFile(TRACE_VECTOR);
+    return {fromHex(valuesOf(json, "id").at(0)), fromHex(valuesOf(json, "ciphertextHash").at(0)), fromHex(valuesOf(json, "nonce").at(0)),
+            fromHex(valuesOf(json, "proof").at(0))};
+}
+
 }  // namespace
 
 TEST(Reencrypt, ReproducesEveryTypeScriptVector) {
@@ -135,10 +149,10 @@ TEST(Reencrypt, ReproducesEveryTypeScriptVector) {
     ASSERT_EQ(c1s.size(), rks.size());
     ASSERT_EQ(c1s.size(), expected.size());
     for (size_t i = 0; i < c1s.size(); ++i) {
-        const auto result = yilian::callReencrypt(reencryptCall(fromHex(c1s[i]), fromHex(rks[i])));
+        const auto result = yilian::callReencrypt(reencryptCall(fromHex(c1s[i]), fromHex(rks[i])), PLENTY);
         ASSERT_TRUE(result.ok) << result.error;
         EXPECT_EQ(result.output, yilian::abi::encodeBytes(fromHex(expected[i]))) << "vector " << i;
-        EXPECT_GT(result.gasUsed, 0u);
+        EXPECT_EQ(result.gasUsed, yilian::GAS_REENCRYPT);
     }
 }
 
@@ -149,26 +163,26 @@ TEST(Reencrypt, RefusesBadPointsAndMalformedCalls) {
 
     Bytes identity(48, 0);
     identity[0] = 0xc0;  // the compressed point at infinity
-    auto result = yilian::callReencrypt(reencryptCall(identity, rk));
+    auto result = yilian::callReencrypt(reencryptCall(identity, rk), PLENTY);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(result.error, "reencrypt: BAD_POINT");
 
-    result = yilian::callReencrypt(reencryptCall(c1, Bytes(95, 1)));
+    result = yilian::callReencrypt(reencryptCall(c1, Bytes(95, 1)), PLENTY);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(result.error, "reencrypt: BAD_LENGTH");
 
     Bytes truncated = reencryptCall(c1, rk);
     truncated.resize(truncated.size() - 64);
-    result = yilian::callReencrypt(truncated);
+    result = yilian::callReencrypt(truncated, PLENTY);
     EXPECT_FALSE(result.ok);
     EXPECT_NE(result.error.find("past the end"), std::string::npos) << result.error;
 
     Bytes hugeOffset = reencryptCall(c1, rk);
     hugeOffset[4] = 0xff;
-    EXPECT_FALSE(yilian::callReencrypt(hugeOffset).ok);
+    EXPECT_FALSE(yilian::callReencrypt(hugeOffset, PLENTY).ok);
 
-    EXPECT_FALSE(yilian::callReencrypt({0x01, 0x02}).ok);
-    EXPECT_EQ(yilian::callReencrypt(selector(0xdeadbeef)).error, "unknown function selector");
+    EXPECT_FALSE(yilian::callReencrypt({0x01, 0x02}, PLENTY).ok);
+    EXPECT_EQ(yilian::callReencrypt(selector(0xdeadbeef), PLENTY).error, "unknown function selector");
 }
 
 TEST(StarkVerify, AcceptsRealProofsAndOnlyForTheirStatement) {
@@ -178,20 +192,20 @@ TEST(StarkVerify, AcceptsRealProofsAndOnlyForTheirStatement) {
     const Bytes nonce = fromHex(valuesOf(json, "nonce").at(0));
     const Bytes proof = fromHex(valuesOf(json, "proof").at(0));
 
-    auto result = yilian::callStarkVerify(verifyTraceCall(id, hash, nonce, proof));
+    auto result = yilian::callStarkVerify(verifyTraceCall(id, hash, nonce, proof), PLENTY);
     ASSERT_TRUE(result.ok) << result.error;
     EXPECT_EQ(result.output, trueWord());
 
     Bytes otherHash = hash;
     otherHash[0] ^= 1;
-    EXPECT_EQ(yilian::callStarkVerify(verifyTraceCall(id, otherHash, nonce, proof)).output, falseWord());
+    EXPECT_EQ(yilian::callStarkVerify(verifyTraceCall(id, otherHash, nonce, proof), PLENTY).output, falseWord());
     Bytes otherNonce = nonce;
     otherNonce[31] ^= 1;
-    EXPECT_EQ(yilian::callStarkVerify(verifyTraceCall(id, hash, otherNonce, proof)).output, falseWord());
+    EXPECT_EQ(yilian::callStarkVerify(verifyTraceCall(id, hash, otherNonce, proof), PLENTY).output, falseWord());
     Bytes flipped = proof;
     flipped[flipped.size() / 2] ^= 0x10;
-    EXPECT_EQ(yilian::callStarkVerify(verifyTraceCall(id, hash, nonce, flipped)).output, falseWord());
-    EXPECT_EQ(yilian::callStarkVerify(verifyTraceCall(id, hash, nonce, Bytes(proof.begin(), proof.begin() + 100))).output, falseWord());
+    EXPECT_EQ(yilian::callStarkVerify(verifyTraceCall(id, hash, nonce, flipped), PLENTY).output, falseWord());
+    EXPECT_EQ(yilian::callStarkVerify(verifyTraceCall(id, hash, nonce, Bytes(proof.begin(), proof.begin() + 100)), PLENTY).output, falseWord());
 }
 
 TEST(StarkVerify, VerifiesABatchWithOneProof) {
@@ -204,14 +218,86 @@ TEST(StarkVerify, VerifiesABatchWithOneProof) {
     const Bytes nonce = fromHex(valuesOf(json, "nonce").at(1));
     const Bytes proof = fromHex(valuesOf(json, "proof").at(1));
 
-    auto result = yilian::callStarkVerify(verifyTraceBatchCall(ids, hashes, nonce, proof));
+    auto result = yilian::callStarkVerify(verifyTraceBatchCall(ids, hashes, nonce, proof), PLENTY);
     ASSERT_TRUE(result.ok) << result.error;
     EXPECT_EQ(result.output, trueWord());
 
     std::swap(hashes[0], hashes[1]);
-    EXPECT_EQ(yilian::callStarkVerify(verifyTraceBatchCall(ids, hashes, nonce, proof)).output, falseWord());
+    EXPECT_EQ(yilian::callStarkVerify(verifyTraceBatchCall(ids, hashes, nonce, proof), PLENTY).output, falseWord());
     hashes.pop_back();
-    result = yilian::callStarkVerify(verifyTraceBatchCall(ids, hashes, nonce, proof));
+    result = yilian::callStarkVerify(verifyTraceBatchCall(ids, hashes, nonce, proof), PLENTY);
     EXPECT_FALSE(result.ok);
     EXPECT_EQ(result.error, "ids and ciphertext hashes differ in number");
+}
+
+TEST(Reencrypt, ChargesItsGasBeforePairing) {
+    const std::string json = readFile(PRE_VECTORS);
+    const Bytes call = reencryptCall(fromHex(valuesOf(json, "c1").at(0)), fromHex(valuesOf(json, "rk").at(0)));
+
+    auto result = yilian::callReencrypt(call, yilian::GAS_REENCRYPT - 1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_TRUE(result.outOfGas);
+    EXPECT_EQ(result.gasUsed, yilian::GAS_REENCRYPT - 1);
+    EXPECT_EQ(result.error, "out of gas: reencrypt needs 79000 gas, 78999 given");
+
+    result = yilian::callReencrypt(call, yilian::GAS_REENCRYPT);
+    ASSERT_TRUE(result.ok) << result.error;
+    EXPECT_EQ(result.gasUsed, 79000u);
+}
+
+// The numbers are pinned: ops/devchain/hostile-input.test.ts expects the same gas from the dev
+// chain's precompile for the same call, which keeps the two implementations charging alike.
+TEST(StarkVerify, ChargesGasByItemsAndInputBytesBeforeVerifying) {
+    const auto v = singleVector();
+    const Bytes call = verifyTraceCall(v.id, v.hash, v.nonce, v.proof);
+    ASSERT_EQ(call.size(), 34404u);  // selector, 5 words, the 34 240-byte proof
+    const uint64_t needed = 500000 + 2000 * 1 + 16 * 34404;
+    ASSERT_EQ(needed, 1052464u);
+
+    auto result = yilian::callStarkVerify(call, needed - 1);
+    EXPECT_FALSE(result.ok);
+    EXPECT_TRUE(result.outOfGas);
+    EXPECT_EQ(result.gasUsed, needed - 1);
+    EXPECT_EQ(result.error, "out of gas: verifyTrace needs 1052464 gas, 1052463 given");
+
+    result = yilian::callStarkVerify(call, needed);
+    ASSERT_TRUE(result.ok) << result.error;
+    EXPECT_EQ(result.output, trueWord());
+    EXPECT_EQ(result.gasUsed, needed);
+
+    const std::string json = readFile(TRACE_VECTOR);
+    std::vector<Bytes> ids;
+    std::vector<Bytes> hashes;
+    for (const auto& hex : arrayOf(json, "ids")) ids.push_back(fromHex(hex));
+    for (const auto& hex : arrayOf(json, "ciphertextHashes")) hashes.push_back(fromHex(hex));
+    const Bytes batch = verifyTraceBatchCall(ids, hashes, fromHex(valuesOf(json, "nonce").at(1)), fromHex(valuesOf(json, "proof").at(1)));
+    const uint64_t batchNeeded = 500000 + 2000 * 3 + 16 * batch.size();
+    EXPECT_TRUE(yilian::callStarkVerify(batch, batchNeeded - 1).outOfGas);
+    EXPECT_EQ(yilian::callStarkVerify(batch, batchNeeded).gasUsed, batchNeeded);
+}
+
+// Byte 2 of a proof lies in its trace info, where winterfell asserts instead of returning an
+// error. The refusal is one short line on stderr, even with RUST_BACKTRACE=1; and with too little
+// gas there is not even that, because the proof is never looked at.
+TEST(StarkVerify, ProofsThatPanicTheVerifierAreRefusedInOneLine) {
+    ASSERT_EQ(setenv("RUST_BACKTRACE", "1", 1), 0);
+    const auto v = singleVector();
+    Bytes hostile = v.proof;
+    hostile[2] = 1;
+    const Bytes call = verifyTraceCall(v.id, v.hash, v.nonce, hostile);
+
+    testing::internal::CaptureStderr();
+    const auto starved = yilian::callStarkVerify(call, 600000);
+    const std::string silent = testing::internal::GetCapturedStderr();
+    EXPECT_TRUE(starved.outOfGas);
+    EXPECT_EQ(silent, "");
+
+    testing::internal::CaptureStderr();
+    const auto result = yilian::callStarkVerify(call, PLENTY);
+    const std::string logged = testing::internal::GetCapturedStderr();
+    ASSERT_TRUE(result.ok) << result.error;
+    EXPECT_EQ(result.output, falseWord());
+    EXPECT_EQ(logged.rfind("yilian-native: refused input (panic at ", 0), 0u) << logged;
+    EXPECT_EQ(logged.find('\n'), logged.size() - 1) << logged;
+    EXPECT_LT(logged.size(), 240u) << logged;
 }

@@ -1,7 +1,9 @@
 //! napi-rs binding of `yilian-native` (loaded through ../index.js). Proving, verification and re-encryption run as `AsyncTask`s on the libuv
 //! thread pool so they never block the event loop; inputs are copied on the JS thread and
 //! validated on the worker, so every error arrives as a rejected promise whose message starts
-//! with the error code (`BAD_LENGTH: …`, `PROOF_REJECTED: …`).
+//! with the error code (`BAD_LENGTH: …`, `PROOF_REJECTED: …`). Every entry point runs inside
+//! [`guarded`]: a panic becomes a `PANIC: …` error and never unwinds into Node (which would abort
+//! the process, a chain node among them).
 
 use napi::bindgen_prelude::{AsyncTask, Buffer, Uint8Array};
 use napi::{Env, Result, Task};
@@ -11,7 +13,7 @@ use yilian_native::air::PublicInputs;
 use yilian_native::options::Hiding;
 use yilian_native::prover::{self, Item};
 use yilian_native::trace_code::{hash_from_slice, TraceCode, TraceId};
-use yilian_native::{pre, verifier, Error};
+use yilian_native::{boundary, pre, verifier, Error};
 
 /// Most items one proof (and so one trace step) may carry: the batch cap every layer reads.
 #[napi]
@@ -19,6 +21,10 @@ pub const MAX_BATCH_ITEMS: u32 = yilian_native::options::MAX_ITEMS as u32;
 
 fn js_error(e: Error) -> napi::Error {
     napi::Error::new(napi::Status::GenericFailure, format!("{}: {}", e.code(), e))
+}
+
+fn guarded<T>(body: impl FnOnce() -> Result<T>) -> Result<T> {
+    boundary::catch(js_error(Error::Panic), body)
 }
 
 fn bad_signature(message: &str) -> napi::Error {
@@ -31,6 +37,10 @@ fn bad_signature(message: &str) -> napi::Error {
 /// chain checks every incoming transaction this way. Synchronous: about 0.1 ms.
 #[napi]
 pub fn recover_signer(digest: Uint8Array, signature: Uint8Array) -> Result<Buffer> {
+    guarded(|| recover(&digest, &signature))
+}
+
+fn recover(digest: &[u8], signature: &[u8]) -> Result<Buffer> {
     use k256::ecdsa::{RecoveryId, Signature, VerifyingKey};
     use sha3::{Digest, Keccak256};
 
@@ -46,7 +56,7 @@ pub fn recover_signer(digest: Uint8Array, signature: Uint8Array) -> Result<Buffe
     if rs.normalize_s().is_some() {
         return Err(bad_signature("signature is not low-s (malleable form rejected)"));
     }
-    let key = VerifyingKey::recover_from_prehash(&digest, &rs, recovery).map_err(|_| bad_signature("no public key recovers from this signature"))?;
+    let key = VerifyingKey::recover_from_prehash(digest, &rs, recovery).map_err(|_| bad_signature("no public key recovers from this signature"))?;
     let point = key.to_encoded_point(false);
     let hash = Keccak256::digest(&point.as_bytes()[1..]);
     Ok(hash[12..].to_vec().into())
@@ -57,15 +67,19 @@ pub fn recover_signer(digest: Uint8Array, signature: Uint8Array) -> Result<Buffe
 /// over the same digest, at native speed, for the FISCO client's transaction signing.
 #[napi]
 pub fn sign_digest(digest: Uint8Array, secret_key: Uint8Array) -> Result<Buffer> {
+    guarded(|| sign(&digest, &secret_key))
+}
+
+fn sign(digest: &[u8], secret_key: &[u8]) -> Result<Buffer> {
     use k256::ecdsa::SigningKey;
 
     if digest.len() != 32 {
         return Err(bad_signature(&format!("digest must be 32 bytes, got {}", digest.len())));
     }
-    let key = SigningKey::from_slice(&secret_key)
+    let key = SigningKey::from_slice(secret_key)
         .map_err(|_| napi::Error::new(napi::Status::InvalidArg, "BAD_SCALAR: secret key must be 32 bytes, non-zero and below the curve order".to_string()))?;
     let (signature, recovery) = key
-        .sign_prehash_recoverable(&digest)
+        .sign_prehash_recoverable(digest)
         .map_err(|_| napi::Error::new(napi::Status::GenericFailure, "SIGN_FAILED: could not sign".to_string()))?;
     let mut out = signature.to_bytes().to_vec();
     out.push(recovery.to_byte());
@@ -75,8 +89,10 @@ pub fn sign_digest(digest: Uint8Array, secret_key: Uint8Array) -> Result<Buffer>
 /// `Rescue(tag ‖ limbs(code))` as 32 bytes. One permutation (microseconds), so synchronous.
 #[napi]
 pub fn trace_id(code: String) -> Result<Buffer> {
-    let code = TraceCode::parse(&code).map_err(js_error)?;
-    Ok(code.id().to_bytes().to_vec().into())
+    guarded(|| {
+        let code = TraceCode::parse(&code).map_err(js_error)?;
+        Ok(code.id().to_bytes().to_vec().into())
+    })
 }
 
 pub struct ProveTask {
@@ -115,7 +131,7 @@ impl Task for ProveTask {
     type JsValue = Buffer;
 
     fn compute(&mut self) -> Result<Vec<u8>> {
-        self.run().map_err(js_error)
+        guarded(|| self.run().map_err(js_error))
     }
 
     fn resolve(&mut self, _env: Env, output: Vec<u8>) -> Result<Buffer> {
@@ -155,7 +171,7 @@ impl Task for VerifyTask {
     type JsValue = ();
 
     fn compute(&mut self) -> Result<()> {
-        self.run().map_err(js_error)
+        guarded(|| self.run().map_err(js_error))
     }
 
     fn resolve(&mut self, _env: Env, _output: ()) -> Result<()> {
@@ -230,9 +246,11 @@ impl Task for ReencryptTask {
     type JsValue = Buffer;
 
     fn compute(&mut self) -> Result<Vec<u8>> {
-        pre::reencrypt(&self.c1, &self.rk)
-            .map(|gt| gt.to_vec())
-            .map_err(js_error)
+        guarded(|| {
+            pre::reencrypt(&self.c1, &self.rk)
+                .map(|gt| gt.to_vec())
+                .map_err(js_error)
+        })
     }
 
     fn resolve(&mut self, _env: Env, output: Vec<u8>) -> Result<Buffer> {
