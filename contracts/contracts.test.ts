@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { toHex, type Hex } from 'viem';
+import { concat, getAddress, keccak256, toHex, type Hex } from 'viem';
 import { startScratchDevchain } from '../ops/scratch/services.js';
 import { FiscoClient } from '../core/ledger/fisco-client.js';
 import { deployContract, readContract, writeContract } from '../core/ledger/contract-calls.js';
@@ -21,6 +21,8 @@ import {
   type Identity,
 } from '../core/crypto/index.js';
 import { Directory, DrugTrace, RecordRegistry } from './artifacts.js';
+import { RECORD_AUTHOR_ROLES, Role, roleName, TRACE_ROLES } from '../core/roles.js';
+import { cidHashOf, recordIdOf } from '../core/records/record-format.js';
 import { REENCRYPT_PRECOMPILE, reencryptAbi } from '../precompiled/abi.js';
 import * as native from '../native/index.js';
 
@@ -45,13 +47,49 @@ describe('contracts through the FISCO client on the dev chain', () => {
     client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0' });
     await client.checkChain();
     ca = generateIdentity();
+    const directory = await deployContract(client, ca.secretKey, Directory);
     addresses = {
-      directory: await deployContract(client, ca.secretKey, Directory),
-      records: await deployContract(client, ca.secretKey, RecordRegistry),
-      trace: await deployContract(client, ca.secretKey, DrugTrace),
+      directory,
+      records: await deployContract(client, ca.secretKey, RecordRegistry, [directory]),
+      trace: await deployContract(client, ca.secretKey, DrugTrace, [directory]),
     };
   });
   after(async () => chain.stop());
+
+  /** A fresh identity the CA registers with `role`. */
+  async function registered(role: number): Promise<Identity> {
+    const who = generateIdentity();
+    await writeContract(client, ca.secretKey, {
+      address: addresses.directory,
+      abi: Directory.abi,
+      functionName: 'register',
+      args: [toHex(who.address), role, `${roleName(role)} ${toHex(who.address).slice(0, 8)}`, toHex(who.publicKey)],
+    });
+    return who;
+  }
+  const revoke = (who: Identity) =>
+    writeContract(client, ca.secretKey, {
+      address: addresses.directory,
+      abi: Directory.abi,
+      functionName: 'revoke',
+      args: [toHex(who.address)],
+    });
+  const create = (author: Identity, cidHash: Hex, wrappedKey: Hex) =>
+    writeContract(client, author.secretKey, {
+      address: addresses.records,
+      abi: RecordRegistry.abi,
+      functionName: 'create',
+      args: [cidHash, wrappedKey],
+    });
+  const firstLevel = () =>
+    toHex(
+      preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), {
+        recordId: randomBytes(32),
+        version: 1,
+      }),
+    );
+  const readTraceSteps = (id: Hex) =>
+    readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] });
 
   test('deployed contracts have code', async () => {
     for (const address of Object.values(addresses)) assert.ok((await client.getCode(address)).length > 100, address);
@@ -71,13 +109,13 @@ describe('contracts through the FISCO client on the dev chain', () => {
     const receipt = await register(ca, doctor);
     assert.equal(receipt.logEntries.length, 1);
     await assert.rejects(register(ca, doctor), rejectsWith('REVERTED', /already registered/));
-    const [role, name, publicKey, revoked] = await readContract(client, {
+    const [role, name, publicKey, revoked, revokedAt] = await readContract(client, {
       address: addresses.directory,
       abi: Directory.abi,
       functionName: 'get',
       args: [toHex(doctor.address)],
     });
-    assert.deepEqual([role, name, publicKey, revoked], [2, 'Dr. Bob', toHex(doctor.publicKey), false]);
+    assert.deepEqual([role, name, publicKey, revoked, revokedAt], [2, 'Dr. Bob', toHex(doctor.publicKey), false, 0n]);
     await assert.rejects(
       writeContract(client, ca.secretKey, {
         address: addresses.directory,
@@ -96,12 +134,7 @@ describe('contracts through the FISCO client on the dev chain', () => {
       }),
       rejectsWith('REVERTED', /only the CA/),
     );
-    await writeContract(client, ca.secretKey, {
-      address: addresses.directory,
-      abi: Directory.abi,
-      functionName: 'revoke',
-      args: [toHex(doctor.address)],
-    });
+    const revocation = await revoke(doctor);
     const after = await readContract(client, {
       address: addresses.directory,
       abi: Directory.abi,
@@ -109,42 +142,107 @@ describe('contracts through the FISCO client on the dev chain', () => {
       args: [toHex(doctor.address)],
     });
     assert.equal(after[3], true);
+    assert.equal(after[4], BigInt(revocation.blockNumber), 'the revocation is dated by its block');
+    await assert.rejects(revoke(doctor), rejectsWith('REVERTED', /already revoked/));
+  });
+
+  test('only registered, unrevoked hospitals and doctors create records; manufacturers, carriers and pharmacies push steps', async () => {
+    const activeRole = (who: Identity) =>
+      readContract(client, {
+        address: addresses.directory,
+        abi: Directory.abi,
+        functionName: 'activeRole',
+        args: [toHex(who.address)],
+      });
+    // the role check comes before the nonce check, so an allowed sender gets as far as the stale nonce
+    const push = (who: Identity) =>
+      writeContract(client, who.secretKey, {
+        address: addresses.trace,
+        abi: DrugTrace.abi,
+        functionName: 'push',
+        args: [toHex(randomBytes(32)), toHex(randomBytes(120)), toHex(randomBytes(32)), '0x'],
+      });
+    const pushBatch = (who: Identity) =>
+      writeContract(client, who.secretKey, {
+        address: addresses.trace,
+        abi: DrugTrace.abi,
+        functionName: 'pushBatch',
+        args: [[toHex(randomBytes(32))], [toHex(randomBytes(120))], toHex(randomBytes(32)), '0x'],
+      });
+    const refusedCreate = rejectsWith(
+      'REVERTED',
+      /only registered, unrevoked hospitals and doctors may create records/,
+    );
+    const refusedPush = rejectsWith(
+      'REVERTED',
+      /only registered, unrevoked manufacturers, carriers and pharmacies may push/,
+    );
+    const staleNonce = rejectsWith('REVERTED', /nonce is not a recent block hash/);
+
+    for (const role of Object.values(Role)) {
+      const who = await registered(role);
+      assert.equal(await activeRole(who), role);
+      if (RECORD_AUTHOR_ROLES.has(role)) await create(who, toHex(randomBytes(32)), firstLevel());
+      else await assert.rejects(create(who, toHex(randomBytes(32)), firstLevel()), refusedCreate, roleName(role));
+      for (const attempt of [push, pushBatch])
+        await assert.rejects(attempt(who), TRACE_ROLES.has(role) ? staleNonce : refusedPush, roleName(role));
+    }
+
+    const stranger = generateIdentity();
+    assert.equal(await activeRole(stranger), 0);
+    await assert.rejects(create(stranger, toHex(randomBytes(32)), firstLevel()), refusedCreate);
+    await assert.rejects(push(stranger), refusedPush);
+    await assert.rejects(pushBatch(stranger), refusedPush);
+
+    const [hospital, carrier] = [await registered(Role.Hospital), await registered(Role.Carrier)];
+    await Promise.all([revoke(hospital), revoke(carrier)]);
+    assert.equal(await activeRole(hospital), 0, 'a revoked account has no active role');
+    await assert.rejects(create(hospital, toHex(randomBytes(32)), firstLevel()), refusedCreate);
+    await assert.rejects(push(carrier), refusedPush);
+  });
+
+  test('RecordRegistry: the id is bound to its author, so a squatter with the same CID gets an id of its own', async () => {
+    const cid = 'bafkreihdwdcefgh4dqkjv67uzcmw7ojee6xedzdetojuzjevtenxquvyku';
+    const cidHash = toHex(cidHashOf(cid));
+    const [author, squatter] = [await registered(Role.Doctor), await registered(Role.Hospital)];
+    const junk = toHex(Uint8Array.from([1, ...randomBytes(109)]));
+    const squatted = await create(squatter, cidHash, junk);
+    const wrapped = firstLevel();
+    const created = await create(author, cidHash, wrapped);
+    const authorId = toHex(recordIdOf(author.address, cid));
+    assert.equal(created.logEntries[0]?.topics[1], authorId, 'the contract derives the id the engine computes');
+    assert.equal(squatted.logEntries[0]?.topics[1], toHex(recordIdOf(squatter.address, cid)));
+    assert.notEqual(authorId, squatted.logEntries[0].topics[1]);
+    const get = (id: Hex) =>
+      readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'get', args: [id] });
+    assert.deepEqual(
+      await get(authorId),
+      [wrapped, BigInt(created.blockNumber)],
+      'the key and the block it was created in',
+    );
+    await assert.rejects(create(author, cidHash, firstLevel()), rejectsWith('REVERTED', /record exists/));
   });
 
   test('RecordRegistry: create once, read back, and re-encrypt in a view exactly as the TypeScript PRE does', async () => {
     const patient = preKeygenDelegator();
     const doctor = preKeygenDelegatee();
-    const id = toHex(randomBytes(32));
+    const hospital = await registered(Role.Hospital);
+    const cidHash = toHex(randomBytes(32));
+    const id = keccak256(concat([toHex(hospital.address), cidHash]));
     const context = { recordId: Buffer.from(id.slice(2), 'hex'), version: 1 };
     const dek = generateDek();
     const wrapped = preEncrypt(preDelegatorPublicKey(patient.secretKey), dek, context);
-    const hospital = generateIdentity();
-    const receipt = await writeContract(client, hospital.secretKey, {
-      address: addresses.records,
-      abi: RecordRegistry.abi,
-      functionName: 'create',
-      args: [id, toHex(wrapped)],
-    });
+    const receipt = await create(hospital, cidHash, toHex(wrapped));
     assert.deepEqual(receipt.logEntries[0]?.topics.slice(1), [id], 'the event carries the record id and nothing else');
     assert.equal(receipt.logEntries[0].data, '0x');
-    await assert.rejects(
-      writeContract(client, hospital.secretKey, {
-        address: addresses.records,
-        abi: RecordRegistry.abi,
-        functionName: 'create',
-        args: [id, toHex(wrapped)],
-      }),
-      rejectsWith('REVERTED', /record exists/),
-    );
-    assert.equal(
-      await readContract(client, {
-        address: addresses.records,
-        abi: RecordRegistry.abi,
-        functionName: 'get',
-        args: [id],
-      }),
-      toHex(wrapped),
-    );
+    await assert.rejects(create(hospital, cidHash, toHex(wrapped)), rejectsWith('REVERTED', /record exists/));
+    const [stored] = await readContract(client, {
+      address: addresses.records,
+      abi: RecordRegistry.abi,
+      functionName: 'get',
+      args: [id],
+    });
+    assert.equal(stored, toHex(wrapped));
 
     const rk = preRekey(patient.secretKey, doctor.publicKey);
     const onChain = await readContract(client, {
@@ -182,13 +280,14 @@ describe('contracts through the FISCO client on the dev chain', () => {
   }
 
   test('DrugTrace: a valid proof appends; a replayed proof, a stale nonce and another ciphertext are refused', async () => {
+    const manufacturer = await registered(Role.Manufacturer);
     const code = traceCode();
     const id = toHex(native.traceId(code));
     const step = randomBytes(200);
     const nonce = await recentNonce();
     const proof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
     const push = (c: Uint8Array, n: Hex, p: Uint8Array) =>
-      writeContract(client, ca.secretKey, {
+      writeContract(client, manufacturer.secretKey, {
         address: addresses.trace,
         abi: DrugTrace.abi,
         functionName: 'push',
@@ -196,11 +295,14 @@ describe('contracts through the FISCO client on the dev chain', () => {
       });
 
     await assert.rejects(push(randomBytes(200), nonce, proof), rejectsWith('REVERTED', /proof rejected/));
-    await push(step, nonce, proof);
-    assert.deepEqual(
-      await readContract(client, { address: addresses.trace, abi: DrugTrace.abi, functionName: 'read', args: [id] }),
-      [toHex(step)],
-    );
+    const pushed = await push(step, nonce, proof);
+    assert.deepEqual(await readTraceSteps(id), [
+      {
+        ciphertext: toHex(step),
+        sender: getAddress(toHex(manufacturer.address)),
+        blockNumber: BigInt(pushed.blockNumber),
+      },
+    ]);
     await assert.rejects(push(step, nonce, proof), rejectsWith('REVERTED', /proof already used/));
     const freshProof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
     await assert.rejects(
@@ -224,7 +326,8 @@ describe('contracts through the FISCO client on the dev chain', () => {
       Buffer.from(nonce.slice(2), 'hex'),
     );
     const ids = codes.map((code) => toHex(native.traceId(code)));
-    await writeContract(client, ca.secretKey, {
+    const pharmacy = await registered(Role.Pharmacy);
+    await writeContract(client, pharmacy.secretKey, {
       address: addresses.trace,
       abi: DrugTrace.abi,
       functionName: 'pushBatch',
@@ -232,14 +335,36 @@ describe('contracts through the FISCO client on the dev chain', () => {
     });
     for (const [index, step] of steps.entries()) {
       assert.deepEqual(
-        await readContract(client, {
-          address: addresses.trace,
-          abi: DrugTrace.abi,
-          functionName: 'read',
-          args: [ids[index] as Hex],
-        }),
+        (await readTraceSteps(ids[index] as Hex)).map((s) => s.ciphertext),
         [toHex(step)],
       );
     }
+  });
+
+  test('DrugTrace: a step pushed before its sender is revoked stays, dated by its block; a push after is refused', async () => {
+    const carrier = await registered(Role.Carrier);
+    const code = traceCode();
+    const id = toHex(native.traceId(code));
+    const push = async () => {
+      const step = randomBytes(100);
+      const nonce = await recentNonce();
+      const proof = await native.prove(code, keccak_256(step), Buffer.from(nonce.slice(2), 'hex'));
+      return writeContract(client, carrier.secretKey, {
+        address: addresses.trace,
+        abi: DrugTrace.abi,
+        functionName: 'push',
+        args: [id, toHex(step), nonce, toHex(proof)],
+      });
+    };
+    const before = await push();
+    const revocation = await revoke(carrier);
+    await assert.rejects(
+      push(),
+      rejectsWith('REVERTED', /only registered, unrevoked manufacturers, carriers and pharmacies may push/),
+    );
+    const steps = await readTraceSteps(id);
+    assert.equal(steps.length, 1);
+    assert.equal(steps[0]?.blockNumber, BigInt(before.blockNumber));
+    assert.ok(before.blockNumber < revocation.blockNumber);
   });
 });

@@ -31,6 +31,12 @@ export function isRole(value: number): value is Role {
 /** Who may receive a grant of a patient's record: doctors, pharmacies and research institutes. */
 export const GRANTEE_ROLES: ReadonlySet<Role> = new Set([Role.Doctor, Role.Pharmacy, Role.Research]);
 
+/** Who may create records (RecordRegistry checks it): hospitals and doctors. */
+export const RECORD_AUTHOR_ROLES: ReadonlySet<Role> = new Set([Role.Hospital, Role.Doctor]);
+
+/** Who may push trace steps (DrugTrace checks it): manufacturers, carriers and pharmacies. */
+export const TRACE_ROLES: ReadonlySet<Role> = new Set([Role.Manufacturer, Role.Carrier, Role.Pharmacy]);
+
 /** Roles of people who keep their own keys in a wallet, by the names the CLI takes. */
 export const PERSON_ROLES = {
   patient: Role.Patient,

@@ -29,7 +29,7 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
   });
 
   test('exactly one record is on chain under the id, holding a first-level PRE ciphertext', async () => {
-    const wrapped = await readContract(stack.chain, {
+    const [wrapped] = await readContract(stack.chain, {
       address: stack.engine.contracts.recordRegistry,
       abi: RecordRegistry.abi,
       functionName: 'get',

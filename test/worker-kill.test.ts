@@ -99,7 +99,7 @@ describe('a worker killed in the middle of a workflow', () => {
     const worker = await startWorkerProcess(env);
     try {
       const reference = await stack.client.workflow.getHandle<typeof anchorRecord>(workflowId).result();
-      const stored = await readContract(stack.chain, {
+      const [stored] = await readContract(stack.chain, {
         address: stack.engine.contracts.recordRegistry,
         abi: RecordRegistry.abi,
         functionName: 'get',

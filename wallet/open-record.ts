@@ -11,7 +11,7 @@ import {
 } from '../core/crypto/index.js';
 import { RecordRegistry } from '../contracts/artifacts.js';
 import { readContract } from '../core/ledger/contract-calls.js';
-import { lookupIdentity, type DirectoryEntry } from '../core/ledger/directory.js';
+import { lookupIdentity, standingAt, type DirectoryEntry } from '../core/ledger/directory.js';
 import type { FiscoClient } from '../core/ledger/fisco-client.js';
 import { parseCid, type ContentStore } from '../core/storage/index.js';
 import type { ContractAddresses } from '../core/ledger/contract-addresses.js';
@@ -35,6 +35,8 @@ export type RecordKey =
   | { kind: 'grantee'; delegateeSecret: Uint8Array; reencryptedKey: Uint8Array };
 
 export interface RecordLocation {
+  /** The id the inbox item names; checked against the content's signer once decrypted. */
+  recordId: Hex;
   cid: string;
   /** Patient account and prekey index: the content's context. */
   patient: Uint8Array;
@@ -44,14 +46,17 @@ export interface RecordLocation {
 export interface OpenedRecord {
   recordId: Hex;
   record: string;
+  /** Its author's Directory entry; `revokedAt` is set if the author was revoked after the record. */
   author: DirectoryEntry;
+  /** The block the record was created in. */
+  createdAt: number;
 }
 
 /**
- * readRecord, wallet side: chain → content store → unwrap → decrypt → verify the author against
- * the Directory. It needs the reader's PRE secret, which never reaches the engine, so it runs in
- * the wallet (the `yilian record read` CLI) rather than in a workflow. Every failure names the
- * link that did not verify.
+ * readRecord, wallet side: chain → content store → unwrap → decrypt → the record id against its
+ * signer → the author against the Directory as of the record's block. It needs the reader's PRE
+ * secret, which never reaches the engine, so it runs in the wallet (the `yilian record read` CLI)
+ * rather than in a workflow. Every failure names the link that did not verify.
  */
 export async function openRecord(
   deps: { chain: FiscoClient; contracts: ContractAddresses; store: ContentStore },
@@ -59,9 +64,32 @@ export async function openRecord(
   key: RecordKey,
 ): Promise<OpenedRecord> {
   await initPre();
-  const recordId = recordIdOf(location.cid);
-  const id = toHex(recordId);
-  const dek = await unwrap();
+  const id = location.recordId.toLowerCase() as Hex;
+  const recordId = hexToBytes(id);
+  if (recordId.length !== 32) throw new RecordVerificationError('chain', `record id ${id} is not 32 bytes`);
+  const [wrapped, createdAtBlock] = await readContract(deps.chain, {
+    address: deps.contracts.recordRegistry,
+    abi: RecordRegistry.abi,
+    functionName: 'get',
+    args: [id],
+  }).catch((cause: unknown) => {
+    throw new RecordVerificationError(
+      'chain',
+      `record ${id} (CID ${location.cid}) is not on chain: ${(cause as Error).message}`,
+      { cause },
+    );
+  });
+  const createdAt = Number(createdAtBlock);
+  const dek =
+    key.kind === 'grantee'
+      ? attempt('unwrap', `record ${id}: the re-encrypted key does not open with this grantee key`, () =>
+          preDecryptReencrypted(key.delegateeSecret, key.reencryptedKey, wrapContext(recordId)),
+        )
+      : attempt(
+          'unwrap',
+          `record ${id}: the wrapped key on chain does not open with prekey ${location.prekeyIndex}`,
+          () => preDecrypt(key.prekeySecret, hexToBytes(wrapped), wrapContext(recordId)),
+        );
   let signedBytes: Uint8Array;
   try {
     const content = await deps.store.get(parseCid(location.cid)).catch((cause: unknown) => {
@@ -82,46 +110,30 @@ export async function openRecord(
   const signed = attempt('decrypt', `record ${id}: decrypted content is not a signed record`, () =>
     decodeSignedRecord(signedBytes),
   );
-  const author = await lookupIdentity(deps.chain, deps.contracts.directory, toHex(signed.author));
-  if (!author)
+  const signer = toHex(signed.author);
+  // the chain derives the id from the creating sender, so this proves the signer created it
+  if (toHex(recordIdOf(signed.author, location.cid)) !== id)
     throw new RecordVerificationError(
       'author',
-      `record ${id}: author ${toHex(signed.author)} is not registered in the Directory`,
+      `record ${id} was not created on chain by ${signer}, who signed content ${location.cid}`,
     );
-  if (author.revoked)
+  const author = await lookupIdentity(deps.chain, deps.contracts.directory, signer);
+  if (!author)
+    throw new RecordVerificationError('author', `record ${id}: author ${signer} is not registered in the Directory`);
+  if (!standingAt(author, createdAt))
     throw new RecordVerificationError(
       'author',
-      `record ${id}: author ${author.address} (${author.name}) has been revoked`,
+      `record ${id}: author ${author.address} (${author.name}) was revoked in block ${String(author.revokedAt)}, before the record was created in block ${createdAt}`,
     );
   attempt('signature', `record ${id}: the signature does not verify against ${author.name}'s Directory key`, () =>
     verifySignedRecord(signed, author.publicKey),
   );
-  return { recordId: id, record: new TextDecoder('utf-8', { fatal: true }).decode(signed.record), author };
-
-  async function unwrap(): Promise<Uint8Array> {
-    if (key.kind === 'grantee') {
-      return attempt('unwrap', `record ${id}: the re-encrypted key does not open with this grantee key`, () =>
-        preDecryptReencrypted(key.delegateeSecret, key.reencryptedKey, wrapContext(recordId)),
-      );
-    }
-    const wrapped = await readContract(deps.chain, {
-      address: deps.contracts.recordRegistry,
-      abi: RecordRegistry.abi,
-      functionName: 'get',
-      args: [id],
-    }).catch((cause: unknown) => {
-      throw new RecordVerificationError(
-        'chain',
-        `record ${id} (CID ${location.cid}) is not on chain: ${(cause as Error).message}`,
-        { cause },
-      );
-    });
-    return attempt(
-      'unwrap',
-      `record ${id}: the wrapped key on chain does not open with prekey ${location.prekeyIndex}`,
-      () => preDecrypt(key.prekeySecret, hexToBytes(wrapped), wrapContext(recordId)),
-    );
-  }
+  return {
+    recordId: id,
+    record: new TextDecoder('utf-8', { fatal: true }).decode(signed.record),
+    author,
+    createdAt,
+  };
 }
 
 function attempt<T>(step: RecordVerificationError['step'], message: string, fn: () => T): T {

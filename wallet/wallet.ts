@@ -127,7 +127,12 @@ export class Wallet {
   async recordKey(message: InboxMessage): Promise<{ location: RecordLocation; key: RecordKey }> {
     if (message.kind === 'record') {
       return {
-        location: { cid: message.cid, patient: this.signer.address, prekeyIndex: message.prekeyIndex },
+        location: {
+          recordId: message.recordId as Hex,
+          cid: message.cid,
+          patient: this.signer.address,
+          prekeyIndex: message.prekeyIndex,
+        },
         key: { kind: 'patient', prekeySecret: prekeySecret(this.material, message.prekeyIndex) },
       };
     }
@@ -137,7 +142,12 @@ export class Wallet {
     );
     if (!granteeKey) throw new Error(`this wallet holds no secret for grantee key ${message.granteeKey.slice(0, 18)}…`);
     return {
-      location: { cid: message.cid, patient: hexToBytes(message.patient as Hex), prekeyIndex: message.prekeyIndex },
+      location: {
+        recordId: message.recordId as Hex,
+        cid: message.cid,
+        patient: hexToBytes(message.patient as Hex),
+        prekeyIndex: message.prekeyIndex,
+      },
       key: {
         kind: 'grantee',
         delegateeSecret: granteeKey.secretKey,

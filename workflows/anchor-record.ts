@@ -89,7 +89,7 @@ export async function anchorRecord(input: AnchorRecordInput): Promise<RecordRefe
   const sealed = await sealRecord({ record: input.record, author: input.author, patient, prekey });
 
   report('anchoring');
-  const { transactionHash } = await createRecordOnChain(input.author, sealed.recordId, sealed.wrappedKey);
+  const { transactionHash } = await createRecordOnChain(input.author, sealed);
 
   report('delivering');
   await deliverToInbox(patient, workflowId, {

@@ -1,5 +1,5 @@
 import { Context } from '@temporalio/activity';
-import { hexToBytes, type Hex } from 'viem';
+import { hexToBytes, toHex, type Hex } from 'viem';
 import { PRE_CIPHERTEXT_LENGTH } from '../../core/crypto/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
 import { readContract, writeContract } from '../../core/ledger/contract-calls.js';
@@ -9,6 +9,8 @@ import { GRANTEE_ROLES, isRole, roleName } from '../../core/roles.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
+import { cidHashOf, recordIdOf } from '../../core/records/record-format.js';
+import type { SealedRecord } from './native-activities.js';
 
 /** Record chain I/O of the `yilian` queue: creating a record and re-encrypting it for a grantee. */
 export function createRecordActivities(engine: Engine) {
@@ -17,27 +19,27 @@ export function createRecordActivities(engine: Engine) {
     /**
      * `RecordRegistry.create`, idempotently: when the id already holds this very wrapped key (an
      * earlier attempt committed), that counts as done; another value under the id is a conflict.
+     * The chain derives the id from the sender, so `author` must be the account that sealed it.
      */
-    async createRecordOnChain(
-      sender: string,
-      recordId: Hex,
-      wrappedKey: Hex,
-    ): Promise<{ transactionHash: Hex | null }> {
+    async createRecordOnChain(author: string, sealed: SealedRecord): Promise<{ transactionHash: Hex | null }> {
+      const { recordId, wrappedKey } = sealed;
       if (hexToBytes(wrappedKey).length !== PRE_CIPHERTEXT_LENGTH)
         throw badInput('BadWrappedKey', `wrapped key must be ${PRE_CIPHERTEXT_LENGTH} bytes`);
-      // the id comes from a fresh CID, so only an earlier attempt of this very activity can have
-      // written it: look first on a retry, and skip the read on the first attempt
+      const signer = await engine.keyring.identity(author);
+      if (toHex(recordIdOf(signer.address, sealed.cid)) !== recordId.toLowerCase())
+        throw badInput('RecordIdMismatch', `record ${recordId} is not the id ${author} creates for ${sealed.cid}`);
+      // only this author can write the id, and the CID is fresh, so only an earlier attempt of this
+      // very activity can have written it: look first on a retry, and skip the read on the first attempt
       if (Context.current().info.attempt > 1) {
         const existing = await storedWrappedKey(recordId);
         if (existing !== undefined) return alreadyThere(existing);
       }
-      const author = await engine.keyring.identity(sender);
       try {
-        const receipt = await writeContract(chain, author.secretKey, {
+        const receipt = await writeContract(chain, signer.secretKey, {
           address: contracts.recordRegistry,
           abi: RecordRegistry.abi,
           functionName: 'create',
-          args: [recordId, wrappedKey],
+          args: [toHex(cidHashOf(sealed.cid)), wrappedKey],
         });
         return { transactionHash: receipt.transactionHash as Hex };
       } catch (error) {
@@ -78,12 +80,13 @@ export function createRecordActivities(engine: Engine) {
 
   async function storedWrappedKey(recordId: Hex): Promise<Hex | undefined> {
     try {
-      return await readContract(chain, {
+      const [wrappedKey] = await readContract(chain, {
         address: contracts.recordRegistry,
         abi: RecordRegistry.abi,
         functionName: 'get',
         args: [recordId],
       });
+      return wrappedKey;
     } catch (error) {
       if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('no such record'))
         return undefined;

@@ -38,7 +38,7 @@ export function createRecordNativeActivities(deps: { store: ContentStore; keyrin
       try {
         const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);
         const cid = (await deps.store.put(content)).toString();
-        const recordId = recordIdOf(cid);
+        const recordId = recordIdOf(author.address, cid);
         const wrappedKey = preEncrypt(hexToBytes(input.prekey.publicKey), dek, wrapContext(recordId));
         return { cid, recordId: toHex(recordId), wrappedKey: toHex(wrappedKey) };
       } finally {

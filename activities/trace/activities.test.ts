@@ -1,12 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { keccak_256 } from '@noble/hashes/sha3.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { generateIdentity, generateTraceCode } from '../../core/crypto/index.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
+import { writeContract } from '../../core/ledger/contract-calls.js';
+import { Directory, DrugTrace } from '../../contracts/artifacts.js';
+import { Role } from '../../core/roles.js';
 import { EmbeddedContentStore } from '../../core/storage/node/index.js';
-import { MAX_BATCH_ITEMS, signDigest, proveBatch } from '../../native/index.js';
+import { MAX_BATCH_ITEMS, signDigest, prove, proveBatch, traceId } from '../../native/index.js';
 import { ensureDeployed } from '../../ops/chain/deployment.js';
 import { openEngine } from '../../ops/engine/open.js';
 import { startScratchDevchain, tempDir } from '../../ops/scratch/services.js';
@@ -19,7 +24,7 @@ describe('pushTraceBatch on the dev chain', () => {
   let devchain: Awaited<ReturnType<typeof startScratchDevchain>>;
   let home: Awaited<ReturnType<typeof tempDir>>;
   let engine: Engine;
-  let participant: string;
+  let participant: Hex;
 
   before(async () => {
     [devchain, home] = await Promise.all([startScratchDevchain(), tempDir('trace-activities')]);
@@ -29,7 +34,8 @@ describe('pushTraceBatch on the dev chain', () => {
       groupId: 'group0',
       signer: signDigest,
     });
-    const { deployment } = await ensureDeployed(chain, home.path, generateIdentity());
+    const ca = generateIdentity();
+    const { deployment } = await ensureDeployed(chain, home.path, ca);
     engine = await openEngine({
       home: home.path,
       chain,
@@ -39,7 +45,14 @@ describe('pushTraceBatch on the dev chain', () => {
       operators: new OperatorList([]),
       scrypt: SCRATCH_SCRYPT,
     });
-    participant = toHex((await engine.keyring.create()).address);
+    const carrier = await engine.keyring.create();
+    participant = toHex(carrier.address);
+    await writeContract(chain, ca.secretKey, {
+      address: deployment.directory,
+      abi: Directory.abi,
+      functionName: 'register',
+      args: [participant, Role.Carrier, 'Carrier', toHex(carrier.publicKey)],
+    });
   });
   after(async () => {
     await engine.state.close();
@@ -66,7 +79,7 @@ describe('pushTraceBatch on the dev chain', () => {
         hexToBytes(nonce),
       ),
     );
-    return { sealed, proof };
+    return { sealed, proof, codes };
   }
 
   test('a push that already committed counts as done when its activity runs again', async () => {
@@ -77,6 +90,31 @@ describe('pushTraceBatch on the dev chain', () => {
     assert.match(first.transactionHash ?? '', /^0x[0-9a-f]{64}$/);
     const again = await run(() => io.pushTraceBatch(participant, sealed, { nonce, proof }));
     assert.equal(again.transactionHash, null, 'nothing sent the second time');
+  });
+
+  test('queryTrace: 64 random bytes pushed by a registered holder of the code are an invalid step; the history stays', async () => {
+    const io = createTraceActivities(engine);
+    const nonce = await run(() => io.recentBlockHash());
+    const { sealed, proof, codes } = await sealAndProve(nonce);
+    await run(() => io.pushTraceBatch(participant, sealed, { nonce, proof }));
+    const code = codes[0] as string;
+    const junk = randomBytes(64);
+    const fresh = await run(() => io.recentBlockHash());
+    await writeContract(engine.chain, (await engine.keyring.identity(participant)).secretKey, {
+      address: engine.contracts.drugTrace,
+      abi: DrugTrace.abi,
+      functionName: 'push',
+      args: [toHex(traceId(code)), toHex(junk), fresh, toHex(await prove(code, keccak_256(junk), hexToBytes(fresh)))],
+    });
+    const history = await run(() => io.queryTrace(code));
+    assert.deepEqual(
+      history.steps.map((step) => [step.index, step.data, step.signer]),
+      [[0, '{"event":"produced"}', participant]],
+    );
+    assert.deepEqual(
+      history.invalid.map((step) => [step.index, step.reason, step.sender]),
+      [[1, 'DECRYPT', participant]],
+    );
   });
 
   test('a batch too large for one proof is refused before any work, naming the limit', async () => {

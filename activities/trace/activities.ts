@@ -8,7 +8,7 @@ import type { Engine } from '../engine.js';
 import { traceId } from '../../native/index.js';
 import { parseCid } from '../../core/storage/index.js';
 import { decodeTraceBatch } from '../../core/trace/batch-format.js';
-import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
+import { readTrace, type TraceHistory } from '../../core/trace/read-trace.js';
 import type { SealedTraceSteps } from './native-activities.js';
 
 export interface TraceBatchProof {
@@ -27,7 +27,7 @@ export function createTraceActivities(engine: Engine) {
       functionName: 'read',
       args: [ids[0] as Hex],
     });
-    return stored.some((c) => c.toLowerCase() === (ciphertexts[0] as Hex).toLowerCase());
+    return stored.some((step) => step.ciphertext.toLowerCase() === (ciphertexts[0] as Hex).toLowerCase());
   };
   const ciphertextsOf = async (sealed: SealedTraceSteps): Promise<Hex[]> => {
     const ciphertexts = decodeTraceBatch(await engine.store.get(parseCid(sealed.batch))).map((c) => toHex(c));
@@ -77,7 +77,7 @@ export function createTraceActivities(engine: Engine) {
       }
     },
 
-    async queryTrace(code: string): Promise<VerifiedTraceStep[]> {
+    async queryTrace(code: string): Promise<TraceHistory> {
       return readTrace({ ...engine, traceId }, code);
     },
   });

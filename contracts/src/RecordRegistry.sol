@@ -2,36 +2,58 @@
 pragma solidity ^0.8.20;
 
 import {Precompiles} from "./Precompiles.sol";
+import {Directory, Roles} from "./Directory.sol";
 
-/// Record keys wrapped to the patient (AFGH first-level ciphertexts), by record id = H(CID).
-/// Create and read only; events carry the id alone, so nothing links a record to a person.
+/// Record keys wrapped to the patient (AFGH first-level ciphertexts). Only registered, unrevoked
+/// hospitals and doctors create records, and a record's id is keccak256(author ‖ keccak256(CID)):
+/// the contract derives it from the sender, so an id can be written only by its author, and
+/// whoever learns a CID early can create only an id of their own. Create and read only; events
+/// carry the id alone, so nothing links a record to a patient.
 contract RecordRegistry {
     uint256 private constant CIPHERTEXT_LENGTH = 110; // 0x01 ‖ C1 (48) ‖ envelope (61)
     uint256 private constant C1_OFFSET = 1;
     uint256 private constant C1_LENGTH = 48;
     uint256 private constant ENVELOPE_OFFSET = 49;
 
-    mapping(bytes32 => bytes) private wrappedKeys;
+    struct Record {
+        bytes wrappedKey;
+        /// The block it was created in: a reader judges its author's revocation as of this block.
+        uint64 createdAt;
+    }
+
+    Directory public immutable directory;
+    mapping(bytes32 => Record) private records;
 
     event RecordCreated(bytes32 indexed id);
 
-    function create(bytes32 id, bytes calldata wrappedKey) external {
-        require(wrappedKeys[id].length == 0, "RecordRegistry: record exists");
+    constructor(Directory directory_) {
+        directory = directory_;
+    }
+
+    /// `cidHash` is keccak256 of the content's binary CID; returns the record id.
+    function create(bytes32 cidHash, bytes calldata wrappedKey) external returns (bytes32 id) {
+        uint8 role = directory.activeRole(msg.sender);
+        require(
+            role == Roles.HOSPITAL || role == Roles.DOCTOR,
+            "RecordRegistry: only registered, unrevoked hospitals and doctors may create records"
+        );
         require(wrappedKey.length == CIPHERTEXT_LENGTH && wrappedKey[0] == 0x01, "RecordRegistry: not a first-level PRE ciphertext");
-        wrappedKeys[id] = wrappedKey;
+        id = keccak256(abi.encodePacked(msg.sender, cidHash));
+        require(records[id].createdAt == 0, "RecordRegistry: record exists");
+        records[id] = Record(wrappedKey, uint64(block.number));
         emit RecordCreated(id);
     }
 
-    function get(bytes32 id) external view returns (bytes memory) {
-        bytes memory wrappedKey = wrappedKeys[id];
-        require(wrappedKey.length != 0, "RecordRegistry: no such record");
-        return wrappedKey;
+    function get(bytes32 id) external view returns (bytes memory wrappedKey, uint64 createdAt) {
+        Record storage record = records[id];
+        require(record.createdAt != 0, "RecordRegistry: no such record");
+        return (record.wrappedKey, record.createdAt);
     }
 
     /// The key re-encrypted with `rk`, computed in a read-only call so a grant leaves no
     /// transaction: 0x02 ‖ C1 ‖ e(C1, rk) ‖ envelope.
     function reencrypt(bytes32 id, bytes calldata rk) external view returns (bytes memory) {
-        bytes memory wrappedKey = wrappedKeys[id];
+        bytes memory wrappedKey = records[id].wrappedKey;
         require(wrappedKey.length != 0, "RecordRegistry: no such record");
         bytes memory c1 = slice(wrappedKey, C1_OFFSET, C1_LENGTH);
         bytes memory reencrypted = Precompiles.REENCRYPT.reencrypt(c1, rk);

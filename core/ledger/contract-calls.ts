@@ -72,13 +72,14 @@ export function writeContract<A extends Abi, N extends WriteName<A>>(
   );
 }
 
-/** Deploys and returns the new contract's address. */
+/** Deploys and returns the new contract's address; `args` are the constructor's. */
 export async function deployContract(
   client: FiscoClient,
   secretKey: Uint8Array,
   artifact: { abi: Abi; bytecode: Hex },
+  args: readonly unknown[] = [],
 ): Promise<string> {
-  const data = encodeDeployData({ abi: artifact.abi, bytecode: artifact.bytecode });
+  const data = encodeDeployData({ abi: artifact.abi, bytecode: artifact.bytecode, args });
   const receipt = await client.send(
     { to: '', input: hexToBytes(data.slice(2)), abi: JSON.stringify(artifact.abi) },
     secretKey,

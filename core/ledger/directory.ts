@@ -11,6 +11,11 @@ export interface DirectoryEntry {
   /** 64-byte secp256k1 key; its address is `address`. */
   publicKey: Uint8Array;
   revoked: boolean;
+  /**
+   * The block the CA revoked it in, null while it stands. What it wrote on chain up to that block
+   * stays valid; the contracts refuse it from the revocation on.
+   */
+  revokedAt: number | null;
 }
 
 /** The Directory's entry for `address`, or undefined when the CA never registered it. */
@@ -20,13 +25,20 @@ export async function lookupIdentity(
   address: string,
 ): Promise<DirectoryEntry | undefined> {
   try {
-    const [role, name, publicKey, revoked] = await readContract(client, {
+    const [role, name, publicKey, revoked, revokedAt] = await readContract(client, {
       address: directory,
       abi: Directory.abi,
       functionName: 'get',
       args: [address as `0x${string}`],
     });
-    return { address: address.toLowerCase(), role, name, publicKey: hexToBytes(publicKey), revoked };
+    return {
+      address: address.toLowerCase(),
+      role,
+      name,
+      publicKey: hexToBytes(publicKey),
+      revoked,
+      revokedAt: revoked ? Number(revokedAt) : null,
+    };
   } catch (error) {
     if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('not registered'))
       return undefined;
@@ -46,6 +58,15 @@ export async function requireIdentity(
   if (entry.revoked)
     throw new DirectoryError('REVOKED', `${what} ${address} (${entry.name}) has been revoked in the Directory`);
   return entry;
+}
+
+/**
+ * Whether `entry` was unrevoked when the chain accepted its write in block `block`. A write in the
+ * revocation's own block counts as before it: the contracts refuse a revoked sender at once, so a
+ * write that block holds ran ahead of the revocation.
+ */
+export function standingAt(entry: DirectoryEntry, block: number): boolean {
+  return entry.revokedAt === null || block <= entry.revokedAt;
 }
 
 export class DirectoryError extends Error {

@@ -19,7 +19,8 @@ import {
   preEncrypt,
   preKeygenDelegator,
 } from '../../core/crypto/index.js';
-import { DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
+import { Directory, DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
+import { Role, roleName } from '../../core/roles.js';
 import * as native from '../../native/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
@@ -76,9 +77,22 @@ try {
     groupId: 'group0',
     signer: native.signDigest,
   });
-  const sender = generateIdentity();
-  const registry = await deployContract(client, sender.secretKey, RecordRegistry);
-  const trace = await deployContract(client, sender.secretKey, DrugTrace);
+  // the registries take writes only from registered hospitals, doctors and trace participants
+  const ca = generateIdentity();
+  const directory = await deployContract(client, ca.secretKey, Directory);
+  const registry = await deployContract(client, ca.secretKey, RecordRegistry, [directory]);
+  const trace = await deployContract(client, ca.secretKey, DrugTrace, [directory]);
+  const registered = async (role: Role) => {
+    const who = generateIdentity();
+    await writeContract(client, ca.secretKey, {
+      address: directory,
+      abi: Directory.abi,
+      functionName: 'register',
+      args: [toHex(who.address), role, roleName(role), toHex(who.publicKey)],
+    });
+    return who;
+  };
+  const [hospital, manufacturer] = [await registered(Role.Hospital), await registered(Role.Manufacturer)];
   const rows: Row[] = [];
 
   const creates = 3000;
@@ -92,7 +106,7 @@ try {
   );
   rows.push(
     await measure('RecordRegistry.create', keys, 1, 64, (key) =>
-      writeContract(client, sender.secretKey, {
+      writeContract(client, hospital.secretKey, {
         address: registry,
         abi: RecordRegistry.abi,
         functionName: 'create',
@@ -130,7 +144,7 @@ try {
   const singles = await proofs(200, 1);
   rows.push(
     await measure('DrugTrace.push (1 item)', singles, 1, 32, (p) =>
-      writeContract(client, sender.secretKey, {
+      writeContract(client, manufacturer.secretKey, {
         address: trace,
         abi: DrugTrace.abi,
         functionName: 'push',
@@ -141,7 +155,7 @@ try {
   const batches = await proofs(10, 100);
   rows.push(
     await measure('DrugTrace.pushBatch (100 items)', batches, 100, 4, (p) =>
-      writeContract(client, sender.secretKey, {
+      writeContract(client, manufacturer.secretKey, {
         address: trace,
         abi: DrugTrace.abi,
         functionName: 'pushBatch',

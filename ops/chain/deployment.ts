@@ -4,7 +4,8 @@ import { bytesToHex } from '@noble/hashes/utils.js';
 import { z } from 'zod';
 import type { Identity } from '../../core/crypto/index.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
-import { deployContract, writeContract } from '../../core/ledger/contract-calls.js';
+import { deployContract, readContract, writeContract } from '../../core/ledger/contract-calls.js';
+import { LedgerError } from '../../core/ledger/errors.js';
 import { Directory, DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
 import { Role } from '../../core/roles.js';
 
@@ -42,18 +43,36 @@ export async function requireDeployment(home: string): Promise<Deployment> {
   return deployment;
 }
 
-/** True when every recorded contract has code on the chain the client talks to. */
+/**
+ * True when every recorded contract has code on the chain the client talks to, and the registries
+ * are of this version: they check writers against the recorded Directory (older ones had no
+ * `directory()`, so the call fails).
+ */
 async function isLive(client: FiscoClient, deployment: Deployment): Promise<boolean> {
   if (deployment.chainId !== client.settings.chainId || deployment.groupId !== client.settings.groupId) return false;
   const codes = await Promise.all(
     [deployment.directory, deployment.recordRegistry, deployment.drugTrace].map((contract) => client.getCode(contract)),
   );
-  return codes.every((code) => code.length > 2);
+  if (!codes.every((code) => code.length > 2)) return false;
+  const directories = await Promise.all([
+    readContract(client, {
+      address: deployment.recordRegistry,
+      abi: RecordRegistry.abi,
+      functionName: 'directory',
+      args: [],
+    }),
+    readContract(client, { address: deployment.drugTrace, abi: DrugTrace.abi, functionName: 'directory', args: [] }),
+  ]).catch((error: unknown) => {
+    if (error instanceof LedgerError && error.code === 'REVERTED') return [];
+    throw error;
+  });
+  return directories.length === 2 && directories.every((address) => address.toLowerCase() === deployment.directory);
 }
 
 /**
- * Deploys Directory, RecordRegistry and DrugTrace from the CA account, registers the CA in its
- * own Directory, and records the addresses in the data dir. An existing live deployment is kept.
+ * Deploys Directory, then RecordRegistry and DrugTrace on it, from the CA account, registers the CA
+ * in its own Directory, and records the addresses in the data dir. An existing live deployment of
+ * these contracts is kept.
  */
 export async function ensureDeployed(
   client: FiscoClient,
@@ -63,9 +82,10 @@ export async function ensureDeployed(
   const existing = await readDeployment(home);
   if (existing && (await isLive(client, existing))) return { deployment: existing, created: false };
   const directory = await deployContract(client, ca.secretKey, Directory);
+  // both check every writer against this Directory
   const [recordRegistry, drugTrace] = [
-    await deployContract(client, ca.secretKey, RecordRegistry),
-    await deployContract(client, ca.secretKey, DrugTrace),
+    await deployContract(client, ca.secretKey, RecordRegistry, [directory]),
+    await deployContract(client, ca.secretKey, DrugTrace, [directory]),
   ];
   await writeContract(client, ca.secretKey, {
     address: directory,

@@ -3,7 +3,13 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
 import { repoRoot } from '../config/index.js';
-import { generateTraceCode } from '../../core/crypto/index.js';
+import { randomBytes } from 'node:crypto';
+import { keccak_256 } from '@noble/hashes/sha3.js';
+import { hexToBytes, toHex } from 'viem';
+import { generateTraceCode, type Identity } from '../../core/crypto/index.js';
+import { writeContract } from '../../core/ledger/contract-calls.js';
+import { Directory, DrugTrace } from '../../contracts/artifacts.js';
+import { prove, traceId } from '../../native/index.js';
 import { Role } from '../../core/roles.js';
 import { SCRATCH_PASSWORD, startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { workerEnv } from '../../test/harness/worker-process.js';
@@ -45,6 +51,14 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     ).address;
   });
   after(async () => stack.stop());
+
+  const revoke = async (account: `0x${string}`) =>
+    writeContract(stack.chain, (stack.engine.ca as Identity).secretKey, {
+      address: stack.engine.contracts.directory,
+      abi: Directory.abi,
+      functionName: 'revoke',
+      args: [account],
+    });
 
   test('a patient makes a wallet, enrols, reads a record and grants it; a doctor reads the grant', async () => {
     const aliceDir = join(stack.home, 'cli-alice');
@@ -110,6 +124,11 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     const unknown = await yilian('record', 'read', '--dir', carolDir, '--record', `0x${'00'.repeat(32)}`);
     assert.notEqual(unknown.code, 0);
     assert.match(unknown.stderr, /not in this wallet's inbox/);
+
+    await revoke(bob);
+    const afterRevocation = await yilian('record', 'read', '--dir', aliceDir, '--record', reference.recordId);
+    assert.equal(afterRevocation.code, 0, 'a record created before its author was revoked stays readable');
+    assert.equal(afterRevocation.stdout, record);
   });
 
   test('a trace code prints its verified history; a mistyped code is refused without echoing it', async () => {
@@ -127,6 +146,37 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     const history = await yilian('trace', code.toLowerCase());
     assert.equal(history.code, 0, history.stderr);
     assert.match(history.stdout, /^0\. Maker \(0x[0-9a-f]{40}\): \{"event":"produced"\}/);
+
+    // a registered carrier holding the code pushes 64 random bytes: listed as invalid, the history stays
+    const carrier = (await stack.workflows.execute.registerIdentity({ name: 'Carrier', role: Role.Carrier })).address;
+    const junk = randomBytes(64);
+    const nonce = (await stack.chain.getBlockHash(await stack.chain.getBlockNumber())) as `0x${string}`;
+    const pushed = await writeContract(stack.chain, (await stack.engine.keyring.identity(carrier)).secretKey, {
+      address: stack.engine.contracts.drugTrace,
+      abi: DrugTrace.abi,
+      functionName: 'push',
+      args: [toHex(traceId(code)), toHex(junk), nonce, toHex(await prove(code, keccak_256(junk), hexToBytes(nonce)))],
+    });
+    const poisoned = await yilian('trace', code);
+    assert.equal(poisoned.code, 0, poisoned.stderr);
+    assert.match(poisoned.stdout, /^0\. Maker \(0x[0-9a-f]{40}\): \{"event":"produced"\}$/m);
+    assert.match(
+      poisoned.stdout,
+      new RegExp(
+        `^1\\. ✗ invalid, pushed by ${carrier} in block ${pushed.blockNumber}: does not decrypt with this trace code`,
+        'm',
+      ),
+    );
+    assert.match(poisoned.stderr, /1 step\(s\) did not verify and are not part of the history; 1 did/);
+
+    // the maker is revoked: its step, pushed before, is still history
+    const revocation = await revoke(manufacturer);
+    const afterRevocation = await yilian('trace', code);
+    assert.equal(afterRevocation.code, 0, afterRevocation.stderr);
+    assert.match(
+      afterRevocation.stdout,
+      new RegExp(`^0\\. Maker .*"produced"\\} \\[signer revoked later, in block ${revocation.blockNumber}\\]$`, 'm'),
+    );
     const typo = `${code.slice(0, 31)}U`;
     const refused = await yilian('trace', typo);
     assert.notEqual(refused.code, 0);

@@ -138,16 +138,34 @@ export function walletCommands(program: Command, config: () => Config): void {
     .command('trace')
     .argument('<code>', 'the trace code printed on the package')
     .description(
-      "a package's whole history: decrypted with its code, every signature verified against the Directory; exit 1 if any step does not verify",
+      "a package's history: decrypted with its code, every signature verified against the Directory as of its block. " +
+        'Steps that do not verify are listed, marked ✗ with the reason, and are not part of the history. ' +
+        'Exit 1 only when the trace cannot be read (a mistyped code, the chain away): anyone holding the code can push a bad step, so one must not make the history unreadable',
     )
     .action(async (code: string) => {
       await withEngine(config(), async (engine) => {
-        const steps = await readTrace({ ...engine, traceId }, code).catch((error: unknown) => {
-          console.error(`trace did not verify: ${messageOf(error)}`);
+        const history = await readTrace({ ...engine, traceId }, code).catch((error: unknown) => {
+          console.error(`trace could not be read: ${messageOf(error)}`);
           process.exit(1);
         });
-        if (steps.length === 0) console.log('no steps recorded for this code');
-        for (const step of steps) console.log(`${step.index}. ${step.signerName} (${step.signer}): ${step.data}`);
+        const lines = [
+          ...history.steps.map((step) => ({
+            index: step.index,
+            line:
+              `${step.index}. ${step.signerName} (${step.signer}): ${step.data}` +
+              (step.signerRevokedAt === null ? '' : ` [signer revoked later, in block ${step.signerRevokedAt}]`),
+          })),
+          ...history.invalid.map((step) => ({
+            index: step.index,
+            line: `${step.index}. ✗ invalid, pushed by ${step.sender} in block ${step.block}: ${step.message}`,
+          })),
+        ].sort((a, b) => a.index - b.index);
+        if (history.steps.length === 0) console.log('no verified steps recorded for this code');
+        for (const { line } of lines) console.log(line);
+        if (history.invalid.length > 0)
+          console.error(
+            `${history.invalid.length} step(s) did not verify and are not part of the history; ${history.steps.length} did`,
+          );
       });
     });
 }

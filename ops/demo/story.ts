@@ -12,7 +12,7 @@ import {
 import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
 import type { ScryptParams } from '../../core/keys/index.js';
-import { recordIdOf, wrapContext } from '../../core/records/record-format.js';
+import { wrapContext } from '../../core/records/record-format.js';
 import { Role } from '../../core/roles.js';
 import type { ContentStore } from '../../core/storage/index.js';
 import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
@@ -79,6 +79,7 @@ export interface StorySummary {
   recordId: string;
   cid: string;
   author: string;
+  authorAddress: string;
   readByGrantee: boolean;
   refusals: Refusal[];
   traceItems: number;
@@ -92,6 +93,7 @@ export function summarizeStory(outcome: StoryOutcome): StorySummary {
     recordId: outcome.record.recordId,
     cid: outcome.cid,
     author: outcome.record.author.name,
+    authorAddress: outcome.record.author.address,
     readByGrantee: outcome.readByCarol.record === outcome.record.record,
     refusals: outcome.refusals,
     traceItems: outcome.traceIds.length,
@@ -241,7 +243,9 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   }
 
   step(8, "Alice verifies her box's whole history from the code printed on it");
-  const history = await readTrace({ ...ctx, traceId }, codes[0] as string);
+  const { steps: history, invalid } = await readTrace({ ...ctx, traceId }, codes[0] as string);
+  const [bad] = invalid;
+  if (bad) throw new Error(`trace step ${bad.index} does not verify: ${bad.message}`);
   const expected = ['produced', 'shipped', 'received'];
   const events = history.map((s) => (JSON.parse(s.data) as { event: string }).event);
   if (events.join() !== expected.join())
@@ -284,7 +288,7 @@ async function charlieIsRefused(
   refusals.push({ door: 'inbox', detail: "nothing about the record is in Charlie's inbox" });
 
   const charlieKey = preKeygenDelegatee();
-  const context = wrapContext(recordIdOf(input.reference.cid));
+  const context = wrapContext(hexToBytes(input.reference.recordId as `0x${string}`));
   const opened = attempt(() =>
     preDecryptReencrypted(charlieKey.secretKey, hexToBytes(input.carolItem.reencryptedKey as `0x${string}`), context),
   );

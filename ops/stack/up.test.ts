@@ -11,7 +11,7 @@ import { codecFromConfig } from '../codec/from-config.js';
 import { parseCid } from '../../core/storage/index.js';
 import { EmbeddedContentStore } from '../../core/storage/node/index.js';
 import { recordIdOf } from '../../core/records/record-format.js';
-import { toHex } from 'viem';
+import { hexToBytes, toHex } from 'viem';
 
 interface Running {
   child: ChildProcess;
@@ -168,7 +168,7 @@ describe('./ops/up supervisor', () => {
         await new EmbeddedContentStore(home.path).has(parseCid(story.cid)),
         'the record content survived the restart',
       );
-      assert.equal(toHex(recordIdOf(story.cid)), story.recordId);
+      assert.equal(toHex(recordIdOf(hexToBytes(story.authorAddress as `0x${string}`), story.cid)), story.recordId);
 
       const clash = startUp({ ...env, YILIAN_HOME: `${home.path}-other` });
       assert.notEqual(await clash.exited, 0);
