@@ -148,7 +148,11 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     assert.match(history.stdout, /^0\. Maker \(0x[0-9a-f]{40}\): \{"event":"produced"\}/);
 
     // a registered carrier holding the code pushes 64 random bytes: listed as invalid, the history stays
-    const carrier = (await stack.workflows.execute.registerIdentity({ name: 'Carrier', role: Role.Carrier })).address;
+    const carrier = (
+      await stack.workflows.execute.registerIdentity(
+        authorize(stack.operator, 'registerIdentity', { name: 'Carrier', role: Role.Carrier }),
+      )
+    ).address;
     const junk = randomBytes(64);
     const nonce = (await stack.chain.getBlockHash(await stack.chain.getBlockNumber())) as `0x${string}`;
     const pushed = await writeContract(stack.chain, (await stack.engine.keyring.identity(carrier)).secretKey, {

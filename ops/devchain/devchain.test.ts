@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { encodeFunctionData, type Hex, toHex } from 'viem';
+import { concat, encodeFunctionData, keccak256, type Hex, toHex } from 'viem';
 import { startScratchDevchain } from '../scratch/services.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { deployContract, readContract, writeContract } from '../../core/ledger/contract-calls.js';
@@ -19,7 +19,8 @@ import {
   preKeygenDelegator,
   generateDek,
 } from '../../core/crypto/index.js';
-import { RecordRegistry } from '../../contracts/artifacts.js';
+import { Directory, RecordRegistry } from '../../contracts/artifacts.js';
+import { Role } from '../../core/roles.js';
 
 describe('dev chain', () => {
   let chain: Awaited<ReturnType<typeof startScratchDevchain>>;
@@ -31,7 +32,15 @@ describe('dev chain', () => {
     await initPre();
     chain = await startScratchDevchain();
     client = new FiscoClient({ rpcUrl: chain.rpcUrl, chainId: 'chain0', groupId: 'group0', receiptTimeoutMs: 60_000 });
-    registry = await deployContract(client, sender.secretKey, RecordRegistry);
+    // RecordRegistry takes records from registered hospitals and doctors only
+    const directory = await deployContract(client, sender.secretKey, Directory);
+    await writeContract(client, sender.secretKey, {
+      address: directory,
+      abi: Directory.abi,
+      functionName: 'register',
+      args: [toHex(sender.address), Role.Hospital, 'Hospital', toHex(sender.publicKey)],
+    });
+    registry = await deployContract(client, sender.secretKey, RecordRegistry, [directory]);
   });
   after(async () => chain.stop());
 
@@ -42,6 +51,8 @@ describe('dev chain', () => {
         version: 1,
       }),
     );
+  /** The id RecordRegistry files `create(cidHash, …)` from `sender` under. */
+  const recordId = (cidHash: Hex) => keccak256(concat([toHex(sender.address), cidHash]));
   const create = (id: Hex) =>
     writeContract(client, sender.secretKey, {
       address: registry,
@@ -161,7 +172,12 @@ describe('dev chain', () => {
 
     for (const id of before) {
       assert.ok(
-        await readContract(client, { address: registry, abi: RecordRegistry.abi, functionName: 'get', args: [id] }),
+        await readContract(client, {
+          address: registry,
+          abi: RecordRegistry.abi,
+          functionName: 'get',
+          args: [recordId(id)],
+        }),
         `record ${id} survived`,
       );
     }
@@ -172,7 +188,7 @@ describe('dev chain', () => {
         address: registry,
         abi: RecordRegistry.abi,
         functionName: 'get',
-        args: [id],
+        args: [recordId(id)],
       }).catch(() => null);
       if (outcome.status === 'fulfilled') {
         committed++;
