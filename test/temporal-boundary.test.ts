@@ -170,5 +170,23 @@ describe('what reaches the engine through Temporal', () => {
       ),
       /is not one of this engine's hospital operators/,
     );
+    await refusal(
+      execute.revokeIdentity(authorize(strangerSigner, 'revokeIdentity', { account: bob as `0x${string}` })),
+      /is not one of this engine's ca operators/,
+    );
+    assert.equal((await lookupIdentity(stack.chain, stack.engine.contracts.directory, bob))?.revokedAt, null);
+  });
+
+  test('an operator revokes an identity, once', async () => {
+    const carrier = await stack.workflows.execute.registerIdentity(
+      authorize(stack.operator, 'registerIdentity', { name: 'Revoked Carrier', role: Role.Carrier }),
+    );
+    const revoked = await stack.workflows.execute.revokeIdentity(
+      authorize(stack.operator, 'revokeIdentity', { account: carrier.address }),
+    );
+    const entry = await lookupIdentity(stack.chain, stack.engine.contracts.directory, carrier.address);
+    assert.equal(entry?.revoked, true);
+    assert.equal(entry.revokedAt, revoked.revokedAt);
+    assert.match(revoked.transactionHash ?? '', /^0x[0-9a-f]{64}$/);
   });
 });

@@ -24,6 +24,7 @@ export function sourceWorkflowId(source: MessageSource): string {
 
 export const identityWorkflowId = (address: string): string => `identity:${address.toLowerCase()}`;
 export const localIdentityWorkflowId = (name: string): string => `identity:local:${name}`;
+export const revocationWorkflowId = (account: string): string => `revoke:${account.toLowerCase()}`;
 export const enrolmentWorkflowId = (account: string, authority: string): string =>
   `enrol:${account.toLowerCase()}:${authority}`;
 

@@ -1,4 +1,5 @@
 export { registerIdentity } from './register-identity.js';
+export { revokeIdentity } from './revoke-identity.js';
 export { enrolPatient } from './enrol-patient.js';
 export { anchorRecord } from './anchor-record.js';
 export { grantAccess } from './grant-access.js';

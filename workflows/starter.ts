@@ -7,12 +7,21 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
-import { anchorRecord, enrolPatient, grantAccess, registerIdentity, traceQuery, traceStep } from './index.js';
+import {
+  anchorRecord,
+  enrolPatient,
+  grantAccess,
+  registerIdentity,
+  revokeIdentity,
+  traceQuery,
+  traceStep,
+} from './index.js';
 import {
   enrolmentWorkflowId,
   grantWorkflowId,
   identityWorkflowId,
   localIdentityWorkflowId,
+  revocationWorkflowId,
   sourceWorkflowId,
   traceQueryWorkflowId,
 } from './ids.js';
@@ -27,6 +36,10 @@ const routes = {
     workflow: registerIdentity,
     id: (input: Parameters<typeof registerIdentity>[0]) =>
       input.identity ? identityWorkflowId(input.identity.address) : localIdentityWorkflowId(input.name),
+  },
+  revokeIdentity: {
+    workflow: revokeIdentity,
+    id: (input: Parameters<typeof revokeIdentity>[0]) => revocationWorkflowId(input.account),
   },
   enrolPatient: {
     workflow: enrolPatient,

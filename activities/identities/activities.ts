@@ -25,6 +25,11 @@ export interface RegistrationRequest {
   prekeyBundle?: `0x${string}`;
 }
 
+/** What a CA operator authorizes: this account is revoked in the Directory from now on. */
+export interface RevocationRequest {
+  account: `0x${string}`;
+}
+
 /** Identity activities: keys in the engine's keystore, registration by the CA. */
 export function createIdentityActivities(engine: Engine) {
   return activityGroup({
@@ -98,6 +103,43 @@ export function createIdentityActivities(engine: Engine) {
         )
           return { transactionHash: null };
         throw error;
+      }
+    },
+
+    /**
+     * The CA's `Directory.revoke`: from this block on the account may not write, and what it wrote
+     * before stays valid history. Revoking a revoked account counts as done.
+     */
+    async revokeInDirectory(
+      request: Authorized<RevocationRequest>,
+    ): Promise<{ revokedAt: number; transactionHash: Hex | null }> {
+      engine.operators.require('revokeIdentity', request);
+      const ca = engine.ca;
+      if (!ca)
+        throw badInput(
+          'NotTheCA',
+          'this engine does not hold the consortium CA key; the CA revokes identities from its own engine',
+        );
+      const revokedAt = async () => {
+        const entry = await lookupIdentity(engine.chain, engine.contracts.directory, request.account);
+        if (!entry) throw badInput('NotRegistered', `${request.account} is not registered in the Directory`);
+        return entry.revokedAt;
+      };
+      const already = await revokedAt();
+      if (already !== null) return { revokedAt: already, transactionHash: null };
+      try {
+        const receipt = await writeContract(engine.chain, ca.secretKey, {
+          address: engine.contracts.directory,
+          abi: Directory.abi,
+          functionName: 'revoke',
+          args: [request.account],
+        });
+        return { revokedAt: receipt.blockNumber, transactionHash: receipt.transactionHash as Hex };
+      } catch (error) {
+        // an earlier attempt of this activity committed it
+        const since = error instanceof LedgerError && error.code === 'REVERTED' ? await revokedAt() : null;
+        if (since === null) throw error;
+        return { revokedAt: since, transactionHash: null };
       }
     },
   });

@@ -3,4 +3,5 @@ export {
   type IdentityActivities,
   type DirectoryRegistration,
   type RegistrationRequest,
+  type RevocationRequest,
 } from './activities.js';

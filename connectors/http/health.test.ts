@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHttpApp } from './app.js';
+import { checkHealth } from './health.js';
 import { serve } from './test-helpers.js';
 
 async function healthz(probes: Parameters<typeof createHttpApp>[0]['health']) {
@@ -43,4 +44,11 @@ test('a hung probe is reported down instead of hanging the answer', async () => 
   const { status, body } = await healthz({ storage: () => new Promise(() => {}) });
   assert.equal(status, 503);
   assert.match(body.components.storage?.error ?? '', /no answer within/);
+});
+
+test('a component that quotes a URL with credentials is reported without them', async () => {
+  const report = await checkHealth({
+    chain: () => Promise.reject(new Error('chain node http://rpc-user:s3cret@fisco-node0:20200 unreachable')),
+  });
+  assert.equal(report.components.chain?.error, 'chain node http://***@fisco-node0:20200 unreachable');
 });

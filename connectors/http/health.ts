@@ -1,3 +1,4 @@
+import { redactUrlsIn } from '../../core/redact-url.js';
 /** A probe throws (or times out) when its component cannot serve. */
 export type HealthProbe = () => Promise<void>;
 
@@ -31,7 +32,12 @@ export async function checkHealth(probes: Record<string, HealthProbe>): Promise<
       } catch (error) {
         return [
           name,
-          { status: 'down', error: (error as Error).message, latencyMs: Math.round(performance.now() - started) },
+          // the report is unauthenticated: a URL a component quotes must not show its credentials
+          {
+            status: 'down',
+            error: redactUrlsIn((error as Error).message),
+            latencyMs: Math.round(performance.now() - started),
+          },
         ];
       } finally {
         clearTimeout(timer);

@@ -4,6 +4,7 @@ import { signTransaction, type DigestSigner, type UnsignedTransaction } from './
 import { isPoolRejection, statusName, TransactionStatus } from './status.js';
 import { LedgerError } from './errors.js';
 import type { Receipt } from './receipt.js';
+import { redactUrl } from '../redact-url.js';
 
 // A plain timer promise rather than Node's timers module, so the client also runs in a browser.
 const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
@@ -34,8 +35,19 @@ const REQUEST_TIMEOUT_MS = 30_000;
 export class FiscoClient {
   private requestId = 0;
   private recentBlock: { number: number; at: number } | undefined;
+  /** The RPC URL without credentials, and the credentials as a Basic header (fetch refuses them in a URL). */
+  private readonly endpoint: { url: string; authorization?: string };
 
-  constructor(readonly settings: LedgerSettings) {}
+  constructor(readonly settings: LedgerSettings) {
+    const url = new URL(settings.rpcUrl);
+    const credentials =
+      url.username || url.password
+        ? `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`
+        : undefined;
+    url.username = '';
+    url.password = '';
+    this.endpoint = { url: url.toString(), ...(credentials ? { authorization: `Basic ${btoa(credentials)}` } : {}) };
+  }
 
   async rpc<T>(method: string, params: unknown[]): Promise<T> {
     const response = await this.post(method, params)
@@ -48,7 +60,7 @@ export class FiscoClient {
       .catch((error: unknown) => {
         throw new LedgerError(
           'UNAVAILABLE',
-          `chain node ${this.settings.rpcUrl} unreachable on ${method}: ${(error as Error).message}`,
+          `chain node ${redactUrl(this.settings.rpcUrl)} unreachable on ${method}: ${(error as Error).message}`,
           {},
           { cause: error },
         );
@@ -59,7 +71,7 @@ export class FiscoClient {
     } catch (error) {
       throw new LedgerError(
         'UNAVAILABLE',
-        `chain node ${this.settings.rpcUrl} answered ${method} with HTTP ${response.status} and no JSON`,
+        `chain node ${redactUrl(this.settings.rpcUrl)} answered ${method} with HTTP ${response.status} and no JSON`,
         {},
         { cause: error },
       );
@@ -74,9 +86,12 @@ export class FiscoClient {
   }
 
   private post(method: string, params: unknown[]): Promise<Response> {
-    return fetch(this.settings.rpcUrl, {
+    return fetch(this.endpoint.url, {
       method: 'POST',
-      headers: { 'content-type': 'application/json' },
+      headers: {
+        'content-type': 'application/json',
+        ...(this.endpoint.authorization ? { authorization: this.endpoint.authorization } : {}),
+      },
       body: JSON.stringify({ jsonrpc: '2.0', id: ++this.requestId, method, params }),
       signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS),
     });
@@ -109,7 +124,7 @@ export class FiscoClient {
     if (info.chainID !== this.settings.chainId || info.groupID !== this.settings.groupId) {
       throw new LedgerError(
         'WRONG_CHAIN',
-        `node ${this.settings.rpcUrl} serves chain ${info.chainID} group ${info.groupID}, not ${this.settings.chainId}/${this.settings.groupId}`,
+        `node ${redactUrl(this.settings.rpcUrl)} serves chain ${info.chainID} group ${info.groupID}, not ${this.settings.chainId}/${this.settings.groupId}`,
       );
     }
   }

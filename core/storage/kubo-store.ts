@@ -5,6 +5,7 @@ import { collect, type ByteSource, type ContentStore } from './content-store.js'
 import { readFileDag } from './read-dag.js';
 import { StorageError } from './errors.js';
 import { toAsyncChunks } from './byte-source.js';
+import { redactUrl } from '../redact-url.js';
 
 /** How long one block fetch may take before the store reports the content unavailable. */
 const BLOCK_TIMEOUT_MS = 30_000;
@@ -46,9 +47,13 @@ export class KuboContentStore implements ContentStore {
           if (/not found|timeout|deadline|context canceled/i.test(message)) {
             const content = `content ${cid.toString()}`;
             const what = block.equals(cid) ? content : `block ${block.toString()} of ${content}`;
-            throw new StorageError('NOT_FOUND', `${what} is not available from kubo at ${this.apiUrl} (${message})`, {
-              cause: error,
-            });
+            throw new StorageError(
+              'NOT_FOUND',
+              `${what} is not available from kubo at ${redactUrl(this.apiUrl)} (${message})`,
+              {
+                cause: error,
+              },
+            );
           }
           throw this.unavailable('block/get', error);
         }
@@ -87,8 +92,12 @@ export class KuboContentStore implements ContentStore {
   }
 
   private unavailable(what: string, error: unknown): StorageError {
-    return new StorageError('UNAVAILABLE', `kubo at ${this.apiUrl} failed on ${what}: ${(error as Error).message}`, {
-      cause: error,
-    });
+    return new StorageError(
+      'UNAVAILABLE',
+      `kubo at ${redactUrl(this.apiUrl)} failed on ${what}: ${(error as Error).message}`,
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -13,6 +13,8 @@ const program = new Command('yilian')
 
 let config: Config | undefined;
 const currentConfig = (): Config => (config ??= loadConfig());
+// what the CLI writes (wallets, keystores, stored content) is its user's alone
+process.umask(0o077);
 
 program
   .command('config')

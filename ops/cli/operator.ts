@@ -26,4 +26,21 @@ export function operatorCommands(program: Command, config: () => Config): void {
       );
       console.log(`enrolled ${options.account}; ${result.woken} waiting record(s) woken`);
     });
+
+  program
+    .command('revoke')
+    .requiredOption('--account <address>', 'the account to revoke in the Directory')
+    .description(
+      'CA operator: revoke an identity; from then on it may not write, and what it wrote before stays valid history',
+    )
+    .action(async (options: { account: string }) => {
+      if (!/^0x[0-9a-fA-F]{40}$/.test(options.account))
+        throw new Error(`--account must be a 0x address, not ${options.account}`);
+      const operator = await operatorSigner(config());
+      const account = options.account.toLowerCase() as `0x${string}`;
+      const result = await withEngine(config(), (engine) =>
+        engine.workflows.execute.revokeIdentity(authorize(operator, 'revokeIdentity', { account })),
+      );
+      console.log(`revoked ${account} in block ${result.revokedAt}`);
+    });
 }

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { configSchema, secretPaths, type Config } from './schema.js';
 import { defaultToolsDir } from '../tools.js';
-import { maskUrlPassword } from './redact.js';
+import { redactUrl } from '../../core/redact-url.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -36,6 +36,7 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_OPERATOR_PASSWORD', path: 'operators.password', kind: 'string' },
   { name: 'YILIAN_API_HOST', path: 'api.host', kind: 'string' },
   { name: 'YILIAN_API_PORT', path: 'api.port', kind: 'int' },
+  { name: 'YILIAN_API_PUBLIC_URL', path: 'api.publicUrl', kind: 'string' },
   { name: 'YILIAN_TASK_QUEUE', path: 'workers.taskQueue', kind: 'string' },
 ];
 
@@ -118,7 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
     const raw = env[name];
     if (raw === undefined || raw === '') continue;
     const parsed = parseEnvValue(kind, raw);
-    const where = `${name}=${JSON.stringify(secretPaths.has(path) ? '***' : maskUrlPassword(raw))}`;
+    const where = `${name}=${JSON.stringify(secretPaths.has(path) ? '***' : redactUrl(raw))}`;
     if ('error' in parsed) {
       problems.push(`${where}: ${parsed.error}`);
       continue;

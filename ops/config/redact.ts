@@ -1,6 +1,7 @@
+import { redactUrl } from '../../core/redact-url.js';
 import { secretPaths, type Config } from './schema.js';
 
-/** The configuration as it may be shown to an operator: secrets masked, URL passwords masked. */
+/** The configuration as it may be shown to an operator: secrets masked, URL credentials masked. */
 export function redactConfig(config: Config): Record<string, unknown> {
   return redactTree(config, '');
 }
@@ -12,20 +13,8 @@ function redactTree(tree: Record<string, unknown>, prefix: string): Record<strin
       if (secretPaths.has(path)) return [key, '***'];
       if (typeof value === 'object' && value !== null)
         return [key, redactTree(value as Record<string, unknown>, `${path}.`)];
-      if (typeof value === 'string') return [key, maskUrlPassword(value)];
+      if (typeof value === 'string') return [key, redactUrl(value)];
       return [key, value];
     }),
   );
-}
-
-export function maskUrlPassword(value: string): string {
-  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return value;
-  try {
-    const url = new URL(value);
-    if (!url.password) return value;
-    url.password = '***';
-    return url.toString();
-  } catch {
-    return value;
-  }
 }

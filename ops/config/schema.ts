@@ -70,6 +70,8 @@ export const configSchema = z.strictObject({
   api: z.strictObject({
     host: z.string().min(1),
     port,
+    /** The API's URL as wallets and operators reach it (behind a proxy, its public URL); inbox requests are signed for it. */
+    publicUrl: httpUrl.optional(),
   }),
   workers: z.strictObject({
     taskQueue: z.string().min(1),
@@ -78,8 +80,9 @@ export const configSchema = z.strictObject({
 
 export type Config = z.infer<typeof configSchema>;
 
-/** Where the engine's HTTP API answers (inboxes, the codec endpoint, /healthz). */
-export const apiUrlOf = (config: Config): string => `http://${config.api.host}:${config.api.port}`;
+/** Where the engine's HTTP API is reached (inboxes, the codec endpoint, /healthz): its public URL, else where it listens. */
+export const apiUrlOf = (config: Config): string =>
+  config.api.publicUrl?.replace(/\/+$/, '') ?? `http://${config.api.host}:${config.api.port}`;
 
 /** Paths (dot-separated) whose values must never be printed. */
 export const secretPaths: ReadonlySet<string> = new Set([

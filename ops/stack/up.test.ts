@@ -2,6 +2,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
+import { chmod, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import type { StorySummary } from '../demo/story.js';
 import { freePort } from '../services/ports.js';
@@ -64,6 +66,8 @@ describe('./ops/up supervisor', () => {
 
   before(async () => {
     home = await tempDir('up');
+    // a data dir someone made readable to others: ./ops/up shuts it
+    await chmod(home.path, 0o755);
     ports = {
       temporal: await freePort(),
       ui: await freePort(),
@@ -155,6 +159,19 @@ describe('./ops/up supervisor', () => {
     assert.equal(await first.exited, 0, first.output());
     assert.match(first.output(), /^temporal\s+stopped/m);
     assert.match(first.output(), /contracts deployed/);
+    const modeOf = async (path: string) => (await stat(join(home.path, path))).mode & 0o777;
+    assert.equal(await modeOf('.'), 0o700, 'the data dir is its owner’s alone');
+    for (const file of [
+      'engine.sqlite',
+      'logs/devchain.log',
+      'logs/temporal.log',
+      'temporal/temporal.db',
+      'keys/codec-keys',
+    ]) {
+      assert.equal(await modeOf(file), 0o600, `${file} is its owner’s alone`);
+    }
+    for (const dir of ['keys', 'logs', 'blocks', 'chain', 'operator'])
+      assert.equal(await modeOf(dir), 0o700, `${dir}/`);
 
     const second = startUp(env);
     try {

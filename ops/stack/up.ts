@@ -13,6 +13,8 @@ import { chainClient, deployFromConfig } from '../chain/connect.js';
 import type { ManagedProcess } from '../services/managed-process.js';
 import { contentStoreFromConfig } from '../engine/content-store.js';
 import { messageOf } from '../error-message.js';
+import { keepPrivate } from '../engine/private-files.js';
+import { redactUrl } from '../../core/redact-url.js';
 import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
@@ -44,6 +46,7 @@ async function stopAll(code: number): Promise<void> {
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  await keepPrivate(config.home);
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   const watch = (child: ManagedProcess) =>
@@ -113,7 +116,7 @@ async function main(): Promise<void> {
       return Promise.resolve();
     },
   ]);
-  say('redis', `ok ${config.redis.mode} ${(redactConfig(config).redis as { url: string }).url}`);
+  say('redis', `ok ${config.redis.mode} ${redactUrl(config.redis.url)}`);
 
   if (config.chain.mode === 'embedded') {
     const devchain = await startDevchain({
@@ -130,7 +133,7 @@ async function main(): Promise<void> {
   const { deployment, created } = await deployFromConfig(config, chain);
   say(
     'chain',
-    `ok ${config.chain.mode} ${config.chain.rpcUrl} ${config.chain.chainId}/${config.chain.groupId} block ${await chain.getBlockNumber()}; ` +
+    `ok ${config.chain.mode} ${redactUrl(config.chain.rpcUrl)} ${config.chain.chainId}/${config.chain.groupId} block ${await chain.getBlockNumber()}; ` +
       `contracts ${created ? 'deployed' : 'found'}: Directory ${deployment.directory}, RecordRegistry ${deployment.recordRegistry}, DrugTrace ${deployment.drugTrace}`,
   );
 
@@ -138,7 +141,7 @@ async function main(): Promise<void> {
   await store.check();
   say(
     'storage',
-    `ok ${store.backend}${store.backend === 'kubo' ? ` ${config.storage.kuboApiUrl}` : ` ${join(config.home, 'blocks')}`}`,
+    `ok ${store.backend}${store.backend === 'kubo' ? ` ${redactUrl(config.storage.kuboApiUrl)}` : ` ${join(config.home, 'blocks')}`}`,
   );
 
   const { codec, token: codecToken } = await codecFromConfig(config);

@@ -1,5 +1,6 @@
 import { loadConfig } from '../config/index.js';
 import { startWorkers, type WorkerKind } from './start.js';
+import { keepPrivate } from '../engine/private-files.js';
 
 /**
  * Worker entry for a host of its own: `node --import tsx ops/workers/main.ts orchestration|native`
@@ -15,7 +16,9 @@ if (unknown !== undefined) {
 }
 const kinds = requested.filter(isKind);
 
-const running = await startWorkers(loadConfig(), kinds);
+const config = loadConfig();
+await keepPrivate(config.home);
+const running = await startWorkers(config, kinds);
 for (const { kind, taskQueue } of running.workers) console.log(`worker ${kind} polling ${taskQueue}`);
 const results = await Promise.allSettled(running.workers.map((w) => w.run));
 await running.shutdown();

@@ -7,17 +7,20 @@
  * The engine runs WITHOUT the payload codec, so the files hold plain payloads: never capture
  * from real data.
  *
- *   npm run histories:capture    (node --import tsx test/histories/capture.ts)
+ *   npm run histories:capture            writes the histories that are missing, keeps the others
+ *   npm run histories:capture -- --all   writes every one anew
  *
  * Re-capture to add a workflow or a path, not to make a failing replay pass: a history that no
  * longer replays is a run in flight that the change would break (use patching or a new
- * workflow type instead).
+ * workflow type instead). Keeping the histories already there is what makes them worth
+ * replaying: they were written by older code.
  */
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '../../ops/audit/replay.js';
+import { authorize } from '../../core/operators/authorization.js';
 import { runStoryOn } from '../harness/story.js';
 import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
 import { startScratchEngine } from '../../ops/scratch/engine.js';
@@ -32,6 +35,11 @@ try {
   const query = await stack.workflows.start.traceQuery(outcome.traceCodes[0] ?? '');
   await query.result();
   const traceQueryId = query.workflowId;
+  const regulator = outcome.localIdentities.at(-1) as `0x${string}`;
+  const revocation = await stack.workflows.start.revokeIdentity(
+    authorize(stack.operator, 'revokeIdentity', { account: regulator }),
+  );
+  await revocation.result();
 
   const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
     {
@@ -77,10 +85,15 @@ try {
       status: 'COMPLETED',
     },
     { file: 'traceQuery', workflowId: traceQueryId, type: 'traceQuery', status: 'COMPLETED' },
+    { file: 'revokeIdentity', workflowId: revocation.workflowId, type: 'revokeIdentity', status: 'COMPLETED' },
   ];
 
-  for (const name of await readdir(historiesDir)) if (name.endsWith('.json')) await rm(join(historiesDir, name));
+  const all = process.argv.includes('--all');
+  if (all)
+    for (const name of await readdir(historiesDir)) if (name.endsWith('.json')) await rm(join(historiesDir, name));
+  const existing = new Set(await readdir(historiesDir));
   for (const capture of captures) {
+    if (existing.has(`${capture.file}.json`)) continue;
     const handle = stack.client.workflow.getHandle(capture.workflowId);
     const description = await handle.describe();
     if (description.type !== capture.type || description.status.name !== capture.status) {
