@@ -67,16 +67,16 @@ const routes = {
 type Routes = typeof routes;
 export type WorkflowName = keyof Routes;
 type WorkflowOf<N extends WorkflowName> = Routes[N]['workflow'];
-type InputOf<N extends WorkflowName> = Parameters<WorkflowOf<N>>[0];
+export type WorkflowInput<N extends WorkflowName> = Parameters<WorkflowOf<N>>[0];
 type ResultOf<N extends WorkflowName> = Awaited<ReturnType<WorkflowOf<N>>>;
 
 export interface WorkflowStarter {
   /** Starts (or joins) the workflow for this input and returns its handle. */
-  start: { [N in WorkflowName]: (input: InputOf<N>) => Promise<WorkflowHandle<WorkflowOf<N>>> };
+  start: { [N in WorkflowName]: (input: WorkflowInput<N>) => Promise<WorkflowHandle<WorkflowOf<N>>> };
   /** Starts (or joins) it and waits for its result. */
-  execute: { [N in WorkflowName]: (input: InputOf<N>) => Promise<ResultOf<N>> };
+  execute: { [N in WorkflowName]: (input: WorkflowInput<N>) => Promise<ResultOf<N>> };
   /** The id a workflow of this input runs under, to find it again (signals, queries, audit). */
-  workflowId: { [N in WorkflowName]: (input: InputOf<N>) => string };
+  workflowId: { [N in WorkflowName]: (input: WorkflowInput<N>) => string };
 }
 
 /** The one way to start Yilian's workflows: on `client`, on the engine's `taskQueue`. */
