@@ -11,7 +11,7 @@ import {
 } from '@temporalio/workflow';
 import type { InboxActivities } from '../activities/inbox/index.js';
 import type { PatientActivities, PatientIdentifier } from '../activities/patients/index.js';
-import type { RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
+import type { RecordActivities, RecordEncoding, RecordNativeActivities } from '../activities/records/index.js';
 import { chainIo, localState, nativeActivities } from './activity-options.js';
 import type { MessageSource } from './ids.js';
 
@@ -19,6 +19,11 @@ export interface AnchorRecordInput {
   source: MessageSource;
   /** The canonical record: HL7 v2 or FHIR JSON text. Encrypted in history by the payload codec. */
   record: string;
+  /**
+   * How `record` holds the record's bytes: `utf-8` text (the default), or `base64` of the exact
+   * bytes a connector received (an HL7 v2 message in its own charset is anchored byte for byte).
+   */
+  encoding?: RecordEncoding;
   patient: PatientIdentifier;
   /** Account of the signing author (a doctor or the hospital), whose key this engine holds. */
   author: string;
@@ -86,7 +91,13 @@ export async function anchorRecord(input: AnchorRecordInput): Promise<RecordRefe
 
   report('sealing');
   const { sealRecord } = nativeActivities<RecordNativeActivities>();
-  const sealed = await sealRecord({ record: input.record, author: input.author, patient, prekey });
+  const sealed = await sealRecord({
+    record: input.record,
+    encoding: input.encoding,
+    author: input.author,
+    patient,
+    prekey,
+  });
 
   report('anchoring');
   const { transactionHash } = await createRecordOnChain(input.author, sealed);

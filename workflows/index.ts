@@ -5,3 +5,4 @@ export { anchorRecord } from './anchor-record.js';
 export { grantAccess } from './grant-access.js';
 export { traceStep } from './trace-step.js';
 export { traceQuery } from './trace-query.js';
+export { mergePatients } from './merge-patients.js';

@@ -11,6 +11,7 @@ import {
   anchorRecord,
   enrolPatient,
   grantAccess,
+  mergePatients,
   registerIdentity,
   revokeIdentity,
   traceQuery,
@@ -49,6 +50,10 @@ const routes = {
     workflow: anchorRecord,
     id: (input: Parameters<typeof anchorRecord>[0]) => sourceWorkflowId(input.source),
   },
+  mergePatients: {
+    workflow: mergePatients,
+    id: (input: Parameters<typeof mergePatients>[0]) => sourceWorkflowId(input.source),
+  },
   grantAccess: {
     workflow: grantAccess,
     id: (input: Parameters<typeof grantAccess>[0]) => grantWorkflowId(input.recordId, input.granteeKey),
@@ -79,6 +84,11 @@ export interface WorkflowStarter {
   workflowId: { [N in WorkflowName]: (input: WorkflowInput<N>) => string };
 }
 
+/** The id a workflow of this input runs under, without a client: what an intake queue keys its jobs by. */
+export function workflowIdFor<N extends WorkflowName>(name: N, input: WorkflowInput<N>): string {
+  return (routes[name] as { id: (input: WorkflowInput<N>) => string }).id(input);
+}
+
 /** The one way to start Yilian's workflows: on `client`, on the engine's `taskQueue`. */
 export function workflowStarter(client: Client, taskQueue: string): WorkflowStarter {
   const names = Object.keys(routes) as WorkflowName[];
@@ -94,9 +104,7 @@ export function workflowStarter(client: Client, taskQueue: string): WorkflowStar
         async (input: never): Promise<unknown> =>
           (await start(name)(input)).result() as Promise<unknown>,
     ) as WorkflowStarter['execute'],
-    workflowId: table(
-      (name) => (input: never) => (routes[name] as { id: (input: never) => string }).id(input),
-    ) as WorkflowStarter['workflowId'],
+    workflowId: table((name) => (input: never) => workflowIdFor(name, input)) as WorkflowStarter['workflowId'],
   };
 }
 

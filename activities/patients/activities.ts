@@ -5,6 +5,7 @@ import { DirectoryError, requireIdentity } from '../../core/ledger/directory.js'
 import { Role, roleName } from '../../core/roles.js';
 import type { Authorized } from '../../core/operators/authorization.js';
 import { badInput } from '../failures.js';
+import { EngineStateError } from '../state/index.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 
@@ -63,6 +64,26 @@ export function createPatientActivities(engine: Engine) {
         );
       }
       return state.enrol(state.patientRef(patient.authority, patient.identifier), entry.address);
+    },
+
+    /**
+     * A hospital merged two identifiers of one patient (HL7 ADT^A40): the merged one now names the
+     * surviving one. Returns the patient's account, if enrolled, with the records waiting for them.
+     */
+    async mergePatients(
+      surviving: PatientIdentifier,
+      merged: PatientIdentifier,
+    ): Promise<{ account?: string; waiting: string[] }> {
+      try {
+        return await state.mergePatients(
+          state.patientRef(merged.authority, merged.identifier),
+          state.patientRef(surviving.authority, surviving.identifier),
+        );
+      } catch (error) {
+        if (error instanceof EngineStateError && error.code === 'MERGE_CONFLICT')
+          throw badInput('MergeConflict', error.message);
+        throw error;
+      }
     },
 
     /** Verifies a wallet's signed prekey batch against the owner's Directory entry and adds it to the pool. */

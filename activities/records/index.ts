@@ -3,5 +3,6 @@ export {
   createRecordNativeActivities,
   type RecordNativeActivities,
   type SealRecordInput,
+  type RecordEncoding,
   type SealedRecord,
 } from './native-activities.js';

@@ -9,9 +9,13 @@ import type { ContentStore } from '../../core/storage/index.js';
 import { contentContext, recordIdOf, wrapContext } from '../../core/records/record-format.js';
 import type { ClaimedPrekey } from '../patients/index.js';
 
+/** How a workflow input carries record bytes: UTF-8 text, or base64 of bytes in another charset. */
+export type RecordEncoding = 'utf-8' | 'base64';
+
 export interface SealRecordInput {
-  /** The canonical record (HL7 v2 or FHIR JSON text). */
+  /** The canonical record (HL7 v2 or FHIR JSON text), encoded as `encoding` says. */
   record: string;
+  encoding?: RecordEncoding | undefined;
   author: string;
   patient: string;
   prekey: ClaimedPrekey;
@@ -33,7 +37,7 @@ export function createRecordNativeActivities(deps: { store: ContentStore; keyrin
     async sealRecord(input: SealRecordInput): Promise<SealedRecord> {
       await initPre();
       const author = await deps.keyring.identity(input.author);
-      const signed = signRecordAs(author, utf8ToBytes(input.record), signDigest);
+      const signed = signRecordAs(author, recordBytes(input), signDigest);
       const dek = generateDek();
       try {
         const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);
@@ -60,3 +64,10 @@ export function createRecordNativeActivities(deps: { store: ContentStore; keyrin
 }
 
 export type RecordNativeActivities = ReturnType<typeof createRecordNativeActivities>;
+
+function recordBytes({ record, encoding }: SealRecordInput): Uint8Array {
+  if (encoding !== 'base64') return utf8ToBytes(record);
+  if (!/^[A-Za-z0-9+/]*={0,2}$/.test(record) || record.length % 4 !== 0)
+    throw badInput('BadRecordEncoding', 'the record is marked base64 but is not base64 text');
+  return Uint8Array.from(Buffer.from(record, 'base64'));
+}

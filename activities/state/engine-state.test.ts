@@ -33,6 +33,35 @@ test('a record waits for an unenrolled patient and is named when they enrol; the
   assert.notEqual(state.patientRef('HOSPITAL-MRN', '000123456'), state.patientRef('OTHER-MRN', '000123456'));
 });
 
+test('a merge (ADT^A40) re-points enrolment and waiting records from the merged identifier to the surviving one', async () => {
+  const [old, surviving] = [state.patientRef('MRN', 'merge-old'), state.patientRef('MRN', 'merge-new')];
+  assert.equal(await state.findPatientOrWait(old, 'hl7:M:1'), undefined);
+  assert.deepEqual(await state.mergePatients(old, surviving), { waiting: [] }, 'nobody enrolled: nothing to wake');
+  assert.deepEqual(await state.enrol(surviving, '0xdd'), ['hl7:M:1'], 'the wait moved to the surviving identifier');
+  assert.equal(await state.findPatientOrWait(old, 'hl7:M:2'), '0xdd', 'a late message under the old identifier');
+  assert.deepEqual(
+    await state.mergePatients(old, surviving),
+    { account: '0xdd', waiting: ['hl7:M:1'] },
+    'again: a no-op',
+  );
+
+  const [enrolledOld, fresh] = [state.patientRef('MRN', 'enrolled-old'), state.patientRef('MRN', 'fresh')];
+  await state.enrol(enrolledOld, '0xee');
+  assert.equal(await state.findPatientOrWait(fresh, 'hl7:M:3'), undefined);
+  assert.deepEqual(await state.mergePatients(enrolledOld, fresh), { account: '0xee', waiting: ['hl7:M:3'] });
+  assert.equal(await state.findPatientOrWait(fresh, 'hl7:M:3'), '0xee', 'the enrolment moved with the merge');
+
+  const [a, b] = [state.patientRef('MRN', 'conflict-a'), state.patientRef('MRN', 'conflict-b')];
+  await state.enrol(a, '0x01');
+  await state.enrol(b, '0x02');
+  await assert.rejects(state.mergePatients(a, b), (e: EngineStateError) => e.code === 'MERGE_CONFLICT');
+  assert.equal(await state.findPatientOrWait(a, 'hl7:M:4'), '0x01', 'a refused merge changes nothing');
+
+  const c = state.patientRef('MRN', 'chain-c');
+  await state.mergePatients(surviving, c);
+  assert.equal(await state.findPatientOrWait(old, 'hl7:M:5'), '0xdd', 'merges chain: old → new → c');
+});
+
 test('a workflow claims one prekey however often it asks, and running out says what to do', async () => {
   await state.addPrekeys('0xcc', [prekey(0), prekey(1)]);
   const first = await state.claimPrekey('0xcc', 'wf-1');

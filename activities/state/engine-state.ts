@@ -1,5 +1,5 @@
 import Database from 'better-sqlite3';
-import { Kysely, Migrator, SqliteDialect } from 'kysely';
+import { Kysely, Migrator, SqliteDialect, type Transaction } from 'kysely';
 import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
@@ -9,7 +9,8 @@ import { migrationProvider } from './migrations.js';
 
 export class EngineStateError extends Error {
   constructor(
-    readonly code: 'PREKEYS_EXHAUSTED' | 'ENROLMENT_CONFLICT' | 'PREKEY_CONFLICT' | 'IDENTITY_CONFLICT',
+    readonly code:
+      'PREKEYS_EXHAUSTED' | 'ENROLMENT_CONFLICT' | 'MERGE_CONFLICT' | 'PREKEY_CONFLICT' | 'IDENTITY_CONFLICT',
     message: string,
   ) {
     super(message);
@@ -72,8 +73,9 @@ export class EngineState {
   }
 
   /** Records the enrolment and returns the workflows waiting for this patient. */
-  async enrol(patientRef: string, patientAddress: string): Promise<string[]> {
+  async enrol(enrolledRef: string, patientAddress: string): Promise<string[]> {
     return this.db.transaction().execute(async (tx) => {
+      const patientRef = await resolveMerges(tx, enrolledRef);
       const existing = await tx
         .selectFrom('enrolments')
         .select('patient_address')
@@ -103,8 +105,9 @@ export class EngineState {
    * The patient's account, or undefined after noting that `workflowId` waits for them — in one
    * transaction, so an enrolment cannot slip between the look-up and the note.
    */
-  async findPatientOrWait(patientRef: string, workflowId: string): Promise<string | undefined> {
+  async findPatientOrWait(recordRef: string, workflowId: string): Promise<string | undefined> {
     return this.db.transaction().execute(async (tx) => {
+      const patientRef = await resolveMerges(tx, recordRef);
       const found = await tx
         .selectFrom('enrolments')
         .select('patient_address')
@@ -124,6 +127,58 @@ export class EngineState {
         .onConflict((oc) => oc.columns(['patient_ref', 'workflow_id']).doNothing())
         .execute();
       return undefined;
+    });
+  }
+
+  /**
+   * A hospital merged two identifiers of one patient (ADT^A40): from now on `mergedRef` names
+   * `survivingRef`. An enrolment and the waiting records of the merged identifier move to the
+   * surviving one; when the patient is enrolled, the records to wake are returned with the account.
+   * Merging again is a no-op; two identifiers enrolled to different accounts are a conflict for a
+   * person to resolve, and nothing changes.
+   */
+  async mergePatients(mergedRef: string, survivingRef: string): Promise<{ account?: string; waiting: string[] }> {
+    return this.db.transaction().execute(async (tx) => {
+      const [merged, surviving] = [await resolveMerges(tx, mergedRef), await resolveMerges(tx, survivingRef)];
+      const enrolledTo = async (ref: string) =>
+        (await tx.selectFrom('enrolments').select('patient_address').where('patient_ref', '=', ref).executeTakeFirst())
+          ?.patient_address;
+      if (merged !== surviving) {
+        const [mergedAccount, survivingAccount] = [await enrolledTo(merged), await enrolledTo(surviving)];
+        if (mergedAccount && survivingAccount && mergedAccount !== survivingAccount)
+          throw new EngineStateError(
+            'MERGE_CONFLICT',
+            `the merged identifier is enrolled to account ${mergedAccount} and the surviving one to ${survivingAccount}; an operator must decide which stands`,
+          );
+        if (mergedAccount) {
+          await tx.deleteFrom('enrolments').where('patient_ref', '=', merged).execute();
+          if (!survivingAccount)
+            await tx
+              .insertInto('enrolments')
+              .values({ patient_ref: surviving, patient_address: mergedAccount, enrolled_at: now() })
+              .execute();
+        }
+        await tx
+          .insertInto('patient_merges')
+          .values({ merged_ref: merged, surviving_ref: surviving, merged_at: now() })
+          .execute();
+        const moved = await tx.selectFrom('enrolment_waits').selectAll().where('patient_ref', '=', merged).execute();
+        await tx.deleteFrom('enrolment_waits').where('patient_ref', '=', merged).execute();
+        for (const wait of moved)
+          await tx
+            .insertInto('enrolment_waits')
+            .values({ ...wait, patient_ref: surviving })
+            .onConflict((oc) => oc.columns(['patient_ref', 'workflow_id']).doNothing())
+            .execute();
+      }
+      const account = await enrolledTo(surviving);
+      if (account === undefined) return { waiting: [] };
+      const waits = await tx
+        .selectFrom('enrolment_waits')
+        .select('workflow_id')
+        .where('patient_ref', '=', surviving)
+        .execute();
+      return { account, waiting: waits.map((w) => w.workflow_id) };
     });
   }
 
@@ -265,4 +320,20 @@ function toPrekey(row: { prekey_index: number; public_key: Uint8Array; signature
     publicKey: new Uint8Array(row.public_key),
     signature: new Uint8Array(row.signature),
   };
+}
+
+/** Merges chain (A merged into B, later B into C): an identifier resolves to the last survivor. */
+async function resolveMerges(tx: Transaction<EngineTables>, ref: string): Promise<string> {
+  let current = ref;
+  // a chain longer than any hospital's merge history means a cycle in hand-edited data
+  for (let hop = 0; hop < 64; hop++) {
+    const next = await tx
+      .selectFrom('patient_merges')
+      .select('surviving_ref')
+      .where('merged_ref', '=', current)
+      .executeTakeFirst();
+    if (!next) return current;
+    current = next.surviving_ref;
+  }
+  throw new EngineStateError('MERGE_CONFLICT', 'patient merges form a cycle; an operator must repair the merge table');
 }

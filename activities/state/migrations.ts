@@ -48,6 +48,16 @@ const migrations: Record<string, Migration> = {
       await sql`create index prekeys_unclaimed on prekeys (owner, claimed_by)`.execute(db);
     },
   },
+  '0002-patient-merges': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('patient_merges')
+        .addColumn('merged_ref', 'text', (c) => c.primaryKey())
+        .addColumn('surviving_ref', 'text', (c) => c.notNull())
+        .addColumn('merged_at', 'text', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

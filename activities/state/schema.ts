@@ -11,6 +11,15 @@ export interface EngineTables {
     patient_address: string;
     enrolled_at: string;
   };
+  /**
+   * Identifiers a hospital merged (HL7 ADT^A40): the merged one now names the surviving one, so
+   * enrolments, waiting records and late messages under either reach the same patient.
+   */
+  patient_merges: {
+    merged_ref: string;
+    surviving_ref: string;
+    merged_at: string;
+  };
   /** Records waiting for a patient to enrol: which workflows to signal when they do. */
   enrolment_waits: {
     patient_ref: string;

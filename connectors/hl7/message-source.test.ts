@@ -30,5 +30,13 @@ test('missing parts are named', () => {
   assert.throws(() => hl7Envelope('PID|1||14^^^A'), /start with an MSH/);
   assert.throws(() => hl7Envelope('MSH|^~\\&|A|B|C|D|20200101||ORU^R01||P|2.5'), /MSH-10/);
   assert.throws(() => hl7Envelope('MSH|^~\\&|A|B|C|D|20200101||ORU^R01|X1|P|2.5\rOBX|1'), /no PID/);
-  assert.throws(() => hl7Envelope('MSH|^~\\&|A|B|C|D|20200101||ORU^R01|X1|P|2.5\rPID|1||14'), /assigning authority/);
+  assert.throws(
+    () => hl7Envelope('MSH|^~\\&|A|B|C|D|20200101||ORU^R01|X1|P|2.5\rPID|1||^^^A'),
+    /no patient identifier/,
+  );
+  assert.deepEqual(
+    hl7Envelope('MSH|^~\\&|A|B|C|D|20200101||ORU^R01|X1|P|2.5\rPID|1||14').patient,
+    { identifier: '14', authority: 'B' },
+    'no CX.4 or CX.6: the sending facility assigns it',
+  );
 });
