@@ -3,6 +3,7 @@ import type { Config } from '../config/index.js';
 import { withEngine } from './engine-client.js';
 import { operatorSigner } from '../engine/operators.js';
 import { authorize } from '../../core/operators/authorization.js';
+import { Role } from '../../core/roles.js';
 
 /** The hospital operator's side: commands that act for the organisation, not for a person. */
 export function operatorCommands(program: Command, config: () => Config): void {
@@ -25,6 +26,23 @@ export function operatorCommands(program: Command, config: () => Config): void {
         ),
       );
       console.log(`enrolled ${options.account}; ${result.woken} waiting record(s) woken`);
+    });
+
+  program
+    .command('identity')
+    .argument('<name>', 'its name in the Directory, and the name HL7 routing refers to it by')
+    .requiredOption('--role <role>', 'hospital (the organisation) or doctor (a doctor whose records the engine signs)')
+    .description(
+      'CA operator: create an identity whose keys the engine holds, to sign the records it anchors for the hospital or a doctor',
+    )
+    .action(async (name: string, options: { role: string }) => {
+      const role = { hospital: Role.Hospital, doctor: Role.Doctor }[options.role];
+      if (role === undefined) throw new Error(`--role must be hospital or doctor, not ${options.role}`);
+      const operator = await operatorSigner(config());
+      const created = await withEngine(config(), (engine) =>
+        engine.workflows.execute.registerIdentity(authorize(operator, 'registerIdentity', { name, role })),
+      );
+      console.log(`${name}: ${created.address} (keys in the engine keystore)`);
     });
 
   program

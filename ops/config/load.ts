@@ -37,6 +37,17 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_API_HOST', path: 'api.host', kind: 'string' },
   { name: 'YILIAN_API_PORT', path: 'api.port', kind: 'int' },
   { name: 'YILIAN_API_PUBLIC_URL', path: 'api.publicUrl', kind: 'string' },
+  { name: 'YILIAN_MLLP_ENABLED', path: 'mllp.enabled', kind: 'bool' },
+  { name: 'YILIAN_MLLP_HOST', path: 'mllp.host', kind: 'string' },
+  { name: 'YILIAN_MLLP_PORT', path: 'mllp.port', kind: 'int' },
+  { name: 'YILIAN_MLLP_TLS_CERT', path: 'mllp.tlsCert', kind: 'string' },
+  { name: 'YILIAN_MLLP_TLS_KEY', path: 'mllp.tlsKey', kind: 'string' },
+  { name: 'YILIAN_MLLP_TLS_CA', path: 'mllp.tlsCa', kind: 'string' },
+  { name: 'YILIAN_MLLP_MAX_MESSAGE_BYTES', path: 'mllp.maxMessageBytes', kind: 'int' },
+  { name: 'YILIAN_MLLP_IDLE_TIMEOUT_SECONDS', path: 'mllp.idleTimeoutSeconds', kind: 'int' },
+  { name: 'YILIAN_MLLP_CHARSET', path: 'mllp.charset', kind: 'string' },
+  { name: 'YILIAN_HL7_ROUTES', path: 'mllp.routes', kind: 'string' },
+  { name: 'YILIAN_HOSPITAL_IDENTITY', path: 'mllp.hospital', kind: 'string' },
   { name: 'YILIAN_TASK_QUEUE', path: 'workers.taskQueue', kind: 'string' },
 ];
 
@@ -52,6 +63,16 @@ const defaults = {
   codec: {},
   operators: {},
   api: { host: '127.0.0.1', port: 8080 },
+  mllp: {
+    enabled: true,
+    host: '127.0.0.1',
+    port: 2575,
+    maxMessageBytes: 4 * 1024 * 1024,
+    // senders keep one connection open for days and may be quiet overnight; a dead peer is what this catches
+    idleTimeoutSeconds: 3600,
+    charset: 'utf-8',
+    hospital: 'Hospital',
+  },
   workers: { taskQueue: 'yilian' },
 };
 

@@ -73,6 +73,31 @@ export const configSchema = z.strictObject({
     /** The API's URL as wallets and operators reach it (behind a proxy, its public URL); inbox requests are signed for it. */
     publicUrl: httpUrl.optional(),
   }),
+  mllp: z.strictObject({
+    /** Whether `./ops/up` runs the HL7 v2 MLLP listener. */
+    enabled: z.boolean(),
+    host: z.string().min(1),
+    port,
+    /** PEM certificate and key files: the listener speaks MLLP over TLS when both are set. */
+    tlsCert: z.string().min(1).optional(),
+    tlsKey: z.string().min(1).optional(),
+    /** PEM CA file: when set, senders must present a client certificate it issued (mutual TLS). */
+    tlsCa: z.string().min(1).optional(),
+    /** A larger message is answered AR naming the limit, and the connection goes on. */
+    maxMessageBytes: z
+      .number()
+      .int()
+      .min(1024)
+      .max(256 * 1024 * 1024),
+    /** A connection without traffic for this long is closed. */
+    idleTimeoutSeconds: z.number().int().min(1),
+    /** The charset of messages whose MSH-18 is empty (iconv-lite name, e.g. utf-8, windows-1252, gb18030). */
+    charset: z.string().min(1),
+    /** A routing configuration file (docs/hl7-routing.md); without one every facility is accepted and signed by `hospital`. */
+    routes: z.string().min(1).optional(),
+    /** The engine identity (local name) that signs records under the open routing; created on first start. */
+    hospital: z.string().min(1),
+  }),
   workers: z.strictObject({
     taskQueue: z.string().min(1),
   }),

@@ -1,0 +1,73 @@
+import { readFile } from 'node:fs/promises';
+import { authorize } from '../../core/operators/authorization.js';
+import { Role } from '../../core/roles.js';
+import type { EngineState } from '../../activities/state/index.js';
+import type { WorkflowStarter } from '../../workflows/starter.js';
+import {
+  identityNames,
+  openRouting,
+  routingSchema,
+  type IdentityAccounts,
+  type RoutingConfig,
+} from '../../connectors/hl7/routing.js';
+import type { Config } from '../config/index.js';
+import { operatorSigner } from '../engine/operators.js';
+import { messageOf } from '../error-message.js';
+
+export interface LoadedRouting {
+  routing: RoutingConfig;
+  /** Where it came from, for the start-up line. */
+  source: string;
+}
+
+/** The routing file named by YILIAN_HL7_ROUTES, every problem named by its path; else the open routing. */
+export async function loadRouting(config: Config): Promise<LoadedRouting> {
+  const file = config.mllp.routes;
+  if (file === undefined) return { routing: openRouting(config.mllp.hospital), source: 'open (every facility)' };
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`YILIAN_HL7_ROUTES=${file}: ${messageOf(error)}`, { cause: error });
+  }
+  const parsed = routingSchema.safeParse(json);
+  if (!parsed.success)
+    throw new Error(
+      `YILIAN_HL7_ROUTES=${file}:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('\n  - ')}`,
+    );
+  return { routing: parsed.data, source: file };
+}
+
+/**
+ * The accounts of the engine identities a routing names. Under the open routing the hospital
+ * identity is created on first start (by the embedded operator); a configured routing must name
+ * identities the engine already holds, so a typo stops start-up instead of refusing a feed.
+ */
+export async function routingAccounts(
+  config: Config,
+  routing: RoutingConfig,
+  state: EngineState,
+  workflows: WorkflowStarter,
+): Promise<IdentityAccounts> {
+  const accounts = new Map<string, string>();
+  const missing: string[] = [];
+  for (const name of identityNames(routing)) {
+    const held = await state.localIdentity(name);
+    if (held) accounts.set(name, held.address);
+    else missing.push(name);
+  }
+  if (config.mllp.routes === undefined && missing.includes(config.mllp.hospital)) {
+    const operator = await operatorSigner(config);
+    const created = await workflows.execute.registerIdentity(
+      authorize(operator, 'registerIdentity', { name: config.mllp.hospital, role: Role.Hospital }),
+    );
+    accounts.set(config.mllp.hospital, created.address);
+    return accounts;
+  }
+  if (missing.length > 0)
+    throw new Error(
+      `the HL7 routing names engine identities this engine does not hold: ${missing.join(', ')}; ` +
+        `create each with \`yilian operator identity "<name>" --role hospital|doctor\``,
+    );
+  return accounts;
+}
