@@ -63,7 +63,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       { label: 'record text (patient name)', bytes: utf8ToBytes('Huckleberry') },
       { label: 'record text (address)', bytes: utf8ToBytes('721 SPRING STREET') },
       { label: 'record text (finding)', bytes: utf8ToBytes('Bacteria identified in Stool') },
-      { label: 'patient identifier', bytes: utf8ToBytes(outcome.patientIdentifier) },
+      { label: 'patient identifier', bytes: utf8ToBytes(outcome.patient.identifier) },
       ...outcome.traceCodes.map((code, i) => ({ label: `trace code ${i}`, bytes: utf8ToBytes(code) })),
       ...walletSecrets.flat(),
       ...engineSecrets,

@@ -19,6 +19,7 @@ import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.j
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
 import { traceId } from '../../native/index.js';
 import type { WorkflowStarter } from '../../workflows/starter.js';
+import type { PatientIdentifier } from '../../activities/patients/index.js';
 import type { OperatorSigner } from '../../core/operators/authorization.js';
 import { fetchInbox, type ReceivedItem } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
@@ -56,7 +57,7 @@ export interface Refusal {
 export interface StoryOutcome {
   runId: string;
   /** The patient identifier the record arrived under (PID-3 with the run id). */
-  patientIdentifier: string;
+  patient: PatientIdentifier;
   /** Accounts whose keys the engine holds. */
   localIdentities: string[];
   recordWorkflowId: string;
@@ -258,7 +259,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   ctx.say('\nEvery step verified.');
   return {
     runId,
-    patientIdentifier: patient.identifier,
+    patient,
     localIdentities,
     recordWorkflowId,
     cid: reference.cid,

@@ -24,6 +24,7 @@ import { authorize } from '../../core/operators/authorization.js';
 import { runStoryOn } from '../harness/story.js';
 import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
 import { startScratchEngine } from '../../ops/scratch/engine.js';
+import { anchorStatusQuery } from '../../workflows/anchor-record.js';
 
 const historiesDir = fileURLToPath(new URL('.', import.meta.url));
 
@@ -40,6 +41,24 @@ try {
     authorize(stack.operator, 'revokeIdentity', { account: regulator }),
   );
   await revocation.result();
+
+  // a record waits under an identifier the hospital then merges into the enrolled patient's
+  const merged = { authority: outcome.patient.authority, identifier: `MERGED-${outcome.runId}` };
+  const waiting = await stack.workflows.start.anchorRecord({
+    source: { kind: 'hl7', sendingFacility: 'Capture', controlId: `record-${outcome.runId}` },
+    record: 'MSH|^~\\&|capture',
+    patient: merged,
+    author: outcome.localIdentities[0] ?? '',
+  });
+  while ((await waiting.query(anchorStatusQuery)) !== 'waiting for the patient to enrol')
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  const merge = await stack.workflows.start.mergePatients({
+    source: { kind: 'hl7', sendingFacility: 'Capture', controlId: `merge-${outcome.runId}` },
+    surviving: outcome.patient,
+    merged,
+  });
+  if ((await merge.result()).woken !== 1) throw new Error('the merge woke no waiting record');
+  await waiting.result();
 
   const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
     {
@@ -85,6 +104,7 @@ try {
       status: 'COMPLETED',
     },
     { file: 'traceQuery', workflowId: traceQueryId, type: 'traceQuery', status: 'COMPLETED' },
+    { file: 'mergePatients', workflowId: merge.workflowId, type: 'mergePatients', status: 'COMPLETED' },
     { file: 'revokeIdentity', workflowId: revocation.workflowId, type: 'revokeIdentity', status: 'COMPLETED' },
   ];
 
