@@ -14,7 +14,7 @@ export type FrameEvent =
   | { kind: 'truncated'; payload: Uint8Array }
   /**
    * The frame in progress grew past the limit: reported once, the rest of it up to its FS CR is
-   * discarded. `head` is its first segment (at most OVERSIZE_HEAD_BYTES), for the ACK's MSA-2.
+   * discarded. `head` is its first segment, cut at OVERSIZE_HEAD_BYTES or the limit, for the ACK's MSA-2.
    */
   | { kind: 'oversize'; limit: number; head: Uint8Array }
   /** a run of bytes outside any frame ended (a VT came, or the listener saw a quiet period) */
@@ -126,9 +126,11 @@ export class MllpFramer {
     if (vt >= 0) {
       const oversize = this.append(chunk.subarray(start, start + vt));
       this.pos = start + vt + 1;
+      // past the limit before the VT: the frame is being discarded, and discarding ignores VT
+      if (oversize) return oversize;
       const payload = this.takePayload();
       this.startFrame();
-      return oversize ?? { kind: 'truncated', payload };
+      return { kind: 'truncated', payload };
     }
     if (fs < 0) {
       this.pos = chunk.length;
@@ -168,7 +170,7 @@ export class MllpFramer {
   private append(bytes: Uint8Array): FrameEvent | undefined {
     if (this.state === 'discard' || bytes.length === 0) return undefined;
     if (this.size + bytes.length > this.maxMessageBytes) {
-      const head = firstSegment([...this.parts, bytes]);
+      const head = firstSegment([...this.parts, bytes], Math.min(OVERSIZE_HEAD_BYTES, this.maxMessageBytes));
       this.parts = [];
       this.size = 0;
       this.state = 'discard';
@@ -199,16 +201,19 @@ function concat(parts: Uint8Array[], size: number): Uint8Array {
   return out;
 }
 
-/** The bytes before the first CR or LF of the parts, at most OVERSIZE_HEAD_BYTES. */
-function firstSegment(parts: Uint8Array[]): Uint8Array {
-  const head = new Uint8Array(OVERSIZE_HEAD_BYTES);
+/**
+ * The bytes before the first CR or LF among the first `cap` bytes of the parts. The cap is at most
+ * the limit, so the head is the same however the frame was cut into chunks.
+ */
+function firstSegment(parts: Uint8Array[], cap: number): Uint8Array {
+  const head = new Uint8Array(cap);
   let size = 0;
   for (const part of parts) {
-    const take = part.subarray(0, OVERSIZE_HEAD_BYTES - size);
+    const take = part.subarray(0, cap - size);
     const end = take.findIndex((b) => b === CR || b === LF);
     head.set(end < 0 ? take : take.subarray(0, end), size);
     size += end < 0 ? take.length : end;
-    if (end >= 0 || size === OVERSIZE_HEAD_BYTES) break;
+    if (end >= 0 || size === cap) break;
   }
   return head.slice(0, size);
 }
