@@ -58,8 +58,7 @@ test('MSH of the fixtures: separators, MSH-3..6, MSH-9 parts, MSH-10..12, MSH-15
     reason: 'the message does not start with an MSH segment',
     location: 'MSH^1',
   });
-  for (const bad of ['MSH|^~\\|A', 'MSH|^~\\^|A', 'MSH|^~\\a|A', 'MSH'])
-    assert.equal(parseMsh(bad).ok, false, bad);
+  for (const bad of ['MSH|^~\\|A', 'MSH|^~\\^|A', 'MSH|^~\\a|A', 'MSH']) assert.equal(parseMsh(bad).ok, false, bad);
 });
 
 test('original mode AA for ADT-A01-01: swapped applications, ACK^A01^ACK, MSH-11/12 copied, MSA-2', () => {
@@ -100,12 +99,37 @@ test('enhanced mode (ORU-R01-01 has MSH-15 AL, MSH-16 NE): CA, CE, CR', () => {
     '2.5.1',
   ]);
   assert.deepEqual(msa, ['MSA', 'CA', '2.16.840.1.114222.4.3.3.5.1.2-20120314235954.325']);
-  const [, msaE, errE] = ack({ status: 'error', hl7ErrorCode: 101, reason: 'PID-3 has no identifier', location: 'PID^1^3' });
+  const [, msaE, errE] = ack({
+    status: 'error',
+    hl7ErrorCode: 101,
+    reason: 'PID-3 has no identifier',
+    location: 'PID^1^3',
+  });
   assert.deepEqual(msaE, ['MSA', 'CE', '2.16.840.1.114222.4.3.3.5.1.2-20120314235954.325', 'PID-3 has no identifier']);
-  assert.deepEqual(errE, ['ERR', '', 'PID^1^3', '101^Required field missing^HL70357', 'E', '', '', '', 'PID-3 has no identifier']);
+  assert.deepEqual(errE, [
+    'ERR',
+    '',
+    'PID^1^3',
+    '101^Required field missing^HL70357',
+    'E',
+    '',
+    '',
+    '',
+    'PID-3 has no identifier',
+  ]);
   const [, msaR, errR] = ack({ status: 'reject', hl7ErrorCode: 200, reason: 'message type ZZZ is not routed' });
   assert.deepEqual(msaR?.slice(0, 2), ['MSA', 'CR']);
-  assert.deepEqual(errR, ['ERR', '', '', '200^Unsupported message type^HL70357', 'E', '', '', '', 'message type ZZZ is not routed']);
+  assert.deepEqual(errR, [
+    'ERR',
+    '',
+    '',
+    '200^Unsupported message type^HL70357',
+    'E',
+    '',
+    '',
+    '',
+    'message type ZZZ is not routed',
+  ]);
   assert.equal(ackCode('reject', false), 'AR');
   assert.equal(ackCode('error', false), 'AE');
 });
@@ -116,18 +140,29 @@ test('MSH-9 with two components gives ACK^<trigger>; none gives ACK; MSH-18 is c
   const noTrigger = header('MSH|^~\\&|A|B|C|D|20240101||ACK|9|P|2.4|||||CHN|UNICODE UTF-8~GB 18030-2000\r');
   const [msh] = segmentsOf(buildAck({ inbound: noTrigger, ack: ACCEPT, now: NOW, controlId: 'A' }));
   assert.equal(msh?.[8], 'ACK');
-  assert.equal(msh?.[17], 'UNICODE UTF-8~GB 18030-2000');
-  assert.equal(msh?.length, 18);
+  assert.equal(msh[17], 'UNICODE UTF-8~GB 18030-2000');
+  assert.equal(msh.length, 18);
 });
 
 test('custom separators MSH#*~\\$: the ACK uses them, and our text is escaped with them', () => {
   const inbound = header('MSH#*~\\$#APP*1.2#FAC#RAPP#RFAC#20240101##ADT*A08*ADT_A08#C-1#P#2.5.1\rPID#1##42\r');
-  assert.deepEqual(inbound.separators, { field: '#', component: '*', repetition: '~', escape: '\\', subcomponent: '$' });
+  assert.deepEqual(inbound.separators, {
+    field: '#',
+    component: '*',
+    repetition: '~',
+    escape: '\\',
+    subcomponent: '$',
+  });
   const reason = 'bad # * ~ \\ $ | ^ & chars';
-  const ack = buildAck({ inbound, ack: { status: 'error', hl7ErrorCode: 102, reason, location: 'PID^1^3^1^1' }, now: NOW, controlId: 'Z' });
+  const ack = buildAck({
+    inbound,
+    ack: { status: 'error', hl7ErrorCode: 102, reason, location: 'PID^1^3^1^1' },
+    now: NOW,
+    controlId: 'Z',
+  });
   const [msh, msa, err] = segmentsOf(ack, '#');
   assert.deepEqual(msh?.slice(0, 5), ['MSH', '*~\\$', 'RAPP', 'RFAC', 'APP*1.2']);
-  assert.equal(msh?.[8], 'ACK*A08*ACK');
+  assert.equal(msh[8], 'ACK*A08*ACK');
   const escaped = 'bad \\F\\ \\S\\ \\R\\ \\E\\ \\T\\ | ^ & chars';
   assert.deepEqual(msa, ['MSA', 'AE', 'C-1', escaped]);
   assert.deepEqual(err, ['ERR', '', 'PID*1*3*1*1', '102*Data type error*HL70357', 'E', '', '', '', escaped]);
@@ -142,7 +177,12 @@ test('escaping: standard separators, v2.7 truncation character, line breaks', ()
 test('no MSH at all: default separators, version 2.5, processing id P, empty MSA-2', () => {
   const ack = buildAck({
     inbound: undefined,
-    ack: { status: 'error', hl7ErrorCode: 100, reason: 'the message does not start with an MSH segment', location: 'MSH^1' },
+    ack: {
+      status: 'error',
+      hl7ErrorCode: 100,
+      reason: 'the message does not start with an MSH segment',
+      location: 'MSH^1',
+    },
     now: NOW,
     controlId: 'N1',
   });
@@ -157,11 +197,15 @@ test('no MSH at all: default separators, version 2.5, processing id P, empty MSA
 test('MSA-3 is cut at 80 characters (ST), ERR-8 carries the whole reason; the table text stands in for none', () => {
   const inbound = header(fixture('ADT-A40-01'));
   const long = 'x'.repeat(100);
-  const [, msa, err] = segmentsOf(buildAck({ inbound, ack: { status: 'reject', hl7ErrorCode: 207, reason: long }, now: NOW, controlId: 'L' }));
+  const [, msa, err] = segmentsOf(
+    buildAck({ inbound, ack: { status: 'reject', hl7ErrorCode: 207, reason: long }, now: NOW, controlId: 'L' }),
+  );
   assert.equal(msa?.[1], 'CR', 'ADT-A40-01 has MSH-15/16 NE/NE: valued, so enhanced mode');
-  assert.equal(msa?.[3], 'x'.repeat(80));
+  assert.equal(msa[3], 'x'.repeat(80));
   assert.equal(err?.[8], long);
-  const [, msaNone, errNone] = segmentsOf(buildAck({ inbound, ack: { status: 'error', hl7ErrorCode: 207 }, now: NOW, controlId: 'L' }));
+  const [, msaNone, errNone] = segmentsOf(
+    buildAck({ inbound, ack: { status: 'error', hl7ErrorCode: 207 }, now: NOW, controlId: 'L' }),
+  );
   assert.equal(msaNone?.[3], 'Application internal error');
   assert.equal(errNone?.[8], 'Application internal error');
 });

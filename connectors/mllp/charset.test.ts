@@ -97,7 +97,10 @@ test('invalid bytes are an error naming the charset, never replaced', () => {
   const decoded = decodePayload(latin1Bytes, 'utf-8');
   assert.equal(decoded.ok, false);
   assert.ok(!decoded.ok);
-  assert.equal(decoded.reason, "the message has bytes that are not valid utf-8 (this listener's default character set)");
+  assert.equal(
+    decoded.reason,
+    "the message has bytes that are not valid utf-8 (this listener's default character set)",
+  );
   assert.equal(decoded.msh18Declared, false);
   // the lossy text is still good enough to read MSH for the ACK
   assert.ok(parseMsh(decoded.text).ok);

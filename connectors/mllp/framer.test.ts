@@ -40,7 +40,13 @@ test('a frame split byte by byte, and at every possible point', () => {
     { kind: 'frame', payload: MSG_A },
     { kind: 'frame', payload: MSG_B },
   ];
-  assert.deepEqual(run(new MllpFramer(1000), [...wire].map((b) => Uint8Array.of(b))), expected);
+  assert.deepEqual(
+    run(
+      new MllpFramer(1000),
+      [...wire].map((b) => Uint8Array.of(b)),
+    ),
+    expected,
+  );
   for (let cut = 0; cut <= wire.length; cut++)
     assert.deepEqual(run(new MllpFramer(1000), [wire.subarray(0, cut), wire.subarray(cut)]), expected, `cut at ${cut}`);
 });
@@ -49,7 +55,9 @@ test('FS without CR is data; FS CR split over chunks ends the frame', () => {
   assert.deepEqual(run(new MllpFramer(1000), [bytes('\x0ba\x1cb\x1c'), bytes('\rc')]), [
     { kind: 'frame', payload: 'a\x1cb' },
   ]);
-  assert.deepEqual(run(new MllpFramer(1000), [bytes('\x0ba\x1c'), bytes('b\x1c\r')]), [{ kind: 'frame', payload: 'a\x1cb' }]);
+  assert.deepEqual(run(new MllpFramer(1000), [bytes('\x0ba\x1c'), bytes('b\x1c\r')]), [
+    { kind: 'frame', payload: 'a\x1cb' },
+  ]);
 });
 
 test('bytes outside frames: skipped, reported once per run when the next frame starts', () => {
@@ -95,7 +103,13 @@ test('oversize: reported once, the rest discarded up to its FS CR, never bufferi
   ];
   assert.deepEqual(run(new MllpFramer(limit), [wire]), expected);
   const framer = new MllpFramer(limit);
-  assert.deepEqual(run(framer, [...wire].map((b) => Uint8Array.of(b))), expected);
+  assert.deepEqual(
+    run(
+      framer,
+      [...wire].map((b) => Uint8Array.of(b)),
+    ),
+    expected,
+  );
   // exactly at the limit is fine
   assert.deepEqual(run(new MllpFramer(4), [frame('abcd'), frame('abcde')]), [
     { kind: 'frame', payload: 'abcd' },
@@ -141,21 +155,28 @@ test('throughput', () => {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   assert.equal(frames, rounds * 64);
   const rate = Math.round(frames / seconds);
-  console.log(`framer: ${rate} frames/s of ${message.length} bytes (${Math.round((rate * message.length) / 1e6)} MB/s)`);
+  console.log(
+    `framer: ${rate} frames/s of ${message.length} bytes (${Math.round((rate * message.length) / 1e6)} MB/s)`,
+  );
 });
 
 test('events do not depend on how the stream is cut into chunks (property)', () => {
   const token = fc.constantFrom('\x0b', '\x1c', '\r', '\n', 'M', 'SH|', 'xyz', '\x1c\r', '\x0bMSH|^~\\&|');
   fc.assert(
-    fc.property(fc.array(token, { maxLength: 40 }), fc.array(fc.nat(), { maxLength: 8 }), fc.integer({ min: 1, max: 12 }), (tokens, cuts, limit) => {
-      const wire = bytes(tokens.join(''));
-      const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
-      const chunks = [0, ...points].map((from, i) => wire.subarray(from, [...points, wire.length][i]));
-      const whole = new MllpFramer(limit);
-      const split = new MllpFramer(limit);
-      assert.deepEqual(run(split, chunks), run(whole, [wire]));
-      assert.equal(split.pendingGarbage, whole.pendingGarbage);
-    }),
+    fc.property(
+      fc.array(token, { maxLength: 40 }),
+      fc.array(fc.nat(), { maxLength: 8 }),
+      fc.integer({ min: 1, max: 12 }),
+      (tokens, cuts, limit) => {
+        const wire = bytes(tokens.join(''));
+        const points = [...new Set(cuts.map((c) => c % (wire.length + 1)))].sort((a, b) => a - b);
+        const chunks = [0, ...points].map((from, i) => wire.subarray(from, [...points, wire.length][i]));
+        const whole = new MllpFramer(limit);
+        const split = new MllpFramer(limit);
+        assert.deepEqual(run(split, chunks), run(whole, [wire]));
+        assert.equal(split.pendingGarbage, whole.pendingGarbage);
+      },
+    ),
     { numRuns: 2000 },
   );
 });
