@@ -176,8 +176,8 @@ export class MllpFramer {
       this.state = 'discard';
       return { kind: 'oversize', limit: this.maxMessageBytes, head };
     }
-    // copied: the socket's chunk may be reused, and a subarray would pin the whole chunk
-    this.parts.push(bytes.slice());
+    // copied (Buffer's slice() would be a view): a view would pin the whole socket chunk
+    this.parts.push(new Uint8Array(bytes));
     this.size += bytes.length;
     return undefined;
   }

@@ -117,6 +117,8 @@ interface Slot {
 class Connection {
   private readonly framer: MllpFramer;
   private readonly slots: Slot[] = [];
+  /** chunks read while the framer still holds unscanned bytes of an earlier one */
+  private readonly backlog: Buffer[] = [];
   private frames = 0;
   private closing: CloseReason | undefined;
   private garbageTimer: NodeJS.Timeout | undefined;
@@ -133,7 +135,7 @@ class Connection {
     socket.setNoDelay(true);
     socket.setTimeout(settings.idleTimeoutMs);
     socket.on('data', (chunk: Buffer) => {
-      this.framer.feed(chunk);
+      this.backlog.push(chunk);
       this.pump();
       this.armGarbageTimer();
     });
@@ -185,18 +187,32 @@ class Connection {
   private pump(): void {
     const takesFrames = this.closing === undefined || this.closing === 'peer';
     while (takesFrames && this.slots.length < this.settings.maxInFlight) {
-      const event = this.framer.next();
+      const event = this.nextEvent();
       if (!event) break;
       this.dispatch(event);
     }
     const read =
       !this.closing &&
-      !this.framer.hasInput &&
+      !this.hasInput() &&
       this.slots.length < this.settings.maxInFlight &&
       !this.socket.writableNeedDrain;
     if (read) this.socket.resume();
     else this.socket.pause();
     if (this.closing) this.endIfDone();
+  }
+
+  private nextEvent(): FrameEvent | undefined {
+    for (;;) {
+      const event = this.framer.next();
+      if (event) return event;
+      const chunk = this.backlog.shift();
+      if (!chunk) return undefined;
+      this.framer.feed(chunk);
+    }
+  }
+
+  private hasInput(): boolean {
+    return this.framer.hasInput || this.backlog.length > 0;
   }
 
   private armGarbageTimer(): void {
@@ -232,7 +248,7 @@ class Connection {
   private endIfDone(): void {
     if (this.slots.length > 0 || this.graceTimer) return;
     if (this.closing === 'peer') {
-      if (this.framer.hasInput) return;
+      if (this.hasInput()) return;
       const run = this.framer.endGarbageRun();
       if (run) {
         this.dispatch(run);
