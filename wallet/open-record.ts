@@ -16,6 +16,7 @@ import type { FiscoClient } from '../core/ledger/fisco-client.js';
 import { parseCid, type ContentStore } from '../core/storage/index.js';
 import type { ContractAddresses } from '../core/ledger/contract-addresses.js';
 import { contentContext, recordIdOf, wrapContext } from '../core/records/record-format.js';
+import { recordText } from '../core/hl7/charset-names.js';
 
 export class RecordVerificationError extends Error {
   constructor(
@@ -45,6 +46,9 @@ export interface RecordLocation {
 
 export interface OpenedRecord {
   recordId: Hex;
+  /** The record as its author signed it: for HL7 v2, the bytes the hospital sent, in their charset. */
+  bytes: Uint8Array;
+  /** Its text, decoded by core/hl7/charset-names.ts `recordText` (MSH-18 for HL7 v2, else UTF-8). */
   record: string;
   /** Its author's Directory entry; `revokedAt` is set if the author was revoked after the record. */
   author: DirectoryEntry;
@@ -130,7 +134,8 @@ export async function openRecord(
   );
   return {
     recordId: id,
-    record: new TextDecoder('utf-8', { fatal: true }).decode(signed.record),
+    bytes: signed.record,
+    record: recordText(signed.record),
     author,
     createdAt,
   };

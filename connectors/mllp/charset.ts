@@ -1,35 +1,5 @@
 import iconv from 'iconv-lite';
-
-/**
- * HL7 table 0211 names, and the names real feeds put in MSH-18 instead, mapped to iconv-lite
- * encodings. Keys are upper-case with spaces, dashes and underscores kept as sent.
- */
-const MSH18_NAMES: Record<string, string> = {
-  ASCII: 'ascii',
-  'US-ASCII': 'ascii',
-  'UNICODE UTF-8': 'utf-8',
-  // table 0211's bare UNICODE meant UCS-2, which MLLP cannot frame (its VT/FS bytes collide with
-  // UCS-2 text); in a framed message it is UTF-8 in practice
-  UNICODE: 'utf-8',
-  'UTF-8': 'utf-8',
-  UTF8: 'utf-8',
-  'GB 18030-2000': 'gb18030',
-  GB18030: 'gb18030',
-  'GB-18030': 'gb18030',
-  // GB 18030 is a superset of GBK and GB 2312 (WHATWG decodes both with the GB 18030 decoder)
-  GBK: 'gb18030',
-  GB2312: 'gb18030',
-  'GB 2312': 'gb18030',
-  CP936: 'gb18030',
-  'WINDOWS-1252': 'windows-1252',
-  CP1252: 'windows-1252',
-  'ISO-8859-1': 'iso-8859-1',
-  LATIN1: 'iso-8859-1',
-  'ISO IR100': 'iso-8859-1',
-  'BIG-5': 'big5',
-  BIG5: 'big5',
-  'KS X 1001': 'euc-kr',
-};
+import { charsetLabel, msh18Of } from '../../core/hl7/charset-names.js';
 
 /**
  * Charsets whose multibyte characters can have a second byte in the ASCII range, so that an MSH
@@ -47,11 +17,8 @@ const ASCII_PROBE = 'MSH|^~\\&#';
  * text is not ASCII bytes (UTF-16/32, UTF-7), since MLLP framing and MSH are read as ASCII bytes.
  */
 export function resolveCharset(name: string): string | undefined {
-  const key = name.trim().toUpperCase();
-  if (key === '') return undefined;
-  const isoPart = /^8859\/(\d{1,2})$/.exec(key)?.[1];
-  const mapped = MSH18_NAMES[key] ?? (isoPart ? `iso-8859-${isoPart}` : key.toLowerCase());
-  if (!iconv.encodingExists(mapped)) return undefined;
+  const mapped = charsetLabel(name);
+  if (mapped === undefined || !iconv.encodingExists(mapped)) return undefined;
   const probe = iconv.encode(ASCII_PROBE, mapped);
   return probe.equals(Buffer.from(ASCII_PROBE, 'latin1')) ? mapped : undefined;
 }
@@ -67,18 +34,9 @@ function mshBytes(payload: Uint8Array): Buffer {
   return Buffer.from(payload.buffer, payload.byteOffset, end < 0 ? payload.length : end);
 }
 
-/**
- * MSH-18's first repetition (the message's own charset; later ones are alternates for escape
- * sequences) as read when the MSH segment is decoded with `encoding`; '' when empty or when the
- * payload does not start with an MSH segment.
- */
+/** MSH-18 as read when the MSH segment is decoded with `encoding`. */
 function msh18Under(msh: Buffer, encoding: string): string {
-  const text = iconv.decode(msh, encoding);
-  if (!text.startsWith('MSH') || text.length < 8) return '';
-  const fieldSeparator = text.charAt(3);
-  const repetition = text.charAt(5);
-  // MSH-1 is the separator itself, so MSH-n is split index n - 1
-  return (text.split(fieldSeparator)[17] ?? '').split(repetition)[0]?.trim() ?? '';
+  return msh18Of(iconv.decode(msh, encoding));
 }
 
 export type CharsetChoice =
