@@ -72,7 +72,8 @@ export async function openIntakeAdmin(options: {
   };
   const find = async (key: string): Promise<Job<SealedJobData>> => {
     const job = (await queue.getJob(jobIdOf(key))) as Job<SealedJobData> | undefined;
-    if (!job) throw new Error(`no intake job ${key} (it was never queued, or it finished longer ago than the retention)`);
+    if (!job)
+      throw new Error(`no intake job ${key} (it was never queued, or it finished longer ago than the retention)`);
     return job;
   };
   const redriveJob = (job: Job) => job.retry('failed', { resetAttemptsMade: true, resetAttemptsStarted: true });

@@ -56,12 +56,7 @@ export function sealIntakeJob(
   nonce: Uint8Array = randomBytes(NONCE_LENGTH),
 ): SealedJobData {
   const keyId = keys.currentId;
-  const ciphertext = aesGcmSeal(
-    keys.current,
-    nonce,
-    utf8ToBytes(JSON.stringify(body)),
-    associatedData(keyId, labels),
-  );
+  const ciphertext = aesGcmSeal(keys.current, nonce, utf8ToBytes(JSON.stringify(body)), associatedData(keyId, labels));
   const sealed = new Uint8Array(nonce.length + ciphertext.length);
   sealed.set(nonce);
   sealed.set(ciphertext, nonce.length);
@@ -75,7 +70,10 @@ export function sealIntakeJob(
 export function openIntakeJob(keys: IntakeKeys, labels: Omit<JobLabels, 'channel'>, data: unknown): IntakeJobBody {
   if (!isSealedJobData(data)) throw new IntakeJobError(`job ${labels.key}: not a sealed intake job (format v1)`);
   const key = keys.key(data.keyId);
-  if (!key) throw new IntakeJobError(`job ${labels.key}: sealed with codec key "${data.keyId}", which this keyring does not hold`);
+  if (!key)
+    throw new IntakeJobError(
+      `job ${labels.key}: sealed with codec key "${data.keyId}", which this keyring does not hold`,
+    );
   const sealed = Buffer.from(data.sealed, 'base64');
   let plain: Uint8Array;
   try {
