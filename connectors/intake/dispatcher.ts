@@ -4,7 +4,7 @@ import { isGrpcServiceError, ServiceError, type Client } from '@temporalio/clien
 import { ValueError } from '@temporalio/common';
 import { workflowStarter, type WorkflowInput, type WorkflowName } from '../../workflows/starter.js';
 import { IntakeJobError, openIntakeJob, type IntakeKeys, type SealedJobData } from './sealed-job.js';
-import { BACKOFF_TYPE, INTAKE_PREFIX, intakeQueueName, keyOfJobId, workflowIdOfWork } from './queue.js';
+import { INTAKE_PREFIX, intakeQueueName, keyOfJobId, workflowIdOfWork } from './queue.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
 
 export interface DispatcherOptions {

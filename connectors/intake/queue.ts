@@ -1,7 +1,7 @@
 import { Queue, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bytesToHex } from '@noble/hashes/utils.js';
-import { workflowIdOf, type WorkflowName, type WorkflowInput } from '../../workflows/starter.js';
+import { workflowIdOf } from '../../workflows/starter.js';
 import { openIntakeJob, sealIntakeJob, type IntakeKeys } from './sealed-job.js';
 import { DEFAULT_RETRY, retryAttempts, type RetryPolicy } from './retry.js';
 import type { IntakeWork } from './work.js';
@@ -67,8 +67,7 @@ export const keyOfJobId = (jobId: string): string =>
   jobId.replace(/%3A|%25/g, (escape) => (escape === '%3A' ? ':' : '%'));
 
 /** The workflow id a piece of work runs under, as the starter derives it. */
-export const workflowIdOfWork = (work: IntakeWork): string =>
-  workflowIdOf(work.workflow, work.input as WorkflowInput<WorkflowName>);
+export const workflowIdOfWork = (work: IntakeWork): string => workflowIdOf(work.workflow, work.input);
 
 /** Backoff type whose delays the dispatcher computes from its RetryPolicy. */
 export const BACKOFF_TYPE = 'yilian-intake';
@@ -118,7 +117,7 @@ export async function openIntakeQueue(options: IntakeQueueOptions): Promise<Inta
     // mean this call created the job, which two racing enqueues cannot both see
     await queue.add(entry.work.workflow, data, { ...jobOptions, jobId });
     const [stored, workflow] = await redis.hmget(queue.toKey(jobId), 'data', 'name');
-    if (stored == null || workflow == null) return 'vanished';
+    if (typeof stored !== 'string' || typeof workflow !== 'string') return 'vanished';
     const storedData: unknown = JSON.parse(stored);
     if ((storedData as { sealed?: unknown }).sealed === data.sealed) return 'queued';
     const body = openIntakeJob(options.keys, { key: entry.key, workflow }, storedData);

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { aesGcmOpen, aesGcmSeal, NONCE_LENGTH } from '../../core/crypto/aead.js';
 import { isWorkflowName } from '../../workflows/starter.js';
 import type { IntakeWork } from './work.js';
@@ -88,8 +88,8 @@ export function openIntakeJob(keys: IntakeKeys, labels: Omit<JobLabels, 'channel
     throw new IntakeJobError((error as Error).message);
   }
   const body = JSON.parse(new TextDecoder().decode(plain)) as IntakeJobBody;
-  if (!isWorkflowName(body.work.workflow))
-    throw new IntakeJobError(`job ${labels.key}: unknown workflow "${body.work.workflow}"`);
+  const workflow: string = body.work.workflow;
+  if (!isWorkflowName(workflow)) throw new IntakeJobError(`job ${labels.key}: unknown workflow "${workflow}"`);
   return body;
 }
 
@@ -103,6 +103,3 @@ function isSealedJobData(data: unknown): data is SealedJobData {
     typeof fields.sealed === 'string'
   );
 }
-
-export const digestHex = (digest: Uint8Array): string => bytesToHex(digest);
-export const digestBytes = (hex: string): Uint8Array => hexToBytes(hex);

@@ -49,7 +49,9 @@ const line = (job: IntakeJobInfo) =>
 export function queueCommands(program: Command, config: () => Config): void {
   const queue = program
     .command('queue')
-    .description('the intake queue: what connectors have acknowledged and the dispatcher has yet to start, and its dead letters');
+    .description(
+      'the intake queue: what connectors have acknowledged and the dispatcher has yet to start, and its dead letters',
+    );
 
   queue
     .command('stats')
@@ -93,7 +95,7 @@ export function queueCommands(program: Command, config: () => Config): void {
     .description('put dead-lettered jobs back in the queue, with their attempts counted afresh')
     .action((id: string | undefined, options: { all?: boolean }) =>
       withAdmin(config(), async (admin) => {
-        if (options.all === (id !== undefined)) throw new Error('give either a job id or --all');
+        if (Boolean(options.all) === (id !== undefined)) throw new Error('give either a job id or --all');
         if (id !== undefined) {
           await admin.redrive(id);
           console.log(`redriven ${id}`);

@@ -36,7 +36,11 @@ export const configSchema = z.strictObject({
     /** Days a dispatched job is kept, so a re-sent message is still answered as a duplicate. */
     keepDays: z.number().int().min(1).max(3650),
     /** Hours the dispatcher keeps retrying a start while Temporal is away, before dead-lettering. */
-    retryHours: z.number().int().min(1).max(24 * 365),
+    retryHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 365),
     /** Workflow starts one dispatcher runs at once. */
     concurrency: z.number().int().min(1).max(1000),
   }),

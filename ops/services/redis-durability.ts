@@ -18,11 +18,18 @@ export interface RedisDurability {
  * and that is a problem too, named as such.
  */
 export async function redisDurability(url: string): Promise<RedisDurability> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, enableOfflineQueue: false });
-  redis.on('error', () => {}); // the failed command below carries it
+  const redis = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    retryStrategy: () => null,
+  });
+  // connect() only says the connection closed; the reason comes as an event
+  let reason: unknown;
+  redis.on('error', (error) => (reason = error));
   try {
     await redis.connect().catch((error: unknown) => {
-      throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${messageOf(error)}`);
+      throw new Error(`cannot reach Redis at ${redactUrl(url)}: ${messageOf(reason ?? error)}`);
     });
     let reply: string[];
     try {
@@ -50,7 +57,9 @@ export async function redisDurability(url: string): Promise<RedisDurability> {
         `appendfsync is ${appendfsync}: writes reach the disk ${appendfsync === 'everysec' ? 'once a second' : 'when the OS decides'}, so a power cut loses acknowledged messages`,
       );
     if (policy !== 'noeviction')
-      problems.push(`maxmemory-policy is ${policy}: a full Redis would evict queued messages instead of refusing new ones`);
+      problems.push(
+        `maxmemory-policy is ${policy}: a full Redis would evict queued messages instead of refusing new ones`,
+      );
     return { settings: `appendonly ${appendonly}, appendfsync ${appendfsync}, maxmemory-policy ${policy}`, problems };
   } finally {
     redis.disconnect();

@@ -27,7 +27,11 @@ export async function startDispatcherFromConfig(
   const dispatcher = startDispatcher({
     redisUrl: config.redis.url,
     keys: keyring,
-    client: new Client({ connection, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [new EncryptionCodec(keyring)] } }),
+    client: new Client({
+      connection,
+      namespace: config.temporal.namespace,
+      dataConverter: { payloadCodecs: [new EncryptionCodec(keyring)] },
+    }),
     taskQueue: config.workers.taskQueue,
     concurrency: config.intake.concurrency,
     retry: retryOf(config),

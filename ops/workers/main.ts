@@ -1,5 +1,5 @@
 import { loadConfig } from '../config/index.js';
-import { startWorkers, type WorkerKind } from './start.js';
+import type { WorkerKind } from './start.js';
 import { startDispatcherFromConfig } from './dispatcher.js';
 import { keepPrivate } from '../engine/private-files.js';
 
@@ -26,7 +26,8 @@ if (dispatcher) {
   // the Temporal runtime drains the other workers on these signals; the dispatcher finishes the starts under way
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => void dispatcher.close());
 }
-const running = kinds.length > 0 ? await startWorkers(config, kinds) : undefined;
+// loaded only for Temporal workers: a dispatcher host needs neither the native addon nor the chain
+const running = kinds.length > 0 ? await (await import('./start.js')).startWorkers(config, kinds) : undefined;
 for (const { kind, taskQueue } of running?.workers ?? []) console.log(`worker ${kind} polling ${taskQueue}`);
 const results = await Promise.allSettled([...(running?.workers ?? []).map((w) => w.run), dispatcher?.closed]);
 await running?.shutdown();
