@@ -84,11 +84,6 @@ export interface WorkflowStarter {
   workflowId: { [N in WorkflowName]: (input: WorkflowInput<N>) => string };
 }
 
-/** The id a workflow of this input runs under, without a client: what an intake queue keys its jobs by. */
-export function workflowIdFor<N extends WorkflowName>(name: N, input: WorkflowInput<N>): string {
-  return (routes[name] as { id: (input: WorkflowInput<N>) => string }).id(input);
-}
-
 /** The one way to start Yilian's workflows: on `client`, on the engine's `taskQueue`. */
 export function workflowStarter(client: Client, taskQueue: string): WorkflowStarter {
   const names = Object.keys(routes) as WorkflowName[];
@@ -104,9 +99,19 @@ export function workflowStarter(client: Client, taskQueue: string): WorkflowStar
         async (input: never): Promise<unknown> =>
           (await start(name)(input)).result() as Promise<unknown>,
     ) as WorkflowStarter['execute'],
-    workflowId: table((name) => (input: never) => workflowIdFor(name, input)) as WorkflowStarter['workflowId'],
+    workflowId: table((name) => (input: never) => workflowIdOf(name, input)) as WorkflowStarter['workflowId'],
   };
 }
+
+/**
+ * The id a workflow of this input runs under, without a client: what a connector keys its queued
+ * work by, so the queue and Temporal agree on what "the same message" is.
+ */
+export function workflowIdOf<N extends WorkflowName>(name: N, input: WorkflowInput<N>): string {
+  return (routes[name] as { id: (input: WorkflowInput<N>) => string }).id(input);
+}
+
+export const isWorkflowName = (name: string): name is WorkflowName => Object.hasOwn(routes, name);
 
 /**
  * Starts a workflow under an id derived from its source, or returns the run that id already has:

@@ -6,6 +6,7 @@ import { auditCommands } from './audit.js';
 import { demoCommand } from './demo.js';
 import { walletCommands } from './wallet.js';
 import { operatorCommands } from './operator.js';
+import { queueCommands } from './queue.js';
 
 const program = new Command('yilian')
   .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
@@ -32,6 +33,7 @@ auditCommands(program, currentConfig);
 demoCommand(program, currentConfig);
 walletCommands(program, currentConfig);
 operatorCommands(program, currentConfig);
+queueCommands(program, currentConfig);
 
 try {
   await program.parseAsync(process.argv);

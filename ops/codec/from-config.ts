@@ -10,9 +10,22 @@ import { EncryptionCodec } from './encryption-codec.js';
  * embedded Temporal they are made on first start and kept owner-only in `<data dir>/keys`, so
  * a restart still decrypts the histories it wrote.
  */
-export async function codecFromConfig(config: Config): Promise<{ codec: EncryptionCodec; token: string }> {
-  const embedded = config.temporal.mode === 'embedded';
-  if (!embedded && !config.codec.keys) {
+export async function codecFromConfig(
+  config: Config,
+): Promise<{ codec: EncryptionCodec; keyring: CodecKeyring; token: string }> {
+  const keyring = await codecKeyringFromConfig(config);
+  const token =
+    config.codec.token ??
+    (config.temporal.mode === 'embedded'
+      ? await keptSecret(config.home, 'codec-token', () => randomBytes(24).toString('base64url'))
+      : undefined);
+  if (!token) throw new Error('YILIAN_CODEC_TOKEN must be set when Temporal is external (it guards /codec/decode)');
+  return { codec: new EncryptionCodec(keyring), keyring, token };
+}
+
+/** The payload keys alone: what seals the intake queue's jobs, which needs no endpoint token. */
+export async function codecKeyringFromConfig(config: Config): Promise<CodecKeyring> {
+  if (config.temporal.mode !== 'embedded' && !config.codec.keys) {
     throw new Error(
       'YILIAN_CODEC_KEYS must be set when Temporal is external: every engine on the namespace needs the same payload keys',
     );
@@ -20,9 +33,5 @@ export async function codecFromConfig(config: Config): Promise<{ codec: Encrypti
   const keys =
     config.codec.keys ??
     (await keptSecret(config.home, 'codec-keys', () => `k1:${randomBytes(32).toString('base64')}`));
-  const token =
-    config.codec.token ??
-    (embedded ? await keptSecret(config.home, 'codec-token', () => randomBytes(24).toString('base64url')) : undefined);
-  if (!token) throw new Error('YILIAN_CODEC_TOKEN must be set when Temporal is external (it guards /codec/decode)');
-  return { codec: new EncryptionCodec(CodecKeyring.parse(keys)), token };
+  return CodecKeyring.parse(keys);
 }

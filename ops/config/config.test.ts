@@ -93,3 +93,28 @@ test('secrets never appear in errors or in the printed configuration', () => {
   const problems = problemsOf({ YILIAN_TEMPORAL_API_KEY: secret, YILIAN_API_PORT: 'x' });
   assert.ok(!problems.join('\n').includes(secret));
 });
+
+test('the intake settings: an unsafe Redis is refused unless allowed; retention, retry window and concurrency bounded', () => {
+  const defaults = loadConfig({}, cwd);
+  assert.equal(defaults.redis.allowUnsafe, false);
+  assert.deepEqual(defaults.intake, { keepDays: 7, retryHours: 24, concurrency: 16 });
+  const set = loadConfig(
+    {
+      YILIAN_REDIS_ALLOW_UNSAFE: '1',
+      YILIAN_INTAKE_KEEP_DAYS: '30',
+      YILIAN_INTAKE_RETRY_HOURS: '72',
+      YILIAN_INTAKE_CONCURRENCY: '4',
+    },
+    cwd,
+  );
+  assert.equal(set.redis.allowUnsafe, true);
+  assert.deepEqual(set.intake, { keepDays: 30, retryHours: 72, concurrency: 4 });
+  const problems = problemsOf({
+    YILIAN_REDIS_ALLOW_UNSAFE: 'perhaps',
+    YILIAN_INTAKE_KEEP_DAYS: '0',
+    YILIAN_INTAKE_CONCURRENCY: '0',
+  }).join('\n');
+  assert.match(problems, /YILIAN_REDIS_ALLOW_UNSAFE="perhaps": expected true or false/);
+  assert.match(problems, /YILIAN_INTAKE_KEEP_DAYS="0": .*>=1/);
+  assert.match(problems, /YILIAN_INTAKE_CONCURRENCY="0": .*>=1/);
+});

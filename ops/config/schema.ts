@@ -26,6 +26,23 @@ export const configSchema = z.strictObject({
   redis: z.strictObject({
     mode,
     url: redisUrl,
+    /**
+     * Accept an external Redis whose settings could lose an acknowledged message (no AOF, AOF
+     * not fsync'd on every write, an evicting memory policy, or settings it will not show).
+     */
+    allowUnsafe: z.boolean(),
+  }),
+  intake: z.strictObject({
+    /** Days a dispatched job is kept, so a re-sent message is still answered as a duplicate. */
+    keepDays: z.number().int().min(1).max(3650),
+    /** Hours the dispatcher keeps retrying a start while Temporal is away, before dead-lettering. */
+    retryHours: z
+      .number()
+      .int()
+      .min(1)
+      .max(24 * 365),
+    /** Workflow starts one dispatcher runs at once. */
+    concurrency: z.number().int().min(1).max(1000),
   }),
   storage: z.strictObject({
     backend: z.enum(['embedded', 'kubo']),

@@ -28,22 +28,45 @@ export async function tempDir(prefix: string): Promise<{ path: string; remove: (
   return { path, remove: () => rm(path, { recursive: true, force: true }) };
 }
 
-export async function startScratchRedis(): Promise<ScratchService & { url: string; port: number; dataDir: string }> {
+export async function startScratchRedis(options: { extraArgs?: string[] } = {}): Promise<
+  ScratchService & {
+    url: string;
+    port: number;
+    dataDir: string;
+    /** SIGKILL, as a power cut would: only what Redis fsync'd survives. */
+    kill(): Promise<void>;
+    /** Starts it again on the same port and data. */
+    start(): Promise<void>;
+  }
+> {
   const dir = await tempDir('redis');
   const port = await freePort();
   const dataDir = join(dir.path, 'data');
-  const redis = await startRedis({
-    executable: toolPath(toolsDir, 'redis-server'),
-    port,
-    dataDir,
-    logFile: join(dir.path, 'redis.log'),
-  });
+  const start = () =>
+    startRedis({
+      executable: toolPath(toolsDir, 'redis-server'),
+      port,
+      dataDir,
+      logFile: join(dir.path, 'redis.log'),
+      ...(options.extraArgs ? { extraArgs: options.extraArgs } : {}),
+    });
+  let redis: Awaited<ReturnType<typeof startRedis>> | undefined = await start();
+  const url = redis.url;
   return {
-    url: redis.url,
+    url,
     port,
     dataDir,
+    async kill() {
+      if (!redis) return;
+      process.kill(redis.process.pid, 'SIGKILL');
+      await redis.process.exited;
+      redis = undefined;
+    },
+    async start() {
+      redis ??= await start();
+    },
     async stop() {
-      await redis.process.stop();
+      await redis?.process.stop();
       await dir.remove();
     },
   };

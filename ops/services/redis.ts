@@ -9,6 +9,8 @@ export interface RedisOptions {
   /** Where the append-only file lives; omit for a throwaway server that persists nothing. */
   dataDir?: string;
   logFile: string;
+  /** Further `--name value` settings after ours, which they override (tests of unsafe settings). */
+  extraArgs?: string[];
 }
 
 export interface RedisService {
@@ -16,9 +18,16 @@ export interface RedisService {
   process: ManagedProcess;
 }
 
+/**
+ * The embedded Redis holds the intake queue, where a message is acknowledged once it is written:
+ * every write is fsync'd before Redis replies (`appendfsync always`; it batches the writes of one
+ * event-loop turn into one fsync, so a pipelined burst shares it), and a full Redis refuses writes
+ * instead of evicting queued messages (`noeviction`). ops/services/redis-durability.ts holds an
+ * external Redis to the same settings.
+ */
 export async function startRedis(options: RedisOptions): Promise<RedisService> {
   const persistence = options.dataDir
-    ? ['--dir', options.dataDir, '--appendonly', 'yes', '--appendfsync', 'everysec']
+    ? ['--dir', options.dataDir, '--appendonly', 'yes', '--appendfsync', 'always']
     : ['--save', '', '--appendonly', 'no'];
   if (options.dataDir) await mkdir(options.dataDir, { recursive: true });
   const server = await startManagedProcess({
@@ -34,6 +43,9 @@ export async function startRedis(options: RedisOptions): Promise<RedisService> {
       '--daemonize',
       'no',
       ...persistence,
+      '--maxmemory-policy',
+      'noeviction',
+      ...(options.extraArgs ?? []),
     ],
     logFile: options.logFile,
     ready: () => pingRedis('127.0.0.1', options.port),

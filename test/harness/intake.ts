@@ -1,0 +1,116 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { Client, Connection } from '@temporalio/client';
+import { CodecKeyring } from '../../ops/codec/keyring.js';
+import { EncryptionCodec } from '../../ops/codec/encryption-codec.js';
+import { freePort } from '../../ops/services/ports.js';
+import { startTemporalDevServer } from '../../ops/services/temporal.js';
+import type { ManagedProcess } from '../../ops/services/managed-process.js';
+import { tempDir, toolsDir } from '../../ops/scratch/services.js';
+import { toolPath } from '../../ops/tools.js';
+import { workflowIdOfWork, type IntakeEntry } from '../../connectors/intake/queue.js';
+import type { IntakeWork } from '../../connectors/intake/work.js';
+
+/** What the privacy checks look for: a patient's name and identifier inside a queued message. */
+export const PATIENT_NAME = 'HUCKLEBERRY^FINN';
+export const PATIENT_ID = 'MRN-7731-SECRET';
+
+export const newKeyring = (id = 'k1'): CodecKeyring =>
+  CodecKeyring.parse(`${id}:${randomBytes(32).toString('base64')}`);
+
+/** An ORU for a patient who has not enrolled: its anchorRecord starts and waits, which is all a dispatcher owes. */
+export function hl7Work(controlId: string, note = 'Bacteria identified in Stool'): IntakeWork {
+  const record =
+    `MSH|^~\\&|LAB|FAC|YILIAN|HOSP|20261201120000||ORU^R01|${controlId}|P|2.5\r` +
+    `PID|1||${PATIENT_ID}^^^MRN||${PATIENT_NAME}\rOBX|1|TX|NOTE||${note}\r`;
+  return {
+    workflow: 'anchorRecord',
+    input: {
+      source: { kind: 'hl7', sendingFacility: 'FAC', controlId },
+      record,
+      patient: { authority: 'MRN', identifier: PATIENT_ID },
+      author: `0x${'11'.repeat(20)}`,
+    },
+  };
+}
+
+/** The entry a connector would queue for this work: keyed by its workflow id, digest of its bytes. */
+export function entryOf(work: IntakeWork, channel = 'mllp'): IntakeEntry {
+  const bytes = work.workflow === 'anchorRecord' ? work.input.record : JSON.stringify(work.input);
+  return {
+    key: workflowIdOfWork(work),
+    digest: createHash('sha256').update(bytes).digest(),
+    work,
+    channel,
+    receivedAt: new Date().toISOString(),
+  };
+}
+
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 60_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * A Temporal dev server that can be stopped and started again on the same ports and SQLite file,
+ * to take Temporal away from a dispatcher and bring it back.
+ */
+export async function restartableTemporal(): Promise<{
+  address: string;
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  remove(): Promise<void>;
+}> {
+  const dir = await tempDir('temporal');
+  const [port, uiPort] = [await freePort(), await freePort()];
+  let server: ManagedProcess | undefined;
+  const start = async () => {
+    server ??= await startTemporalDevServer({
+      executable: toolPath(toolsDir, 'temporal'),
+      host: '127.0.0.1',
+      port,
+      uiPort,
+      namespace: 'default',
+      dataDir: dir.path,
+      logFile: join(dir.path, 'temporal.log'),
+    });
+  };
+  await start();
+  return {
+    address: `127.0.0.1:${port}`,
+    start,
+    async stop() {
+      await server?.stop();
+      server = undefined;
+    },
+    async remove() {
+      await server?.stop();
+      await dir.remove();
+    },
+  };
+}
+
+/** A client as the engine has it: the payload codec, and a lazy connection that survives Temporal's absence. */
+export function codecClient(address: string, keys: CodecKeyring): Client {
+  return new Client({
+    connection: Connection.lazy({ address }),
+    dataConverter: { payloadCodecs: [new EncryptionCodec(keys)] },
+  });
+}
+
+/** Every run on a task queue, by workflow id: how many times each id was started. */
+export async function runsOn(client: Client, taskQueue: string): Promise<Map<string, number>> {
+  const runs = new Map<string, number>();
+  for await (const run of client.workflow.list({ query: `TaskQueue = '${taskQueue}'` }))
+    runs.set(run.workflowId, (runs.get(run.workflowId) ?? 0) + 1);
+  return runs;
+}
