@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { Server } from 'node:http';
-import { Connection } from '@temporalio/client';
+import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { apiUrlOf, loadConfig, redactConfig, type Config } from '../config/index.js';
@@ -8,6 +8,9 @@ import { toolPath } from '../tools.js';
 import { assertPortFree } from '../services/ports.js';
 import { startTemporalDevServer } from '../services/temporal.js';
 import { startRedis, redisDataDir } from '../services/redis.js';
+import { requireDurableRedis } from '../services/redis-durability.js';
+import { startIntake } from '../intake/start.js';
+import { workflowStarter } from '../../workflows/starter.js';
 import { startDevchain } from '../services/devchain.js';
 import { chainClient, deployFromConfig } from '../chain/connect.js';
 import type { ManagedProcess } from '../services/managed-process.js';
@@ -116,7 +119,10 @@ async function main(): Promise<void> {
       return Promise.resolve();
     },
   ]);
-  say('redis', `ok ${config.redis.mode} ${redactUrl(config.redis.url)}`);
+  say(
+    'redis',
+    `ok ${config.redis.mode} ${redactUrl(config.redis.url)} ${await requireDurableRedis(config.redis.url, config.redis.allowUnsafe)}`,
+  );
 
   if (config.chain.mode === 'embedded') {
     const devchain = await startDevchain({
@@ -191,6 +197,18 @@ async function main(): Promise<void> {
       `the Web UI decodes after signing in at ${apiUrl}/codec/login)`,
   );
 
+  if (config.mllp.enabled) {
+    const workflows = workflowStarter(
+      new Client({
+        connection: client,
+        namespace: config.temporal.namespace,
+        dataConverter: { payloadCodecs: [codec] },
+      }),
+      config.workers.taskQueue,
+    );
+    stoppers.push(...(await startIntake(config, running.engine.state, workflows, say)));
+  }
+
   const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';
   console.log(`ready api=${apiUrl} health=${apiUrl}/healthz${ui} (Ctrl-C stops)`);
 }
@@ -202,6 +220,7 @@ function splitAddress(address: string): [string, number] {
 
 async function checkPorts(config: Config): Promise<void> {
   const checks: Array<Promise<void>> = [assertPortFree(config.api.host, config.api.port, 'YILIAN_API_PORT')];
+  if (config.mllp.enabled) checks.push(assertPortFree(config.mllp.host, config.mllp.port, 'YILIAN_MLLP_PORT'));
   if (config.temporal.mode === 'embedded') {
     const [host, port] = splitAddress(config.temporal.address);
     checks.push(
