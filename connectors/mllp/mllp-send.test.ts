@@ -1,54 +1,20 @@
 import assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { test } from 'node:test';
-import { promisify } from 'node:util';
-import { MllpFramer } from './framer.js';
 import type { InboundMessage } from './listener.js';
-import { FIXTURES, fields, fixture, fixtureBytes, frame, listen } from './test-helpers.js';
-
-/** Debian python3-hl7's client, installed by ops/bootstrap: an MLLP client nobody here wrote. */
-const MLLP_SEND = '/usr/bin/mllp_send';
-
-/** Runs mllp_send and returns the ACK payloads it printed (it prints each ACK frame it receives). */
-async function mllpSend(port: number, file: string, loose: boolean): Promise<string[]> {
-  const args = [...(loose ? ['--loose'] : []), '-p', String(port), '--file', file, '127.0.0.1'];
-  const { stdout } = await promisify(execFile)(MLLP_SEND, args, { encoding: 'buffer', timeout: 30_000 });
-  const framer = new MllpFramer(1 << 20);
-  framer.feed(stdout);
-  const acks: string[] = [];
-  for (let e = framer.next(); e; e = framer.next())
-    if (e.kind === 'frame') acks.push(Buffer.from(e.payload).toString('utf8'));
-  return acks;
-}
-
-/** Checks an ACK field by field against the MSH of the message it answers (read here by plain split). */
-function checkAck(ack: string, message: string, name: string): void {
-  const inbound = (message.split(/\r\n|\r|\n/)[0] ?? '').split('|');
-  const mshIn = (n: number) => inbound[n - 1] ?? '';
-  const [msh, msa, ...rest] = fields(ack);
-  const out = (n: number) => msh?.[n - 1];
-  assert.ok(ack.endsWith('\r') && !ack.includes('\n'), `${name}: segments end in CR`);
-  assert.equal(out(1), 'MSH', name);
-  assert.equal(out(2), '^~\\&', name);
-  assert.deepEqual(
-    [out(3), out(4), out(5), out(6)],
-    [mshIn(5), mshIn(6), mshIn(3), mshIn(4)],
-    `${name}: MSH-3..6 swapped`,
-  );
-  assert.match(out(7) ?? '', /^\d{14}[+-]\d{4}$/, `${name}: MSH-7`);
-  const [, trigger, structure] = mshIn(9).split('^');
-  assert.equal(out(9), structure ? `ACK^${trigger}^ACK` : `ACK^${trigger}`, `${name}: MSH-9`);
-  assert.match(out(10) ?? '', /^[0-9A-F]{20}$/, `${name}: MSH-10`);
-  assert.equal(out(11), mshIn(11), `${name}: MSH-11`);
-  assert.equal(out(12), mshIn(12), `${name}: MSH-12`);
-  assert.equal(msh?.length, 12, `${name}: nothing after MSH-12 (MSH-18 is empty in every fixture)`);
-  const enhanced = mshIn(15) !== '' || mshIn(16) !== '';
-  assert.deepEqual(msa, ['MSA', enhanced ? 'CA' : 'AA', mshIn(10)], `${name}: MSA`);
-  assert.deepEqual(rest, [], `${name}: no ERR on accept`);
-}
+import {
+  FIXTURES,
+  MLLP_SEND,
+  checkAck,
+  fields,
+  fixture,
+  fixtureBytes,
+  frame,
+  listen,
+  mllpSend,
+} from './test-helpers.js';
 
 test('mllp_send (python3-hl7) sends every fixture with CR, LF and CRLF separators; every ACK checks out', async (t) => {
   assert.ok(existsSync(MLLP_SEND), `${MLLP_SEND} is missing: run ops/bootstrap (it installs Debian's python3-hl7)`);

@@ -2,6 +2,9 @@ import { readFileSync } from 'node:fs';
 import net from 'node:net';
 import type { TestContext } from 'node:test';
 import tls from 'node:tls';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import iconv from 'iconv-lite';
 import { MllpFramer } from './framer.js';
 import { startMllpListener, type MllpEvent, type MllpListener, type MllpListenerOptions } from './listener.js';
@@ -139,4 +142,53 @@ export class Client {
   close(): void {
     this.socket.destroy();
   }
+}
+
+/** Debian python3-hl7's client, installed by ops/bootstrap: an MLLP client nobody here wrote. */
+export const MLLP_SEND = '/usr/bin/mllp_send';
+
+/** Runs mllp_send and returns the ACK payloads it printed (it prints each ACK frame it receives). */
+export async function mllpSend(port: number, file: string, loose: boolean): Promise<string[]> {
+  const args = [...(loose ? ['--loose'] : []), '-p', String(port), '--file', file, '127.0.0.1'];
+  const { stdout } = await promisify(execFile)(MLLP_SEND, args, { encoding: 'buffer', timeout: 30_000 });
+  const framer = new MllpFramer(1 << 20);
+  framer.feed(stdout);
+  const acks: string[] = [];
+  for (let e = framer.next(); e; e = framer.next())
+    if (e.kind === 'frame') acks.push(Buffer.from(e.payload).toString('utf8'));
+  return acks;
+}
+
+/** Checks an ACK field by field against the MSH of the message it answers (read here by plain split). */
+export function checkAck(
+  ack: string,
+  message: string,
+  name: string,
+  code: 'accept' | 'error' | 'reject' = 'accept',
+): void {
+  const inbound = (message.split(/\r\n|\r|\n/)[0] ?? '').split('|');
+  const mshIn = (n: number) => inbound[n - 1] ?? '';
+  const [msh, msa, ...rest] = fields(ack);
+  const out = (n: number) => msh?.[n - 1];
+  assert.ok(ack.endsWith('\r') && !ack.includes('\n'), `${name}: segments end in CR`);
+  assert.equal(out(1), 'MSH', name);
+  assert.equal(out(2), '^~\\&', name);
+  assert.deepEqual(
+    [out(3), out(4), out(5), out(6)],
+    [mshIn(5), mshIn(6), mshIn(3), mshIn(4)],
+    `${name}: MSH-3..6 swapped`,
+  );
+  assert.match(out(7) ?? '', /^\d{14}[+-]\d{4}$/, `${name}: MSH-7`);
+  const [, trigger, structure] = mshIn(9).split('^');
+  assert.equal(out(9), structure ? `ACK^${trigger}^ACK` : `ACK^${trigger}`, `${name}: MSH-9`);
+  assert.match(out(10) ?? '', /^[0-9A-F]{20}$/, `${name}: MSH-10`);
+  assert.equal(out(11), mshIn(11), `${name}: MSH-11`);
+  assert.equal(out(12), mshIn(12), `${name}: MSH-12`);
+  assert.equal(msh?.length, 12, `${name}: nothing after MSH-12 (MSH-18 is empty in every fixture)`);
+  if (code === 'accept') assert.equal(msa?.length, 3, `${name}: MSA-3 only with an error`);
+  const enhanced = mshIn(15) !== '' || mshIn(16) !== '';
+  const letter = { accept: 'A', error: 'E', reject: 'R' }[code];
+  assert.deepEqual(msa?.slice(0, 3), ['MSA', `${enhanced ? 'C' : 'A'}${letter}`, mshIn(10)], `${name}: MSA`);
+  if (code === 'accept') assert.deepEqual(rest, [], `${name}: no ERR on accept`);
+  else assert.equal(rest[0]?.[0], 'ERR', `${name}: an ERR segment says why`);
 }
