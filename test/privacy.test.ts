@@ -13,6 +13,14 @@ import { startScratchEngine, SCRATCH_PASSWORD, type ScratchEngine } from '../ops
 import { startScratchRedis, tempDir } from '../ops/scratch/services.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from './harness/worker-process.js';
 import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy-scan.js';
+import { runsOn, waitFor } from './harness/intake.js';
+import { CodecKeyring } from '../ops/codec/keyring.js';
+import { openIntakeQueue, jobIdOf } from '../connectors/intake/queue.js';
+import { startDispatcher } from '../connectors/intake/dispatcher.js';
+import { startMllpListener } from '../connectors/mllp/listener.js';
+import { Client as MllpClient, fixture } from '../connectors/mllp/test-helpers.js';
+import { hl7IntakeHandler } from '../connectors/hl7/intake-handler.js';
+import { openRouting } from '../connectors/hl7/routing.js';
 
 /**
  * Invariant 1: after the full flows, no plaintext record, trace code or secret key is in the
@@ -27,6 +35,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
   let storyLog = '';
   let haystacks: Array<{ place: string; bytes: Buffer }>;
   let needles: Needle[];
+  let intakeJobId: string;
 
   before(async () => {
     temporalDir = await tempDir('temporal-db');
@@ -71,10 +80,40 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       { label: 'payload codec key', bytes: Buffer.from(stack.codecKeys.split(':')[1] as string, 'base64') },
     ];
 
-    // Redis holds nothing yet in these flows (the intake queues arrive with the inbound
-    // connectors); its dump is scanned all the same, with a marker that proves the dump is read
+    // the story's HL7 message also comes in over MLLP, as a hospital sends it: through the
+    // listener, the sealed intake queue in Redis and the dispatcher, into a workflow of its own
+    const keys = CodecKeyring.parse(stack.codecKeys);
+    const queue = await openIntakeQueue({ redisUrl: redis.url, keys, taskQueue: stack.taskQueue });
+    const dispatcher = startDispatcher({ redisUrl: redis.url, keys, client: stack.client, taskQueue: stack.taskQueue });
+    const hospital = outcome.localIdentities[0] ?? '';
+    const listener = await startMllpListener({
+      host: '127.0.0.1',
+      port: 0,
+      maxMessageBytes: 1 << 20,
+      idleTimeoutMs: 10_000,
+      defaultCharset: 'utf-8',
+      handler: hl7IntakeHandler({
+        routing: openRouting('hospital'),
+        accounts: new Map([['hospital', hospital]]),
+        queue,
+      }),
+    });
+    const mllp = await MllpClient.connect(listener.address.port);
+    const message = fixture('ORU-R01-01').replace('20120314235954.325', `privacy-${outcome.runId}`);
+    const [, msa] = await mllp.roundTrip(message);
+    assert.equal(msa?.[1], 'CA', 'the intake acknowledged the message');
+    mllp.close();
+    intakeJobId = jobIdOf(
+      `hl7:IA Public Health Lab^2.16.840.1.114222.4.1.10411^ISO:2.16.840.1.114222.4.3.3.5.1.2-privacy-${outcome.runId}`,
+    );
+    await waitFor('the intake job dispatched', async () => {
+      const runs = await runsOn(stack.client, stack.taskQueue);
+      return [...runs.keys()].some((id) => id.endsWith(`privacy-${outcome.runId}`)) || undefined;
+    });
+    await listener.close();
+    await dispatcher.close();
+    await queue.close();
     const client = new Redis(redis.url);
-    await client.set('yilian:scan-control', 'redis-control-marker');
     await client.save();
     client.disconnect();
 
@@ -115,7 +154,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     const controls: Needle[] = [
       { label: 'a workflow id', bytes: utf8ToBytes(outcome.recordWorkflowId) },
       { label: 'a trace id', bytes: hexToBytes(outcome.traceIds[0] as Hex) },
-      { label: 'the Redis marker', bytes: utf8ToBytes('redis-control-marker') },
+      { label: 'an intake job id', bytes: utf8ToBytes(intakeJobId) },
       { label: "the demo's step text", bytes: utf8ToBytes('Every step verified') },
     ];
     const found = findNeedles(haystacks, controls);
@@ -128,7 +167,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       found.join('\n'),
     );
     assert.ok(
-      found.some((f) => f.startsWith('the Redis marker in')),
+      found.some((f) => f.startsWith('an intake job id in') && f.includes(redis.dataDir)),
       found.join('\n'),
     );
     assert.ok(
