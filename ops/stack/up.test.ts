@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer, type Server } from 'node:net';
-import { chmod, stat } from 'node:fs/promises';
+import { chmod, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import type { StorySummary } from '../demo/story.js';
@@ -14,6 +14,7 @@ import { parseCid } from '../../core/storage/index.js';
 import { EmbeddedContentStore } from '../../core/storage/node/index.js';
 import { recordIdOf } from '../../core/records/record-format.js';
 import { hexToBytes, toHex } from 'viem';
+import { checkAck, fixture, frame, mllpSend } from '../../connectors/mllp/test-helpers.js';
 
 interface Running {
   child: ChildProcess;
@@ -62,7 +63,7 @@ async function waitFor(running: Running, pattern: RegExp, timeoutMs = 180_000): 
 describe('./ops/up supervisor', () => {
   let home: Awaited<ReturnType<typeof tempDir>>;
   let env: NodeJS.ProcessEnv;
-  let ports: { temporal: number; ui: number; redis: number; api: number; chain: number };
+  let ports: { temporal: number; ui: number; redis: number; api: number; chain: number; mllp: number };
 
   before(async () => {
     home = await tempDir('up');
@@ -74,6 +75,7 @@ describe('./ops/up supervisor', () => {
       redis: await freePort(),
       api: await freePort(),
       chain: await freePort(),
+      mllp: await freePort(),
     };
     env = {
       YILIAN_HOME: home.path,
@@ -82,6 +84,7 @@ describe('./ops/up supervisor', () => {
       YILIAN_REDIS_URL: `redis://127.0.0.1:${ports.redis}`,
       YILIAN_API_PORT: String(ports.api),
       YILIAN_CHAIN_RPC_URL: `http://127.0.0.1:${ports.chain}`,
+      YILIAN_MLLP_PORT: String(ports.mllp),
     };
   });
   after(async () => home.remove());
@@ -89,7 +92,7 @@ describe('./ops/up supervisor', () => {
   test('starts every component, serves /healthz and the Web UI, stops on SIGINT and keeps data on restart', async () => {
     const first = startUp(env);
     await waitFor(first, /^ready /m);
-    for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker', 'api']) {
+    for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker', 'api', 'mllp']) {
       assert.match(first.output(), new RegExp(`^${component}\\s+ok`, 'm'), `no line for ${component}`);
     }
     const health = await fetch(`http://127.0.0.1:${ports.api}/healthz`);
@@ -134,6 +137,14 @@ describe('./ops/up supervisor', () => {
     await waitFor(first, /^api 400 GET "\/inbox\/%E0%A4%A": the path has a malformed percent-escape$/m, 5000);
     assert.equal(first.output().match(/^api 413 POST "\/codec\/login": the request body is larger/gm)?.length, 1);
     assert.doesNotMatch(first.output(), /\bat .*node_modules/, 'no stack in the log either');
+
+    // a hospital feed pointed at the stack: the open routing takes it, signs with the hospital identity
+    const feed = join(home.path, 'feed.mllp');
+    const message = fixture('ADT-A01-01');
+    await writeFile(feed, frame(message));
+    const [ack] = await mllpSend(ports.mllp, feed, false);
+    checkAck(ack ?? '', message, 'ADT^A01 to ./ops/up');
+    assert.match(first.output(), /^redis\s+ok .*appendfsync always/m, 'the embedded Redis fsyncs every write');
 
     const demo = await runDemo(env);
     assert.equal(demo.code, 0, demo.steps);
