@@ -68,6 +68,8 @@ export async function restartableTemporal(): Promise<{
   address: string;
   start(): Promise<void>;
   stop(): Promise<void>;
+  /** SIGKILL, as a crash would: only what the server committed survives. */
+  kill(): Promise<void>;
   remove(): Promise<void>;
 }> {
   const dir = await tempDir('temporal');
@@ -90,6 +92,12 @@ export async function restartableTemporal(): Promise<{
     start,
     async stop() {
       await server?.stop();
+      server = undefined;
+    },
+    async kill() {
+      if (!server) return;
+      process.kill(server.pid, 'SIGKILL');
+      await server.exited;
       server = undefined;
     },
     async remove() {

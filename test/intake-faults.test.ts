@@ -1,0 +1,111 @@
+/**
+ * Faults under a live HL7 feed: Temporal killed, Redis killed and restarted, while one MLLP
+ * connection keeps sending. The queue is the buffer: while Temporal is away the intake keeps
+ * acknowledging; while Redis is away it answers AR and the sender resends, as an HIS does. After
+ * recovery every acknowledged message has started exactly one workflow and no refused one has.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { hl7IntakeHandler } from '../connectors/hl7/intake-handler.js';
+import { openRouting } from '../connectors/hl7/routing.js';
+import { startDispatcher, type Dispatcher } from '../connectors/intake/dispatcher.js';
+import { openIntakeQueue, type IntakeQueue } from '../connectors/intake/queue.js';
+import { startMllpListener, type MllpListener } from '../connectors/mllp/listener.js';
+import { Client as MllpClient } from '../connectors/mllp/test-helpers.js';
+import { startScratchRedis } from '../ops/scratch/services.js';
+import { codecClient, newKeyring, restartableTemporal, runsOn, waitFor } from './harness/intake.js';
+
+let temporal: Awaited<ReturnType<typeof restartableTemporal>>;
+let redis: Awaited<ReturnType<typeof startScratchRedis>>;
+let queue: IntakeQueue;
+let dispatcher: Dispatcher;
+let listener: MllpListener;
+const keys = newKeyring();
+const taskQueue = `intake-faults-${randomBytes(4).toString('hex')}`;
+
+before(async () => {
+  [temporal, redis] = await Promise.all([restartableTemporal(), startScratchRedis()]);
+  queue = await openIntakeQueue({ redisUrl: redis.url, keys, taskQueue, commandTimeoutMs: 2000 });
+  // retries every second at most, so recovery shows within the test's patience
+  const retry = { firstDelayMs: 200, maxDelayMs: 1000, windowMs: 3600_000 };
+  dispatcher = startDispatcher({
+    redisUrl: redis.url,
+    keys,
+    client: codecClient(temporal.address, keys),
+    taskQueue,
+    retry,
+  });
+  listener = await startMllpListener({
+    host: '127.0.0.1',
+    port: 0,
+    maxMessageBytes: 1 << 20,
+    idleTimeoutMs: 60_000,
+    defaultCharset: 'utf-8',
+    handler: hl7IntakeHandler({
+      routing: openRouting('hospital'),
+      accounts: new Map([['hospital', `0x${'11'.repeat(20)}`]]),
+      queue,
+    }),
+  });
+});
+after(async () => {
+  await listener.close();
+  await dispatcher.close();
+  await queue.close();
+  await redis.stop();
+  await temporal.remove();
+});
+
+const message = (n: number, pid = true) =>
+  `MSH|^~\\&|LAB|FAULTS|YILIAN|HOSP|20261202120000||ORU^R01|F-${n}|P|2.5\r` +
+  (pid ? `PID|1||P${n % 7}^^^MRN\r` : '') +
+  `OBX|1|NM|GLU||${n}|mg/dL\r`;
+
+test('Temporal killed and Redis killed mid-stream: every acknowledged message starts once, no refused one does', async () => {
+  const sender = await MllpClient.connect(listener.address.port);
+  const codes = new Map<number, string>();
+  const send = async (n: number, pid = true) => {
+    const [, msa] = await sender.roundTrip(message(n, pid));
+    codes.set(n, msa?.[1] ?? '');
+  };
+  const TOTAL = 240;
+  for (let n = 0; n < TOTAL; n++) {
+    if (n === 40) await temporal.kill();
+    if (n === 100) await redis.kill();
+    if (n === 140) await redis.start();
+    if (n === 200) await temporal.start();
+    // a message without PID every so often: refused with AE whatever else is down
+    await send(n, n % 25 !== 7);
+  }
+  const accepted = (from: number, to: number) =>
+    [...codes].filter(([n, code]) => n >= from && n < to && code === 'AA').length;
+  const expectedOk = (from: number, to: number) =>
+    Array.from({ length: to - from }, (_, i) => from + i).filter((n) => n % 25 !== 7).length;
+  assert.equal(accepted(40, 100), expectedOk(40, 100), 'Temporal down: the queue takes the feed, every message AA');
+  assert.ok(
+    [...codes].filter(([n, code]) => n >= 101 && n < 140 && code === 'AR').length >= 30,
+    'Redis down: AR, the message is not taken',
+  );
+  assert.equal(accepted(141, TOTAL), expectedOk(141, TOTAL), 'Redis back: AA again');
+  for (const [n, code] of codes) if (n % 25 === 7) assert.equal(code, 'AE', `F-${n} without PID`);
+
+  // the HIS resends what got AR; a copy that Redis took as it died is a duplicate, answered AA
+  for (const [n, code] of [...codes]) if (code === 'AR') await send(n);
+  sender.close();
+  const expected = [...codes].filter(([, code]) => code === 'AA').map(([n]) => n);
+  assert.equal(expected.length, TOTAL - Math.ceil(TOTAL / 25), 'every message with a PID is acknowledged in the end');
+
+  const client = codecClient(temporal.address, keys);
+  const runs = await waitFor(
+    'every acknowledged message started',
+    async () => {
+      const found = await runsOn(client, taskQueue);
+      return expected.every((n) => found.has(`hl7:FAULTS:F-${n}`)) ? found : undefined;
+    },
+    180_000,
+  );
+  for (const n of expected) assert.equal(runs.get(`hl7:FAULTS:F-${n}`), 1, `F-${n} started once`);
+  assert.equal(runs.size, expected.length, 'and nothing else: no refused message started');
+  await client.connection.close();
+});
