@@ -11,20 +11,18 @@
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, totalmem } from 'node:os';
-import { join } from 'node:path';
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { Worker } from '@temporalio/worker';
 import { generateTraceCode, initPre } from '../../core/crypto/index.js';
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
 import type { RecordReference } from '../../workflows/anchor-record.js';
-import { startScratchEngine, SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../scratch/engine.js';
+import { startScratchEngine } from '../scratch/engine.js';
 import { Role } from '../../core/roles.js';
 import { CodecKeyring } from '../codec/keyring.js';
 import { EncryptionCodec } from '../codec/encryption-codec.js';
-import { walletDir } from '../../wallet/node/wallet-dir.js';
-import { Wallet } from '../../wallet/wallet.js';
 import { noopWorkflow, type NoopActivities } from './noop-workflow.js';
+import { enrolBenchPatients, syntheticOru } from './bench-patients.js';
 import { authorize } from '../../core/operators/authorization.js';
 
 const LEVELS = [1, 8, 32] as const;
@@ -196,15 +194,6 @@ const f1 = (n: number) => (Number.isFinite(n) ? n.toFixed(1) : '—');
 const say = (line = '') => console.log(line);
 const runId = randomUUID().slice(0, 8);
 
-function syntheticOru(controlId: string, patientId: string, n: number): string {
-  return [
-    `MSH|^~\\&|BENCH LIS|BENCH HOSPITAL|YILIAN|YILIAN|20250101120000||ORU^R01^ORU_R01|${controlId}|P|2.5.1`,
-    `PID|1||${patientId}^^^BENCH HOSPITAL&1.2.840.99999.1&ISO^MR||Doe^Jane||19800101|F`,
-    `OBR|1|ORD-${n}||718-7^Hemoglobin [Mass/volume] in Blood^LN|||20250101110000`,
-    `OBX|1|NM|718-7^Hemoglobin [Mass/volume] in Blood^LN||${(12 + (n % 40) / 10).toFixed(1)}|g/dL^^UCUM|12.0-16.0|N|||F`,
-  ].join('\r');
-}
-
 await initPre();
 say(
   `machine: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}`,
@@ -229,30 +218,7 @@ try {
     local('Dr. Bench', Role.Doctor),
     local('Bench Manufacturer', Role.Manufacturer),
   ]);
-  const patients = await Promise.all(
-    Array.from({ length: PATIENTS }, async (_, k) => {
-      const wallet = await Wallet.create(
-        walletDir(join(stack.home, 'wallets', `patient-${k}`)),
-        SCRATCH_PASSWORD,
-        SCRATCH_SCRYPT,
-      );
-      const bundle = await wallet.addPrekeys(PREKEYS_PER_PATIENT);
-      await workflows.execute.registerIdentity(
-        authorize(stack.operator, 'registerIdentity', {
-          name: `Bench patient ${k} (${runId})`,
-          role: Role.Patient,
-          identity: wallet.identity,
-          prekeyBundle: bundle,
-        }),
-      );
-      const identifier = `BP${k}-${runId}`;
-      const { patient } = hl7Envelope(syntheticOru('probe', identifier, 0));
-      await workflows.execute.enrolPatient(
-        authorize(stack.operator, 'enrolPatient', { patient, account: wallet.identity.address }),
-      );
-      return identifier;
-    }),
-  );
+  const patients = await enrolBenchPatients(stack, PATIENTS, PREKEYS_PER_PATIENT, runId);
   say(
     `setup: engine up, doctor and manufacturer registered, ${PATIENTS} patients with ${PREKEYS_PER_PATIENT} prekeys each enrolled (${f1((performance.now() - setupStarted) / 1000)} s)`,
   );
