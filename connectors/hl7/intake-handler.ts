@@ -61,7 +61,8 @@ async function enqueue(
     return {
       status: 'reject',
       hl7ErrorCode: APPLICATION_INTERNAL_ERROR,
-      reason: 'the intake queue cannot take messages now; send the message again later (a copy sent twice is anchored once)',
+      reason:
+        'the intake queue cannot take messages now; send the message again later (a copy sent twice is anchored once)',
     };
   }
   if (outcome === 'conflict')
