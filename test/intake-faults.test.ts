@@ -7,11 +7,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { hl7IntakeHandler } from '../connectors/hl7/intake-handler.js';
-import { openRouting } from '../connectors/hl7/routing.js';
 import { startDispatcher, type Dispatcher } from '../connectors/intake/dispatcher.js';
 import { openIntakeQueue, type IntakeQueue } from '../connectors/intake/queue.js';
-import { startMllpListener, type MllpListener } from '../connectors/mllp/listener.js';
+import type { MllpListener } from '../connectors/mllp/listener.js';
+import { startScratchListener } from '../ops/scratch/intake.js';
 import { Client as MllpClient } from '../connectors/mllp/test-helpers.js';
 import { startScratchRedis } from '../ops/scratch/services.js';
 import { codecClient, newKeyring, restartableTemporal, runsOn, waitFor } from './harness/intake.js';
@@ -36,18 +35,7 @@ before(async () => {
     taskQueue,
     retry,
   });
-  listener = await startMllpListener({
-    host: '127.0.0.1',
-    port: 0,
-    maxMessageBytes: 1 << 20,
-    idleTimeoutMs: 60_000,
-    defaultCharset: 'utf-8',
-    handler: hl7IntakeHandler({
-      routing: openRouting('hospital'),
-      accounts: new Map([['hospital', `0x${'11'.repeat(20)}`]]),
-      queue,
-    }),
-  });
+  listener = await startScratchListener({ queue, hospital: { name: 'hospital', address: `0x${'11'.repeat(20)}` } });
 });
 after(async () => {
   await listener.close();

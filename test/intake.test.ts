@@ -12,12 +12,12 @@ import { join } from 'node:path';
 import { Role } from '../core/roles.js';
 import { authorize } from '../core/operators/authorization.js';
 import type { PatientIdentifier } from '../activities/patients/index.js';
-import { hl7IntakeHandler } from '../connectors/hl7/intake-handler.js';
 import { Hl7Message } from '../connectors/hl7/message.js';
 import { openRouting, routeHl7, routingSchema, type RoutingConfig } from '../connectors/hl7/routing.js';
 import { openIntakeQueue, type IntakeQueue } from '../connectors/intake/queue.js';
 import { startDispatcher, type Dispatcher } from '../connectors/intake/dispatcher.js';
-import { startMllpListener, type MllpListener } from '../connectors/mllp/listener.js';
+import type { MllpListener } from '../connectors/mllp/listener.js';
+import { startScratchListener } from '../ops/scratch/intake.js';
 import { FIXTURES, checkAck, fields, fixture, frame, mllpSend } from '../connectors/mllp/test-helpers.js';
 import { CodecKeyring } from '../ops/codec/keyring.js';
 import { startScratchEngine, SCRATCH_PASSWORD, SCRATCH_SCRYPT, type ScratchEngine } from '../ops/scratch/engine.js';
@@ -41,14 +41,7 @@ describe('HL7 v2 intake over MLLP', () => {
 
   /** A listener on a free port over the shared queue, with this routing. */
   const listen = async (routing: RoutingConfig) => {
-    const listener = await startMllpListener({
-      host: '127.0.0.1',
-      port: 0,
-      maxMessageBytes: 1024 * 1024,
-      idleTimeoutMs: 60_000,
-      defaultCharset: 'utf-8',
-      handler: hl7IntakeHandler({ routing, accounts: new Map([[HOSPITAL, hospital]]), queue }),
-    });
+    const listener = await startScratchListener({ queue, hospital: { name: HOSPITAL, address: hospital }, routing });
     listeners.push(listener);
     return listener.address.port;
   };

@@ -17,10 +17,8 @@ import { runsOn, waitFor } from './harness/intake.js';
 import { CodecKeyring } from '../ops/codec/keyring.js';
 import { openIntakeQueue, jobIdOf } from '../connectors/intake/queue.js';
 import { startDispatcher } from '../connectors/intake/dispatcher.js';
-import { startMllpListener } from '../connectors/mllp/listener.js';
+import { startScratchListener } from '../ops/scratch/intake.js';
 import { Client as MllpClient, fixture } from '../connectors/mllp/test-helpers.js';
-import { hl7IntakeHandler } from '../connectors/hl7/intake-handler.js';
-import { openRouting } from '../connectors/hl7/routing.js';
 
 /**
  * Invariant 1: after the full flows, no plaintext record, trace code or secret key is in the
@@ -86,18 +84,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     const queue = await openIntakeQueue({ redisUrl: redis.url, keys, taskQueue: stack.taskQueue });
     const dispatcher = startDispatcher({ redisUrl: redis.url, keys, client: stack.client, taskQueue: stack.taskQueue });
     const hospital = outcome.localIdentities[0] ?? '';
-    const listener = await startMllpListener({
-      host: '127.0.0.1',
-      port: 0,
-      maxMessageBytes: 1 << 20,
-      idleTimeoutMs: 10_000,
-      defaultCharset: 'utf-8',
-      handler: hl7IntakeHandler({
-        routing: openRouting('hospital'),
-        accounts: new Map([['hospital', hospital]]),
-        queue,
-      }),
-    });
+    const listener = await startScratchListener({ queue, hospital: { name: 'hospital', address: hospital } });
     const mllp = await MllpClient.connect(listener.address.port);
     const message = fixture('ORU-R01-01').replace('20120314235954.325', `privacy-${outcome.runId}`);
     const [, msa] = await mllp.roundTrip(message);

@@ -16,11 +16,8 @@ import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, totalmem } from 'node:os';
 import { authorize } from '../../core/operators/authorization.js';
 import { Role } from '../../core/roles.js';
-import { hl7IntakeHandler } from '../../connectors/hl7/intake-handler.js';
-import { openRouting } from '../../connectors/hl7/routing.js';
 import { startDispatcher } from '../../connectors/intake/dispatcher.js';
 import { openIntakeQueue } from '../../connectors/intake/queue.js';
-import { startMllpListener } from '../../connectors/mllp/listener.js';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -29,6 +26,7 @@ import type { SenderJob, SenderResult } from './mllp-sender.js';
 import { CodecKeyring } from '../codec/keyring.js';
 import { startScratchEngine } from '../scratch/engine.js';
 import { startScratchRedis } from '../scratch/services.js';
+import { startScratchListener } from '../scratch/intake.js';
 import { redisDurability } from '../services/redis-durability.js';
 import { enrolBenchPatients, syntheticOru } from './bench-patients.js';
 
@@ -66,18 +64,7 @@ try {
   const hospital = await stack.workflows.execute.registerIdentity(
     authorize(stack.operator, 'registerIdentity', { name: `Bench hospital (${runId})`, role: Role.Hospital }),
   );
-  const listener = await startMllpListener({
-    host: '127.0.0.1',
-    port: 0,
-    maxMessageBytes: 1 << 20,
-    idleTimeoutMs: 60_000,
-    defaultCharset: 'utf-8',
-    handler: hl7IntakeHandler({
-      routing: openRouting('hospital'),
-      accounts: new Map([['hospital', hospital.address]]),
-      queue,
-    }),
-  });
+  const listener = await startScratchListener({ queue, hospital: { name: 'hospital', address: hospital.address } });
   const port = listener.address.port;
 
   // ——— fully anchored: enrolled patients, 8 connections, until every record is anchored ———
