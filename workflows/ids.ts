@@ -8,7 +8,13 @@ import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
  */
 export type MessageSource =
   | { kind: 'hl7'; /** MSH-4 */ sendingFacility: string; /** MSH-10 */ controlId: string }
-  | { kind: 'fhir'; resourceType: string; id: string; versionId: string }
+  | {
+      kind: 'fhir';
+      /** the configured server's name */ server: string;
+      resourceType: string;
+      id: string;
+      versionId: string;
+    }
   | { kind: 'erp'; org: string; eventId: string };
 
 export function sourceWorkflowId(source: MessageSource): string {
@@ -16,7 +22,7 @@ export function sourceWorkflowId(source: MessageSource): string {
     case 'hl7':
       return `hl7:${source.sendingFacility}:${source.controlId}`;
     case 'fhir':
-      return `fhir:${source.resourceType}/${source.id}/${source.versionId}`;
+      return `fhir:${source.server}:${source.resourceType}/${source.id}/${source.versionId}`;
     case 'erp':
       return `erp:${source.org}:${source.eventId}`;
   }
