@@ -4,7 +4,7 @@ import {
   defineQuery,
   executeChild,
   setHandler,
-  TemporalFailure,
+  type TemporalFailure,
 } from '@temporalio/workflow';
 import type { StagedTraceItems } from '../core/trace/staged-items.js';
 import { sourceWorkflowId, type MessageSource } from './ids.js';
@@ -19,7 +19,7 @@ export interface TraceEventInput {
   /** The organisation's account; this engine holds its key. */
   participant: `0x${string}`;
   kind: TraceEventKind;
-  /** Up to 100,000 items, staged in order in parts of at most one proof's items. */
+  /** Up to 100,000 items, staged in order in parts of one proof and one push each (core/trace/staged-items.ts). */
   items: StagedTraceItems;
 }
 
@@ -50,8 +50,10 @@ export const partSource = (
  * One ERP event: each part of its items is one traceStep (one STARK, one transaction), run as a
  * child under an id derived from the event and the part, so each part is pushed exactly once.
  * The parts go one after another, in order: the prover is the bottleneck, and a package's steps
- * then reach the chain in the order the ERP sent them. At most 100 parts keep the history
- * bounded (~7 MB at 100,000 items, mostly the children's trace ids), so no continue-as-new.
+ * then reach the chain in the order the ERP sent them. The history grows with the items only
+ * through the children's results (their trace ids, 66 bytes an item: ~7 MB at 100,000 items,
+ * under Temporal's 10 MB warning and 50 MB limit), and with the parts by ~6 events each (at most
+ * a few hundred parts), so it needs no continue-as-new.
  */
 export async function traceEvent(input: TraceEventInput): Promise<TraceEventResult> {
   const total = input.items.parts.length;

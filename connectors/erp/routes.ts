@@ -108,8 +108,7 @@ export function traceRoutes(options: TraceRoutesOptions): Router {
       if (!checked.ok) {
         const { ok: _ok, ...problems } = checked;
         const count = problems.problems.length + (problems.more ?? 0);
-        response.status(422).json({ error: `the ${kind} has ${String(count)} problem(s)`, ...problems });
-        return;
+        throw new HttpError(422, `the ${kind} has ${String(count)} problem(s)`, {}, problems);
       }
       const source = {
         kind: 'erp' as const,

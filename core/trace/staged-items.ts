@@ -82,22 +82,46 @@ export function openStagedPart(staged: Omit<StagedTracePart, 'cid'>, sealed: Uin
 }
 
 /**
- * Splits `items` in order into parts of at most `partSize` (one proof's cap), seals each under
- * `key` and puts it in the store. The same items under the same key give the same CIDs, so staging
- * a retried request again stores nothing new.
+ * Gas one `DrugTrace.pushBatch` may use: FISCO BCOS's default `tx_gas_limit` (300 M) less a tenth,
+ * as the model below is fitted, not exact.
+ */
+export const PUSH_GAS_BUDGET = 270_000_000;
+
+/**
+ * Gas one item costs in a push: storing its ciphertext dominates. Fitted on the dev chain's EVM
+ * (pushes of 128-512 items with 100-800 bytes of step data: 184,400 gas per item and 740.5 per
+ * byte of data, within 3% of every measurement, and above it at 800 bytes). So 1,024 items fit one
+ * push only with step data under ~100 bytes; an ERP's batch data (~230 bytes) fits ~760.
+ */
+export const pushGasOf = (dataBytes: number): number => 184_400 + 741 * dataBytes;
+
+const utf8Length = (text: string) => utf8ToBytes(text).length;
+
+/**
+ * Splits `items` in order into parts of at most `maxItems` (one proof's cap) whose push stays
+ * within PUSH_GAS_BUDGET, seals each under `key` and puts it in the store. The same items under
+ * the same key give the same CIDs, so staging a retried request again stores nothing new.
  */
 export async function stageTraceItems(
   store: ContentStore,
   key: string,
   items: readonly TraceItem[],
-  partSize: number,
+  maxItems: number,
 ): Promise<StagedTraceItems> {
-  if (!Number.isSafeInteger(partSize) || partSize < 1) throw new RangeError('partSize must be a positive integer');
+  if (!Number.isSafeInteger(maxItems) || maxItems < 1) throw new RangeError('maxItems must be a positive integer');
   const parts: StagedTraceItems['parts'] = [];
-  for (let start = 0, part = 0; start < items.length; start += partSize, part++) {
-    const slice = items.slice(start, start + partSize);
-    const cid = await store.put(sealStagedPart(key, part, slice));
+  let start = 0;
+  while (start < items.length) {
+    let end = start;
+    for (let gas = 0; end < items.length && end - start < maxItems; end++) {
+      gas += pushGasOf(utf8Length((items[end] as TraceItem).data));
+      // a part holds at least one item: a single step over the budget is the chain's to refuse
+      if (gas > PUSH_GAS_BUDGET && end > start) break;
+    }
+    const slice = items.slice(start, end);
+    const cid = await store.put(sealStagedPart(key, parts.length, slice));
     parts.push({ cid: cid.toString(), count: slice.length });
+    start = end;
   }
   return { key, parts };
 }
