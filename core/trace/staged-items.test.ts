@@ -1,7 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { bytesToHex } from '@noble/hashes/utils.js';
+import { readFile } from 'node:fs/promises';
+import { gcm } from '@noble/ciphers/aes.js';
+import { bytesToHex, hexToBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import { EmbeddedContentStore } from '../storage/node/index.js';
 import { tempDir } from '../../ops/scratch/services.js';
 import {
@@ -79,4 +81,22 @@ test('parts hold at most the proof cap and what one push can store within the ga
     await store.close();
     await dir.remove();
   }
+});
+
+test('docs/vectors/staged-trace-items.json: the pinned part seals and opens as specified', async () => {
+  const vector = JSON.parse(
+    await readFile(new URL('../../docs/vectors/staged-trace-items.json', import.meta.url), 'utf8'),
+  ) as { key: string; part: number; items: TraceItem[]; plaintext: string; associatedData: string; sealed: string };
+  assert.equal(bytesToHex(sealStagedPart(vector.key, vector.part, vector.items)), vector.sealed);
+  assert.equal(JSON.stringify(vector.items), vector.plaintext);
+  const nonce = new Uint8Array(12);
+  nonce[11] = vector.part;
+  const opened = gcm(hexToBytes(vector.key), nonce, utf8ToBytes(vector.associatedData)).decrypt(
+    hexToBytes(vector.sealed),
+  );
+  assert.equal(new TextDecoder().decode(opened), vector.plaintext);
+  assert.deepEqual(
+    openStagedPart({ key: vector.key, part: vector.part, count: vector.items.length }, hexToBytes(vector.sealed)),
+    vector.items,
+  );
 });
