@@ -145,7 +145,7 @@ describe('ERP API: trace events from organisations’ systems', () => {
   });
 
   test('yilian org issues tokens once, lists credentials without secrets, and refuses a hospital', async () => {
-    for (const token of Object.values(tokens)) assert.match(token, /^yk_[A-Za-z0-9_-]{16}\.[A-Za-z0-9_-]{43}$/);
+    for (const token of Object.values(tokens)) assert.match(token, /^yk_[0-9a-f]{24}\.[A-Za-z0-9_-]{43}$/);
     const { stdout } = await yilian('org', 'list');
     assert.equal(stdout.trim().split('\n').length, 4);
     for (const token of Object.values(tokens)) {

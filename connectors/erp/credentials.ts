@@ -3,11 +3,12 @@ import type { EngineState, LocalIdentity, OrgCredential } from '../../activities
 import { roleName, TRACE_ROLES, type Role } from '../../core/roles.js';
 
 /**
- * An organisation's API token: `yk_<id>.<secret>`, both base64url. The id names the stored
- * credential (it is no secret: `yilian org list` prints it); the secret is 256 random bits, of
- * which the engine keeps only the sha256.
+ * An organisation's API token: `yk_<id>.<secret>`. The id (96 random bits, hex, so that it never
+ * starts with '-' and reads as an option on the command line) names the stored credential and is
+ * no secret: `yilian org list` prints it. The secret is 256 random bits in base64url, of which the
+ * engine keeps only the sha256.
  */
-const TOKEN = /^yk_([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]{43})$/;
+const TOKEN = /^yk_([0-9a-f]{24})\.([A-Za-z0-9_-]{43})$/;
 
 const sha256Hex = (text: string) => createHash('sha256').update(text).digest('hex');
 /** Compared against when the id is unknown, so an unknown id costs what a wrong secret does. */
@@ -25,7 +26,7 @@ export async function issueOrgCredential(state: EngineState, identity: LocalIden
     throw new Error(
       `${identity.name} is a ${roleName(identity.role)}; ERP credentials are for manufacturers, carriers and pharmacies`,
     );
-  const id = randomBytes(12).toString('base64url');
+  const id = randomBytes(12).toString('hex');
   const secret = randomBytes(32).toString('base64url');
   const credential = await state.addOrgCredential({
     id,
