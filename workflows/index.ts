@@ -4,5 +4,6 @@ export { enrolPatient } from './enrol-patient.js';
 export { anchorRecord } from './anchor-record.js';
 export { grantAccess } from './grant-access.js';
 export { traceStep } from './trace-step.js';
+export { traceEvent } from './trace-event.js';
 export { traceQuery } from './trace-query.js';
 export { mergePatients } from './merge-patients.js';

@@ -14,6 +14,7 @@ import {
   mergePatients,
   registerIdentity,
   revokeIdentity,
+  traceEvent,
   traceQuery,
   traceStep,
 } from './index.js';
@@ -61,6 +62,10 @@ const routes = {
   traceStep: {
     workflow: traceStep,
     id: (input: Parameters<typeof traceStep>[0]) => sourceWorkflowId(input.source),
+  },
+  traceEvent: {
+    workflow: traceEvent,
+    id: (input: Parameters<typeof traceEvent>[0]) => sourceWorkflowId(input.source),
   },
   traceQuery: {
     workflow: traceQuery,

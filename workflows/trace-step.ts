@@ -1,5 +1,5 @@
 import { ActivityFailure, ApplicationFailure, proxyActivities } from '@temporalio/workflow';
-import type { TraceActivities, TraceItem, TraceNativeActivities } from '../activities/trace/index.js';
+import type { TraceActivities, TraceItems, TraceNativeActivities } from '../activities/trace/index.js';
 import { chainIo, nativeActivities, quickIo } from './activity-options.js';
 import type { MessageSource } from './ids.js';
 
@@ -8,8 +8,11 @@ export interface TraceStepInput {
   source: Extract<MessageSource, { kind: 'erp' }>;
   /** Account of the manufacturer, carrier or pharmacy adding the step; this engine holds its key. */
   participant: `0x${string}`;
-  /** Every item of the batch with its trace code and this step's data. */
-  items: TraceItem[];
+  /**
+   * Every item of the batch with its trace code and this step's data, or, for a part of a larger
+   * event (traceEvent), where those items are staged in the content store.
+   */
+  items: TraceItems;
 }
 
 export interface TraceStepResult {
@@ -31,7 +34,8 @@ const MAX_PROOFS = 5;
 export async function traceStep(input: TraceStepInput): Promise<TraceStepResult> {
   const native = nativeActivities<TraceNativeActivities>();
   const sealed = await native.sealTraceSteps(input.participant, input.items);
-  const codes = input.items.map((item) => item.code);
+  // staged items stay out of the history: the prover reads the part again
+  const codes = Array.isArray(input.items) ? input.items.map((item) => item.code) : input.items;
   for (let proofs = 1; proofs <= MAX_PROOFS; proofs++) {
     const nonce = await recentBlockHash();
     const proof = await native.proveTraceBatch(codes, sealed.ciphertextHashes, nonce);

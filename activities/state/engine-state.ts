@@ -31,7 +31,26 @@ export interface LocalIdentity {
   role: number;
 }
 
+/** An organisation's API credential as stored: the hash of its secret, never the secret. */
+export interface OrgCredential {
+  id: string;
+  identityName: string;
+  identityAddress: string;
+  secretSha256: string;
+  createdAt: string;
+  revokedAt: string | null;
+}
+
 const now = () => new Date().toISOString();
+
+const toCredential = (row: EngineTables['org_credentials']): OrgCredential => ({
+  id: row.id,
+  identityName: row.identity_name,
+  identityAddress: row.identity_address,
+  secretSha256: row.secret_sha256,
+  createdAt: row.created_at,
+  revokedAt: row.revoked_at,
+});
 
 /**
  * The engine's durable state: enrolment map, prekey pools, inboxes and its own identities, in
@@ -311,6 +330,40 @@ export class EngineState {
       .insertInto('local_identities')
       .values({ ...identity, created_at: now() })
       .execute();
+  }
+
+  async addOrgCredential(credential: Pick<OrgCredential, 'id' | 'identityName' | 'identityAddress' | 'secretSha256'>) {
+    const row = {
+      id: credential.id,
+      identity_name: credential.identityName,
+      identity_address: credential.identityAddress,
+      secret_sha256: credential.secretSha256,
+      created_at: now(),
+      revoked_at: null,
+    };
+    await this.db.insertInto('org_credentials').values(row).execute();
+    return toCredential(row);
+  }
+
+  async orgCredential(id: string): Promise<OrgCredential | undefined> {
+    const row = await this.db.selectFrom('org_credentials').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toCredential(row);
+  }
+
+  async orgCredentials(): Promise<OrgCredential[]> {
+    const rows = await this.db.selectFrom('org_credentials').selectAll().orderBy('created_at').orderBy('id').execute();
+    return rows.map(toCredential);
+  }
+
+  /** Revokes a credential from now on; revoking it again keeps the first time. Undefined for an unknown id. */
+  async revokeOrgCredential(id: string): Promise<OrgCredential | undefined> {
+    await this.db
+      .updateTable('org_credentials')
+      .set({ revoked_at: now() })
+      .where('id', '=', id)
+      .where('revoked_at', 'is', null)
+      .execute();
+    return this.orgCredential(id);
   }
 }
 

@@ -1,2 +1,8 @@
-export { EngineState, EngineStateError, type InboxItem, type LocalIdentity } from './engine-state.js';
+export {
+  EngineState,
+  EngineStateError,
+  type InboxItem,
+  type LocalIdentity,
+  type OrgCredential,
+} from './engine-state.js';
 export { EngineKeyring } from './keyring.js';

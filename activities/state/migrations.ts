@@ -58,6 +58,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003-org-credentials': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('org_credentials')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('identity_name', 'text', (c) => c.notNull())
+        .addColumn('identity_address', 'text', (c) => c.notNull())
+        .addColumn('secret_sha256', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('revoked_at', 'text')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

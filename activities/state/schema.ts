@@ -49,4 +49,17 @@ export interface EngineTables {
     role: number;
     created_at: string;
   };
+  /**
+   * Credentials of organisations' systems (ERPs) on the API, each bound to one local identity it
+   * acts as. Only a hash of the secret: tokens are 256 random bits, so a plain sha256 is as hard
+   * to invert as the token is to guess, and a slow password hash would buy nothing.
+   */
+  org_credentials: {
+    id: string;
+    identity_name: string;
+    identity_address: string;
+    secret_sha256: string;
+    created_at: string;
+    revoked_at: string | null;
+  };
 }

@@ -3,5 +3,7 @@ export {
   createTraceNativeActivities,
   type TraceNativeActivities,
   type TraceItem,
+  type TraceItems,
+  type StagedTracePart,
   type SealedTraceSteps,
 } from './native-activities.js';

@@ -3,17 +3,16 @@ import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { normalizeTraceCode, sealTraceStepAs } from '../../core/crypto/index.js';
 import type { ContentStore } from '../../core/storage/index.js';
 import { encodeTraceBatch } from '../../core/trace/batch-format.js';
+import { readStagedPart, type StagedTracePart, type TraceItem } from '../../core/trace/staged-items.js';
 import { MAX_BATCH_ITEMS, proveBatch, signDigest, traceId } from '../../native/index.js';
 import type { EngineKeyring } from '../state/index.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 
-export interface TraceItem {
-  /** The trace code printed on the package: a secret, here only inside encrypted payloads. */
-  code: string;
-  /** Step data (JSON text) the participant signs. */
-  data: string;
-}
+export type { TraceItem, StagedTracePart };
+
+/** A step's items: in the workflow input, or staged in the content store when there are too many for it. */
+export type TraceItems = TraceItem[] | StagedTracePart;
 
 /** What the history carries of a sealed batch: ids, ciphertext hashes and the batch's CID, not the ciphertexts. */
 export interface SealedTraceSteps {
@@ -26,8 +25,10 @@ export interface SealedTraceSteps {
 
 /** Trace cryptography for the `yilian-native` queue: sealing many steps and one batch proof. */
 export function createTraceNativeActivities(deps: { keyring: EngineKeyring; store: ContentStore }) {
+  const itemsOf = async (items: TraceItems) => (Array.isArray(items) ? items : readStagedPart(deps.store, items));
   return activityGroup({
-    async sealTraceSteps(participant: string, items: TraceItem[]): Promise<SealedTraceSteps> {
+    async sealTraceSteps(participant: string, given: TraceItems): Promise<SealedTraceSteps> {
+      const items = await itemsOf(given);
       if (items.length === 0) throw badInput('EmptyBatch', 'a trace step needs at least one item');
       if (items.length > MAX_BATCH_ITEMS) {
         throw badInput(
@@ -49,9 +50,10 @@ export function createTraceNativeActivities(deps: { keyring: EngineKeyring; stor
     },
 
     /** One STARK for the whole batch, bound to every (id, keccak256(c)) and the nonce. */
-    async proveTraceBatch(codes: string[], ciphertextHashes: Hex[], nonce: Hex): Promise<Hex> {
+    async proveTraceBatch(codes: string[] | StagedTracePart, ciphertextHashes: Hex[], nonce: Hex): Promise<Hex> {
+      const given = Array.isArray(codes) ? codes : (await itemsOf(codes)).map((item) => item.code);
       const proof = await proveBatch(
-        codes.map(normalizeTraceCode),
+        given.map(normalizeTraceCode),
         ciphertextHashes.map((h) => hexToBytes(h)),
         hexToBytes(nonce),
       );

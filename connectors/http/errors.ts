@@ -1,12 +1,16 @@
 import { STATUS_CODES } from 'node:http';
 import type { ErrorRequestHandler, Request } from 'express';
 
-/** An answer other than success: its status and a message that is safe to show any client. */
+/**
+ * An answer other than success: its status and a message that is safe to show any client, with
+ * fields for the client beside `error` (e.g. a validation's problems; not logged).
+ */
 export class HttpError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly headers: Readonly<Record<string, string>> = {},
+    readonly details: Readonly<Record<string, unknown>> = {},
   ) {
     super(message);
     this.name = 'HttpError';
@@ -85,7 +89,10 @@ export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
       response.destroy();
       return;
     }
-    response.status(answer.status).set(answer.headers).json({ error: answer.message });
+    response
+      .status(answer.status)
+      .set(answer.headers)
+      .json({ error: answer.message, ...answer.details });
   };
 }
 

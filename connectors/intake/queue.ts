@@ -1,4 +1,4 @@
-import { Queue, type JobsOptions } from 'bullmq';
+import { Queue, type Job, type JobsOptions } from 'bullmq';
 import { Redis } from 'ioredis';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { workflowIdOf } from '../../workflows/starter.js';
@@ -34,6 +34,12 @@ export interface IntakeQueue {
    * 'conflict' (same key, other bytes: the first stands). Rejects when Redis cannot take it.
    */
   enqueue(entry: IntakeEntry): Promise<EnqueueOutcome>;
+  /**
+   * Where a key's job is, for a connector that reports on what it queued: `dead` is the
+   * dead-letter set, with the dispatcher's reason (never the job's content); undefined when no job
+   * has the key (never queued, or kept no longer).
+   */
+  lookup(key: string): Promise<{ state: string; lastError?: string } | undefined>;
   close(): Promise<void>;
 }
 
@@ -136,6 +142,15 @@ export async function openIntakeQueue(options: IntakeQueueOptions): Promise<Inta
         if (outcome !== 'vanished') return outcome;
       }
       throw new Error(`intake entry ${entry.key}: the job vanished three times while being queued`);
+    },
+    async lookup(key) {
+      const job = (await queue.getJob(jobIdOf(key))) as Job | undefined;
+      if (!job) return undefined;
+      const state = await job.getState();
+      return {
+        state: state === 'failed' ? 'dead' : state,
+        ...(job.failedReason ? { lastError: job.failedReason } : {}),
+      };
     },
     async close() {
       await queue.close();

@@ -7,6 +7,7 @@ import { demoCommand } from './demo.js';
 import { walletCommands } from './wallet.js';
 import { operatorCommands } from './operator.js';
 import { queueCommands } from './queue.js';
+import { orgCommands } from './org.js';
 
 const program = new Command('yilian')
   .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
@@ -34,6 +35,7 @@ demoCommand(program, currentConfig);
 walletCommands(program, currentConfig);
 operatorCommands(program, currentConfig);
 queueCommands(program, currentConfig);
+orgCommands(program, currentConfig);
 
 try {
   await program.parseAsync(process.argv);

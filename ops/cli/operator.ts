@@ -5,6 +5,15 @@ import { operatorSigner } from '../engine/operators.js';
 import { authorize } from '../../core/operators/authorization.js';
 import { Role } from '../../core/roles.js';
 
+/** Roles of identities whose keys the engine holds, by the names `yilian identity --role` takes. */
+const LOCAL_ROLES = {
+  hospital: Role.Hospital,
+  doctor: Role.Doctor,
+  manufacturer: Role.Manufacturer,
+  carrier: Role.Carrier,
+  pharmacy: Role.Pharmacy,
+} as const;
+
 /** The hospital operator's side: commands that act for the organisation, not for a person. */
 export function operatorCommands(program: Command, config: () => Config): void {
   program
@@ -31,13 +40,19 @@ export function operatorCommands(program: Command, config: () => Config): void {
   program
     .command('identity')
     .argument('<name>', 'its name in the Directory, and the name HL7 routing refers to it by')
-    .requiredOption('--role <role>', 'hospital (the organisation) or doctor (a doctor whose records the engine signs)')
+    .requiredOption(
+      '--role <role>',
+      `${Object.keys(LOCAL_ROLES).join(', ')}: the organisation (a hospital, or a manufacturer, carrier or pharmacy whose ERP reports trace events) or a doctor whose records the engine signs`,
+    )
     .description(
-      'CA operator: create an identity whose keys the engine holds, to sign the records it anchors for the hospital or a doctor',
+      'CA operator: create an identity whose keys the engine holds, to sign the records it anchors or the trace steps its ERP reports',
     )
     .action(async (name: string, options: { role: string }) => {
-      const role = { hospital: Role.Hospital, doctor: Role.Doctor }[options.role];
-      if (role === undefined) throw new Error(`--role must be hospital or doctor, not ${options.role}`);
+      const role = Object.hasOwn(LOCAL_ROLES, options.role)
+        ? LOCAL_ROLES[options.role as keyof typeof LOCAL_ROLES]
+        : undefined;
+      if (role === undefined)
+        throw new Error(`--role must be one of ${Object.keys(LOCAL_ROLES).join(', ')}, not ${options.role}`);
       const operator = await operatorSigner(config());
       const created = await withEngine(config(), (engine) =>
         engine.workflows.execute.registerIdentity(authorize(operator, 'registerIdentity', { name, role })),

@@ -25,13 +25,21 @@ export interface EngineParts {
 }
 
 /**
+ * The engine's state alone, as the engine opens it: what the operator's commands on it (`yilian
+ * org`) use on the engine's host, beside the running engine (SQLite in WAL mode takes both).
+ */
+export async function openEngineState(home: string): Promise<EngineState> {
+  const refKey = await keptSecret(home, 'state-ref-key', () => randomBytes(32).toString('hex'));
+  return EngineState.open(join(home, 'engine.sqlite'), hexToBytes(refKey));
+}
+
+/**
  * Opens the engine's state (`<data dir>/engine.sqlite`) and keyring (`<data dir>/keys`). The key
  * that pseudonymises patient identifiers in the state is kept beside the keystore: back both up
  * with the database, or the enrolment map cannot be matched again.
  */
 export async function openEngine(parts: EngineParts): Promise<Engine> {
-  const refKey = await keptSecret(parts.home, 'state-ref-key', () => randomBytes(32).toString('hex'));
-  const state = await EngineState.open(join(parts.home, 'engine.sqlite'), hexToBytes(refKey));
+  const state = await openEngineState(parts.home);
   const keyring = new EngineKeyring(join(parts.home, 'keys'), parts.keystorePassword, parts.scrypt);
   return {
     chain: parts.chain,

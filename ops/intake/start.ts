@@ -3,6 +3,7 @@ import type { EngineState } from '../../activities/state/index.js';
 import type { WorkflowStarter } from '../../workflows/starter.js';
 import { hl7IntakeHandler } from '../../connectors/hl7/intake-handler.js';
 import { startMllpListener, type MllpEvent } from '../../connectors/mllp/listener.js';
+import type { IntakeQueue } from '../../connectors/intake/queue.js';
 import type { Config } from '../config/index.js';
 import { intakeQueueFromConfig, startDispatcherFromConfig } from '../workers/dispatcher.js';
 import { messageOf } from '../error-message.js';
@@ -11,24 +12,36 @@ import { loadRouting, routingAccounts } from './routing.js';
 type Stopper = [name: string, stop: () => Promise<void>];
 
 /**
- * The HL7 v2 door of `./ops/up`: the routing (checked before anything listens), the intake queue
- * the listener writes to before it acknowledges, a dispatcher that starts the queued workflows,
- * and the MLLP listener. Returns the stoppers in start order (stopped in reverse: the listener
- * first, answering what it holds, the queue last).
+ * The intake queue every door of `./ops/up` writes to before it acknowledges (the MLLP listener,
+ * the ERP API), and a dispatcher that starts the queued workflows. Returns the queue and the
+ * stoppers in start order (stopped in reverse: the dispatcher, then the queue).
  */
-export async function startIntake(
+export async function startIntakeQueue(
+  config: Config,
+  say: (component: string, message: string) => void,
+): Promise<{ queue: IntakeQueue; stoppers: Stopper[] }> {
+  const stoppers: Stopper[] = [];
+  const queue = await intakeQueueFromConfig(config, (error) => say('intake', `queue: ${messageOf(error)}`));
+  stoppers.push(['intake', () => queue.close()]);
+  const dispatcher = await startDispatcherFromConfig(config, (line) => say('dispatch', line));
+  stoppers.push(['dispatch', () => dispatcher.close()]);
+  return { queue, stoppers };
+}
+
+/**
+ * The HL7 v2 door of `./ops/up`: the routing (checked before anything listens) and the MLLP
+ * listener writing to the intake queue. Returns its stopper (the listener answers what it holds).
+ */
+export async function startMllpIntake(
   config: Config,
   state: EngineState,
   workflows: WorkflowStarter,
+  queue: IntakeQueue,
   say: (component: string, message: string) => void,
 ): Promise<Stopper[]> {
   const stoppers: Stopper[] = [];
   const { routing, source } = await loadRouting(config);
   const accounts = await routingAccounts(config, routing, state, workflows);
-  const queue = await intakeQueueFromConfig(config, (error) => say('intake', `queue: ${messageOf(error)}`));
-  stoppers.push(['intake', () => queue.close()]);
-  const dispatcher = await startDispatcherFromConfig(config, (line) => say('dispatch', line));
-  stoppers.push(['dispatch', () => dispatcher.close()]);
   const { mllp } = config;
   const tls =
     mllp.tlsCert && mllp.tlsKey

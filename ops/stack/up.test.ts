@@ -1,11 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:net';
 import { chmod, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import type { StorySummary } from '../demo/story.js';
+import { generateTraceCode } from '../../core/crypto/index.js';
 import { freePort } from '../services/ports.js';
 import { tempDir } from '../scratch/services.js';
 import { loadConfig, repoRoot } from '../config/index.js';
@@ -165,6 +167,39 @@ describe('./ops/up supervisor', () => {
       /waits, encrypted in its history, for the patient to enrol/,
       'the steps are printed for a person to follow',
     );
+
+    // a manufacturer's ERP, configured as the README says, reports a batch that is committed
+    const cli = (...args: string[]) =>
+      promisify(execFile)(process.execPath, ['ops/bin/yilian.mjs', ...args], {
+        cwd: repoRoot,
+        env: { ...process.env, ...env },
+      });
+    await cli('identity', 'Up Pharma', '--role', 'manufacturer');
+    const erpToken = (await cli('org', 'issue', 'Up Pharma')).stdout.trim();
+    const api = `http://127.0.0.1:${ports.api}`;
+    const batch = await fetch(`${api}/v1/trace/batches`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${erpToken}`, 'idempotency-key': 'UP-1', 'content-type': 'application/json' },
+      body: JSON.stringify({
+        product: 'Up test product',
+        nationalDrugCode: '国药准字H20065783',
+        lot: 'UP-LOT-1',
+        manufacturedOn: '2026-11-02',
+        expiresOn: '2028-11-01',
+        items: [{ code: generateTraceCode() }, { code: generateTraceCode() }],
+      }),
+    });
+    assert.equal(batch.status, 202);
+    const { eventId } = (await batch.json()) as { eventId: string };
+    for (let status = ''; status !== 'committed'; await new Promise((resolve) => setTimeout(resolve, 500))) {
+      const answer = await fetch(`${api}/v1/trace/events/${eventId}`, {
+        headers: { authorization: `Bearer ${erpToken}` },
+      });
+      status = ((await answer.json()) as { status: string }).status;
+      assert.notEqual(status, 'failed');
+    }
+    assert.equal((await fetch(`${api}/openapi.json`)).status, 200);
+    assert.match(await (await fetch(`${api}/docs/api`)).text(), /\/v1\/trace\/batches/);
 
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());

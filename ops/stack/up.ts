@@ -9,7 +9,7 @@ import { assertPortFree } from '../services/ports.js';
 import { startTemporalDevServer } from '../services/temporal.js';
 import { startRedis, redisDataDir } from '../services/redis.js';
 import { requireDurableRedis } from '../services/redis-durability.js';
-import { startIntake } from '../intake/start.js';
+import { startIntakeQueue, startMllpIntake } from '../intake/start.js';
 import { workflowStarter } from '../../workflows/starter.js';
 import { startDevchain } from '../services/devchain.js';
 import { chainClient, deployFromConfig } from '../chain/connect.js';
@@ -22,7 +22,8 @@ import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
-import { codecFromConfig } from '../codec/from-config.js';
+import { codecFromConfig, codecKeyringFromConfig } from '../codec/from-config.js';
+import { apiDocumentRoutes, traceRoutes } from '../../connectors/erp/routes.js';
 
 /**
  * The stack supervisor behind `./ops/up`: starts every component in dependency order, prints one
@@ -161,6 +162,16 @@ async function main(): Promise<void> {
   }
   say('worker', `ok task queues ${running.workers.map((w) => w.taskQueue).join(', ')}`);
 
+  // the engine's own client (the payload codec): the doors start workflows and read their state with it
+  const codecClient = new Client({
+    connection: client,
+    namespace: config.temporal.namespace,
+    dataConverter: { payloadCodecs: [codec] },
+  });
+  const intake = await startIntakeQueue(config, say);
+  stoppers.push(...intake.stoppers);
+  const { openapi, docs } = apiDocumentRoutes();
+
   const uiOrigins = [`http://${temporalHost}:${config.temporal.uiPort}`, `http://localhost:${config.temporal.uiPort}`];
   const app = createHttpApp({
     health: {
@@ -183,6 +194,15 @@ async function main(): Promise<void> {
       // the endpoint only displays payloads, so it shows unsealed ones as they are
       '/codec': codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }),
       '/inbox': inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
+      '/v1/trace': traceRoutes({
+        state: running.engine.state,
+        store,
+        queue: intake.queue,
+        client: codecClient,
+        keys: await codecKeyringFromConfig(config),
+      }),
+      '/openapi.json': openapi,
+      '/docs': docs,
     },
   });
   const server: Server = await new Promise((resolve, reject) => {
@@ -194,19 +214,13 @@ async function main(): Promise<void> {
   say(
     'api',
     `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec: Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')}; ` +
-      `the Web UI decodes after signing in at ${apiUrl}/codec/login)`,
+      `the Web UI decodes after signing in at ${apiUrl}/codec/login; ERP trace events at ${apiUrl}/v1/trace, ` +
+      `reference ${apiUrl}/docs/api)`,
   );
 
   if (config.mllp.enabled) {
-    const workflows = workflowStarter(
-      new Client({
-        connection: client,
-        namespace: config.temporal.namespace,
-        dataConverter: { payloadCodecs: [codec] },
-      }),
-      config.workers.taskQueue,
-    );
-    stoppers.push(...(await startIntake(config, running.engine.state, workflows, say)));
+    const workflows = workflowStarter(codecClient, config.workers.taskQueue);
+    stoppers.push(...(await startMllpIntake(config, running.engine.state, workflows, intake.queue, say)));
   }
 
   const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';

@@ -15,6 +15,7 @@
  * workflow type instead). Keeping the histories already there is what makes them worth
  * replaying: they were written by older code.
  */
+import { randomBytes } from 'node:crypto';
 import { readdir, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +26,9 @@ import { runStoryOn } from '../harness/story.js';
 import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
 import { startScratchEngine } from '../../ops/scratch/engine.js';
 import { anchorStatusQuery } from '../../workflows/anchor-record.js';
+import { generateTraceCode } from '../../core/crypto/index.js';
+import { stageTraceItems } from '../../core/trace/staged-items.js';
+import { bytesToHex } from '@noble/hashes/utils.js';
 
 const historiesDir = fileURLToPath(new URL('.', import.meta.url));
 
@@ -59,6 +63,20 @@ try {
   });
   if ((await merge.result()).woken !== 1) throw new Error('the merge woke no waiting record');
   await waiting.result();
+
+  // an ERP event of three packages in two parts, so the history shows parts following each other
+  const manufacturer = outcome.localIdentities[2] as `0x${string}`;
+  const eventItems = [1, 2, 3].map((item) => ({
+    code: generateTraceCode(),
+    data: JSON.stringify({ event: 'shipped', item, by: 'Manufacturer', at: '2026-12-01T09:30:00+08:00' }),
+  }));
+  const traceEventRun = await stack.workflows.start.traceEvent({
+    source: { kind: 'erp', org: manufacturer, eventId: `capture-${outcome.runId}` },
+    participant: manufacturer,
+    kind: 'shipment',
+    items: await stageTraceItems(stack.engine.store, bytesToHex(randomBytes(32)), eventItems, 2),
+  });
+  await traceEventRun.result();
 
   const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
     {
@@ -104,6 +122,7 @@ try {
       status: 'COMPLETED',
     },
     { file: 'traceQuery', workflowId: traceQueryId, type: 'traceQuery', status: 'COMPLETED' },
+    { file: 'traceEvent', workflowId: traceEventRun.workflowId, type: 'traceEvent', status: 'COMPLETED' },
     { file: 'mergePatients', workflowId: merge.workflowId, type: 'mergePatients', status: 'COMPLETED' },
     { file: 'revokeIdentity', workflowId: revocation.workflowId, type: 'revokeIdentity', status: 'COMPLETED' },
   ];

@@ -1,0 +1,39 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Client } from '@temporalio/client';
+import type { EngineState } from '../../activities/state/index.js';
+import type { ContentStore } from '../../core/storage/index.js';
+import { createHttpApp } from '../../connectors/http/app.js';
+import { apiDocumentRoutes, traceRoutes } from '../../connectors/erp/routes.js';
+import type { IntakeQueue } from '../../connectors/intake/queue.js';
+import type { IntakeKeys } from '../../connectors/intake/sealed-job.js';
+
+/**
+ * The ERP door as `./ops/up` serves it (`/v1/trace`, `/openapi.json`, `/docs/api`), on a free
+ * loopback port, for tests and benchmarks; every error line the API logs goes to `log`.
+ */
+export async function startScratchErpApi(options: {
+  state: EngineState;
+  store: ContentStore;
+  queue: IntakeQueue;
+  client: Client;
+  keys: IntakeKeys;
+  log?: (line: string) => void;
+}): Promise<{ url: string; close(): Promise<void> }> {
+  const { openapi, docs } = apiDocumentRoutes();
+  const app = createHttpApp({
+    health: {},
+    routes: { '/v1/trace': traceRoutes(options), '/openapi.json': openapi, '/docs': docs },
+    ...(options.log ? { log: options.log } : {}),
+  });
+  const server = createServer(app);
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}`,
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
