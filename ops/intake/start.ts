@@ -2,19 +2,23 @@ import { readFile } from 'node:fs/promises';
 import type { EngineState } from '../../activities/state/index.js';
 import type { WorkflowStarter } from '../../workflows/starter.js';
 import { hl7IntakeHandler } from '../../connectors/hl7/intake-handler.js';
-import { startMllpListener, type MllpEvent } from '../../connectors/mllp/listener.js';
+import { startMllpListener, type MllpEvent, type MllpListener } from '../../connectors/mllp/listener.js';
+import type { IdentityAccounts, RoutingConfig } from '../../connectors/hl7/routing.js';
+import type { IntakeQueue } from '../../connectors/intake/queue.js';
 import type { Config } from '../config/index.js';
 import { intakeQueueFromConfig, startDispatcherFromConfig } from '../workers/dispatcher.js';
 import { messageOf } from '../error-message.js';
 import { loadRouting, routingAccounts } from './routing.js';
+import { startFhirIntake } from './fhir.js';
 
 type Stopper = [name: string, stop: () => Promise<void>];
 
 /**
- * The HL7 v2 door of `./ops/up`: the routing (checked before anything listens), the intake queue
- * the listener writes to before it acknowledges, a dispatcher that starts the queued workflows,
- * and the MLLP listener. Returns the stoppers in start order (stopped in reverse: the listener
- * first, answering what it holds, the queue last).
+ * The doors of `./ops/up`: the intake queue every connector writes to before it acknowledges, a
+ * dispatcher that starts the queued workflows, the MLLP listener (unless disabled) and the FHIR
+ * puller (when servers are configured). Configuration is checked before anything listens or
+ * pulls. Returns the stoppers in start order (stopped in reverse: the doors first, answering what
+ * they hold, the queue last).
  */
 export async function startIntake(
   config: Config,
@@ -23,13 +27,37 @@ export async function startIntake(
   say: (component: string, message: string) => void,
 ): Promise<Stopper[]> {
   const stoppers: Stopper[] = [];
-  const { routing, source } = await loadRouting(config);
-  const accounts = await routingAccounts(config, routing, state, workflows);
+  if (!config.mllp.enabled && config.fhir.servers === undefined) return stoppers;
+  const hl7 = config.mllp.enabled ? await loadRouting(config) : undefined;
+  const accounts = hl7 ? await routingAccounts(config, hl7.routing, state, workflows) : undefined;
   const queue = await intakeQueueFromConfig(config, (error) => say('intake', `queue: ${messageOf(error)}`));
   stoppers.push(['intake', () => queue.close()]);
   const dispatcher = await startDispatcherFromConfig(config, (line) => say('dispatch', line));
   stoppers.push(['dispatch', () => dispatcher.close()]);
+  if (hl7 && accounts) {
+    const listener = await startHl7Listener(config, hl7.routing, accounts, queue, say);
+    stoppers.push(['mllp', () => listener.close()]);
+    say(
+      'mllp',
+      `ok mllp${config.mllp.tlsCert ? '+tls' : ''}://${listener.address.host}:${listener.address.port}, routing ${hl7.source}, ` +
+        `max ${config.mllp.maxMessageBytes} bytes, default charset ${config.mllp.charset}; acknowledges after the durable enqueue`,
+    );
+  }
+  const puller = await startFhirIntake(config, state, queue, say);
+  if (puller) stoppers.push(['fhir', () => puller.close()]);
+  return stoppers;
+}
+
+async function startHl7Listener(
+  config: Config,
+  routing: RoutingConfig,
+  accounts: IdentityAccounts,
+  queue: IntakeQueue,
+  say: (component: string, message: string) => void,
+): Promise<MllpListener> {
   const { mllp } = config;
+  if (Boolean(mllp.tlsCert) !== Boolean(mllp.tlsKey))
+    throw new Error('YILIAN_MLLP_TLS_CERT and YILIAN_MLLP_TLS_KEY go together: set both for MLLP over TLS, or neither');
   const tls =
     mllp.tlsCert && mllp.tlsKey
       ? {
@@ -38,9 +66,7 @@ export async function startIntake(
           ...(mllp.tlsCa ? { ca: await readFile(mllp.tlsCa), requestCert: true } : {}),
         }
       : undefined;
-  if (Boolean(mllp.tlsCert) !== Boolean(mllp.tlsKey))
-    throw new Error('YILIAN_MLLP_TLS_CERT and YILIAN_MLLP_TLS_KEY go together: set both for MLLP over TLS, or neither');
-  const listener = await startMllpListener({
+  return startMllpListener({
     host: mllp.host,
     port: mllp.port,
     ...(tls ? { tls } : {}),
@@ -53,13 +79,6 @@ export async function startIntake(
       if (line) say('mllp', line);
     },
   });
-  stoppers.push(['mllp', () => listener.close()]);
-  say(
-    'mllp',
-    `ok mllp${tls ? '+tls' : ''}://${listener.address.host}:${listener.address.port}, routing ${source}, ` +
-      `max ${mllp.maxMessageBytes} bytes, default charset ${mllp.charset}; acknowledges after the durable enqueue`,
-  );
-  return stoppers;
 }
 
 /** Problems worth an operator's line; never message contents (the listener's events carry none). */

@@ -197,17 +197,11 @@ async function main(): Promise<void> {
       `the Web UI decodes after signing in at ${apiUrl}/codec/login)`,
   );
 
-  if (config.mllp.enabled) {
-    const workflows = workflowStarter(
-      new Client({
-        connection: client,
-        namespace: config.temporal.namespace,
-        dataConverter: { payloadCodecs: [codec] },
-      }),
-      config.workers.taskQueue,
-    );
-    stoppers.push(...(await startIntake(config, running.engine.state, workflows, say)));
-  }
+  const workflows = workflowStarter(
+    new Client({ connection: client, namespace: config.temporal.namespace, dataConverter: { payloadCodecs: [codec] } }),
+    config.workers.taskQueue,
+  );
+  stoppers.push(...(await startIntake(config, running.engine.state, workflows, say)));
 
   const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';
   console.log(`ready api=${apiUrl} health=${apiUrl}/healthz${ui} (Ctrl-C stops)`);
