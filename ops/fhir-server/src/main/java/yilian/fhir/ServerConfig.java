@@ -57,12 +57,10 @@ import org.springframework.orm.jpa.LocalContainerEntityManagerFactoryBean;
 })
 public class ServerConfig {
 
+  /** HAPI's defaults, as a stock server has them (searches reused for 60 s, server-assigned ids). */
   @Bean
   public JpaStorageSettings storageSettings() {
-    JpaStorageSettings settings = new JpaStorageSettings();
-    // clients send their own ids for nothing here; the puller reads what the server assigns
-    settings.setAllowExternalReferences(true);
-    return settings;
+    return new JpaStorageSettings();
   }
 
   @Bean
