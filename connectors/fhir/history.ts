@@ -5,8 +5,8 @@ export interface FhirVersion {
   resourceType: string;
   id: string;
   versionId: string;
-  /** ISO instant of this version. */
-  lastUpdated: string;
+  /** ISO instant of this version; servers give none for a delete (HAPI does not). */
+  lastUpdated?: string;
   /** The version is a delete (no content). */
   deleted: boolean;
 }
@@ -47,27 +47,30 @@ export async function changedVersions(
     }
     page = await client.nextPage({ bundle: page as Parameters<Client['nextPage']>[0]['bundle'] });
   }
-  return [...found.values()].sort(
-    (a, b) => a.lastUpdated.localeCompare(b.lastUpdated) || Number(a.versionId) - Number(b.versionId),
-  );
+  return [...found.values()].sort(oldestFirst);
 }
 
 /** Reads an entry's identity from its resource, else from its request URL, ETag and full URL (a delete has no resource). */
 function versionOf(entry: HistoryEntry, resourceType: string): FhirVersion | undefined {
   const deleted = entry.request?.method === 'DELETE' || entry.resource === undefined;
   const fromUrl = /(?:^|\/)([A-Za-z]+)\/([A-Za-z0-9\-.]{1,64})(?:\/_history\/([A-Za-z0-9\-.]{1,64}))?$/.exec(
-    entry.fullUrl ?? entry.request?.url ?? '',
+    entry.request?.url ?? entry.fullUrl ?? '',
   );
   const id = entry.resource?.id ?? fromUrl?.[2];
   const versionId =
     entry.resource?.meta?.versionId ?? /^W\/"(.+)"$/.exec(entry.response?.etag ?? '')?.[1] ?? fromUrl?.[3];
   const lastUpdated = entry.resource?.meta?.lastUpdated ?? entry.response?.lastModified;
-  if (!id || !versionId || !lastUpdated) return undefined;
+  if (!id || !versionId || (!lastUpdated && !deleted)) return undefined;
   return {
     resourceType: entry.resource?.resourceType ?? fromUrl?.[1] ?? resourceType,
     id,
     versionId,
-    lastUpdated: new Date(lastUpdated).toISOString(),
+    ...(lastUpdated ? { lastUpdated: new Date(lastUpdated).toISOString() } : {}),
     deleted,
   };
+}
+
+/** By time (a version without one first), then by version number within a resource. */
+export function oldestFirst(a: FhirVersion, b: FhirVersion): number {
+  return (a.lastUpdated ?? '').localeCompare(b.lastUpdated ?? '') || Number(a.versionId) - Number(b.versionId);
 }

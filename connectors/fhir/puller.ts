@@ -4,7 +4,7 @@ import type { PatientIdentifier } from '../../activities/patients/index.js';
 import { workflowIdOfWork, type EnqueueOutcome, type IntakeQueue } from '../intake/queue.js';
 import type { IntakeWork } from '../intake/work.js';
 import { authorizationFor, type AuthorizationHeader } from './authorization.js';
-import { changedVersions, type FhirVersion } from './history.js';
+import { changedVersions, oldestFirst, type FhirVersion } from './history.js';
 import type { FhirServer } from './servers.js';
 
 /** Where a puller keeps, durably, what it has taken from each server (connectors/fhir/state.ts). */
@@ -66,7 +66,7 @@ export async function pullServer(options: {
   const versions: FhirVersion[] = [];
   for (const type of server.resourceTypes)
     versions.push(...(await changedVersions(client, type, since, server.pageSize)));
-  versions.sort((a, b) => a.lastUpdated.localeCompare(b.lastUpdated));
+  versions.sort(oldestFirst);
 
   const report: PullReport = {
     queued: 0,
@@ -121,7 +121,8 @@ export async function pullServer(options: {
     });
     report[outcome === 'queued' ? 'queued' : outcome === 'duplicate' ? 'duplicates' : 'conflicts']++;
   }
-  const newest = versions.at(-1)?.lastUpdated;
+  // a delete carries no time of its own: it is seen again while it is inside the overlap, and noted once
+  const newest = versions.findLast((v) => v.lastUpdated !== undefined)?.lastUpdated;
   if (newest && (!previous || newest > previous)) {
     await state.setWatermark(server.name, newest);
     report.watermark = newest;

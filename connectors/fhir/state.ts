@@ -21,7 +21,7 @@ export function redisPullState(redis: Redis, taskQueue: string): PullState {
       await redis.hset(
         key(server, 'deleted'),
         `${version.resourceType}/${version.id}`,
-        `${version.versionId} ${version.lastUpdated}`,
+        `${version.versionId} ${version.lastUpdated ?? new Date().toISOString()}`,
       );
     },
     async noteUnanchorable(server, version, reason) {
