@@ -1,8 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
-export type Tool = 'temporal' | 'ipfs' | 'redis-server';
+export type Tool = 'temporal' | 'ipfs' | 'redis-server' | 'hapi-fhir';
 type VersionedTool = Exclude<Tool, 'redis-server'>;
 
 /** The pinned tools, one file shared with `ops/bootstrap` (which installs exactly these versions). */
@@ -14,7 +16,38 @@ const manifest = JSON.parse(readFileSync(new URL('./tools.json', import.meta.url
 export const toolVersions: Readonly<Record<VersionedTool, string>> = {
   temporal: manifest.temporal.version,
   ipfs: manifest.ipfs.version,
+  'hapi-fhir': manifest['hapi-fhir'].version,
 };
+
+const fhirServerSources = fileURLToPath(new URL('./fhir-server/', import.meta.url));
+
+/**
+ * The hash `ops/fhir-server/build.sh` names its build by: sha256 of `sha256sum`'s lines for
+ * pom.xml, build.sh and every file under src/, in byte order of their paths, cut to 12 digits.
+ * A changed source is a new folder, so a test never starts a stale build.
+ */
+export function hapiFhirSourcesHash(dir: string = fhirServerSources): string {
+  const files = ['pom.xml', 'build.sh'];
+  const walk = (relative: string): void => {
+    for (const entry of readdirSync(join(dir, relative), { withFileTypes: true })) {
+      const path = `${relative}/${entry.name}`;
+      if (entry.isDirectory()) walk(path);
+      else if (entry.isFile()) files.push(path);
+    }
+  };
+  walk('src');
+  // sort -z under LC_ALL=C compares bytes; for these ASCII paths that is code-unit order
+  const lines = files
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(
+      (file) =>
+        `${createHash('sha256')
+          .update(readFileSync(join(dir, file)))
+          .digest('hex')}  ${file}\n`,
+    )
+    .join('');
+  return createHash('sha256').update(lines).digest('hex').slice(0, 12);
+}
 
 /**
  * `${XDG_CACHE_HOME:-$HOME/.cache}/yilian/tools`, the same default as `ops/bootstrap`'s: one per
@@ -26,8 +59,9 @@ export function defaultToolsDir(env: NodeJS.ProcessEnv = process.env): string {
 
 /**
  * Where a tool the bootstrap installs lives: the pinned ones (Temporal CLI, kubo) in
- * `<toolsDir>/<tool>-<version>/<tool>`, never another version from the PATH; redis-server from
- * Debian on the PATH. Fails with the command that installs it.
+ * `<toolsDir>/<tool>-<version>/<tool>`, never another version from the PATH; the HAPI FHIR test
+ * server's launcher in `<toolsDir>/hapi-fhir-<version>-<sources hash>/hapi-fhir`; redis-server
+ * from Debian on the PATH. Fails with the command that installs it.
  */
 export function toolPath(toolsDir: string, tool: Tool): string {
   if (tool === 'redis-server') {
@@ -42,9 +76,14 @@ export function toolPath(toolsDir: string, tool: Tool): string {
     return found;
   }
   const version = toolVersions[tool];
-  const path = join(toolsDir, `${tool}-${version}`, tool);
+  const folder = tool === 'hapi-fhir' ? `${tool}-${version}-${hapiFhirSourcesHash()}` : `${tool}-${version}`;
+  const path = join(toolsDir, folder, tool);
   if (!existsSync(path)) {
-    const install = tool === 'ipfs' ? './ops/bootstrap --with kubo' : './ops/bootstrap';
+    const install = {
+      ipfs: './ops/bootstrap --with kubo',
+      'hapi-fhir': './ops/bootstrap --with fhir (or ops/fhir-server/build.sh)',
+      temporal: './ops/bootstrap',
+    }[tool];
     throw new Error(`${tool} ${version} is not installed (looked for ${path}); run ${install}`);
   }
   return path;

@@ -52,6 +52,7 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_MLLP_CHARSET', path: 'mllp.charset', kind: 'string' },
   { name: 'YILIAN_HL7_ROUTES', path: 'mllp.routes', kind: 'string' },
   { name: 'YILIAN_HOSPITAL_IDENTITY', path: 'mllp.hospital', kind: 'string' },
+  { name: 'YILIAN_FHIR_SERVERS', path: 'fhir.servers', kind: 'string' },
   { name: 'YILIAN_TASK_QUEUE', path: 'workers.taskQueue', kind: 'string' },
 ];
 
@@ -78,6 +79,7 @@ const defaults = {
     charset: 'utf-8',
     hospital: 'Hospital',
   },
+  fhir: {},
   workers: { taskQueue: 'yilian' },
 };
 

@@ -115,6 +115,10 @@ export const configSchema = z.strictObject({
     /** The engine identity (local name) that signs records under the open routing; created on first start. */
     hospital: z.string().min(1),
   }),
+  fhir: z.strictObject({
+    /** A FHIR servers file (docs/fhir-pull.md): each server is pulled into the intake queue. */
+    servers: z.string().min(1).optional(),
+  }),
   workers: z.strictObject({
     taskQueue: z.string().min(1),
   }),

@@ -49,13 +49,7 @@ export async function routingAccounts(
   state: EngineState,
   workflows: WorkflowStarter,
 ): Promise<IdentityAccounts> {
-  const accounts = new Map<string, string>();
-  const missing: string[] = [];
-  for (const name of identityNames(routing)) {
-    const held = await state.localIdentity(name);
-    if (held) accounts.set(name, held.address);
-    else missing.push(name);
-  }
+  const { accounts, missing } = await engineIdentities(state, identityNames(routing));
   if (config.mllp.routes === undefined && missing.includes(config.mllp.hospital)) {
     const operator = await operatorSigner(config);
     const created = await workflows.execute.registerIdentity(
@@ -70,4 +64,19 @@ export async function routingAccounts(
         `create each with \`yilian operator identity "<name>" --role hospital|doctor\``,
     );
   return accounts;
+}
+
+/** The accounts of the engine identities with these names, and the names the engine does not hold. */
+export async function engineIdentities(
+  state: EngineState,
+  names: Iterable<string>,
+): Promise<{ accounts: Map<string, string>; missing: string[] }> {
+  const accounts = new Map<string, string>();
+  const missing: string[] = [];
+  for (const name of new Set(names)) {
+    const held = await state.localIdentity(name);
+    if (held) accounts.set(name, held.address);
+    else missing.push(name);
+  }
+  return { accounts, missing };
 }

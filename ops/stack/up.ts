@@ -10,6 +10,7 @@ import { startTemporalDevServer } from '../services/temporal.js';
 import { startRedis, redisDataDir } from '../services/redis.js';
 import { requireDurableRedis } from '../services/redis-durability.js';
 import { startIntakeQueue, startMllpIntake } from '../intake/start.js';
+import { startFhirIntake } from '../intake/fhir.js';
 import { workflowStarter } from '../../workflows/starter.js';
 import { startDevchain } from '../services/devchain.js';
 import { chainClient, deployFromConfig } from '../chain/connect.js';
@@ -222,6 +223,8 @@ async function main(): Promise<void> {
     const workflows = workflowStarter(codecClient, config.workers.taskQueue);
     stoppers.push(...(await startMllpIntake(config, running.engine.state, workflows, intake.queue, say)));
   }
+  const puller = await startFhirIntake(config, running.engine.state, intake.queue, say);
+  if (puller) stoppers.push(['fhir', () => puller.close()]);
 
   const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';
   console.log(`ready api=${apiUrl} health=${apiUrl}/healthz${ui} (Ctrl-C stops)`);

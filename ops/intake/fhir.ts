@@ -1,0 +1,58 @@
+import { readFile } from 'node:fs/promises';
+import { fhirServersSchema, type FhirServer } from '../../connectors/fhir/servers.js';
+import { startFhirPuller, type FhirPuller } from '../../connectors/fhir/runner.js';
+import type { IntakeQueue } from '../../connectors/intake/queue.js';
+import type { EngineState } from '../../activities/state/index.js';
+import type { Config } from '../config/index.js';
+import { messageOf } from '../error-message.js';
+import { engineIdentities } from './routing.js';
+
+/** The FHIR servers file named by YILIAN_FHIR_SERVERS, every problem named by its path. */
+export async function loadFhirServers(file: string): Promise<FhirServer[]> {
+  let json: unknown;
+  try {
+    json = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new Error(`YILIAN_FHIR_SERVERS=${file}: ${messageOf(error)}`, { cause: error });
+  }
+  const parsed = fhirServersSchema.safeParse(json);
+  if (!parsed.success)
+    throw new Error(
+      `YILIAN_FHIR_SERVERS=${file}:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('\n  - ')}`,
+    );
+  return parsed.data;
+}
+
+/**
+ * The FHIR door of `./ops/up`: a puller per configured server into the same intake queue as HL7,
+ * signed by the engine identities the servers name (which must exist: start-up stops naming them).
+ */
+export async function startFhirIntake(
+  config: Config,
+  state: EngineState,
+  queue: IntakeQueue,
+  say: (component: string, message: string) => void,
+): Promise<FhirPuller | undefined> {
+  const file = config.fhir.servers;
+  if (file === undefined) return undefined;
+  const servers = await loadFhirServers(file);
+  const { accounts, missing } = await engineIdentities(
+    state,
+    servers.map((s) => s.hospital),
+  );
+  if (missing.length > 0)
+    throw new Error(
+      `YILIAN_FHIR_SERVERS names engine identities this engine does not hold: ${missing.join(', ')}; ` +
+        'create each with `yilian identity "<name>" --role hospital`',
+    );
+  const puller = startFhirPuller({
+    servers,
+    queue,
+    redisUrl: config.redis.url,
+    taskQueue: config.workers.taskQueue,
+    accounts,
+    log: (line) => say('fhir', line),
+  });
+  say('fhir', `ok pulling ${servers.map((s) => `${s.name} (${s.baseUrl}, every ${s.pollSeconds} s)`).join(', ')}`);
+  return puller;
+}
