@@ -53,16 +53,16 @@ cleanup() {
 trap cleanup EXIT
 
 # --- compile, and the classpath Maven resolves -------------------------------------------------
-m2=${HOME}/.m2/repository
-m2_before=$(du -sm "$m2" 2>/dev/null | cut -f1 || echo 0)
 mkdir "$stage/build"
 cp -r "$here/pom.xml" "$here/src" "$stage/build/"
 say "building HAPI FHIR $version with Maven (first run downloads about 300 MB; log: $stage/maven.log)..."
-if ! mvn -B -ntp -f "$stage/build/pom.xml" -Dhapi.version="$version" package > "$stage/maven.log" 2>&1; then
-  tail -n 40 "$stage/maven.log" | sed 's/^/    /' >&2
+if ! mvn -B -f "$stage/build/pom.xml" -Dhapi.version="$version" package > "$stage/maven.log" 2>&1; then
+  grep -v '^\[INFO\] Download' "$stage/maven.log" | tail -n 40 | sed 's/^/    /' >&2
   fail "mvn package failed (the end of its log is above)"
 fi
-m2_after=$(du -sm "$m2" 2>/dev/null | cut -f1 || echo 0)
+# what Maven fetched into its own cache (~/.m2) this time, from its "Downloaded from" lines
+downloaded=$(sed -n 's/^\[INFO\] Downloaded from .* (\([0-9.]*\) \([kMG]\{0,1\}B\) at .*/\1 \2/p' "$stage/maven.log" |
+  awk '{ s += $1 * ($2 == "kB" ? 1e3 : $2 == "MB" ? 1e6 : $2 == "GB" ? 1e9 : 1) } END { printf "%.0f", s / 1e6 }')
 
 mkdir "$stage/lib"
 cp "$stage/build/target/fhir-server.jar" "$stage/"
@@ -123,5 +123,5 @@ kill "$server_pid"
 wait "$server_pid" 2>/dev/null || true   # the JVM writes app.jsa as it exits
 server_pid=''
 [ -f "$scratch/app.jsa" ] && mv "$scratch/app.jsa" "$dir/app.jsa.$$" && mv -f "$dir/app.jsa.$$" "$dir/app.jsa"
-say "built in $compiled (Maven cache grew by $(( m2_after - m2_before )) MB), first start-up ${ready_in:-?} ms, class archive recorded in $(secs "$started"): $dir"
+say "built in $compiled (downloaded $downloaded MB), first start-up ${ready_in:-?} ms, class archive recorded in $(secs "$started"): $dir"
 echo "$dir/hapi-fhir"

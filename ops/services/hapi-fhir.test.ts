@@ -1,8 +1,14 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import { Client, type FhirResource } from 'fhir-kit-client';
 import { scratchFhirServer, type ScratchFhirServer } from '../scratch/fhir.js';
+import { toolsDir } from '../scratch/services.js';
+import { toolPath } from '../tools.js';
 
 // What the FHIR puller relies on, checked against the real HAPI FHIR JPA server ./ops/test shares
 // between test files: every resource here carries this run's own tag or identifier system.
@@ -74,6 +80,12 @@ async function serverNow(): Promise<string> {
 }
 
 let patientId: string;
+
+test('ops/fhir-server/build.sh and toolPath name the same build of the current sources', async () => {
+  const build = fileURLToPath(new URL('../fhir-server/build.sh', import.meta.url));
+  const { stdout } = await promisify(execFile)(build, { env: { ...process.env, YILIAN_TOOLS_DIR: toolsDir } });
+  assert.equal(realpathSync(stdout.trim()), realpathSync(toolPath(toolsDir, 'hapi-fhir')));
+});
 
 test('the server is HAPI FHIR 8.8.0 speaking FHIR 4.0.1', async () => {
   const capabilities = (await client.capabilityStatement()) as FhirResource & {

@@ -67,6 +67,14 @@ public final class Main {
         .addFirst(new MapPropertySource("cli", Map.of("fhir.data", data.toString())));
     spring.register(ServerConfig.class);
     spring.registerShutdownHook();
+    // Spring's hook waits for a refresh under way to finish, which can take minutes: stopped
+    // before it was ready, there is nothing to close gracefully
+    Runtime.getRuntime()
+        .addShutdownHook(
+            new Thread(
+                () -> {
+                  if (!fhir.isReady()) Runtime.getRuntime().halt(143);
+                }));
     try {
       spring.refresh();
       fhir.ready(spring.getBean(RestfulServer.class));
@@ -111,6 +119,10 @@ public final class Main {
   /** Answers 503 until the REST server is handed over, then passes every request to it. */
   private static final class Deferred extends HttpServlet {
     private volatile RestfulServer server;
+
+    boolean isReady() {
+      return server != null;
+    }
 
     void ready(RestfulServer restful) throws ServletException {
       restful.init(getServletConfig());
