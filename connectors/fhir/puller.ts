@@ -51,7 +51,12 @@ export async function pullServer(options: {
   const authorization = options.authorization ?? authorizationFor(server, fetchImpl);
   const header = await authorization();
   const baseUrl = server.baseUrl.replace(/\/+$/, '');
-  const client = new Client({ baseUrl, ...(header ? { customHeaders: { authorization: header } } : {}) });
+  // HAPI answers a repeated query from a cache for a minute; a poll must see what changed since
+  const customHeaders: Record<string, string> = {
+    'cache-control': 'no-cache',
+    ...(header ? { authorization: header } : {}),
+  };
+  const client = new Client({ baseUrl, customHeaders });
   const readRaw = async (path: string): Promise<Uint8Array> => {
     const response = await fetchImpl(`${baseUrl}/${path}`, {
       headers: { accept: 'application/fhir+json', ...(header ? { authorization: header } : {}) },
@@ -150,9 +155,18 @@ async function patientOf(
   const key = match[1];
   const known = cache.get(key);
   if (known !== undefined) return known;
-  const patient = (await client.read({ resourceType: 'Patient', id: key })) as {
-    identifier?: Array<{ system?: unknown; value?: unknown }>;
-  };
+  type Patient = { identifier?: Array<{ system?: unknown; value?: unknown }> };
+  let patient: Patient;
+  try {
+    patient = (await client.read({ resourceType: 'Patient', id: key })) as Patient;
+  } catch (error) {
+    // a patient that is gone cannot be named: set the version aside; anything else is the server's trouble, and retried
+    const status = (error as { response?: { status?: unknown } }).response?.status;
+    if (status !== 404 && status !== 410) throw error;
+    const gone = `Patient/${key} cannot be read (HTTP ${String(status)})`;
+    cache.set(key, gone);
+    return gone;
+  }
   const identifiers = (patient.identifier ?? []).filter(
     (i): i is { system: string; value: string } =>
       typeof i.system === 'string' && typeof i.value === 'string' && i.value !== '',
