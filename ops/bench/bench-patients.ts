@@ -17,13 +17,15 @@ export function syntheticOru(controlId: string, patientId: string, n: number): s
 }
 /**
  * Patients with wallets of their own, `prekeys` one-time prekeys each, enrolled under the
- * identifier syntheticOru sends: what anchoring needs to run to the end. Returns the identifiers.
+ * identifier syntheticOru sends (or under `authority`): what anchoring needs to run to the end. Returns the identifiers.
  */
 export async function enrolBenchPatients(
   stack: ScratchEngine,
   count: number,
   prekeys: number,
   runId: string,
+  /** The assigning authority they are enrolled under; the synthetic ORU's when omitted. */
+  authority?: string,
 ): Promise<string[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, k) => {
@@ -42,7 +44,7 @@ export async function enrolBenchPatients(
         }),
       );
       const identifier = `BP${k}-${runId}`;
-      const { patient } = hl7Envelope(syntheticOru('probe', identifier, 0));
+      const patient = authority ? { authority, identifier } : hl7Envelope(syntheticOru('probe', identifier, 0)).patient;
       await stack.workflows.execute.enrolPatient(
         authorize(stack.operator, 'enrolPatient', { patient, account: wallet.identity.address }),
       );

@@ -9,6 +9,9 @@
  *     message (how HIS interfaces send) on 1 and on 8 connections, and one connection pipelining
  *     32: first the intake alone (dispatcher paused, the queue buffering, as during a burst),
  *     then with the dispatcher draining that backlog into Temporal on the same two cores.
+ *  3. ERP: batches of 1,000 items posted at once over /v1/trace, items per second until every part
+ *     is proven and on chain; FHIR: observations on a HAPI FHIR server pulled over pages and
+ *     anchored for an enrolled patient, resources per second.
  * Reference figures: Iguana ≈ 486 msg/s sustained, Rhapsody ≈ 11.3k msg/s (vendor tests). Goal
  * here: ≥ 1,000 acknowledged msg/s, p99 ACK ≤ 50 ms. Reports only: a missed goal is printed.
  */
@@ -23,6 +26,15 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { Client as MllpClient } from '../../connectors/mllp/test-helpers.js';
 import type { SenderJob, SenderResult } from './mllp-sender.js';
+import { Client as FhirClient } from 'fhir-kit-client';
+import { Redis } from 'ioredis';
+import { generateTraceCode } from '../../core/crypto/index.js';
+import { issueOrgCredential } from '../../connectors/erp/credentials.js';
+import { pullServer } from '../../connectors/fhir/puller.js';
+import { fhirServerSchema } from '../../connectors/fhir/servers.js';
+import { redisPullState } from '../../connectors/fhir/state.js';
+import { scratchFhirServer } from '../scratch/fhir.js';
+import { startScratchErpApi } from '../scratch/erp.js';
 import { CodecKeyring } from '../codec/keyring.js';
 import { startScratchEngine } from '../scratch/engine.js';
 import { startScratchRedis } from '../scratch/services.js';
@@ -34,6 +46,9 @@ const SECONDS_PER_LEVEL = 8;
 const PIPELINE_DEPTH = 32;
 const ANCHORED = 240;
 const ANCHOR_PATIENTS = 8;
+const ERP_BATCHES = 3;
+const ERP_ITEMS = 1000;
+const FHIR_RESOURCES = 120;
 
 const say = (line = '') => console.log(line);
 const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : '—');
@@ -60,12 +75,29 @@ try {
   say(`redis: ${(await redisDurability(redis.url)).settings}`);
   const keys = CodecKeyring.parse(stack.codecKeys);
   const queue = await openIntakeQueue({ redisUrl: redis.url, keys, taskQueue: stack.taskQueue });
+  const pullRedis = new Redis(redis.url);
   const dispatcher = startDispatcher({ redisUrl: redis.url, keys, client: stack.client, taskQueue: stack.taskQueue });
   const hospital = await stack.workflows.execute.registerIdentity(
     authorize(stack.operator, 'registerIdentity', { name: `Bench hospital (${runId})`, role: Role.Hospital }),
   );
   const listener = await startScratchListener({ queue, hospital: { name: 'hospital', address: hospital.address } });
   const port = listener.address.port;
+
+  /** Waits until `count` runs of `type` whose ids contain `marker` have completed (at most 10 minutes). */
+  const completed = async (type: string, marker: string, count: number) => {
+    const deadline = performance.now() + 600_000;
+    for (;;) {
+      let done = 0;
+      for await (const run of stack.client.workflow.list({
+        query: `TaskQueue = '${stack.taskQueue}' AND WorkflowType = '${type}' AND ExecutionStatus = 'Completed'`,
+      }))
+        if (run.workflowId.includes(marker)) done++;
+      if (done >= count) return;
+      if (performance.now() > deadline)
+        throw new Error(`only ${done} of ${count} ${type} runs completed in 10 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  };
 
   // ——— fully anchored: enrolled patients, 8 connections, until every record is anchored ———
   const patients = await enrolBenchPatients(stack, ANCHOR_PATIENTS, Math.ceil(ANCHORED / ANCHOR_PATIENTS) + 2, runId);
@@ -81,19 +113,98 @@ try {
     }),
   );
   const acknowledgedAfter = (performance.now() - anchorStarted) / 1000;
-  for (;;) {
-    let completed = 0;
-    for await (const run of stack.client.workflow.list({
-      query: `TaskQueue = '${stack.taskQueue}' AND WorkflowType = 'anchorRecord' AND ExecutionStatus = 'Completed'`,
-    }))
-      if (run.workflowId.includes(`A-${runId}`)) completed++;
-    if (completed >= ANCHORED) break;
-    if ((performance.now() - anchorStarted) / 1000 > 600)
-      throw new Error(`only ${completed} of ${ANCHORED} anchored in 10 minutes`);
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
+  await completed('anchorRecord', `A-${runId}`, ANCHORED);
   const anchoredAfter = (performance.now() - anchorStarted) / 1000;
   say(`fully anchored: ${ANCHORED} in ${f1(anchoredAfter)} s`);
+
+  // ——— ERP: batches of 1,000 items posted at once, until every part is proven and on chain ———
+  const manufacturerName = `Bench manufacturer (${runId})`;
+  await stack.workflows.execute.registerIdentity(
+    authorize(stack.operator, 'registerIdentity', { name: manufacturerName, role: Role.Manufacturer }),
+  );
+  const manufacturer = await stack.engine.state.localIdentity(manufacturerName);
+  if (!manufacturer) throw new Error('the bench manufacturer was not created');
+  const { token } = await issueOrgCredential(stack.engine.state, manufacturer);
+  const erp = await startScratchErpApi({
+    state: stack.engine.state,
+    store: stack.engine.store,
+    queue,
+    client: stack.client,
+    keys,
+  });
+  const erpStarted = performance.now();
+  await Promise.all(
+    Array.from({ length: ERP_BATCHES }, async (_, b) => {
+      const response = await fetch(`${erp.url}/v1/trace/batches`, {
+        method: 'POST',
+        headers: {
+          authorization: `Bearer ${token}`,
+          'idempotency-key': `bench-${runId}-${b}`,
+          'content-type': 'application/json',
+        },
+        body: JSON.stringify({
+          product: 'Bench tablets 10 mg, 30',
+          gtin: '06938574920131',
+          lot: `L${runId}${b}`,
+          manufacturedOn: '2026-11-02',
+          expiresOn: '2028-11-01',
+          items: Array.from({ length: ERP_ITEMS }, () => ({ code: generateTraceCode() })),
+        }),
+      });
+      if (response.status !== 202) throw new Error(`batch ${b}: HTTP ${response.status} ${await response.text()}`);
+    }),
+  );
+  await completed('traceEvent', `bench-${runId}`, ERP_BATCHES);
+  const erpSeconds = (performance.now() - erpStarted) / 1000;
+  await erp.close();
+  say(`ERP: ${ERP_BATCHES} batches of ${ERP_ITEMS} committed in ${f1(erpSeconds)} s`);
+
+  // ——— FHIR: observations on a HAPI FHIR server, pulled in pages and anchored for an enrolled patient ———
+  const fhir = await scratchFhirServer();
+  const system = `urn:yilian:bench:${runId}`;
+  const [fhirPatient] = await enrolBenchPatients(stack, 1, FHIR_RESOURCES + 2, `${runId}-fhir`, system);
+  const fhirClient = new FhirClient({ baseUrl: fhir.url });
+  const patientId = String(
+    (
+      await fhirClient.create({
+        resourceType: 'Patient',
+        body: { resourceType: 'Patient', identifier: [{ system, value: fhirPatient }] },
+      })
+    ).id,
+  );
+  const since = new Date(Date.now() - 1000).toISOString();
+  for (let i = 0; i < FHIR_RESOURCES; i++)
+    await fhirClient.create({
+      resourceType: 'Observation',
+      body: {
+        resourceType: 'Observation',
+        status: 'final',
+        code: { coding: [{ system: 'http://loinc.org', code: '718-7' }] },
+        subject: { reference: `Patient/${patientId}` },
+        valueQuantity: { value: 12 + (i % 40) / 10, unit: 'g/dL' },
+      },
+    });
+  const fhirStarted = performance.now();
+  const server = fhirServerSchema.parse({
+    name: `bench-${runId}`,
+    baseUrl: fhir.url,
+    hospital: 'hospital',
+    resourceTypes: ['Observation'],
+    patientIdentifierSystem: system,
+    since,
+  });
+  const pulled = await pullServer({
+    server,
+    queue,
+    state: redisPullState(pullRedis, stack.taskQueue),
+    author: hospital.address,
+  });
+  if (pulled.queued !== FHIR_RESOURCES) throw new Error(`pulled ${pulled.queued} of ${FHIR_RESOURCES} observations`);
+  const fhirPulledAfter = (performance.now() - fhirStarted) / 1000;
+  await completed('anchorRecord', `fhir:bench-${runId}:`, FHIR_RESOURCES);
+  const fhirSeconds = (performance.now() - fhirStarted) / 1000;
+  await fhir.stop();
+  say(`FHIR: ${FHIR_RESOURCES} observations pulled in ${f1(fhirPulledAfter)} s, anchored in ${f1(fhirSeconds)} s`);
 
   // ——— acknowledgements: the intake alone (dispatcher paused, the queue buffers), then with it draining ———
   await dispatcher.close();
@@ -144,7 +255,16 @@ try {
       `all on chain and delivered in ${f1(anchoredAfter)} s = ${f1(ANCHORED / anchoredAfter)} records/s ` +
       '(bench:flows measured 31 records/s at 32 in flight on this machine: the workflow ceiling)',
   );
+  say(
+    `ERP: ${f0((ERP_BATCHES * ERP_ITEMS) / erpSeconds)} items/s committed (${ERP_BATCHES} batches of ${ERP_ITEMS} posted at once, ` +
+      `each proven in parts that fit one push's gas, in ${f1(erpSeconds)} s)`,
+  );
+  say(
+    `FHIR: ${f1(FHIR_RESOURCES / fhirSeconds)} resources/s pulled and anchored (${FHIR_RESOURCES} observations, ` +
+      `pulled in ${f1(fhirPulledAfter)} s over pages of 100, on chain and delivered in ${f1(fhirSeconds)} s)`,
+  );
   await listener.close();
+  pullRedis.disconnect();
   await queue.close();
 } finally {
   await redis.stop();
