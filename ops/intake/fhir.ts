@@ -1,26 +1,14 @@
-import { readFile } from 'node:fs/promises';
 import { fhirServersSchema, type FhirServer } from '../../connectors/fhir/servers.js';
 import { startFhirPuller, type FhirPuller } from '../../connectors/fhir/runner.js';
 import type { IntakeQueue } from '../../connectors/intake/queue.js';
 import type { EngineState } from '../../activities/state/index.js';
 import type { Config } from '../config/index.js';
-import { messageOf } from '../error-message.js';
+import { readJsonSetting } from '../config/json-file.js';
 import { engineIdentities } from './routing.js';
 
 /** The FHIR servers file named by YILIAN_FHIR_SERVERS, every problem named by its path. */
-export async function loadFhirServers(file: string): Promise<FhirServer[]> {
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`YILIAN_FHIR_SERVERS=${file}: ${messageOf(error)}`, { cause: error });
-  }
-  const parsed = fhirServersSchema.safeParse(json);
-  if (!parsed.success)
-    throw new Error(
-      `YILIAN_FHIR_SERVERS=${file}:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('\n  - ')}`,
-    );
-  return parsed.data;
+export function loadFhirServers(file: string): Promise<FhirServer[]> {
+  return readJsonSetting('YILIAN_FHIR_SERVERS', file, fhirServersSchema);
 }
 
 /**

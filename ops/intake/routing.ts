@@ -1,4 +1,3 @@
-import { readFile } from 'node:fs/promises';
 import { authorize } from '../../core/operators/authorization.js';
 import { Role } from '../../core/roles.js';
 import type { EngineState } from '../../activities/state/index.js';
@@ -12,7 +11,7 @@ import {
 } from '../../connectors/hl7/routing.js';
 import type { Config } from '../config/index.js';
 import { operatorSigner } from '../engine/operators.js';
-import { messageOf } from '../error-message.js';
+import { readJsonSetting } from '../config/json-file.js';
 
 export interface LoadedRouting {
   routing: RoutingConfig;
@@ -24,18 +23,7 @@ export interface LoadedRouting {
 export async function loadRouting(config: Config): Promise<LoadedRouting> {
   const file = config.mllp.routes;
   if (file === undefined) return { routing: openRouting(config.mllp.hospital), source: 'open (every facility)' };
-  let json: unknown;
-  try {
-    json = JSON.parse(await readFile(file, 'utf8'));
-  } catch (error) {
-    throw new Error(`YILIAN_HL7_ROUTES=${file}: ${messageOf(error)}`, { cause: error });
-  }
-  const parsed = routingSchema.safeParse(json);
-  if (!parsed.success)
-    throw new Error(
-      `YILIAN_HL7_ROUTES=${file}:\n  - ${parsed.error.issues.map((i) => `${i.path.join('.') || '(top)'}: ${i.message}`).join('\n  - ')}`,
-    );
-  return { routing: parsed.data, source: file };
+  return { routing: await readJsonSetting('YILIAN_HL7_ROUTES', file, routingSchema), source: file };
 }
 
 /**
