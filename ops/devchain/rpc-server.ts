@@ -139,9 +139,9 @@ export function createRpcServer(chain: DevChain): Server {
     };
     try {
       if (request.method !== 'POST') throw new RpcError(-32600, 'JSON-RPC requests are POSTed');
-      // the rest of a body that is too large is not read: the connection closes after the answer
       if (Number(request.headers['content-length']) > MAX_BODY) {
         response.shouldKeepAlive = false;
+        await discardRest(request);
         throw tooLarge();
       }
       const message = parseRequest(await readBody(request, response));
@@ -167,6 +167,7 @@ export function createRpcServer(chain: DevChain): Server {
     return new Promise((resolve, reject) => {
       const chunks: Buffer[] = [];
       let size = 0;
+      const onEnd = () => resolve(Buffer.concat(chunks).toString('utf8'));
       const onData = (chunk: Buffer) => {
         size += chunk.length;
         if (size <= MAX_BODY) {
@@ -174,15 +175,40 @@ export function createRpcServer(chain: DevChain): Server {
           return;
         }
         request.off('data', onData);
-        request.pause();
+        request.off('end', onEnd);
         response.shouldKeepAlive = false;
-        reject(tooLarge());
+        discardRest(request).then(() => {
+          reject(tooLarge());
+        }, reject);
       };
       request.on('data', onData);
-      request.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+      request.on('end', onEnd);
       request.on('error', reject);
     });
   }
 }
 
 const tooLarge = () => new RpcError(-32600, `request body over the ${MAX_BODY}-byte limit`);
+
+/** Past this much of a refused body the connection is dropped without an answer. */
+const DRAIN_LIMIT = 8 * MAX_BODY;
+
+/**
+ * Reads and drops the rest of a refused body before it is answered: a client still sending when
+ * the connection closes on it sees a reset instead of the answer (fetch reports only "fetch
+ * failed"). A body far past the limit is cut off rather than read to its end.
+ */
+function discardRest(request: IncomingMessage): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let drained = 0;
+    request.on('data', (chunk: Buffer) => {
+      drained += chunk.length;
+      if (drained <= DRAIN_LIMIT) return;
+      request.destroy();
+      reject(new Error(`request body far over the ${MAX_BODY}-byte limit: connection dropped`));
+    });
+    request.once('end', resolve);
+    request.once('error', reject);
+    request.resume();
+  });
+}
