@@ -212,53 +212,46 @@ export const EVENT_KINDS: Record<TraceEventKind, { role: Role; roleWord: string;
  * `at` first, as the demo's steps have them.
  */
 export function stepItems(kind: TraceEventKind, body: unknown, by: string): TraceItem[] {
+  const each = <I extends { code: string }>(items: I[], data: (item: I, position: number) => object): TraceItem[] =>
+    items.map((item, index) => ({ code: item.code, data: JSON.stringify(data(item, index + 1)) }));
   switch (kind) {
     case 'batch': {
       const batch = body as BatchRequest;
-      return batch.items.map((item, index) => ({
-        code: item.code,
-        data: JSON.stringify({
-          event: 'produced',
-          batch: batch.lot,
-          item: index + 1,
-          by,
-          at: batch.manufacturedOn,
-          product: batch.product,
-          gtin: batch.gtin,
-          nationalDrugCode: batch.nationalDrugCode,
-          manufacturedOn: batch.manufacturedOn,
-          expiresOn: batch.expiresOn,
-          serial: item.serial,
-        }),
+      return each(batch.items, (item, position) => ({
+        event: 'produced',
+        batch: batch.lot,
+        item: position,
+        by,
+        at: batch.manufacturedOn,
+        product: batch.product,
+        gtin: batch.gtin,
+        nationalDrugCode: batch.nationalDrugCode,
+        manufacturedOn: batch.manufacturedOn,
+        expiresOn: batch.expiresOn,
+        serial: item.serial,
       }));
     }
     case 'shipment': {
       const shipment = body as ShipmentRequest;
-      return shipment.items.map((item, index) => ({
-        code: item.code,
-        data: JSON.stringify({
-          event: 'shipped',
-          item: index + 1,
-          by,
-          at: shipment.shippedAt,
-          from: shipment.from,
-          to: shipment.to,
-          carrier: shipment.carrier,
-          arrivedAt: shipment.arrivedAt,
-        }),
+      return each(shipment.items, (_, position) => ({
+        event: 'shipped',
+        item: position,
+        by,
+        at: shipment.shippedAt,
+        from: shipment.from,
+        to: shipment.to,
+        carrier: shipment.carrier,
+        arrivedAt: shipment.arrivedAt,
       }));
     }
     case 'dispense': {
       const dispense = body as DispenseRequest;
-      return dispense.items.map((item, index) => ({
-        code: item.code,
-        data: JSON.stringify({
-          event: 'dispensed',
-          item: index + 1,
-          by,
-          at: dispense.dispensedAt,
-          pharmacyRef: dispense.pharmacyRef,
-        }),
+      return each(dispense.items, (_, position) => ({
+        event: 'dispensed',
+        item: position,
+        by,
+        at: dispense.dispensedAt,
+        pharmacyRef: dispense.pharmacyRef,
       }));
     }
   }

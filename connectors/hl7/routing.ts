@@ -100,7 +100,7 @@ export function routeHl7(
     return refuse('error', REQUIRED_FIELD_MISSING, 'MSH-4 (sending facility) and MSH-3 are both empty', 'MSH^1^4');
   const controlId = msh.value(10);
   if (!controlId) return refuse('error', REQUIRED_FIELD_MISSING, 'MSH-10 (message control id) is empty', 'MSH^1^10');
-  const route = config.facilities.find((r) => facilityMatches(r, msh));
+  const route = config.facilities.find((r) => facilityMatches(r, msh, sendingFacility));
   if (!route)
     return refuse(
       'error',
@@ -154,8 +154,7 @@ export function routeHl7(
   }
 }
 
-function facilityMatches(route: FacilityRoute, msh: Hl7Segment): boolean {
-  const facility = msh.raw(4) || msh.raw(3);
+function facilityMatches(route: FacilityRoute, msh: Hl7Segment, facility: string): boolean {
   const facilityOk =
     route.facility === '*' || route.facility === facility || route.facility === msh.value(4, { component: 1 });
   return facilityOk && (!route.applications || route.applications.includes(msh.value(3, { component: 1 })));
