@@ -138,7 +138,8 @@ test('versions are pulled page by page and anchored once each as served; updates
   const dying: typeof fetch = (input, init) =>
     ++reads > 2 ? Promise.reject(new Error('engine stopped')) : fetch(input, init);
   const watermark = await state.watermark('hapi');
-  for (let i = 0; i < 3; i++) await create(observation(bob.id, 20 + i));
+  const later = [];
+  for (let i = 0; i < 3; i++) later.push(await create(observation(bob.id, 20 + i)));
   await assert.rejects(pull(dying), /engine stopped/);
   assert.equal(await state.watermark('hapi'), watermark, 'a pull cut short keeps its watermark');
   const resumed = await pull();
@@ -154,6 +155,7 @@ test('versions are pulled page by page and anchored once each as served; updates
     ...obs.map((o) => `fhir:hapi:Observation/${o.id}/1`),
     `fhir:hapi:Observation/${obs[0]?.id}/2`,
     `fhir:hapi:DiagnosticReport/${report.id}/1`,
+    ...later.map((o) => `fhir:hapi:Observation/${o.id}/1`),
   ];
   const runs = await waitFor('every version started', async () => {
     const found = await runsOn(stack.client, stack.taskQueue);
