@@ -1,9 +1,15 @@
-import type { Client } from '@temporalio/client';
+import { isGrpcServiceError, type Client } from '@temporalio/client';
 import { defaultPayloadConverter, type PayloadCodec } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { Hex } from 'viem';
 import { ChainEvidence } from '../../core/audit/chain-evidence.js';
-import { auditRecord, type HistoryAccount, type ReaderAccess } from '../../core/audit/record-checks.js';
+import {
+  auditRecord,
+  type HistoryAccount,
+  type ReaderAccess,
+  type RegistrationAccount,
+} from '../../core/audit/record-checks.js';
+import { identityWorkflowId, localIdentityWorkflowId } from '../../workflows/ids.js';
 import type { Verdict } from '../../core/audit/verdict.js';
 import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
@@ -24,6 +30,8 @@ export interface AuditSources {
  * close) may be: the workflow started before its transaction and closed after it, within this.
  */
 const CLOCK_SLACK_MS = 5 * 60_000;
+/** gRPC's status NOT_FOUND (@grpc/grpc-js is not a dependency of our own). */
+const GRPC_NOT_FOUND = 5;
 /** The most anchoring workflows one look-up decodes before it gives up. */
 const MAX_CANDIDATES = 200;
 
@@ -41,6 +49,7 @@ export function verifyRecord(
     {
       recordId: request.recordId,
       history: (dated) => anchoringAccount(sources, dated, request.workflowId),
+      registration: (author) => registrationAccount(sources, author),
       ...(request.reader ? { reader: request.reader } : {}),
       ...(request.noReader ? { noReader: request.noReader } : {}),
     },
@@ -88,29 +97,40 @@ async function anchorCandidates(temporal: Client, timestamp: number): Promise<st
 
 type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
-/** The workflow's result as its history holds it, opened with the codec; a string says why not. */
-async function decodedResult(
+/** A closed workflow's result as its history holds it, opened with the codec; a string says why not. */
+async function closedResult(
   sources: AuditSources,
   workflowId: string,
-): Promise<Exclude<HistoryAccount, { unavailable: string }> | string> {
+  type: string,
+): Promise<{ result: unknown } | string> {
   let events: HistoryEvent[];
   try {
     events = (await sources.temporal.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
   } catch (error) {
+    // gRPC NOT_FOUND: fetching a history goes to the service without the client's error mapping
+    const code: number | undefined = isGrpcServiceError(error) ? error.code : undefined;
+    if (code === GRPC_NOT_FOUND) return `no workflow ${workflowId}`;
     return `workflow ${workflowId}'s history could not be fetched: ${(error as Error).message}`;
   }
-  const type = events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
-  if (type !== 'anchorRecord') return `workflow ${workflowId} is a ${type ?? 'workflow of no type'}, not anchorRecord`;
+  const started = events[0]?.workflowExecutionStartedEventAttributes?.workflowType?.name;
+  if (started !== type) return `workflow ${workflowId} is a ${started ?? 'workflow of no type'}, not ${type}`;
   const payload = events.at(-1)?.workflowExecutionCompletedEventAttributes?.result?.payloads?.[0];
   if (!payload) return `workflow ${workflowId}'s history does not end in a completed result`;
-  let result: unknown;
   try {
     const [decoded] = await sources.codec.decode([payload]);
-    result = decoded ? defaultPayloadConverter.fromPayload(decoded) : undefined;
+    return { result: decoded ? defaultPayloadConverter.fromPayload(decoded) : undefined };
   } catch (error) {
     return `workflow ${workflowId}'s result does not open with the payload codec: ${(error as Error).message}`;
   }
-  const reference = result as { recordId?: unknown; cid?: unknown; transactionHash?: unknown } | undefined;
+}
+
+async function decodedResult(
+  sources: AuditSources,
+  workflowId: string,
+): Promise<Exclude<HistoryAccount, { unavailable: string }> | string> {
+  const closed = await closedResult(sources, workflowId, 'anchorRecord');
+  if (typeof closed === 'string') return closed;
+  const reference = closed.result as { recordId?: unknown; cid?: unknown; transactionHash?: unknown } | undefined;
   if (
     typeof reference?.recordId !== 'string' ||
     typeof reference.cid !== 'string' ||
@@ -118,4 +138,32 @@ async function decodedResult(
   )
     return `workflow ${workflowId}'s result is not a record reference`;
   return { workflowId, recordId: reference.recordId, cid: reference.cid, transactionHash: reference.transactionHash };
+}
+
+/**
+ * The author's registerIdentity run, by the ids it can have (a wallet's key, or keys the engine
+ * made under the Directory name): its result names the registering transaction. It is on the
+ * CA's engine; elsewhere there is none, and the author check says so.
+ */
+async function registrationAccount(
+  sources: AuditSources,
+  author: { address: Hex; name: string },
+): Promise<RegistrationAccount> {
+  const reasons: string[] = [];
+  for (const workflowId of [identityWorkflowId(author.address), localIdentityWorkflowId(author.name)]) {
+    const closed = await closedResult(sources, workflowId, 'registerIdentity');
+    if (typeof closed === 'string') {
+      reasons.push(closed);
+      continue;
+    }
+    const registered = closed.result as { address?: unknown; transactionHash?: unknown } | undefined;
+    if (typeof registered?.address !== 'string' || registered.address.toLowerCase() !== author.address)
+      reasons.push(`workflow ${workflowId} registered another account`);
+    else if (typeof registered.transactionHash !== 'string')
+      reasons.push(`workflow ${workflowId} names no transaction (the entry was on chain before it ran)`);
+    else return { workflowId, transactionHash: registered.transactionHash };
+  }
+  return {
+    unavailable: `no registerIdentity history on this engine names its registering transaction (${reasons.join('; ')})`,
+  };
 }
