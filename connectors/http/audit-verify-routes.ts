@@ -1,4 +1,5 @@
 import express, { type Router } from 'express';
+import { isGrpcServiceError, ServiceError } from '@temporalio/client';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { EvidenceError } from '../../core/audit/chain-evidence.js';
@@ -29,7 +30,8 @@ const idParam = (what: string) =>
  * to the engine), mounted at `/v1/audit/verify`. They answer integrity, authorship and timing —
  * never content, which needs the reader's key and is checked only on the reader's own machine
  * (`yilian audit verify record --wallet`). 200 with the verdicts whether or not the audit holds
- * (`holds` says); 400 naming a malformed id; 503 when the chain is away or the audits are busy.
+ * (`holds` says); 400 naming a malformed id; 503 when the chain or Temporal is away or the audits
+ * are busy.
  */
 export function auditVerifyRoutes(verifier: AuditVerifier): Router {
   const router = express.Router();
@@ -49,6 +51,10 @@ export function auditVerifyRoutes(verifier: AuditVerifier): Router {
     } catch (error) {
       if (error instanceof LedgerError && (error.code === 'UNAVAILABLE' || error.code === 'TIMEOUT'))
         throw new HttpError(503, 'the chain node did not answer; try again shortly', { 'Retry-After': '5' });
+      if (error instanceof ServiceError || isGrpcServiceError(error))
+        throw new HttpError(503, 'Temporal did not answer the history look-up; try again shortly', {
+          'Retry-After': '5',
+        });
       if (error instanceof EvidenceError) throw new HttpError(422, error.message);
       throw error;
     } finally {
