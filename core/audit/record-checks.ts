@@ -16,17 +16,17 @@ import {
 } from '../crypto/index.js';
 import type { ContractAddresses } from '../ledger/contract-addresses.js';
 import { readContract } from '../ledger/contract-calls.js';
-import { lookupIdentity, standingAt } from '../ledger/directory.js';
+import { lookupIdentity } from '../ledger/directory.js';
 import { LedgerError } from '../ledger/errors.js';
-import { TransactionStatus } from '../ledger/status.js';
 import { contentContext, recordIdOf, wrapContext } from '../records/record-format.js';
-import { isRole, RECORD_AUTHOR_ROLES, roleName } from '../roles.js';
+import { RECORD_AUTHOR_ROLES } from '../roles.js';
 import { parseCid } from '../storage/cid.js';
 import { collect } from '../storage/content-store.js';
 import { StorageError } from '../storage/errors.js';
 import { readFileDag } from '../storage/read-dag.js';
 import type { BlockSource } from '../storage/verified-blocks.js';
 import { EvidenceError, type ChainEvidence, type CheckedTransaction } from './chain-evidence.js';
+import { StandingReader, type RegistrationLookup } from './standing.js';
 import { fail, pass, skip, type Verdict } from './verdict.js';
 
 /** The record checks, in the order they are printed. */
@@ -44,9 +44,6 @@ export const RECORD_CHECKS = [
 /** What the anchoring workflow's history says it anchored, decoded through the payload codec. */
 export type HistoryAccount =
   { workflowId: string; recordId: string; cid: string; transactionHash: string | null } | { unavailable: string };
-
-/** Where a registerIdentity history says the identity's registering transaction is. */
-export type RegistrationAccount = { workflowId: string; transactionHash: string } | { unavailable: string };
 
 /** A reader's way in, from their wallet and inbox: the record's CID, its context and their key. */
 export interface ReaderAccess {
@@ -74,12 +71,8 @@ export interface RecordAuditInput {
    * time says where to look). Whatever it answers is compared with the chain, never believed.
    */
   history(dated: { recordId: Hex; block: number; timestamp: number }): Promise<HistoryAccount>;
-  /**
-   * Where the author's registering transaction is said to be (its registerIdentity history, on
-   * the CA's engine): the Directory keeps no registration block, and FISCO's RPC has no log
-   * search, so this says which transaction to read; its receipt on chain dates the registration.
-   */
-  registration(author: { address: Hex; name: string }): Promise<RegistrationAccount>;
+  /** Where the author's registering transaction is said to be (its registerIdentity history). */
+  registration: RegistrationLookup;
   /** Given on the CLI with `--wallet`: the content checks need the reader's key. */
   reader?: ReaderAccess;
   /** Why there is no reader, for the verdict (e.g. the API never shows content). */
@@ -258,54 +251,13 @@ async function authorStanding(
   sender: Hex,
   block: number,
 ): Promise<Verdict> {
-  const author = await lookupIdentity(deps.evidence.chain, deps.contracts.directory, sender);
-  if (!author) return fail('author', `sender ${sender} is not registered in the Directory`);
-  const who = `${author.name} (${sender}), a ${roleName(author.role)}`;
-  if (!(isRole(author.role) && RECORD_AUTHOR_ROLES.has(author.role)))
-    return fail('author', `${who}: only hospitals and doctors author records`);
-  if (!standingAt(author, block))
-    return fail(
-      'author',
-      `${who}, was revoked in block ${String(author.revokedAt)}, before the record's block ${block}`,
-    );
-  const registered = await registrationBlock(
-    deps,
-    await input.registration({ address: sender, name: author.name }),
+  const standing = await new StandingReader(deps.evidence, deps.contracts.directory, input.registration).at(
     sender,
+    block,
+    { allowed: RECORD_AUTHOR_ROLES, wanted: 'hospitals and doctors author records', what: 'sender' },
+    "the record's block",
   );
-  if (typeof registered === 'number' && registered > block)
-    return fail('author', `${who}, was registered in block ${registered}, after the record's block ${block}`);
-  const since =
-    typeof registered === 'number'
-      ? `registered in block ${registered}`
-      : `registered (its registration block not established: ${registered}; the Directory never unregisters or changes a role, so it stood as now)`;
-  const later = author.revokedAt === null ? '' : `, revoked later in block ${author.revokedAt}`;
-  return pass('author', `${who}, ${since}, unrevoked at the record's block ${block}${later}`);
-}
-
-const IDENTITY_REGISTERED = toEventSelector('IdentityRegistered(address,uint8,string)');
-
-/** The block of the named registering transaction, once its receipt shows the Directory's IdentityRegistered(author). */
-async function registrationBlock(
-  deps: RecordAuditDeps,
-  account: RegistrationAccount,
-  author: Hex,
-): Promise<number | string> {
-  if ('unavailable' in account) return account.unavailable;
-  const receipt = await deps.evidence.receipt(account.transactionHash).catch((error: unknown) => {
-    if (error instanceof EvidenceError) return undefined;
-    throw error;
-  });
-  const topic = `0x${author.slice(2).padStart(64, '0')}`;
-  const logged = receipt?.logEntries.some(
-    (entry) =>
-      entry.address.toLowerCase() === deps.contracts.directory.toLowerCase() &&
-      entry.topics[0]?.toLowerCase() === IDENTITY_REGISTERED &&
-      entry.topics[1]?.toLowerCase() === topic,
-  );
-  return receipt && receipt.status === TransactionStatus.None && logged
-    ? receipt.blockNumber
-    : `transaction ${account.transactionHash}, which ${account.workflowId}'s history names, did not register it on chain`;
+  return 'problem' in standing ? fail('author', standing.problem) : pass('author', standing.text);
 }
 
 function wrappedKeyShape(wrapped: Uint8Array): Verdict {

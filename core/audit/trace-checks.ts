@@ -5,9 +5,10 @@ import { DrugTrace } from '../../contracts/artifacts.js';
 import { CryptoError, openTraceStep, verifyTraceStep } from '../crypto/index.js';
 import type { ContractAddresses } from '../ledger/contract-addresses.js';
 import { readContract } from '../ledger/contract-calls.js';
-import { lookupIdentity, standingAt, type DirectoryEntry } from '../ledger/directory.js';
-import { isRole, roleName, TRACE_ROLES } from '../roles.js';
+import { lookupIdentity } from '../ledger/directory.js';
+import { TRACE_ROLES } from '../roles.js';
 import { EvidenceError, type ChainEvidence, type CheckedTransaction } from './chain-evidence.js';
+import { StandingReader, type RegistrationLookup } from './standing.js';
 import { fail, pass, skip, summarize, type Verdict } from './verdict.js';
 
 /** The trace checks, in the order they are printed. */
@@ -41,6 +42,8 @@ export interface TraceAuditInput {
   code?: string;
   /** Why there is no code, for the verdict. */
   noCode?: string;
+  /** Where each sender's registering transaction is said to be; without it, registration is not dated. */
+  registration?: RegistrationLookup;
 }
 
 /** One step as the chain's state holds it, with the transaction that appended it once found. */
@@ -102,7 +105,7 @@ export async function auditTrace(deps: TraceAuditDeps, input: TraceAuditInput): 
   const unfound = 'its transaction was not found (see on-chain)';
 
   const verdicts: Verdict[] = [await locatePushes(deps, id, steps)];
-  verdicts.push(await sendersStood(deps, steps));
+  verdicts.push(await sendersStood(deps, input, steps));
   const pushed = steps.filter((step) => step.push !== undefined);
   const missing = steps.length - pushed.length;
 
@@ -233,30 +236,22 @@ function decodePush(tx: CheckedTransaction): PushCall {
   throw new EvidenceError(`transaction ${tx.hash} calls DrugTrace.${decoded.functionName}, not push or pushBatch`);
 }
 
-async function sendersStood(deps: TraceAuditDeps, steps: AuditedStep[]): Promise<Verdict> {
-  const entries = new Map<Hex, Promise<DirectoryEntry | undefined>>();
+async function sendersStood(deps: TraceAuditDeps, input: TraceAuditInput, steps: AuditedStep[]): Promise<Verdict> {
+  const reader = new StandingReader(deps.evidence, deps.contracts.directory, input.registration);
   const problems: string[] = [];
-  const names = new Set<string>();
+  const stood = new Map<Hex, string>();
   for (const step of steps) {
-    let entry = entries.get(step.sender);
-    if (!entry) {
-      entry = lookupIdentity(deps.evidence.chain, deps.contracts.directory, step.sender);
-      entries.set(step.sender, entry);
-    }
-    const sender = await entry;
-    if (!sender) problems.push(`step ${step.index}: sender ${step.sender} is not registered in the Directory`);
-    else if (!(isRole(sender.role) && TRACE_ROLES.has(sender.role)))
-      problems.push(
-        `step ${step.index}: sender ${sender.name} is a ${roleName(sender.role)}, not a manufacturer, carrier or pharmacy`,
-      );
-    else if (!standingAt(sender, step.block))
-      problems.push(
-        `step ${step.index}: sender ${sender.name} was revoked in block ${String(sender.revokedAt)}, before the step's block ${step.block}`,
-      );
-    else names.add(`${sender.name} (${roleName(sender.role)})`);
+    const standing = await reader.at(
+      step.sender,
+      step.block,
+      { allowed: TRACE_ROLES, wanted: 'manufacturers, carriers and pharmacies push steps', what: 'sender' },
+      `step ${step.index}'s block`,
+    );
+    if ('problem' in standing) problems.push(`step ${step.index}: ${standing.problem}`);
+    else if (!stood.has(step.sender)) stood.set(step.sender, standing.text);
   }
   if (problems.length > 0) return fail('senders', summarize(problems));
-  return pass('senders', `registered and unrevoked at their steps' blocks: ${[...names].join(', ')}`);
+  return pass('senders', [...stood.values()].join('; '));
 }
 
 /** Each push's proof once, however many of the trace's steps it carries. */

@@ -3,12 +3,8 @@ import { defaultPayloadConverter, type PayloadCodec } from '@temporalio/common';
 import type { temporal } from '@temporalio/proto';
 import type { Hex } from 'viem';
 import { ChainEvidence } from '../../core/audit/chain-evidence.js';
-import {
-  auditRecord,
-  type HistoryAccount,
-  type ReaderAccess,
-  type RegistrationAccount,
-} from '../../core/audit/record-checks.js';
+import { auditRecord, type HistoryAccount, type ReaderAccess } from '../../core/audit/record-checks.js';
+import type { RegistrationAccount } from '../../core/audit/standing.js';
 import { identityWorkflowId, localIdentityWorkflowId } from '../../workflows/ids.js';
 import type { Verdict } from '../../core/audit/verdict.js';
 import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
@@ -99,7 +95,7 @@ type HistoryEvent = temporal.api.history.v1.IHistoryEvent;
 
 /** A closed workflow's result as its history holds it, opened with the codec; a string says why not. */
 async function closedResult(
-  sources: AuditSources,
+  sources: Pick<AuditSources, 'temporal' | 'codec'>,
   workflowId: string,
   type: string,
 ): Promise<{ result: unknown } | string> {
@@ -145,8 +141,8 @@ async function decodedResult(
  * made under the Directory name): its result names the registering transaction. It is on the
  * CA's engine; elsewhere there is none, and the author check says so.
  */
-async function registrationAccount(
-  sources: AuditSources,
+export async function registrationAccount(
+  sources: Pick<AuditSources, 'temporal' | 'codec'>,
   author: { address: Hex; name: string },
 ): Promise<RegistrationAccount> {
   const reasons: string[] = [];

@@ -268,6 +268,10 @@ describe('yilian audit verify', () => {
       { code: 0, holds: true, id: outcome.traceIds[0], checks: expected(TRACE_CHECKS, {}) },
       notPassing(run.verdicts),
     );
+    assert.match(
+      run.verdicts.find((v) => v.check === 'senders')?.detail ?? '',
+      /^Manufacturer \(\w+\) \(0x[0-9a-f]{40}\), a Manufacturer, registered in block \d+, unrevoked at step 0's block \d+; Carrier .*; Pharmacy .*, unrevoked at step 2's block \d+$/,
+    );
     t.diagnostic(`verify trace (3 steps, 3 batch proofs of 4 items): ${run.ms} ms (process start included)`);
   });
 

@@ -12,7 +12,7 @@ import type { ReaderAccess } from '../../core/audit/record-checks.js';
 import { fetchInbox } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { Wallet } from '../../wallet/wallet.js';
-import { verifyRecord } from '../audit/verify-record.js';
+import { verifyRecord, type AuditSources } from '../audit/verify-record.js';
 import { verifyTraceByCode } from '../audit/verify-trace.js';
 
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -47,36 +47,15 @@ export function auditVerifyCommands(audit: Command, config: () => Config): void 
         throw new Error(`a record id is 0x and 64 hex digits, not ${JSON.stringify(recordId.slice(0, 80))}`);
       const id = recordId.toLowerCase() as Hex;
       const settings = config();
-      const contracts = await requireDeployment(settings.home);
-      const chain = chainClient(settings);
-      await chain.checkChain();
       const reader = options.wallet ? await readerAccess(settings, options.wallet, id) : undefined;
-      const codec = new EncryptionCodec(await codecKeyringFromConfig(settings));
-      const connection = await Connection.connect({
-        address: settings.temporal.address,
-        tls: settings.temporal.tls,
-        apiKey: settings.temporal.apiKey,
-      });
-      const store = contentStoreFromConfig(settings);
-      try {
-        const verdicts = await verifyRecord(
-          {
-            chain,
-            contracts,
-            store,
-            temporal: new Client({ connection, namespace: settings.temporal.namespace }),
-            codec,
-          },
-          {
-            recordId: id,
-            ...(options.workflow ? { workflowId: options.workflow } : {}),
-            ...(reader ? { reader } : {}),
-          },
-        );
-        report({ kind: 'record', id }, verdicts, options.json === true);
-      } finally {
-        await Promise.all([connection.close(), store.close()]);
-      }
+      const verdicts = await withAuditSources(settings, (sources) =>
+        verifyRecord(sources, {
+          recordId: id,
+          ...(options.workflow ? { workflowId: options.workflow } : {}),
+          ...(reader ? { reader } : {}),
+        }),
+      );
+      report({ kind: 'record', id }, verdicts, options.json === true);
     });
 
   verify
@@ -90,13 +69,29 @@ export function auditVerifyCommands(audit: Command, config: () => Config): void 
       'check a trace: every step on chain in order in a transaction its sender signed, each sender registered and unrevoked at its block, each proof against its statement, each nonce a recent block hash, each step’s signature (decrypted with the code), no statement twice',
     )
     .action(async (code: string, options: { json?: boolean }) => {
-      const settings = config();
-      const contracts = await requireDeployment(settings.home);
-      const chain = chainClient(settings);
-      await chain.checkChain();
-      const { traceIdHex, verdicts } = await verifyTraceByCode({ chain, contracts }, code);
+      const { traceIdHex, verdicts } = await withAuditSources(config(), (sources) => verifyTraceByCode(sources, code));
       report({ kind: 'trace', id: traceIdHex }, verdicts, options.json === true);
     });
+}
+
+/** The chain, the store, and Temporal with the codec keys (to read histories), for one audit. */
+async function withAuditSources<T>(settings: Config, audit: (sources: AuditSources) => Promise<T>): Promise<T> {
+  const contracts = await requireDeployment(settings.home);
+  const chain = chainClient(settings);
+  await chain.checkChain();
+  const codec = new EncryptionCodec(await codecKeyringFromConfig(settings));
+  const connection = await Connection.connect({
+    address: settings.temporal.address,
+    tls: settings.temporal.tls,
+    apiKey: settings.temporal.apiKey,
+  });
+  const store = contentStoreFromConfig(settings);
+  try {
+    const temporal = new Client({ connection, namespace: settings.temporal.namespace });
+    return await audit({ chain, contracts, store, temporal, codec });
+  } finally {
+    await Promise.all([connection.close(), store.close()]);
+  }
 }
 
 /** The reader's key and the inbox item that locates the record, from their wallet. */
