@@ -8,6 +8,8 @@ import { build, type BuildFailure } from 'esbuild';
  * browser, so a Node built-in reached through any dependency, however deep, fails it.
  */
 const browserSafe = [
+  'core/audit/record-checks.ts',
+  'core/audit/trace-checks.ts',
   'core/crypto/index.ts',
   'core/keys/index.ts',
   'core/ledger/contract-calls.ts',

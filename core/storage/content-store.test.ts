@@ -132,6 +132,18 @@ describe('content store', () => {
     );
   });
 
+  test('rawBlock hands back a block as stored, unverified, for an auditor to re-hash', async () => {
+    const bytes = randomBytes(1000);
+    for (const store of stores) {
+      const cid = await store.put(bytes);
+      assert.deepEqual(Buffer.from(await store.rawBlock(cid)), bytes, store.backend);
+    }
+    const cid = await embedded.put(randomBytes(64));
+    const name = cid.toString();
+    await writeFile(join(home.path, 'blocks', name.slice(-3, -1), `${name}.data`), 'replaced');
+    assert.equal(Buffer.from(await embedded.rawBlock(cid)).toString(), 'replaced');
+  });
+
   test('a block source that lies is refused before any byte is returned', async () => {
     const cid = await embedded.put(new TextEncoder().encode('the real record'));
     const received: Uint8Array[] = [];

@@ -15,6 +15,11 @@ export interface ContentStore {
   /** Reads the whole content into memory; for payloads that fit. */
   get(cid: CID, signal?: AbortSignal): Promise<Uint8Array>;
   has(cid: CID): Promise<boolean>;
+  /**
+   * One block's bytes exactly as the store holds them, unverified: for an auditor, who re-hashes
+   * every block itself rather than take the store's word (core/audit).
+   */
+  rawBlock(cid: CID, signal?: AbortSignal): Promise<Uint8Array>;
   /** Throws a StorageError when the store cannot be used. */
   check(): Promise<void>;
   close(): Promise<void>;

@@ -37,29 +37,31 @@ export class KuboContentStore implements ContentStore {
   }
 
   stream(cid: CID, signal?: AbortSignal): AsyncIterable<Uint8Array> {
-    return readFileDag(
-      cid,
-      async (block, blockSignal) => {
-        try {
-          return await this.client.block.get(block, { signal: blockSignal, timeout: BLOCK_TIMEOUT_MS });
-        } catch (error) {
-          const message = (error as Error).message;
-          if (/not found|timeout|deadline|context canceled/i.test(message)) {
-            const content = `content ${cid.toString()}`;
-            const what = block.equals(cid) ? content : `block ${block.toString()} of ${content}`;
-            throw new StorageError(
-              'NOT_FOUND',
-              `${what} is not available from kubo at ${redactUrl(this.apiUrl)} (${message})`,
-              {
-                cause: error,
-              },
-            );
-          }
-          throw this.unavailable('block/get', error);
-        }
-      },
-      signal,
-    );
+    return readFileDag(cid, (block, blockSignal) => this.fetchBlock(block, cid, blockSignal), signal);
+  }
+
+  rawBlock(cid: CID, signal?: AbortSignal): Promise<Uint8Array> {
+    return this.fetchBlock(cid, cid, signal);
+  }
+
+  private async fetchBlock(block: CID, root: CID, signal?: AbortSignal): Promise<Uint8Array> {
+    try {
+      return await this.client.block.get(block, { signal, timeout: BLOCK_TIMEOUT_MS });
+    } catch (error) {
+      const message = (error as Error).message;
+      if (/not found|timeout|deadline|context canceled/i.test(message)) {
+        const content = `content ${root.toString()}`;
+        const what = block.equals(root) ? content : `block ${block.toString()} of ${content}`;
+        throw new StorageError(
+          'NOT_FOUND',
+          `${what} is not available from kubo at ${redactUrl(this.apiUrl)} (${message})`,
+          {
+            cause: error,
+          },
+        );
+      }
+      throw this.unavailable('block/get', error);
+    }
   }
 
   get(cid: CID, signal?: AbortSignal): Promise<Uint8Array> {

@@ -1,8 +1,10 @@
 import type { Command } from 'commander';
 import type { Config } from '../config/index.js';
+import { auditVerifyCommands } from './audit-verify.js';
 
 export function auditCommands(program: Command, config: () => Config): void {
   const audit = program.command('audit').description('checks on the engine and its workflows');
+  auditVerifyCommands(audit, config);
 
   audit
     .command('replay')

@@ -162,6 +162,8 @@ describe('./ops/up supervisor', () => {
       ['produced', 'shipped', 'received'],
     );
     assert.equal(story.traceItems, 100);
+    const audited = await fetch(`http://127.0.0.1:${ports.api}/v1/audit/verify/records/${story.recordId}`);
+    assert.deepEqual(((await audited.json()) as { holds: boolean }).holds, true, 'the audit API is mounted');
     assert.match(
       demo.steps,
       /waits, encrypted in its history, for the patient to enrol/,

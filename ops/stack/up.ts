@@ -25,6 +25,8 @@ import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { codecFromConfig, codecKeyringFromConfig } from '../codec/from-config.js';
 import { apiDocumentRoutes, traceRoutes } from '../../connectors/erp/routes.js';
+import { auditVerifyRoutes } from '../../connectors/http/audit-verify-routes.js';
+import { apiAuditVerifier } from '../audit/verify-api.js';
 
 /**
  * The stack supervisor behind `./ops/up`: starts every component in dependency order, prints one
@@ -202,6 +204,9 @@ async function main(): Promise<void> {
         client: codecClient,
         keys: await codecKeyringFromConfig(config),
       }),
+      '/v1/audit/verify': auditVerifyRoutes(
+        apiAuditVerifier({ chain, contracts: deployment, store, temporal: codecClient, codec }),
+      ),
       '/openapi.json': openapi,
       '/docs': docs,
     },

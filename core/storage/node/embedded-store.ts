@@ -69,6 +69,10 @@ export class EmbeddedContentStore implements ContentStore {
     return exists(this.pathOf(cid));
   }
 
+  rawBlock(cid: CID): Promise<Uint8Array> {
+    return this.readBlock(cid, cid);
+  }
+
   async check(): Promise<void> {
     try {
       await mkdir(this.dir, { recursive: true });

@@ -1,0 +1,16 @@
+import type { AuditVerifier } from '../../connectors/http/audit-verify-routes.js';
+import { verifyRecord, type AuditSources } from './verify-record.js';
+import { verifyTraceById } from './verify-trace.js';
+
+const NO_CONTENT =
+  "the API shows integrity, authorship and timing only; decryption and the author's signature are checked with the reader's wallet (yilian audit verify record --wallet)";
+const NO_CODE =
+  'the API takes only the public trace id; decrypting the steps and checking their signatures needs the trace code (yilian audit verify trace CODE)';
+
+/** The audits the API serves: no reader's key and no trace code ever reach it. */
+export function apiAuditVerifier(sources: AuditSources): AuditVerifier {
+  return {
+    record: (recordId) => verifyRecord(sources, { recordId, noReader: NO_CONTENT }),
+    trace: (id) => verifyTraceById(sources, id, NO_CODE),
+  };
+}

@@ -1,0 +1,122 @@
+import type { Command } from 'commander';
+import type { Hex } from 'viem';
+import { Client, Connection } from '@temporalio/client';
+import { apiUrlOf, type Config } from '../config/index.js';
+import { chainClient } from '../chain/connect.js';
+import { requireDeployment } from '../chain/deployment.js';
+import { codecKeyringFromConfig } from '../codec/from-config.js';
+import { EncryptionCodec } from '../codec/encryption-codec.js';
+import { contentStoreFromConfig } from '../engine/content-store.js';
+import { holds, type Verdict } from '../../core/audit/verdict.js';
+import type { ReaderAccess } from '../../core/audit/record-checks.js';
+import { fetchInbox } from '../../wallet/inbox-client.js';
+import { walletDir } from '../../wallet/node/wallet-dir.js';
+import { Wallet } from '../../wallet/wallet.js';
+import { verifyRecord, type AuditSources } from '../audit/verify-record.js';
+import { verifyTraceByCode } from '../audit/verify-trace.js';
+
+const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
+
+/**
+ * `yilian audit verify record|trace`: an audit that re-derives every link from the chain and the
+ * content store (core/audit). One verdict line per check; exit 0 when none failed, 1 when one
+ * did, 2 when the audit could not run (bad input, a service away).
+ */
+export function auditVerifyCommands(audit: Command, config: () => Config): void {
+  const verify = audit
+    .command('verify')
+    .description(
+      're-derive a record or a trace from the chain and the content store, trusting nothing the engine says',
+    );
+
+  verify
+    .command('record')
+    .argument('<recordId>', 'the record id on chain (0x and 64 hex digits)')
+    .option(
+      '--wallet <dir>',
+      "the reader's wallet (the patient's, or a grantee's holding a grant): adds decryption and the author's signature",
+    )
+    .option('--workflow <id>', 'the anchoring workflow, when known (default: found by the record block’s time)')
+    .option('--json', 'print the verdicts as one JSON object')
+    .description(
+      'check a record: its chain entry and creating transaction, the id bound to the CID under that sender, the sender in the Directory as of the block, the content against its CID, the wrapped key and ciphertext well formed, the anchoring workflow’s history; with --wallet, decryption and the signature. ' +
+        'The CID comes from the reader’s inbox with --wallet, else from the anchoring workflow’s history; the id binds it either way',
+    )
+    .action(async (recordId: string, options: { wallet?: string; workflow?: string; json?: boolean }) => {
+      if (!RECORD_ID.test(recordId))
+        throw new Error(`a record id is 0x and 64 hex digits, not ${JSON.stringify(recordId.slice(0, 80))}`);
+      const id = recordId.toLowerCase() as Hex;
+      const settings = config();
+      const reader = options.wallet ? await readerAccess(settings, options.wallet, id) : undefined;
+      const verdicts = await withAuditSources(settings, (sources) =>
+        verifyRecord(sources, {
+          recordId: id,
+          ...(options.workflow ? { workflowId: options.workflow } : {}),
+          ...(reader ? { reader } : {}),
+        }),
+      );
+      report({ kind: 'record', id }, verdicts, options.json === true);
+    });
+
+  verify
+    .command('trace')
+    .argument(
+      '<code>',
+      'the trace code printed on the package; it stays on this machine (only its public id is looked up)',
+    )
+    .option('--json', 'print the verdicts as one JSON object')
+    .description(
+      'check a trace: every step on chain in order in a transaction its sender signed, each sender registered and unrevoked at its block, each proof against its statement, each nonce a recent block hash, each step’s signature (decrypted with the code), no statement twice',
+    )
+    .action(async (code: string, options: { json?: boolean }) => {
+      const { traceIdHex, verdicts } = await withAuditSources(config(), (sources) => verifyTraceByCode(sources, code));
+      report({ kind: 'trace', id: traceIdHex }, verdicts, options.json === true);
+    });
+}
+
+/** The chain, the store, and Temporal with the codec keys (to read histories), for one audit. */
+async function withAuditSources<T>(settings: Config, audit: (sources: AuditSources) => Promise<T>): Promise<T> {
+  const contracts = await requireDeployment(settings.home);
+  const chain = chainClient(settings);
+  await chain.checkChain();
+  const codec = new EncryptionCodec(await codecKeyringFromConfig(settings));
+  const connection = await Connection.connect({
+    address: settings.temporal.address,
+    tls: settings.temporal.tls,
+    apiKey: settings.temporal.apiKey,
+  });
+  const store = contentStoreFromConfig(settings);
+  try {
+    const temporal = new Client({ connection, namespace: settings.temporal.namespace });
+    return await audit({ chain, contracts, store, temporal, codec });
+  } finally {
+    await Promise.all([connection.close(), store.close()]);
+  }
+}
+
+/** The reader's key and the inbox item that locates the record, from their wallet. */
+async function readerAccess(config: Config, dir: string, id: Hex): Promise<ReaderAccess> {
+  const password = config.keystore.walletPassword;
+  if (!password) throw new Error('set YILIAN_WALLET_PASSWORD: it unlocks the wallet keystore');
+  const wallet = await Wallet.open(walletDir(dir), password);
+  const item = (await fetchInbox(apiUrlOf(config), wallet)).find((m) => m.recordId === id);
+  if (!item) throw new Error(`record ${id} is not in the inbox of the wallet in ${dir}`);
+  const { location, key } = await wallet.recordKey(item);
+  return { ...location, key };
+}
+
+function report(subject: { kind: 'record' | 'trace'; id: string }, verdicts: Verdict[], json: boolean): void {
+  const ok = holds(verdicts);
+  if (json) console.log(JSON.stringify({ ...subject, holds: ok, verdicts }));
+  else {
+    const width = Math.max(...verdicts.map((v) => v.check.length));
+    for (const v of verdicts) console.log(`${v.status} ${v.check.padEnd(width)}  ${v.detail}`);
+    const failed = verdicts.filter((v) => v.status === 'FAIL').map((v) => v.check);
+    console.log(
+      ok
+        ? `${subject.kind} ${subject.id} holds`
+        : `${subject.kind} ${subject.id} does NOT hold: ${failed.join(', ')} failed`,
+    );
+  }
+  if (!ok) process.exitCode = 1;
+}
