@@ -3,7 +3,7 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type * as protoModule from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { Config } from '../config/index.js';
 import { codecFromConfig } from '../codec/from-config.js';
@@ -84,6 +84,14 @@ export async function replayWorkflow(options: {
   } finally {
     await connection.close();
   }
+}
+
+/** Installs a runtime whose logs stay quiet below ERROR: a replay worker's own lines would only repeat the verdict printed. */
+export function quietReplayRuntime(): void {
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
 }
 
 /** One history through a replay worker of the engine's workflows; rejects with the SDK's DeterminismViolationError or ReplayError. */

@@ -23,6 +23,8 @@ import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
+import { auditReportRoutes } from '../../connectors/http/audit-report-routes.js';
+import { auditReport } from '../audit/report.js';
 import { codecFromConfig, codecKeyringFromConfig } from '../codec/from-config.js';
 import { apiDocumentRoutes, traceRoutes } from '../../connectors/erp/routes.js';
 
@@ -201,6 +203,10 @@ async function main(): Promise<void> {
         queue: intake.queue,
         client: codecClient,
         keys: await codecKeyringFromConfig(config),
+      }),
+      '/v1/audit/report': auditReportRoutes({
+        state: running.engine.state,
+        report: (period) => auditReport({ chain, contracts: deployment, client: codecClient }, period),
       }),
       '/openapi.json': openapi,
       '/docs': docs,
