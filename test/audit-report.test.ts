@@ -13,6 +13,8 @@ import type { StoryOutcome } from '../ops/demo/story.js';
 import { loadOrCreateCa } from '../ops/chain/ca.js';
 import { auditReport } from '../ops/audit/report.js';
 import { auditReportSchema, type AuditReport } from '../core/audit/report.js';
+import { scanChain } from '../core/audit/chain-scan.js';
+import { PeriodError } from '../core/audit/period.js';
 import { Role } from '../core/roles.js';
 import { loadKeystore } from '../core/keys/node/keystore-file.js';
 import { authorize } from '../core/operators/authorization.js';
@@ -213,6 +215,26 @@ describe('audit: replay --all, the report and its route', () => {
     assert.deepEqual(JSON.parse(sinceTheStory.stdout), { replayed: 0, deterministic: 0, failed: [] });
   });
 
+  test('on a terminal, replay --all shows its progress on stderr', async () => {
+    // script(1) runs the command on a pseudo-terminal: stdout and stderr both reach it, newlines as CRLF
+    const run = await new Promise<Run>((resolve) => {
+      const child = spawn(
+        'script',
+        ['-qec', `${process.execPath} ops/bin/yilian.mjs audit replay --all --type enrolPatient`, '/dev/null'],
+        { cwd: repoRoot, env: { ...withoutYilian(process.env), ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
+      );
+      let [stdout, stderr] = ['', ''];
+      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+      child.once('exit', (code) => resolve({ code, stdout, stderr }));
+    });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    assert.match(
+      run.stdout,
+      /^\rreplaying 1\/1\r\nreplayed 1 closed workflows of type enrolPatient on this checkout's workflow code: 1 deterministic, 0 failed\r\n$/,
+    );
+  });
+
   test('replay --all refuses bad input with a clear message', async () => {
     const [type, since, both] = await Promise.all([
       yilian('audit', 'replay', '--all', '--type', 'grantAcess'),
@@ -358,6 +380,20 @@ describe('audit: replay --all, the report and its route', () => {
       const empty = auditReportSchema.parse(JSON.parse(run.stdout));
       assert.deepEqual(Object.values(empty.counts), [0, 0, 0, 0, 0, 0, 0]);
       assert.equal(empty.blocks, null);
+    });
+
+    test('a period of more blocks than a report reads is refused before any is read', async () => {
+      await assert.rejects(
+        scanChain(stack.chain, stack.engine.contracts, { from: started, to: storyDone }, { maxBlocks: 2 }),
+        (error: Error) => {
+          assert.ok(error instanceof PeriodError);
+          assert.match(
+            error.message,
+            /^the period spans \d+ blocks \(\d+–\d+\); a report reads at most 2: split the period$/,
+          );
+          return true;
+        },
+      );
     });
 
     test('the FHIR Bundle passes HAPI FHIR R4 validation, and a broken one does not', async () => {

@@ -39,14 +39,14 @@ export function auditReportRoutes(options: {
         400,
         `bad query: ${query.error.issues.map((issue) => `${issue.path.join('.') || 'query'}: ${issue.message}`).join('; ')}; expected from=<time>&to=<time>&format=json|fhir`,
       );
-    let period: Period;
+    let report: AuditReport;
     try {
-      period = parsePeriod(query.data.from, query.data.to ?? '0s');
+      report = await options.report(parsePeriod(query.data.from, query.data.to ?? '0s'));
     } catch (error) {
+      // a period too long, or spanning too many blocks, is the caller's to split
       if (error instanceof PeriodError) throw new HttpError(400, error.message);
       throw error;
     }
-    const report = await options.report(period);
     if (query.data.format === 'fhir')
       response.type('application/fhir+json').send(JSON.stringify(auditReportBundle(report)));
     else response.json(report);

@@ -3,9 +3,17 @@ import { Directory, DrugTrace, RecordRegistry } from '../../contracts/artifacts.
 import type { ContractAddresses } from '../ledger/contract-addresses.js';
 import type { FiscoClient } from '../ledger/fisco-client.js';
 import type { Receipt } from '../ledger/receipt.js';
+import { PeriodError } from './period.js';
 
 /** Blocks (and receipts) read at once: a period's scan is many small calls, and the node serves others too. */
 const SCAN_CONCURRENCY = 8;
+
+/**
+ * The most blocks one report reads. FISCO BCOS seals a block only when there are transactions,
+ * but the dev chain seals an empty one every 2 s (43,200 a day), so a long period on it is refused
+ * rather than read for minutes.
+ */
+export const MAX_SCAN_BLOCKS = 100_000;
 
 /** One event of Yilian's contracts, with the transaction that emitted it and its sender. */
 export type ChainEvent = { block: number; time: Date; transaction: string; sender: string } & (
@@ -37,6 +45,7 @@ export async function scanChain(
   chain: FiscoClient,
   contracts: ContractAddresses,
   period: { from: Date; to: Date },
+  limits: { maxBlocks: number } = { maxBlocks: MAX_SCAN_BLOCKS },
 ): Promise<ChainScan> {
   const head = await chain.getBlockNumber();
   const header = (number: number, withTransactions = false) =>
@@ -52,6 +61,10 @@ export async function scanChain(
   const afterLast = await firstBlockWhere(head, async (n) => (await timeOf(n)) > period.to.getTime());
   const last = afterLast - 1;
   if (first > last) return { blocks: null, events: [] };
+  if (last - first + 1 > limits.maxBlocks)
+    throw new PeriodError(
+      `the period spans ${last - first + 1} blocks (${first}–${last}); a report reads at most ${limits.maxBlocks}: split the period`,
+    );
 
   const numbers = Array.from({ length: last - first + 1 }, (_, i) => first + i);
   const perBlock = await mapLimited(numbers, SCAN_CONCURRENCY, async (number) => {
