@@ -27,6 +27,13 @@ import { walletDir } from '../wallet/node/wallet-dir.js';
 import { Wallet } from '../wallet/wallet.js';
 import { runStoryOn, storyHl7 } from './harness/story.js';
 import { workerEnv } from './harness/worker-process.js';
+import { entryOf, hl7Work, newKeyring, PATIENT_ID, PATIENT_NAME, waitFor } from './harness/intake.js';
+import { startScratchRedis } from '../ops/scratch/services.js';
+import { freePort } from '../ops/services/ports.js';
+import { CodecKeyring } from '../ops/codec/keyring.js';
+import { openIntakeQueue } from '../connectors/intake/queue.js';
+import { openIntakeAdmin } from '../connectors/intake/admin.js';
+import { startDispatcher } from '../connectors/intake/dispatcher.js';
 import { findNeedles, type Needle } from './harness/privacy-scan.js';
 
 interface Run {
@@ -44,6 +51,7 @@ interface Run {
 describe('audit: replay --all, the report and its route', () => {
   let stack: ScratchEngine;
   let fhir: ScratchFhirServer;
+  let redis: Awaited<ReturnType<typeof startScratchRedis>>;
   let outcome: StoryOutcome;
   let env: NodeJS.ProcessEnv;
   let started: Date;
@@ -52,11 +60,12 @@ describe('audit: replay --all, the report and its route', () => {
   let api: { url: string; server: Server };
   const tokens: Record<'regulator' | 'manufacturer', string> = { regulator: '', manufacturer: '' };
 
-  const yilian = (...args: string[]) =>
+  const yilian = (...args: string[]) => yilianWith({}, ...args);
+  const yilianWith = (extra: NodeJS.ProcessEnv, ...args: string[]) =>
     new Promise<Run>((resolve) => {
       const child = spawn(process.execPath, ['ops/bin/yilian.mjs', ...args], {
         cwd: repoRoot,
-        env: { ...withoutYilian(process.env), ...env },
+        env: { ...withoutYilian(process.env), ...env, ...extra },
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let [stdout, stderr] = ['', ''];
@@ -66,12 +75,13 @@ describe('audit: replay --all, the report and its route', () => {
     });
 
   before(async () => {
-    [stack, fhir] = await Promise.all([
+    [stack, fhir, redis] = await Promise.all([
       startScratchEngine().then(async (engine) => {
         await engine.startWorkers();
         return engine;
       }),
       scratchFhirServer(),
+      startScratchRedis(),
     ]);
     started = new Date();
     outcome = await runStoryOn(stack, { batchSize: 4, say: () => undefined });
@@ -116,6 +126,20 @@ describe('audit: replay --all, the report and its route', () => {
         ).record;
       })
       .catch((error: unknown) => `refused: ${String(error)}`);
+    // a message queued under a codec key this engine does not hold: the dispatcher dead-letters it
+    const foreign = await openIntakeQueue({ redisUrl: redis.url, keys: newKeyring('k9'), taskQueue: stack.taskQueue });
+    await foreign.enqueue(entryOf(hl7Work(`AUDIT-POISON-${outcome.runId}`)));
+    await foreign.close();
+    const dispatcher = startDispatcher({
+      redisUrl: redis.url,
+      keys: CodecKeyring.parse(stack.codecKeys),
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+    });
+    const admin = await openIntakeAdmin({ redisUrl: redis.url, keys: newKeyring(), taskQueue: stack.taskQueue });
+    await waitFor('the dead letter', async () => ((await admin.stats()).dead === 1 ? true : undefined));
+    await admin.close();
+    await dispatcher.close();
     // every workflow of the period is closed now; neither replay nor report needs a worker
     await stack.stopWorkers();
     storyDone = new Date();
@@ -135,19 +159,27 @@ describe('audit: replay --all, the report and its route', () => {
           '/v1/audit/report': auditReportRoutes({
             state: stack.engine.state,
             report: (period) =>
-              auditReport({ chain: stack.chain, contracts: stack.engine.contracts, client: stack.client }, period),
+              auditReport(
+                {
+                  chain: stack.chain,
+                  contracts: stack.engine.contracts,
+                  client: stack.client,
+                  intake: { redisUrl: redis.url, taskQueue: stack.taskQueue },
+                },
+                period,
+              ),
           }),
         },
       }),
     );
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     api = { url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/v1/audit/report`, server };
-    env = workerEnv(stack);
+    env = { ...workerEnv(stack), YILIAN_REDIS_MODE: 'external', YILIAN_REDIS_URL: redis.url };
   });
   after(async () => {
     await new Promise<void>((resolve) => api.server.close(() => resolve()));
     await stack.stop();
-    await fhir.stop();
+    await Promise.all([fhir.stop(), redis.stop()]);
   });
 
   /** The closed runs Temporal lists, as `workflowId/runId` by type. */
@@ -284,6 +316,8 @@ describe('audit: replay --all, the report and its route', () => {
         { label: 'record text (address)', bytes: utf8ToBytes('721 SPRING STREET') },
         { label: 'record text (finding)', bytes: utf8ToBytes('Bacteria identified in Stool') },
         { label: 'patient identifier', bytes: utf8ToBytes(outcome.patient.identifier) },
+        { label: "the dead letter's patient", bytes: utf8ToBytes(PATIENT_NAME) },
+        { label: "the dead letter's patient identifier", bytes: utf8ToBytes(PATIENT_ID) },
         { label: "the patient's account", bytes: hexToBytes(alice.identity.address) },
         { label: "the patient's account (text)", bytes: utf8ToBytes(alice.identity.address.toLowerCase()) },
         { label: "the patient's name", bytes: utf8ToBytes(`Alice (${outcome.runId})`) },
@@ -311,7 +345,7 @@ describe('audit: replay --all, the report and its route', () => {
         tracedTransactions: 3,
         registered: 11,
         revoked: 0,
-        refused: 1,
+        refused: 2,
       });
       assert.deepEqual(
         json.anchored.map((a) => ({ recordId: a.recordId, author: a.author })),
@@ -334,12 +368,16 @@ describe('audit: replay --all, the report and its route', () => {
         json.traced[2]?.steps.map((s) => s.traceId),
         outcome.traceIds,
       );
-      // the forged grant to Charlie: refused by the engine's re-encryption key check
+      // the forged grant to Charlie, refused by the engine's re-encryption key check; the poisoned message
       assert.deepEqual(
         json.refused.map((r) => [r.workflowType, r.category]),
-        [['grantAccess', 'BadRekey']],
+        [
+          ['grantAccess', 'BadRekey'],
+          ['anchorRecord', 'IntakeDeadLetter'],
+        ],
       );
-      assert.deepEqual(json.refusedByType, { grantAccess: { BadRekey: 1 } });
+      assert.deepEqual(json.refusedByType, { grantAccess: { BadRekey: 1 }, anchorRecord: { IntakeDeadLetter: 1 } });
+      assert.deepEqual(json.intake, { reachable: true, truncated: false });
       // a patient is counted, never named
       const patient = json.identities.filter((i) => i.role === 'Patient');
       assert.deepEqual(
@@ -367,8 +405,10 @@ describe('audit: replay --all, the report and its route', () => {
       );
     });
 
-    test('an earlier period has nothing in it', async () => {
-      const run = await yilian(
+    test('an earlier period has nothing in it; an intake queue that does not answer is said so', async () => {
+      const nobody = `redis://127.0.0.1:${String(await freePort())}`;
+      const run = await yilianWith(
+        { YILIAN_REDIS_URL: nobody },
         'audit',
         'report',
         '--from',
@@ -380,6 +420,7 @@ describe('audit: replay --all, the report and its route', () => {
       const empty = auditReportSchema.parse(JSON.parse(run.stdout));
       assert.deepEqual(Object.values(empty.counts), [0, 0, 0, 0, 0, 0, 0]);
       assert.equal(empty.blocks, null);
+      assert.deepEqual(empty.intake, { reachable: false, truncated: false });
     });
 
     test('a period of more blocks than a report reads is refused before any is read', async () => {

@@ -57,9 +57,12 @@ export const auditReportSchema = z.object({
       name: z.string().optional(),
     }),
   ),
+  /** Failed workflows, and intake jobs dead-lettered before their workflow started (category `IntakeDeadLetter`). */
   refused: z.array(z.object({ workflowType: z.string(), category: z.string(), time })),
   /** Refusals counted by workflow type, then by category. */
   refusedByType: z.record(z.string(), z.record(z.string(), z.int().positive())),
+  /** Whether the intake queue's dead letters were counted (its Redis answered), and whether all of them. */
+  intake: z.object({ reachable: z.boolean(), truncated: z.boolean() }),
 });
 
 export type AuditReport = z.infer<typeof auditReportSchema>;
@@ -72,6 +75,16 @@ export interface Refusal {
   time: Date;
 }
 
+/** Intake jobs that were dead-lettered, with the workflow each was to start. */
+export interface IntakeDeadLetters {
+  letters: Array<{ workflowType: string; time: Date }>;
+  /** More were dead-lettered than were read. */
+  truncated: boolean;
+}
+
+/** What counts as a dead letter's category among the refusals. */
+export const INTAKE_DEAD_LETTER = 'IntakeDeadLetter';
+
 export interface AuditInputs {
   period: Period;
   chain: ChainScan;
@@ -80,6 +93,8 @@ export interface AuditInputs {
   /** When each completed grantAccess closed. */
   grants: readonly Date[];
   refusals: readonly Refusal[];
+  /** Undefined when the intake queue was not reachable. */
+  intake?: IntakeDeadLetters | undefined;
   generatedAt: Date;
 }
 
@@ -126,7 +141,8 @@ export function buildAuditReport(inputs: AuditInputs): AuditReport {
       },
     ];
   });
-  const refused = [...inputs.refusals]
+  const deadLetters = (inputs.intake?.letters ?? []).map((letter) => ({ ...letter, category: INTAKE_DEAD_LETTER }));
+  const refused = [...inputs.refusals, ...deadLetters]
     .sort((a, b) => a.time.getTime() - b.time.getTime())
     .map((refusal) => ({ ...refusal, time: refusal.time.toISOString() }));
   const refusedByType: Record<string, Record<string, number>> = {};
@@ -158,5 +174,6 @@ export function buildAuditReport(inputs: AuditInputs): AuditReport {
     identities,
     refused,
     refusedByType,
+    intake: { reachable: inputs.intake !== undefined, truncated: inputs.intake?.truncated ?? false },
   };
 }

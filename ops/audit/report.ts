@@ -6,6 +6,7 @@ import { buildAuditReport, type AuditReport, type Refusal } from '../../core/aud
 import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import { lookupIdentity } from '../../core/ledger/directory.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
+import { intakeDeadLetters } from './intake.js';
 
 /** Close events and Directory entries read at once. */
 const LOOKUP_CONCURRENCY = 4;
@@ -18,21 +19,24 @@ export interface AuditSources {
   contracts: ContractAddresses;
   /** The engine's Temporal namespace; only visibility and close events are read, no payload is decoded. */
   client: Client;
+  /** The intake queue's Redis and the engine's task queue, whose dead letters count as refusals when it answers. */
+  intake?: { redisUrl: string; taskQueue: string };
 }
 
 /**
  * The audit report of a period: the chain's events in the period's blocks (authors from the
- * Directory), and from the engine's workflows what leaves no transaction — grants completed and
- * workflows that failed.
+ * Directory), from the engine's workflows what leaves no transaction — grants completed and
+ * workflows that failed — and the intake's dead letters.
  */
 export async function auditReport(sources: AuditSources, period: Period): Promise<AuditReport> {
-  const [chain, grants, refusals] = await Promise.all([
+  const [chain, grants, refusals, intake] = await Promise.all([
     scanChain(sources.chain, sources.contracts, period),
     closedWorkflows(
       sources.client,
       `WorkflowType = 'grantAccess' AND ExecutionStatus = 'Completed' AND ${closedIn(period)}`,
     ).then((runs) => runs.flatMap((run) => (run.closeTime ? [run.closeTime] : []))),
     refusedWorkflows(sources.client, period),
+    sources.intake && intakeDeadLetters(sources.intake.redisUrl, sources.intake.taskQueue, period),
   ]);
   const accounts = new Set<string>();
   for (const event of chain.events) {
@@ -44,7 +48,7 @@ export async function auditReport(sources: AuditSources, period: Period): Promis
     entry: await lookupIdentity(sources.chain, sources.contracts.directory, account),
   }));
   const directory = new Map(entries.flatMap(({ account, entry }) => (entry ? [[account, entry] as const] : [])));
-  return buildAuditReport({ period, chain, directory, grants, refusals, generatedAt: new Date() });
+  return buildAuditReport({ period, chain, directory, grants, refusals, intake, generatedAt: new Date() });
 }
 
 const closedIn = (period: Period) =>

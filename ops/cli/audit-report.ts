@@ -39,7 +39,15 @@ export function auditReportCommand(audit: Command, config: () => Config): void {
       try {
         // no payload codec: the report reads visibility and close events, never a payload
         const client = new Client({ connection, namespace: settings.temporal.namespace });
-        const report = await auditReport({ chain: chainClient(settings), contracts, client }, period);
+        const report = await auditReport(
+          {
+            chain: chainClient(settings),
+            contracts,
+            client,
+            intake: { redisUrl: settings.redis.url, taskQueue: settings.workers.taskQueue },
+          },
+          period,
+        );
         console.log(JSON.stringify(format === 'fhir' ? auditReportBundle(report) : report, null, 2));
       } finally {
         await connection.close();

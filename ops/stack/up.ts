@@ -206,7 +206,16 @@ async function main(): Promise<void> {
       }),
       '/v1/audit/report': auditReportRoutes({
         state: running.engine.state,
-        report: (period) => auditReport({ chain, contracts: deployment, client: codecClient }, period),
+        report: (period) =>
+          auditReport(
+            {
+              chain,
+              contracts: deployment,
+              client: codecClient,
+              intake: { redisUrl: config.redis.url, taskQueue: config.workers.taskQueue },
+            },
+            period,
+          ),
       }),
       '/openapi.json': openapi,
       '/docs': docs,
