@@ -175,6 +175,8 @@ describe('audit: replay --all, the report and its route', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     api = { url: `http://127.0.0.1:${String((server.address() as AddressInfo).port)}/v1/audit/report`, server };
     env = { ...workerEnv(stack), YILIAN_REDIS_MODE: 'external', YILIAN_REDIS_URL: redis.url };
+    // an auditor holds the payload keys, not the codec endpoint's token
+    delete env.YILIAN_CODEC_TOKEN;
   });
   after(async () => {
     await new Promise<void>((resolve) => api.server.close(() => resolve()));

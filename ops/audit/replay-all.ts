@@ -1,14 +1,12 @@
 import { Client, Connection, type WorkflowExecutionInfo } from '@temporalio/client';
-import type { DataConverter } from '@temporalio/common';
 import { Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { Config } from '../config/index.js';
-import { codecFromConfig } from '../codec/from-config.js';
 import { workflowInterceptorModules, workflowsPath as engineWorkflowsPath } from '../workers/orchestration.js';
 import { isWorkflowName, type WorkflowName } from '../../workflows/starter.js';
 import * as engineWorkflows from '../../workflows/index.js';
 import { prefetched } from './prefetched.js';
-import type { History } from './replay.js';
+import { replayDataConverter, type History } from './replay.js';
 
 /** Histories fetched ahead of the replay worker: enough to keep it busy, few enough not to crowd the frontend. */
 const FETCH_CONCURRENCY = 4;
@@ -68,8 +66,7 @@ export function engineWorkflowNames(): WorkflowName[] {
 export async function replayClosedWorkflows(options: ReplayAllOptions): Promise<ReplaySummary> {
   const type = options.type === undefined ? undefined : checkWorkflowType(options.type);
   const query = closedWorkflowsQuery({ ...(options.since ? { since: options.since } : {}), ...(type ? { type } : {}) });
-  const { codec } = await codecFromConfig(options.config);
-  const dataConverter: DataConverter = { payloadCodecs: [codec] };
+  const dataConverter = await replayDataConverter(options.config);
   const connection = await Connection.connect({
     address: options.config.temporal.address,
     tls: options.config.temporal.tls,
