@@ -270,10 +270,11 @@ describe('audit: replay --all, the report and its route', () => {
   });
 
   test('replay --all refuses bad input with a clear message', async () => {
-    const [type, since, both] = await Promise.all([
+    const [type, since, both, code] = await Promise.all([
       yilian('audit', 'replay', '--all', '--type', 'grantAcess'),
       yilian('audit', 'replay', '--all', '--since', 'yesterday'),
       yilian('audit', 'replay', 'identity:local:x', '--all'),
+      yilian('audit', 'replay', '--all', '--workflows', 'no/such/workflows.ts'),
     ]);
     assert.equal(type.code, 2);
     assert.match(
@@ -284,6 +285,11 @@ describe('audit: replay --all, the report and its route', () => {
     assert.match(since.stderr, /^yilian: --since must be an ISO-8601 date or time with its zone .* not "yesterday"\n$/);
     assert.equal(both.code, 2);
     assert.match(both.stderr, /^yilian: give either a workflow id \(and --run-id\) or --all, not both\n$/);
+    assert.equal(code.code, 2);
+    assert.equal(
+      code.stderr,
+      `yilian: --workflows must name a file of workflow code; there is none at ${join(repoRoot, 'no/such/workflows.ts')}\n`,
+    );
   });
 
   describe('the report', () => {

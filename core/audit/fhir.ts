@@ -26,6 +26,15 @@ const eventTypes = {
   activity: { system: DCM, code: '110100', display: 'Application Activity' },
   security: { system: DCM, code: '110137', display: 'User Security Attributes Changed' },
 } as const;
+/** The DICOM event type of what each workflow does; any other is an application activity. */
+const workflowEventTypes = new Map<string, (typeof eventTypes)[keyof typeof eventTypes]>([
+  ['anchorRecord', eventTypes.record],
+  ['mergePatients', eventTypes.record],
+  ['grantAccess', eventTypes.export],
+  ['registerIdentity', eventTypes.security],
+  ['revokeIdentity', eventTypes.security],
+  ['enrolPatient', eventTypes.security],
+]);
 /** AuditEvent.outcome: 0 success, 4 minor failure (a refusal is the engine saying no, as designed). */
 const OUTCOME = { success: '0', refused: '4' } as const;
 
@@ -42,7 +51,11 @@ export function auditReportBundle(report: AuditReport): Json {
       },
     ],
   };
-  const subtype = (workflowType: string) => [{ system: FHIR_SYSTEMS.workflow, code: workflowType }];
+  /** What kind of event, by the workflow that did (or was refused) it. */
+  const kind = (workflowType: string) => ({
+    type: workflowEventTypes.get(workflowType) ?? eventTypes.activity,
+    subtype: [{ system: FHIR_SYSTEMS.workflow, code: workflowType }],
+  });
   const agent = (who: { account: string; name: string; role: string }, requestor = true) => ({
     who: { identifier: { system: FHIR_SYSTEMS.account, value: who.account }, display: who.name || who.account },
     role: [{ text: who.role }],
@@ -59,8 +72,7 @@ export function auditReportBundle(report: AuditReport): Json {
   for (const record of report.anchored) {
     resources.push(
       event({
-        type: eventTypes.record,
-        subtype: subtype('anchorRecord'),
+        ...kind('anchorRecord'),
         action: 'C',
         recorded: record.time,
         outcome: OUTCOME.success,
@@ -96,8 +108,7 @@ export function auditReportBundle(report: AuditReport): Json {
   for (const grant of report.granted)
     resources.push(
       event({
-        type: eventTypes.export,
-        subtype: subtype('grantAccess'),
+        ...kind('grantAccess'),
         action: 'E',
         recorded: grant.time,
         outcome: OUTCOME.success,
@@ -108,8 +119,7 @@ export function auditReportBundle(report: AuditReport): Json {
   for (const push of report.traced)
     resources.push(
       event({
-        type: eventTypes.activity,
-        subtype: subtype('traceStep'),
+        ...kind('traceStep'),
         action: 'C',
         recorded: push.time,
         outcome: OUTCOME.success,
@@ -123,8 +133,7 @@ export function auditReportBundle(report: AuditReport): Json {
   for (const identity of report.identities)
     resources.push(
       event({
-        type: eventTypes.security,
-        subtype: subtype(identity.event === 'registered' ? 'registerIdentity' : 'revokeIdentity'),
+        ...kind(identity.event === 'registered' ? 'registerIdentity' : 'revokeIdentity'),
         action: identity.event === 'registered' ? 'C' : 'D',
         recorded: identity.time,
         outcome: OUTCOME.success,
@@ -147,8 +156,7 @@ export function auditReportBundle(report: AuditReport): Json {
   for (const refusal of report.refused)
     resources.push(
       event({
-        type: refusal.workflowType === 'grantAccess' ? eventTypes.export : eventTypes.activity,
-        subtype: subtype(refusal.workflowType),
+        ...kind(refusal.workflowType),
         action: 'E',
         recorded: refusal.time,
         outcome: OUTCOME.refused,

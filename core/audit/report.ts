@@ -145,11 +145,13 @@ export function buildAuditReport(inputs: AuditInputs): AuditReport {
   const refused = [...inputs.refusals, ...deadLetters]
     .sort((a, b) => a.time.getTime() - b.time.getTime())
     .map((refusal) => ({ ...refusal, time: refusal.time.toISOString() }));
-  const refusedByType: Record<string, Record<string, number>> = {};
+  // Maps, not objects: a type or category is whatever Temporal or Redis holds (even `__proto__`)
+  const byType = new Map<string, Map<string, number>>();
   for (const { workflowType, category } of refused) {
-    const byCategory = (refusedByType[workflowType] ??= {});
-    byCategory[category] = (byCategory[category] ?? 0) + 1;
+    const byCategory = byType.get(workflowType) ?? new Map<string, number>();
+    byType.set(workflowType, byCategory.set(category, (byCategory.get(category) ?? 0) + 1));
   }
+  const refusedByType = Object.fromEntries([...byType].map(([type, counts]) => [type, Object.fromEntries(counts)]));
   const granted = [...inputs.grants]
     .sort((a, b) => a.getTime() - b.getTime())
     .map((at) => ({ time: at.toISOString() }));

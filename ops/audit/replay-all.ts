@@ -38,7 +38,7 @@ export interface ReplayAllOptions {
 }
 
 /** The visibility query for the closed workflows of a period, of one type or all. */
-export function closedWorkflowsQuery(filter: { since?: Date; type?: WorkflowName }): string {
+function closedWorkflowsQuery(filter: { since?: Date; type?: WorkflowName }): string {
   const clauses = [`ExecutionStatus != 'Running'`];
   if (filter.since) clauses.push(`CloseTime >= '${filter.since.toISOString()}'`);
   if (filter.type) clauses.push(`WorkflowType = '${filter.type}'`);
@@ -53,9 +53,7 @@ export function checkWorkflowType(type: string): WorkflowName {
   return type;
 }
 
-export function engineWorkflowNames(): WorkflowName[] {
-  return Object.keys(engineWorkflows).filter(isWorkflowName);
-}
+const engineWorkflowNames = (): WorkflowName[] => Object.keys(engineWorkflows).filter(isWorkflowName);
 
 /**
  * Replays every closed workflow of the namespace (since a time, of a type) on this checkout's

@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import type { Config } from '../config/index.js';
 import { parseTime } from '../../core/audit/period.js';
@@ -11,6 +12,8 @@ export async function replayAll(config: Config, options: ReplayOptions): Promise
   const since = options.since === undefined ? undefined : parseTime(options.since, '--since');
   const type = options.type === undefined ? undefined : checkWorkflowType(options.type);
   const workflowsPath = options.workflows === undefined ? undefined : resolve(options.workflows);
+  if (workflowsPath && !(await stat(workflowsPath).catch(() => undefined))?.isFile())
+    throw new Error(`--workflows must name a file of workflow code; there is none at ${workflowsPath}`);
   quietReplayRuntime();
   const terminal = process.stderr.isTTY;
   const summary = await replayClosedWorkflows({
@@ -34,7 +37,9 @@ export async function replayAll(config: Config, options: ReplayOptions): Promise
       `replayed ${summary.replayed} closed workflows${scope.length ? ` ${scope.join(', ')}` : ''} on ${code}: ${summary.deterministic} deterministic, ${summary.failed.length} failed`,
     );
     for (const failure of summary.failed)
-      console.log(`failed: ${failure.workflowId} (${failure.type}, run ${failure.runId}): ${failure.reason}`);
+      console.log(
+        `failed: ${failure.workflowId} (${failure.type}, run ${failure.runId}): ${failure.reason.replace(/\s+/g, ' ')}`,
+      );
   }
   if (summary.failed.length > 0) process.exitCode = 1;
 }
