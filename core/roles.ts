@@ -28,8 +28,11 @@ export function isRole(value: number): value is Role {
   return names.has(value);
 }
 
-/** Who may receive a grant of a patient's record: doctors, pharmacies and research institutes. */
-export const GRANTEE_ROLES: ReadonlySet<Role> = new Set([Role.Doctor, Role.Pharmacy, Role.Research]);
+/**
+ * Who may receive a grant of a patient's record: doctors, pharmacies, research institutes, and
+ * regulators, who see no content without one (docs/design.md § Audit and the regulator).
+ */
+export const GRANTEE_ROLES: ReadonlySet<Role> = new Set([Role.Doctor, Role.Pharmacy, Role.Research, Role.Regulator]);
 
 /** Who may create records (RecordRegistry checks it): hospitals and doctors. */
 export const RECORD_AUTHOR_ROLES: ReadonlySet<Role> = new Set([Role.Hospital, Role.Doctor]);
@@ -43,4 +46,5 @@ export const PERSON_ROLES = {
   doctor: Role.Doctor,
   pharmacy: Role.Pharmacy,
   research: Role.Research,
+  regulator: Role.Regulator,
 } as const;

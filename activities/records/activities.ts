@@ -55,13 +55,13 @@ export function createRecordActivities(engine: Engine) {
       }
     },
 
-    /** A grantee must be a registered, unrevoked doctor, pharmacy or research institute. */
+    /** A grantee must be a registered, unrevoked doctor, pharmacy, research institute or regulator. */
     async validateGrantee(grantee: string): Promise<{ name: string; role: number }> {
       const entry = await requireIdentity(chain, contracts.directory, grantee, 'grantee');
       if (!(isRole(entry.role) && GRANTEE_ROLES.has(entry.role))) {
         throw new DirectoryError(
           'WRONG_ROLE',
-          `${grantee} (${entry.name}) is registered as ${roleName(entry.role)}; only doctors, pharmacies and research institutes receive grants`,
+          `${grantee} (${entry.name}) is registered as ${roleName(entry.role)}; only doctors, pharmacies, research institutes and regulators receive grants`,
         );
       }
       return { name: entry.name, role: entry.role };

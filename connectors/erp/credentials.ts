@@ -1,6 +1,6 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import type { EngineState, LocalIdentity, OrgCredential } from '../../activities/state/index.js';
-import { roleName, TRACE_ROLES, type Role } from '../../core/roles.js';
+import { Role, roleName, TRACE_ROLES } from '../../core/roles.js';
 
 /**
  * An organisation's API token: `yk_<id>.<secret>`. The id (96 random bits, hex, so that it never
@@ -20,11 +20,14 @@ export interface IssuedCredential {
   token: string;
 }
 
-/** A credential for a local identity of a trace role: its ERP will act as that identity and no other. */
+/** Who gets a credential: organisations that report trace events, and regulators, who read the audit report. */
+const CREDENTIAL_ROLES: ReadonlySet<number> = new Set([...TRACE_ROLES, Role.Regulator]);
+
+/** A credential for a local identity of a trace role or a regulator: its system will act as that identity and no other. */
 export async function issueOrgCredential(state: EngineState, identity: LocalIdentity): Promise<IssuedCredential> {
-  if (!TRACE_ROLES.has(identity.role as Role))
+  if (!CREDENTIAL_ROLES.has(identity.role))
     throw new Error(
-      `${identity.name} is a ${roleName(identity.role)}; ERP credentials are for manufacturers, carriers and pharmacies`,
+      `${identity.name} is a ${roleName(identity.role)}; ERP credentials are for manufacturers, carriers and pharmacies, audit credentials for regulators`,
     );
   const id = randomBytes(12).toString('hex');
   const secret = randomBytes(32).toString('base64url');

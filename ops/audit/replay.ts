@@ -3,10 +3,11 @@ import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type * as protoModule from '@temporalio/proto';
 import type { temporal } from '@temporalio/proto';
-import { Worker } from '@temporalio/worker';
+import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import { DeterminismViolationError } from '@temporalio/workflow';
 import type { Config } from '../config/index.js';
-import { codecFromConfig } from '../codec/from-config.js';
+import { codecKeyringFromConfig } from '../codec/from-config.js';
+import { EncryptionCodec } from '../codec/encryption-codec.js';
 import { workflowInterceptorModules, workflowsPath as engineWorkflowsPath } from '../workers/orchestration.js';
 
 export type History = temporal.api.history.v1.IHistory;
@@ -49,8 +50,7 @@ export async function replayWorkflow(options: {
   /** Tests only: other workflow code. */ workflowsPath?: string;
 }): Promise<ReplayedWorkflow> {
   const { config, workflowId } = options;
-  const { codec } = await codecFromConfig(config);
-  const dataConverter: DataConverter = { payloadCodecs: [codec] };
+  const dataConverter = await replayDataConverter(config);
   const connection = await Connection.connect({
     address: config.temporal.address,
     tls: config.temporal.tls,
@@ -84,6 +84,19 @@ export async function replayWorkflow(options: {
   } finally {
     await connection.close();
   }
+}
+
+/** The payload codec of the config's keys: replaying opens histories, and needs no codec endpoint token. */
+export async function replayDataConverter(config: Config): Promise<DataConverter> {
+  return { payloadCodecs: [new EncryptionCodec(await codecKeyringFromConfig(config))] };
+}
+
+/** Installs a runtime whose logs stay quiet below ERROR: a replay worker's own lines would only repeat the verdict printed. */
+export function quietReplayRuntime(): void {
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: { core: 'ERROR', other: 'ERROR' } } },
+  });
 }
 
 /** One history through a replay worker of the engine's workflows; rejects with the SDK's DeterminismViolationError or ReplayError. */

@@ -12,6 +12,7 @@ const LOCAL_ROLES = {
   manufacturer: Role.Manufacturer,
   carrier: Role.Carrier,
   pharmacy: Role.Pharmacy,
+  regulator: Role.Regulator,
 } as const;
 
 /** The hospital operator's side: commands that act for the organisation, not for a person. */
@@ -42,7 +43,7 @@ export function operatorCommands(program: Command, config: () => Config): void {
     .argument('<name>', 'its name in the Directory, and the name HL7 routing refers to it by')
     .requiredOption(
       '--role <role>',
-      `${Object.keys(LOCAL_ROLES).join(', ')}: the organisation (a hospital, or a manufacturer, carrier or pharmacy whose ERP reports trace events) or a doctor whose records the engine signs`,
+      `${Object.keys(LOCAL_ROLES).join(', ')}: the organisation (a hospital, or a manufacturer, carrier or pharmacy whose ERP reports trace events, or a regulator reading the audit report) or a doctor whose records the engine signs`,
     )
     .description(
       'CA operator: create an identity whose keys the engine holds, to sign the records it anchors or the trace steps its ERP reports',

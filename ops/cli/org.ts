@@ -25,7 +25,10 @@ export function orgCommands(program: Command, config: () => Config): void {
 
   org
     .command('issue')
-    .argument('<identity>', 'a manufacturer, carrier or pharmacy whose keys the engine holds (`yilian identity`)')
+    .argument(
+      '<identity>',
+      'a manufacturer, carrier, pharmacy or regulator whose keys the engine holds (`yilian identity`)',
+    )
     .description('issue a credential for the identity; the token is printed once and only its hash is kept')
     .action(async (name: string) => {
       await withState(async (state) => {

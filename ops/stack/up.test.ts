@@ -203,6 +203,19 @@ describe('./ops/up supervisor', () => {
     assert.equal((await fetch(`${api}/openapi.json`)).status, 200);
     assert.match(await (await fetch(`${api}/docs/api`)).text(), /\/v1\/trace\/batches/);
 
+    // an auditor replays every closed workflow; a regulator, set up as the README says, takes the report
+    const replayed = JSON.parse((await cli('audit', 'replay', '--all', '--json')).stdout) as { failed: unknown[] };
+    assert.deepEqual(replayed.failed, []);
+    await cli('identity', 'Up Health Authority', '--role', 'regulator');
+    const regulatorToken = (await cli('org', 'issue', 'Up Health Authority')).stdout.trim();
+    const audit = await fetch(`${api}/v1/audit/report?from=1h`, {
+      headers: { authorization: `Bearer ${regulatorToken}` },
+    });
+    assert.equal(audit.status, 200);
+    const { counts } = (await audit.json()) as { counts: Record<string, number> };
+    assert.ok(counts.anchored === 1 && counts.granted === 1 && counts.refused === 1, JSON.stringify(counts));
+    assert.equal(counts.traced, 3 * 100 + 2);
+
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());
     assert.match(first.output(), /^temporal\s+stopped/m);

@@ -23,6 +23,8 @@ import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
+import { auditReportRoutes } from '../../connectors/http/audit-report-routes.js';
+import { auditReport } from '../audit/report.js';
 import { codecFromConfig, codecKeyringFromConfig } from '../codec/from-config.js';
 import { apiDocumentRoutes, traceRoutes } from '../../connectors/erp/routes.js';
 import { auditVerifyRoutes } from '../../connectors/http/audit-verify-routes.js';
@@ -207,6 +209,19 @@ async function main(): Promise<void> {
       '/v1/audit/verify': auditVerifyRoutes(
         apiAuditVerifier({ chain, contracts: deployment, store, temporal: codecClient, codec }),
       ),
+      '/v1/audit/report': auditReportRoutes({
+        state: running.engine.state,
+        report: (period) =>
+          auditReport(
+            {
+              chain,
+              contracts: deployment,
+              client: codecClient,
+              intake: { redisUrl: config.redis.url, taskQueue: config.workers.taskQueue },
+            },
+            period,
+          ),
+      }),
       '/openapi.json': openapi,
       '/docs': docs,
     },
