@@ -4,9 +4,8 @@ import type { EngineState } from '../../activities/state/index.js';
 import { auditReportBundle } from '../../core/audit/fhir.js';
 import { parsePeriod, PeriodError, type Period } from '../../core/audit/period.js';
 import type { AuditReport } from '../../core/audit/report.js';
-import { Role, roleName } from '../../core/roles.js';
-import { authenticate } from '../erp/credentials.js';
 import { HttpError } from './errors.js';
+import { requireRegulator } from './regulator-auth.js';
 
 const querySchema = z.strictObject({
   from: z.string().max(40),
@@ -16,23 +15,16 @@ const querySchema = z.strictObject({
 
 /**
  * `GET /v1/audit/report?from=&to=&format=json|fhir`: the audit report of a period (see
- * `yilian audit report`), for a regulator. The caller authenticates as the ERP API's callers do,
- * with a bearer credential the operator issued (`yilian org issue`), here for an identity of role
- * Regulator: anyone else is refused (403), since the report lists who wrote what and when.
+ * `yilian audit report`), for a regulator's credential (./regulator-auth.ts): the report lists who
+ * wrote what and when.
  */
 export function auditReportRoutes(options: {
   state: EngineState;
   report: (period: Period) => Promise<AuditReport>;
 }): Router {
   const router = express.Router();
+  router.use(requireRegulator(options.state, 'the audit report'));
   router.get('/', async (request: Request, response: Response) => {
-    const auth = await authenticate(options.state, request.headers.authorization);
-    if (!auth.ok) throw new HttpError(401, auth.problem, { 'WWW-Authenticate': 'Bearer' });
-    if (auth.identity.role !== Role.Regulator)
-      throw new HttpError(
-        403,
-        `${auth.identity.name} is a ${roleName(auth.identity.role)}: the audit report is for regulators`,
-      );
     const query = querySchema.safeParse(request.query);
     if (!query.success)
       throw new HttpError(

@@ -5,7 +5,9 @@ import { z } from 'zod';
 import { EvidenceError } from '../../core/audit/chain-evidence.js';
 import { holds, type Verdict } from '../../core/audit/verdict.js';
 import { LedgerError } from '../../core/ledger/errors.js';
+import type { EngineState } from '../../activities/state/index.js';
 import { HttpError } from './errors.js';
+import { requireRegulator } from './regulator-auth.js';
 
 /** The audits behind the routes; the engine wires them to the chain, the store and Temporal (ops/audit). */
 export interface AuditVerifier {
@@ -29,12 +31,13 @@ const idParam = (what: string) =>
  * `GET /records/:id` and `GET /traces/:id` (a trace by its public id: a trace code never travels
  * to the engine), mounted at `/v1/audit/verify`. They answer integrity, authorship and timing —
  * never content, which needs the reader's key and is checked only on the reader's own machine
- * (`yilian audit verify record --wallet`). 200 with the verdicts whether or not the audit holds
+ * (`yilian audit verify record --wallet`). For a regulator's credential (./regulator-auth.ts). 200 with the verdicts whether or not the audit holds
  * (`holds` says); 400 naming a malformed id; 503 when the chain or Temporal is away or the audits
  * are busy.
  */
-export function auditVerifyRoutes(verifier: AuditVerifier): Router {
+export function auditVerifyRoutes(verifier: AuditVerifier, options: { state: EngineState }): Router {
   const router = express.Router();
+  router.use(requireRegulator(options.state, 'an audit'));
   let running = 0;
   const audit = async (kind: 'record' | 'trace', raw: unknown): Promise<object> => {
     const parsed = idParam(kind === 'record' ? 'record id' : 'trace id').safeParse(raw);

@@ -15,6 +15,7 @@ import { TRACE_CHECKS } from '../../core/audit/trace-checks.js';
 import type { CheckStatus, Verdict } from '../../core/audit/verdict.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { auditVerifyRoutes } from '../../connectors/http/audit-verify-routes.js';
+import { issueOrgCredential } from '../../connectors/erp/credentials.js';
 import { Role } from '../../core/roles.js';
 import { parseCid } from '../../core/storage/index.js';
 import { traceId } from '../../native/index.js';
@@ -52,6 +53,7 @@ describe('yilian audit verify', () => {
   let carolWallet: string;
   const planted = {} as { replacedContent: Hex; revokedAuthor: Hex; swappedCode: string };
   let api: { server: Server; url: string };
+  const tokens = { regulator: '', manufacturer: '' };
 
   const yilian = (...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
@@ -145,6 +147,14 @@ describe('yilian audit verify', () => {
     );
     await stack.devchain.restart();
 
+    for (const [who, name] of [
+      ['regulator', `Regulator (${outcome.runId})`],
+      ['manufacturer', `Manufacturer (${outcome.runId})`],
+    ] as const) {
+      const identity = await stack.engine.state.localIdentity(name);
+      assert.ok(identity, name);
+      tokens[who] = (await issueOrgCredential(stack.engine.state, identity)).token;
+    }
     const codec = new EncryptionCodec(CodecKeyring.parse(stack.codecKeys));
     const server = createServer(
       createHttpApp({
@@ -158,6 +168,7 @@ describe('yilian audit verify', () => {
               temporal: stack.client,
               codec,
             }),
+            { state: stack.engine.state },
           ),
         },
         log: () => {},
@@ -320,9 +331,11 @@ describe('yilian audit verify', () => {
   });
 
   describe('GET /v1/audit/verify', () => {
-    const get = async (path: string) => {
+    const get = async (path: string, token: string | null = tokens.regulator) => {
       const started = performance.now();
-      const response = await fetch(`${api.url}${path}`);
+      const response = await fetch(`${api.url}${path}`, {
+        headers: token === null ? {} : { authorization: `Bearer ${token}` },
+      });
       return {
         status: response.status,
         body: (await response.json()) as { holds?: boolean; verdicts?: Verdict[]; error?: string },
@@ -361,6 +374,21 @@ describe('yilian audit verify', () => {
         expected(TRACE_CHECKS, { signatures: 'SKIP', proofs: 'FAIL' }),
       );
       assert.equal(swapped.body.holds, false);
+    });
+
+    test('only a regulator audits: no credential is a 401, another role a 403', async () => {
+      const path = `/records/${outcome.record.recordId}`;
+      const [none, manufacturer] = await Promise.all([get(path, null), get(path, tokens.manufacturer)]);
+      assert.deepEqual(
+        [
+          [none.status, none.body.error],
+          [manufacturer.status, manufacturer.body.error],
+        ],
+        [
+          [401, 'an Authorization: Bearer <token> header is required'],
+          [403, `Manufacturer (${outcome.runId}) is a Manufacturer: an audit is for regulators`],
+        ],
+      );
     });
 
     test('a malformed id is a 400 naming it', async () => {

@@ -162,8 +162,6 @@ describe('./ops/up supervisor', () => {
       ['produced', 'shipped', 'received'],
     );
     assert.equal(story.traceItems, 100);
-    const audited = await fetch(`http://127.0.0.1:${ports.api}/v1/audit/verify/records/${story.recordId}`);
-    assert.deepEqual(((await audited.json()) as { holds: boolean }).holds, true, 'the audit API is mounted');
     assert.match(
       demo.steps,
       /waits, encrypted in its history, for the patient to enrol/,
@@ -208,6 +206,10 @@ describe('./ops/up supervisor', () => {
     assert.deepEqual(replayed.failed, []);
     await cli('identity', 'Up Health Authority', '--role', 'regulator');
     const regulatorToken = (await cli('org', 'issue', 'Up Health Authority')).stdout.trim();
+    const audited = await fetch(`${api}/v1/audit/verify/records/${story.recordId}`, {
+      headers: { authorization: `Bearer ${regulatorToken}` },
+    });
+    assert.deepEqual(((await audited.json()) as { holds: boolean }).holds, true, 'the audit API is mounted');
     const audit = await fetch(`${api}/v1/audit/report?from=1h`, {
       headers: { authorization: `Bearer ${regulatorToken}` },
     });

@@ -208,6 +208,7 @@ async function main(): Promise<void> {
       }),
       '/v1/audit/verify': auditVerifyRoutes(
         apiAuditVerifier({ chain, contracts: deployment, store, temporal: codecClient, codec }),
+        { state: running.engine.state },
       ),
       '/v1/audit/report': auditReportRoutes({
         state: running.engine.state,
