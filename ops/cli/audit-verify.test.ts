@@ -55,24 +55,28 @@ describe('yilian audit verify', () => {
   let api: { server: Server; url: string };
   const tokens = { regulator: '', manufacturer: '' };
 
-  const yilian = (...args: string[]) =>
+  /** The CLI as a process; `stdin`, when given, is written to its standard input. */
+  const yilianFed = (stdin: string | null, ...args: string[]) =>
     new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
       const started = Date.now();
       const child = spawn(process.execPath, ['ops/bin/yilian.mjs', ...args], {
         cwd: repoRoot,
         env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
+        stdio: ['pipe', 'pipe', 'pipe'],
       });
+      child.stdin.end(stdin ?? undefined);
       let [stdout, stderr] = ['', ''];
       child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
       child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
       child.once('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
     });
-  const audit = async (...args: string[]): Promise<Audit> => {
-    const { code, stdout, stderr, ms } = await yilian('audit', 'verify', ...args, '--json');
+  const yilian = (...args: string[]) => yilianFed(null, ...args);
+  const auditFed = async (stdin: string | null, ...args: string[]): Promise<Audit> => {
+    const { code, stdout, stderr, ms } = await yilianFed(stdin, 'audit', 'verify', ...args, '--json');
     assert.ok(stdout.length > 0, `no verdicts (exit ${String(code)}): ${stderr}`);
     return { code, stderr, ms, ...(JSON.parse(stdout) as Omit<Audit, 'code' | 'stderr' | 'ms'>) };
   };
+  const audit = (...args: string[]) => auditFed(null, ...args);
   /** Each check's status; the details of the ones not PASS, to read when an assertion fails. */
   const statuses = (verdicts: Verdict[]) => Object.fromEntries(verdicts.map((v) => [v.check, v.status]));
   const expected = (checks: readonly string[], others: Record<string, CheckStatus>) =>
@@ -272,8 +276,8 @@ describe('yilian audit verify', () => {
     );
   });
 
-  test('a clean trace passes every check', async (t) => {
-    const run = await audit('trace', outcome.traceCodes[0] as string);
+  test('a clean trace passes every check (its code read from standard input, out of the process list)', async (t) => {
+    const run = await auditFed(`${outcome.traceCodes[0] ?? ''}\n`, 'trace');
     assert.deepEqual(
       { code: run.code, holds: run.holds, id: run.id, checks: statuses(run.verdicts) },
       { code: 0, holds: true, id: outcome.traceIds[0], checks: expected(TRACE_CHECKS, {}) },

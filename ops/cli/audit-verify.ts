@@ -13,6 +13,7 @@ import { fetchInbox } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { verifyRecord, type AuditSources } from '../audit/verify-record.js';
+import { TRACE_CODE_ARGUMENT_HELP, traceCodeFrom } from './trace-code-input.js';
 import { verifyTraceByCode } from '../audit/verify-trace.js';
 
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -60,15 +61,13 @@ export function auditVerifyCommands(audit: Command, config: () => Config): void 
 
   verify
     .command('trace')
-    .argument(
-      '<code>',
-      'the trace code printed on the package; it stays on this machine (only its public id is looked up)',
-    )
+    .argument('[code]', `${TRACE_CODE_ARGUMENT_HELP}; it stays on this machine (only its public id is looked up)`)
     .option('--json', 'print the verdicts as one JSON object')
     .description(
       'check a trace: every step on chain in order in a transaction its sender signed, each sender registered and unrevoked at its block, each proof against its statement, each nonce a recent block hash, each step’s signature (decrypted with the code), no statement twice',
     )
-    .action(async (code: string, options: { json?: boolean }) => {
+    .action(async (argument: string | undefined, options: { json?: boolean }) => {
+      const code = await traceCodeFrom(argument);
       const { traceIdHex, verdicts } = await withAuditSources(config(), (sources) => verifyTraceByCode(sources, code));
       report({ kind: 'trace', id: traceIdHex }, verdicts, options.json === true);
     });

@@ -12,6 +12,7 @@ import { Wallet } from '../../wallet/wallet.js';
 import { withEngine } from './engine-client.js';
 import { operatorSigner } from '../engine/operators.js';
 import { messageOf } from '../error-message.js';
+import { TRACE_CODE_ARGUMENT_HELP, traceCodeFrom } from './trace-code-input.js';
 import { authorize } from '../../core/operators/authorization.js';
 
 function walletPassword(config: Config): string {
@@ -136,13 +137,14 @@ export function walletCommands(program: Command, config: () => Config): void {
 
   program
     .command('trace')
-    .argument('<code>', 'the trace code printed on the package')
+    .argument('[code]', TRACE_CODE_ARGUMENT_HELP)
     .description(
       "a package's history: decrypted with its code, every signature verified against the Directory as of its block. " +
         'Steps that do not verify are listed, marked ✗ with the reason, and are not part of the history. ' +
         'Exit 1 only when the trace cannot be read (a mistyped code, the chain away): anyone holding the code can push a bad step, so one must not make the history unreadable',
     )
-    .action(async (code: string) => {
+    .action(async (argument: string | undefined) => {
+      const code = await traceCodeFrom(argument);
       await withEngine(config(), async (engine) => {
         const history = await readTrace({ ...engine, traceId }, code).catch((error: unknown) => {
           console.error(`trace could not be read: ${messageOf(error)}`);
