@@ -10,6 +10,7 @@ import { loadRouting, routingAccounts } from './routing.js';
 import { openIntakeAdmin } from '../../connectors/intake/admin.js';
 import { codecKeyringFromConfig } from '../codec/from-config.js';
 import type { Logger } from '../telemetry/log.js';
+import type { Tracing } from '../telemetry/otel.js';
 import { watchIntakeQueue } from '../telemetry/metrics.js';
 import { countedHl7Handler, countMllpEvent } from '../telemetry/intake.js';
 
@@ -24,6 +25,7 @@ type Stopper = [name: string, stop: () => Promise<void>];
 export async function startIntakeQueue(
   config: Config,
   log: Logger,
+  tracing?: Tracing,
 ): Promise<{ queue: IntakeQueue; stoppers: Stopper[] }> {
   const stoppers: Stopper[] = [];
   const intakeLog = log.child({ component: 'intake' });
@@ -36,7 +38,7 @@ export async function startIntakeQueue(
   });
   watchIntakeQueue(() => admin.stats());
   stoppers.push(['intake-stats', () => admin.close()]);
-  const dispatcher = await startDispatcherFromConfig(config, log.child({ component: 'dispatch' }));
+  const dispatcher = await startDispatcherFromConfig(config, log.child({ component: 'dispatch' }), tracing);
   stoppers.push(['dispatch', () => dispatcher.close()]);
   return { queue, stoppers };
 }

@@ -193,7 +193,7 @@ async function main(): Promise<void> {
     dataConverter: { payloadCodecs: [codec] },
     ...(tracing ? { interceptors: { workflow: tracing.client } } : {}),
   });
-  const intake = await startIntakeQueue(config, log);
+  const intake = await startIntakeQueue(config, log, tracing);
   stoppers.push(...intake.stoppers);
   const { openapi, docs } = apiDocumentRoutes();
 

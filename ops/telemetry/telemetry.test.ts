@@ -32,12 +32,13 @@ function capture(): { lines: string[]; log: ReturnType<typeof createLogger> } {
   };
 }
 
-test('secrets and message bodies are redacted from log events, at the top and nested two levels deep', () => {
+test('secrets and message bodies are redacted from log events, at whatever depth, whatever their case', () => {
   const { lines, log } = capture();
   log.warn({ headers: { authorization: `Bearer ${TOKEN}` }, codecKeys: CODEC_KEY, body: HL7 }, 'a request');
   log.error({ request: { headers: { authorization: `Bearer ${TOKEN}`, cookie: `s=${TOKEN}` } } }, 'nested');
   log.info({ job: { payload: HL7, traceCode: TRACE_CODE }, workflowId: 'hl7:HOSP:1' }, 'a job');
   log.info({ config: { codec: { keys: CODEC_KEY, token: TOKEN } } }, 'a configuration');
+  log.child({ component: 'api' }).info({ Authorization: TOKEN, a: { b: { c: [{ Body: HL7 }] } } }, 'deep');
   const text = lines.join('');
   for (const secret of [TOKEN, CODEC_KEY, 'Huckleberry', 'MSH|', TRACE_CODE])
     assert.ok(!text.includes(secret), `${secret} leaked: ${text}`);
@@ -53,6 +54,7 @@ test('secrets and message bodies are redacted from log events, at the top and ne
       ['error', 'nested'],
       ['info', 'a job'],
       ['info', 'a configuration'],
+      ['info', 'deep'],
     ],
   );
 });
@@ -72,7 +74,7 @@ test("the Temporal SDK's log calls become JSON events with their workflow id, re
   assert.equal((failed.err as { message?: string }).message, 'bad rekey');
   assert.equal(
     consoleLine(lines[1] ?? ''),
-    'yilian    Workflow failed (bad rekey) workflowId=grant:ab\n',
+    'Workflow failed (bad rekey) workflowId=grant:ab\n',
     'the console shows the correlation id and the error',
   );
   assert.equal(consoleLine('{"level":"info","component":"api","msg":"ok http://x"}'), 'api       ok http://x\n');
