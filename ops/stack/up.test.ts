@@ -232,6 +232,8 @@ describe('./ops/up supervisor', () => {
     await checkMetrics(api);
     await checkLogs(first, home.path, { erpToken, codes });
     await checkTraces(() => collector.spans(), eventId);
+    // a history the OpenTelemetry interceptors ran in replays on the engine's interceptors alone
+    assert.match((await cli('audit', 'replay', story.recordWorkflowId)).stdout, /: \d+ events, deterministic/);
 
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());
