@@ -110,11 +110,16 @@ describe('./ops/up supervisor', () => {
   });
   after(async () => home.remove());
 
-  test('starts every component, serves /healthz and the Web UI, stops on SIGINT and keeps data on restart', async () => {
+  test('starts every component, serves /healthz and the Web UI, stops on SIGINT and keeps data on restart', async (t) => {
     // the first run traces to a collector, the second (default) not at all
     const collector = await startOtlpReceiver();
     after(() => collector.close());
     const first = startUp({ ...env, YILIAN_OTLP_ENDPOINT: collector.endpoint });
+    // a failed assertion must not leave the stack running (SIGINT: it stops its services too)
+    t.after(async () => {
+      if (first.child.exitCode === null) first.child.kill('SIGINT');
+      await first.exited;
+    });
     await waitFor(first, /^ready /m);
     for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker', 'api', 'mllp']) {
       assert.match(first.output(), new RegExp(`^${component}\\s+ok`, 'm'), `no line for ${component}`);
@@ -229,7 +234,7 @@ describe('./ops/up supervisor', () => {
     assert.equal((await fetch(`${api}/openapi.json`)).status, 200);
     assert.match(await (await fetch(`${api}/docs/api`)).text(), /\/v1\/trace\/batches/);
 
-    await checkMetrics(api);
+    t.diagnostic(await checkMetrics(api));
     await checkLogs(first, home.path, { erpToken, codes });
     await checkTraces(() => collector.spans(), eventId);
     // a history the OpenTelemetry interceptors ran in replays on the engine's interceptors alone
@@ -307,11 +312,14 @@ describe('./ops/up supervisor', () => {
  * with Prometheus's own parser and carries every series the engine names, with the work just done
  * counted; and every series the Grafana dashboard queries is one the engine exports.
  */
-async function checkMetrics(api: string): Promise<void> {
+async function checkMetrics(api: string): Promise<string> {
+  const started = performance.now();
   const response = await fetch(`${api}/metrics`);
   assert.equal(response.status, 200);
   assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
   const text = await response.text();
+  const scrapeMs = performance.now() - started;
+  assert.ok(scrapeMs < 2000, `a scrape took ${scrapeMs} ms`);
   const samples = await parseExposition(text);
   const at = (name: string, labels: Record<string, string> = {}) => total(samples, name, labels);
   const atLeast = (min: number, name: string, labels: Record<string, string> = {}) => {
@@ -359,6 +367,7 @@ async function checkMetrics(api: string): Promise<void> {
     [],
     'the dashboard queries only series the engine exports',
   );
+  return `GET /metrics after the demo: ${text.length} bytes, ${samples.length} samples, ${scrapeMs.toFixed(1)} ms`;
 }
 
 /**
