@@ -353,6 +353,8 @@ async function checkMetrics(api: string): Promise<string> {
   for (const fn of ['create', 'pushBatch', 'register'])
     atLeast(1, 'yilian_chain_submit_duration_seconds_count', { function: fn, outcome: 'success' });
   atLeast(2, 'yilian_store_operation_duration_seconds_count', { operation: 'put', outcome: 'success' });
+  atLeast(1, 'yilian_http_request_duration_seconds_count', { route: '/v1/trace', method: 'POST', status: '2xx' });
+  atLeast(1, 'yilian_http_request_duration_seconds_count', { route: '/inbox', status: '2xx' });
   // the Temporal SDK's own worker metrics, appended
   atLeast(1, 'temporal_worker_task_slots_available');
   atLeast(1, 'temporal_workflow_task_schedule_to_start_latency_seconds_count');

@@ -27,7 +27,7 @@ import { apiDocumentRoutes, traceRoutes } from '../../connectors/erp/routes.js';
 import { createLogger, stdoutDestination } from '../telemetry/log.js';
 import { installTemporalRuntime } from '../telemetry/runtime.js';
 import { meteredStore } from '../telemetry/instruments.js';
-import { countedErpRoutes, metricsRoutes } from '../telemetry/http.js';
+import { countedErpRoutes, metricsRoutes, timedRoutes } from '../telemetry/http.js';
 import { tracing as startTracing } from '../telemetry/otel.js';
 
 /**
@@ -215,7 +215,7 @@ async function main(): Promise<void> {
           : Promise.resolve();
       },
     },
-    routes: {
+    routes: timedRoutes({
       // the endpoint only displays payloads, so it shows unsealed ones as they are
       '/codec': codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }),
       '/inbox': inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
@@ -231,7 +231,7 @@ async function main(): Promise<void> {
       '/openapi.json': openapi,
       '/docs': docs,
       '/metrics': metricsRoutes(),
-    },
+    }),
     log: ({ stack, ...fields }) => {
       const line = `${fields.status} ${fields.method} ${fields.path}: ${fields.message}`;
       if (stack === undefined) log.warn({ component: 'api', ...fields }, line);

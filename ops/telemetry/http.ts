@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
-import express, { type Router } from 'express';
+import express, { type RequestHandler, type Router } from 'express';
 import { countedErpRequests } from './intake.js';
+import { bounded, httpSeconds, LABEL_VALUES, secondsSince } from './metrics.js';
 import { metricsContentType, metricsText } from './runtime.js';
 
 /** `GET /metrics` on the engine's API: the engine's series and the Temporal runtime's, as Prometheus text. */
@@ -37,4 +38,30 @@ export async function serveMetrics(host: string, port: number): Promise<Server> 
     server.listen(port, host, () => resolve());
   });
   return server;
+}
+
+/**
+ * The API's routers, each timed under the path it is mounted at: the route label is one of these
+ * paths, never a request's own path (which carries addresses and event ids).
+ */
+export function timedRoutes(routes: Record<string, Router>): Record<string, Router> {
+  return Object.fromEntries(
+    Object.entries(routes).map(([route, router]) => {
+      const timer: RequestHandler = (request, response, next) => {
+        const start = performance.now();
+        response.once('finish', () => {
+          httpSeconds.observe(
+            {
+              route,
+              method: bounded(LABEL_VALUES.method, request.method),
+              status: `${Math.floor(response.statusCode / 100)}xx`,
+            },
+            secondsSince(start),
+          );
+        });
+        next();
+      };
+      return [route, express.Router().use(timer, router)];
+    }),
+  );
 }

@@ -51,6 +51,8 @@ export const LABEL_VALUES = {
   backend: ['embedded', 'kubo'],
   contract: ['Directory', 'RecordRegistry', 'DrugTrace', 'deploy'],
   code: ['UNAVAILABLE', 'TIMEOUT', 'REVERTED', 'PRECOMPILE', 'REJECTED', 'EXECUTION', 'RPC', 'WRONG_CHAIN'],
+  method: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS'],
+  status: ['1xx', '2xx', '3xx', '4xx', '5xx'],
 } as const satisfies Record<string, readonly string[]>;
 
 /** The value if it is one of `allowed`, else `other`: a label never carries what it was not declared to. */
@@ -208,6 +210,16 @@ export const storeSeconds = new Histogram({
   buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
   registers: [registry],
 });
+// ——— the HTTP API ———
+
+export const httpSeconds = new Histogram({
+  name: 'yilian_http_request_duration_seconds',
+  help: 'Requests to the API by the route they were mounted under, method and status class.',
+  labelNames: ['route', 'method', 'status'],
+  buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  registers: [registry],
+});
+
 /** Times `work` into `histogram` with `labels` plus its outcome (success or failure). */
 export async function timed<T>(
   histogram: Histogram,

@@ -1,6 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import express from 'express';
 import type { WorkflowInfo } from '@temporalio/workflow';
 import { DefaultLogger, Runtime, Worker } from '@temporalio/worker';
 import type { Engine } from '../../activities/engine.js';
@@ -17,6 +20,8 @@ import { LABEL_VALUES, registry } from './metrics.js';
 import { CHAIN_FUNCTIONS, MeteredFiscoClient, runSinks, WORKFLOW_TYPES } from './instruments.js';
 import { countedHl7Handler, countFhirPull, countMllpEvent } from './intake.js';
 import { httpReason } from './metrics.js';
+import { timedRoutes } from './http.js';
+import { createHttpApp } from '../../connectors/http/app.js';
 
 // what must never reach a log or a label: a bearer token, a codec key, an HL7 body with a name in it
 const TOKEN = 'yk_0123456789.super-secret-credential';
@@ -119,6 +124,14 @@ test('label hygiene: whatever comes in, every label value is one its label decla
   const chain = new MeteredFiscoClient({ rpcUrl: 'http://127.0.0.1:9', chainId: 'chain0', groupId: 'group0' });
   await assert.rejects(chain.send({ to: 'ab'.repeat(20), input: Uint8Array.of(1, 2, 3, 4) }, new Uint8Array(32)));
 
+  // a request under a mounted router: the route is the mount path, not the request's own path
+  const app = createHttpApp({ health: {}, routes: timedRoutes({ '/inbox': express.Router() }), log: () => {} });
+  const server = app.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  await fetch(`http://127.0.0.1:${port}/inbox/0x${'ab'.repeat(20)}?after=${TRACE_CODE}`, { method: 'PROPFIND' });
+  server.close();
+
   const stub = {} as Engine;
   const nativeDeps = { store: {} as ContentStore, keyring: stub.keyring };
   const activities = Object.keys({
@@ -135,6 +148,7 @@ test('label hygiene: whatever comes in, every label value is one its label decla
     activity: activities,
     workflow_type: WORKFLOW_TYPES,
     function: CHAIN_FUNCTIONS,
+    route: ['/inbox'],
   };
   const seen = new Set<string>();
   for (const metric of await registry.getMetricsAsJSON()) {
@@ -159,6 +173,9 @@ test('label hygiene: whatever comes in, every label value is one its label decla
     'outcome=other',
     'contract=other',
     'code=UNAVAILABLE',
+    'route=/inbox',
+    'method=other',
+    'status=4xx',
   ])
     assert.ok(seen.has(expected), `${expected} recorded: ${[...seen].join(' ')}`);
 });
