@@ -19,10 +19,15 @@ import { openIntakeQueue, jobIdOf } from '../connectors/intake/queue.js';
 import { startDispatcher } from '../connectors/intake/dispatcher.js';
 import { startScratchListener } from '../ops/scratch/intake.js';
 import { Client as MllpClient, fixture } from '../connectors/mllp/test-helpers.js';
+import { createLogger } from '../ops/telemetry/log.js';
+import { parseExposition, total } from '../ops/telemetry/test-helpers.js';
+import { freePort } from '../ops/services/ports.js';
 
 /**
  * Invariant 1: after the full flows, no plaintext record, trace code or secret key is in the
- * Temporal database, the chain's data, the content store, Redis or any log.
+ * Temporal database, the chain's data, the content store, Redis or any log: the worker process's
+ * JSON log and the intake's (listener and dispatcher, logged as ./ops/up logs them), both at
+ * debug, the most they ever write.
  */
 describe('privacy: what the stores and logs hold after the full flows', () => {
   let stack: ScratchEngine;
@@ -34,6 +39,8 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
   let haystacks: Array<{ place: string; bytes: Buffer }>;
   let needles: Needle[];
   let intakeJobId: string;
+  let workerEvents: Array<Record<string, unknown>>;
+  let workerMetrics: string;
 
   before(async () => {
     temporalDir = await tempDir('temporal-db');
@@ -41,10 +48,23 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       startScratchEngine({ temporalDb: join(temporalDir.path, 'temporal.sqlite') }),
       startScratchRedis(),
     ]);
-    worker = await startWorkerProcess(workerEnv(stack));
+    const metricsPort = await freePort();
+    worker = await startWorkerProcess({
+      ...workerEnv(stack),
+      YILIAN_LOG_LEVEL: 'debug',
+      YILIAN_METRICS_PORT: String(metricsPort),
+    });
     outcome = await runStoryOn(stack, { batchSize: 16, say: (line) => void (storyLog += `${line}\n`) });
+    // the worker host's own /metrics: scanned below like the logs (no label may carry what it saw)
+    workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    await writeFile(join(temporalDir.path, 'worker-metrics.txt'), workerMetrics);
     await worker.kill();
     await writeFile(join(temporalDir.path, 'worker.log'), worker.output());
+    workerEvents = worker
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
     // what a record's or key's plaintext would look like wherever it leaked
     const walletSecrets = await Promise.all(
@@ -82,9 +102,24 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     // listener, the sealed intake queue in Redis and the dispatcher, into a workflow of its own
     const keys = CodecKeyring.parse(stack.codecKeys);
     const queue = await openIntakeQueue({ redisUrl: redis.url, keys, taskQueue: stack.taskQueue });
-    const dispatcher = startDispatcher({ redisUrl: redis.url, keys, client: stack.client, taskQueue: stack.taskQueue });
+    const intakeLines: string[] = [];
+    const intakeLog = createLogger({
+      level: 'debug',
+      destination: { write: (line: string) => void intakeLines.push(line) },
+    });
+    const dispatcher = startDispatcher({
+      redisUrl: redis.url,
+      keys,
+      client: stack.client,
+      taskQueue: stack.taskQueue,
+      log: (line, fields) => intakeLog.child({ component: 'dispatch' }).warn(fields ?? {}, line),
+    });
     const hospital = outcome.localIdentities[0] ?? '';
-    const listener = await startScratchListener({ queue, hospital: { name: 'hospital', address: hospital } });
+    const listener = await startScratchListener({
+      queue,
+      hospital: { name: 'hospital', address: hospital },
+      log: intakeLog,
+    });
     const mllp = await MllpClient.connect(listener.address.port);
     const message = fixture('ORU-R01-01').replace('20120314235954.325', `privacy-${outcome.runId}`);
     const [, msa] = await mllp.roundTrip(message);
@@ -106,6 +141,8 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
 
     const logs = [
       join(temporalDir.path, 'worker.log'),
+      join(temporalDir.path, 'worker-metrics.txt'),
+      await writeLog(temporalDir.path, 'intake.log', intakeLines.join('')),
       await writeLog(temporalDir.path, 'story.log', storyLog),
       ...(await filesUnder(join(stack.devchain.dataDir, '..'))).filter((f) => f.endsWith('.log')),
     ];
@@ -160,6 +197,42 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     assert.ok(
       found.some((f) => f.startsWith("the demo's step text in") && f.endsWith('story.log')),
       found.join('\n'),
+    );
+  });
+
+  test("the worker host serves its runs' metrics on YILIAN_METRICS_PORT, in Prometheus text", async () => {
+    const samples = await parseExposition(workerMetrics);
+    for (const type of ['anchorRecord', 'grantAccess', 'traceStep'])
+      assert.ok(
+        total(samples, 'yilian_workflows_closed_total', { workflow_type: type, outcome: 'completed' }) >= 1,
+        type,
+      );
+    assert.ok(total(samples, 'temporal_worker_task_slots_available') > 0, "the Temporal runtime's own");
+  });
+
+  test('the logs scanned are the JSON ones, with the workflow id of each event that concerns one', () => {
+    const lines = worker
+      .output()
+      .split('\n')
+      .filter((line) => line !== '');
+    assert.ok(lines.length > 20, `${lines.length} worker log lines`);
+    assert.deepEqual(
+      lines.filter((line) => !line.startsWith('{')),
+      [],
+      'every line the worker process wrote is a JSON event',
+    );
+    assert.ok(
+      workerEvents.some((event) => event.workflowId === outcome.recordWorkflowId && event.level === 'debug'),
+      'the record workflow is found by its id in the worker log at debug',
+    );
+    const intake = haystacks.find((h) => h.place.endsWith('intake.log'));
+    const intakeEvents = (intake?.bytes.toString() ?? '')
+      .split('\n')
+      .filter((line) => line !== '')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    assert.ok(
+      intakeEvents.some((event) => event.component === 'mllp' && event.event === 'connection-close'),
+      'the intake logged its connection',
     );
   });
 

@@ -1,6 +1,12 @@
 import {
   condition,
+  ContinueAsNew,
+  isCancellation,
   log,
+  proxySinks,
+  TemporalFailure,
+  workflowInfo,
+  type Sinks,
   type Next,
   type QueryInput,
   type SignalInput,
@@ -10,6 +16,46 @@ import {
   type WorkflowInterceptorsFactory,
 } from '@temporalio/workflow';
 import { isUnsealed } from './unsealed.js';
+
+export type RunOutcome = 'completed' | 'failed' | 'cancelled' | 'continued_as_new';
+
+/** What a run tells the worker about itself: the worker counts runs per type (ops/telemetry). */
+export interface EngineSinks extends Sinks {
+  runs: { started(): void; closed(outcome: RunOutcome): void };
+}
+
+const sinks = proxySinks<EngineSinks>();
+/** Not even called while replaying, so a replayer (`yilian audit replay`) need not register the sinks. */
+const runs: EngineSinks['runs'] = {
+  started: () => {
+    if (!workflowInfo().unsafe.isReplaying) sinks.runs.started();
+  },
+  closed: (outcome) => {
+    if (!workflowInfo().unsafe.isReplaying) sinks.runs.closed(outcome);
+  },
+};
+
+/**
+ * Counts each run once, whoever replays it: sinks are not called while a worker replays a history
+ * (after a cache eviction, or in `yilian audit replay`), so a replayed start or close is not
+ * counted again. An error that is not a Temporal failure fails the workflow task, which Temporal
+ * retries, not the run: it is not a close.
+ */
+class CountedRuns implements WorkflowInboundCallsInterceptor {
+  async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
+    runs.started();
+    try {
+      const result = await next(input);
+      runs.closed('completed');
+      return result;
+    } catch (error) {
+      if (error instanceof ContinueAsNew) runs.closed('continued_as_new');
+      else if (isCancellation(error)) runs.closed('cancelled');
+      else if (error instanceof TemporalFailure) runs.closed('failed');
+      throw error;
+    }
+  }
+}
 
 /**
  * Inputs that did not come sealed with the engine's codec key never reach a workflow
@@ -50,4 +96,6 @@ class SealedInputsOnly implements WorkflowInboundCallsInterceptor {
   }
 }
 
-export const interceptors: WorkflowInterceptorsFactory = () => ({ inbound: [new SealedInputsOnly()] });
+export const interceptors: WorkflowInterceptorsFactory = () => ({
+  inbound: [new CountedRuns(), new SealedInputsOnly()],
+});

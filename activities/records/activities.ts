@@ -11,9 +11,10 @@ import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 import { cidHashOf, recordIdOf } from '../../core/records/record-format.js';
 import type { SealedRecord } from './native-activities.js';
+import { untimed, type CryptoTimer } from '../crypto-timer.js';
 
 /** Record chain I/O of the `yilian` queue: creating a record and re-encrypting it for a grantee. */
-export function createRecordActivities(engine: Engine) {
+export function createRecordActivities(engine: Engine, time: CryptoTimer = untimed) {
   const { chain, contracts } = engine;
   return activityGroup({
     /**
@@ -69,12 +70,14 @@ export function createRecordActivities(engine: Engine) {
 
     /** The chain's read-only re-encryption: no transaction, so nothing on chain names the grantee. */
     async reencryptForGrantee(recordId: Hex, rk: Hex): Promise<Hex> {
-      return readContract(chain, {
-        address: contracts.recordRegistry,
-        abi: RecordRegistry.abi,
-        functionName: 'reencrypt',
-        args: [recordId, rk],
-      });
+      return time('pre_reencrypt', () =>
+        readContract(chain, {
+          address: contracts.recordRegistry,
+          abi: RecordRegistry.abi,
+          functionName: 'reencrypt',
+          args: [recordId, rk],
+        }),
+      );
     },
   });
 

@@ -8,6 +8,7 @@ import type { EngineKeyring } from '../state/index.js';
 import type { ContentStore } from '../../core/storage/index.js';
 import { contentContext, recordIdOf, wrapContext } from '../../core/records/record-format.js';
 import type { ClaimedPrekey } from '../patients/index.js';
+import { untimed, type CryptoTimer } from '../crypto-timer.js';
 
 /** How a workflow input carries record bytes: UTF-8 text, or base64 of bytes in another charset. */
 export type RecordEncoding = 'utf-8' | 'base64';
@@ -32,7 +33,12 @@ export interface SealedRecord {
  * fresh DEK, store, wrap the DEK to the prekey. The DEK never leaves this function, so it is in no
  * workflow history; a retry makes a new DEK and CID, and only the attempt that completes counts.
  */
-export function createRecordNativeActivities(deps: { store: ContentStore; keyring: EngineKeyring }) {
+export function createRecordNativeActivities(deps: {
+  store: ContentStore;
+  keyring: EngineKeyring;
+  time?: CryptoTimer;
+}) {
+  const time = deps.time ?? untimed;
   return activityGroup({
     async sealRecord(input: SealRecordInput): Promise<SealedRecord> {
       await initPre();
@@ -43,7 +49,9 @@ export function createRecordNativeActivities(deps: { store: ContentStore; keyrin
         const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);
         const cid = (await deps.store.put(content)).toString();
         const recordId = recordIdOf(author.address, cid);
-        const wrappedKey = preEncrypt(hexToBytes(input.prekey.publicKey), dek, wrapContext(recordId));
+        const wrappedKey = await time('pre_encrypt', () =>
+          Promise.resolve(preEncrypt(hexToBytes(input.prekey.publicKey), dek, wrapContext(recordId))),
+        );
         return { cid, recordId: toHex(recordId), wrappedKey: toHex(wrappedKey) };
       } finally {
         wipe(dek, signed);
@@ -56,7 +64,10 @@ export function createRecordNativeActivities(deps: { store: ContentStore; keyrin
      */
     async checkRekey(prekeyPublicKey: Hex, granteeKey: Hex, rk: Hex): Promise<void> {
       await initPre();
-      if (!preVerifyRekey(hexToBytes(prekeyPublicKey), hexToBytes(granteeKey), hexToBytes(rk))) {
+      const valid = await time('pre_verify_rekey', () =>
+        Promise.resolve(preVerifyRekey(hexToBytes(prekeyPublicKey), hexToBytes(granteeKey), hexToBytes(rk))),
+      );
+      if (!valid) {
         throw badInput('BadRekey', "the re-encryption key was not made from this record's prekey for this grantee key");
       }
     },

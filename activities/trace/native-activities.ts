@@ -8,6 +8,7 @@ import { MAX_BATCH_ITEMS, proveBatch, signDigest, traceId } from '../../native/i
 import type { EngineKeyring } from '../state/index.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
+import { untimed, type CryptoTimer } from '../crypto-timer.js';
 
 export type { TraceItem, StagedTracePart };
 
@@ -24,7 +25,8 @@ export interface SealedTraceSteps {
 }
 
 /** Trace cryptography for the `yilian-native` queue: sealing many steps and one batch proof. */
-export function createTraceNativeActivities(deps: { keyring: EngineKeyring; store: ContentStore }) {
+export function createTraceNativeActivities(deps: { keyring: EngineKeyring; store: ContentStore; time?: CryptoTimer }) {
+  const time = deps.time ?? untimed;
   const itemsOf = async (items: TraceItems) => (Array.isArray(items) ? items : readStagedPart(deps.store, items));
   return activityGroup({
     async sealTraceSteps(participant: string, given: TraceItems): Promise<SealedTraceSteps> {
@@ -52,10 +54,12 @@ export function createTraceNativeActivities(deps: { keyring: EngineKeyring; stor
     /** One STARK for the whole batch, bound to every (id, keccak256(c)) and the nonce. */
     async proveTraceBatch(codes: string[] | StagedTracePart, ciphertextHashes: Hex[], nonce: Hex): Promise<Hex> {
       const given = Array.isArray(codes) ? codes : (await itemsOf(codes)).map((item) => item.code);
-      const proof = await proveBatch(
-        given.map(normalizeTraceCode),
-        ciphertextHashes.map((h) => hexToBytes(h)),
-        hexToBytes(nonce),
+      const proof = await time('stark_prove', () =>
+        proveBatch(
+          given.map(normalizeTraceCode),
+          ciphertextHashes.map((h) => hexToBytes(h)),
+          hexToBytes(nonce),
+        ),
       );
       return toHex(proof);
     },

@@ -9,6 +9,7 @@ import { CodecKeyring } from '../../ops/codec/keyring.js';
 import { EncryptionCodec } from '../../ops/codec/encryption-codec.js';
 import { tempDir } from '../../ops/scratch/services.js';
 import { createHttpApp } from './app.js';
+import { formatApiError } from './errors.js';
 import { CODEC_LOGIN_WINDOW_MS, codecRoutes } from './codec-routes.js';
 import { inboxRoutes } from './inbox-routes.js';
 import { serve } from './test-helpers.js';
@@ -45,7 +46,7 @@ before(async () => {
         '/inbox': inboxRoutes(state, { publicUrl: url }),
         '/broken': broken,
       },
-      log: (line) => log.push(line),
+      log: (entry) => log.push(formatApiError(entry)),
     }),
   );
 });

@@ -1,17 +1,17 @@
 import express, { type Express, type Router } from 'express';
 import { checkHealth, type HealthProbe } from './health.js';
-import { errorHandler, notFound } from './errors.js';
+import { errorHandler, formatApiError, notFound, type ApiErrorEntry } from './errors.js';
 
 export interface HttpAppOptions {
   health: Record<string, HealthProbe>;
   /** Routers by the path they answer under, e.g. `{ '/inbox': inboxRoutes(…) }`. */
   routes?: Record<string, Router>;
-  /** Where each error is logged, one entry per error; stderr by default. */
-  log?: (line: string) => void;
+  /** Where each error is logged, one entry per error; stderr, as a line, by default. */
+  log?: (entry: ApiErrorEntry) => void;
 }
 
-const toStderr = (line: string) => {
-  console.error(line);
+const toStderr = (entry: ApiErrorEntry) => {
+  console.error(formatApiError(entry));
 };
 
 /**

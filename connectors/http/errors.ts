@@ -72,18 +72,40 @@ function answerFor(error: unknown, request: Request): HttpError {
 /** The request's path for a log line: no query (no secrets ride there, and none should), bounded, quoted. */
 const pathOf = (request: Request) => quoted(request.originalUrl.split('?')[0]);
 
+/** One error the API answered: what its log entry holds. */
+export interface ApiErrorEntry {
+  status: number;
+  method: string;
+  /** Quoted and bounded, without the query. */
+  path: string;
+  /** The words the client got. */
+  message: string;
+  /** A 500's stack, which the client did not get. */
+  stack?: string;
+}
+
+/** An entry as one line of text: `api <status> <method> <path>: <message>`, the stack of a 500 below. */
+export const formatApiError = (entry: ApiErrorEntry): string =>
+  `api ${entry.status} ${entry.method} ${entry.path}: ${entry.message}${entry.stack === undefined ? '' : `\n${entry.stack}`}`;
+
 /**
  * The one place an error becomes an answer: JSON `{error}` naming what was wrong, never a stack or
- * a file path, and one log line per error. The line holds the method, path, status and the words
+ * a file path, and one log entry per error. The entry holds the method, path, status and the words
  * the client got (plus the stack of a 500, which the client did not get); never headers (tokens,
  * cookies) or bodies.
  */
-export function errorHandler(log: (line: string) => void): ErrorRequestHandler {
+export function errorHandler(log: (entry: ApiErrorEntry) => void): ErrorRequestHandler {
   return (error: unknown, request, response, _next) => {
     const answer = answerFor(error, request);
-    const internal =
-      answer.status === 500 ? `\n${error instanceof Error ? (error.stack ?? error.message) : String(error)}` : '';
-    log(`api ${answer.status} ${request.method} ${pathOf(request)}: ${answer.message}${internal}`);
+    log({
+      status: answer.status,
+      method: request.method,
+      path: pathOf(request),
+      message: answer.message,
+      ...(answer.status === 500
+        ? { stack: error instanceof Error ? (error.stack ?? error.message) : String(error) }
+        : {}),
+    });
     if (response.headersSent) {
       // a half-sent answer cannot be turned into an error; cutting it short is the honest signal
       response.destroy();

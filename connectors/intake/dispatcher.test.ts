@@ -199,7 +199,7 @@ describe('dispatcher: intake jobs become workflow starts on a real Temporal', ()
       });
       await waitFor('the dispatcher process', () => {
         if (child.exitCode !== null) throw new Error(`dispatcher exited:\n${output}`);
-        return output.includes('worker dispatcher taking intake jobs') ? true : undefined;
+        return output.includes('dispatcher taking intake jobs') ? true : undefined;
       });
       return { child, exited, output: () => output };
     };

@@ -20,8 +20,8 @@ export interface DispatcherOptions {
   startTimeoutMs?: number;
   /** A job whose dispatcher stops renewing this lock (it died) runs again elsewhere (default 30 s). */
   lockDurationMs?: number;
-  /** Dead-lettered jobs and connection errors; never a job's content. */
-  log?: (line: string) => void;
+  /** Dead-lettered jobs (with the job's id) and connection errors; never a job's content. */
+  log?: (line: string, fields?: { jobId: string }) => void;
 }
 
 export interface Dispatcher {
@@ -91,7 +91,8 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   worker.on('failed', (job, error) => {
     if (!job) return;
     const dead = error instanceof UnrecoverableError || job.attemptsMade >= (job.opts.attempts ?? 1);
-    if (dead) log(`dispatcher: job ${keyOfJobId(job.id ?? '')} dead-lettered: ${error.message}`);
+    const key = keyOfJobId(job.id ?? '');
+    if (dead) log(`dispatcher: job ${key} dead-lettered: ${error.message}`, { jobId: key });
   });
   let markClosed = () => {};
   const closed = new Promise<void>((resolve) => (markClosed = resolve));

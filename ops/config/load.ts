@@ -54,6 +54,9 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_HOSPITAL_IDENTITY', path: 'mllp.hospital', kind: 'string' },
   { name: 'YILIAN_FHIR_SERVERS', path: 'fhir.servers', kind: 'string' },
   { name: 'YILIAN_TASK_QUEUE', path: 'workers.taskQueue', kind: 'string' },
+  { name: 'YILIAN_LOG_LEVEL', path: 'telemetry.logLevel', kind: 'string' },
+  { name: 'YILIAN_OTLP_ENDPOINT', path: 'telemetry.otlpEndpoint', kind: 'string' },
+  { name: 'YILIAN_METRICS_PORT', path: 'telemetry.metricsPort', kind: 'int' },
 ];
 
 const defaults = {
@@ -81,6 +84,7 @@ const defaults = {
   },
   fhir: {},
   workers: { taskQueue: 'yilian' },
+  telemetry: { logLevel: 'info' },
 };
 
 export class ConfigError extends Error {

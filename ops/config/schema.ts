@@ -122,6 +122,14 @@ export const configSchema = z.strictObject({
   workers: z.strictObject({
     taskQueue: z.string().min(1),
   }),
+  telemetry: z.strictObject({
+    /** The least severe log event written (pino levels); `silent` writes none. */
+    logLevel: z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']),
+    /** An OTLP/HTTP endpoint (an OpenTelemetry Collector's, e.g. http://otel-collector:4318): traces go to its /v1/traces. Off when unset. */
+    otlpEndpoint: httpUrl.optional(),
+    /** Where a worker or dispatcher host (ops/workers/main.ts) serves GET /metrics, on the API host; `./ops/up` serves it on the API. Off when unset. */
+    metricsPort: port.optional(),
+  }),
 });
 
 export type Config = z.infer<typeof configSchema>;

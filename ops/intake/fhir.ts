@@ -5,6 +5,8 @@ import type { EngineState } from '../../activities/state/index.js';
 import type { Config } from '../config/index.js';
 import { readJsonSetting } from '../config/json-file.js';
 import { engineIdentities } from './routing.js';
+import type { Logger } from '../telemetry/log.js';
+import { countFhirPull } from '../telemetry/intake.js';
 
 /** The FHIR servers file named by YILIAN_FHIR_SERVERS, every problem named by its path. */
 export function loadFhirServers(file: string): Promise<FhirServer[]> {
@@ -19,8 +21,9 @@ export async function startFhirIntake(
   config: Config,
   state: EngineState,
   queue: IntakeQueue,
-  say: (component: string, message: string) => void,
+  log: Logger,
 ): Promise<FhirPuller | undefined> {
+  const fhirLog = log.child({ component: 'fhir' });
   const file = config.fhir.servers;
   if (file === undefined) return undefined;
   const servers = await loadFhirServers(file);
@@ -39,8 +42,9 @@ export async function startFhirIntake(
     redisUrl: config.redis.url,
     taskQueue: config.workers.taskQueue,
     accounts,
-    log: (line) => say('fhir', line),
+    log: (line) => fhirLog.info(line),
+    onPull: (_server, report) => countFhirPull(report),
   });
-  say('fhir', `ok pulling ${servers.map((s) => `${s.name} (${s.baseUrl}, every ${s.pollSeconds} s)`).join(', ')}`);
+  fhirLog.info(`ok pulling ${servers.map((s) => `${s.name} (${s.baseUrl}, every ${s.pollSeconds} s)`).join(', ')}`);
   return puller;
 }

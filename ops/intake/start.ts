@@ -6,24 +6,39 @@ import { startMllpListener, type MllpEvent } from '../../connectors/mllp/listene
 import type { IntakeQueue } from '../../connectors/intake/queue.js';
 import type { Config } from '../config/index.js';
 import { intakeQueueFromConfig, startDispatcherFromConfig } from '../workers/dispatcher.js';
-import { messageOf } from '../error-message.js';
 import { loadRouting, routingAccounts } from './routing.js';
+import { openIntakeAdmin } from '../../connectors/intake/admin.js';
+import { codecKeyringFromConfig } from '../codec/from-config.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Tracing } from '../telemetry/otel.js';
+import { watchIntakeQueue } from '../telemetry/metrics.js';
+import { countedHl7Handler, countMllpEvent } from '../telemetry/intake.js';
 
 type Stopper = [name: string, stop: () => Promise<void>];
 
 /**
  * The intake queue every door of `./ops/up` writes to before it acknowledges (the MLLP listener,
- * the ERP API), and a dispatcher that starts the queued workflows. Returns the queue and the
- * stoppers in start order (stopped in reverse: the dispatcher, then the queue).
+ * the ERP API), a dispatcher that starts the queued workflows, and the queue's depth read at each
+ * scrape of /metrics. Returns the queue and the stoppers in start order (stopped in reverse: the
+ * dispatcher, then the queue).
  */
 export async function startIntakeQueue(
   config: Config,
-  say: (component: string, message: string) => void,
+  log: Logger,
+  tracing?: Tracing,
 ): Promise<{ queue: IntakeQueue; stoppers: Stopper[] }> {
   const stoppers: Stopper[] = [];
-  const queue = await intakeQueueFromConfig(config, (error) => say('intake', `queue: ${messageOf(error)}`));
+  const intakeLog = log.child({ component: 'intake' });
+  const queue = await intakeQueueFromConfig(config, (error) => intakeLog.warn({ err: error }, 'queue connection'));
   stoppers.push(['intake', () => queue.close()]);
-  const dispatcher = await startDispatcherFromConfig(config, (line) => say('dispatch', line));
+  const admin = await openIntakeAdmin({
+    redisUrl: config.redis.url,
+    keys: await codecKeyringFromConfig(config),
+    taskQueue: config.workers.taskQueue,
+  });
+  watchIntakeQueue(() => admin.stats());
+  stoppers.push(['intake-stats', () => admin.close()]);
+  const dispatcher = await startDispatcherFromConfig(config, log.child({ component: 'dispatch' }), tracing);
   stoppers.push(['dispatch', () => dispatcher.close()]);
   return { queue, stoppers };
 }
@@ -37,8 +52,9 @@ export async function startMllpIntake(
   state: EngineState,
   workflows: WorkflowStarter,
   queue: IntakeQueue,
-  say: (component: string, message: string) => void,
+  log: Logger,
 ): Promise<Stopper[]> {
+  const mllpLog = log.child({ component: 'mllp' });
   const stoppers: Stopper[] = [];
   const { routing, source } = await loadRouting(config);
   const accounts = await routingAccounts(config, routing, state, workflows);
@@ -60,31 +76,40 @@ export async function startMllpIntake(
     maxMessageBytes: mllp.maxMessageBytes,
     idleTimeoutMs: mllp.idleTimeoutSeconds * 1000,
     defaultCharset: mllp.charset,
-    handler: hl7IntakeHandler({ routing, accounts, queue }),
+    handler: countedHl7Handler(hl7IntakeHandler({ routing, accounts, queue })),
     log: (event) => {
-      const line = describe(event);
-      if (line) say('mllp', line);
+      countMllpEvent(event);
+      logMllpEvent(mllpLog, event);
     },
   });
   stoppers.push(['mllp', () => listener.close()]);
-  say(
-    'mllp',
+  mllpLog.info(
     `ok mllp${tls ? '+tls' : ''}://${listener.address.host}:${listener.address.port}, routing ${source}, ` +
       `max ${mllp.maxMessageBytes} bytes, default charset ${mllp.charset}; acknowledges after the durable enqueue`,
   );
   return stoppers;
 }
 
-/** Problems worth an operator's line; never message contents (the listener's events carry none). */
-function describe(event: MllpEvent): string | undefined {
-  switch (event.type) {
+/**
+ * The listener's events as log events: problems at warn (error for a failed intake), connections at
+ * debug. Never message contents: the listener's events carry none.
+ */
+export function logMllpEvent(log: Logger, event: MllpEvent): void {
+  const { type, ...fields } = event;
+  switch (type) {
     case 'protocol-error':
-      return `${event.remoteAddress}: ${event.problem}, answered ${event.status}`;
+      log.warn({ event: type, ...fields }, `${event.remoteAddress}: ${event.problem}, answered ${event.status}`);
+      return;
     case 'handler-error':
-      return `${event.remoteAddress}: the intake failed (${event.error}), answered AR`;
+      log.error({ event: type, ...fields }, `${event.remoteAddress}: the intake failed (${event.error}), answered AR`);
+      return;
     case 'tls-error':
-      return `${event.remoteAddress}: TLS ${event.code}`;
+      log.warn({ event: type, ...fields }, `${event.remoteAddress}: TLS ${event.code}`);
+      return;
+    case 'socket-error':
+      log.debug({ event: type, ...fields }, `${event.remoteAddress}: socket ${event.code}`);
+      return;
     default:
-      return undefined;
+      log.debug({ event: type, ...fields }, type);
   }
 }

@@ -1,3 +1,4 @@
+import { formatApiError, type ApiErrorEntry } from '../../connectors/http/errors.js';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { Client } from '@temporalio/client';
@@ -24,7 +25,7 @@ export async function startScratchErpApi(options: {
   const app = createHttpApp({
     health: {},
     routes: { '/v1/trace': traceRoutes(options), '/openapi.json': openapi, '/docs': docs },
-    ...(options.log ? { log: options.log } : {}),
+    ...(options.log ? { log: (entry: ApiErrorEntry) => options.log?.(formatApiError(entry)) } : {}),
   });
   const server = createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

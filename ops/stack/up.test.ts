@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
 import { createServer, type Server } from 'node:net';
-import { chmod, stat, writeFile } from 'node:fs/promises';
+import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import type { StorySummary } from '../demo/story.js';
@@ -17,10 +17,23 @@ import { EmbeddedContentStore } from '../../core/storage/node/index.js';
 import { recordIdOf } from '../../core/records/record-format.js';
 import { hexToBytes, toHex } from 'viem';
 import { checkAck, fixture, frame, mllpSend } from '../../connectors/mllp/test-helpers.js';
+import { consoleLine } from '../telemetry/log.js';
+import {
+  dashboardSeries,
+  exportedNames,
+  parseExposition,
+  startOtlpReceiver,
+  total,
+  type ReceivedSpan,
+} from '../telemetry/test-helpers.js';
+import { filesUnder, findNeedles, type Needle } from '../../test/harness/privacy-scan.js';
 
 interface Running {
   child: ChildProcess;
+  /** What it logged, as the console lines a terminal shows (stdout is JSON lines: not a terminal), then stderr. */
   output: () => string;
+  /** Its stdout as written: one JSON log event per line. */
+  json: () => string;
   exited: Promise<number | null>;
 }
 
@@ -31,11 +44,17 @@ function startUp(env: NodeJS.ProcessEnv): Running {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  let output = '';
-  child.stdout.on('data', (data: Buffer) => (output += data.toString()));
-  child.stderr.on('data', (data: Buffer) => (output += data.toString()));
+  let [stdout, stderr] = ['', ''];
+  child.stdout.on('data', (data: Buffer) => (stdout += data.toString()));
+  child.stderr.on('data', (data: Buffer) => (stderr += data.toString()));
   const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
-  return { child, output: () => output, exited };
+  const lines = () => stdout.split('\n').filter((line) => line !== '');
+  return {
+    child,
+    output: () => lines().map(consoleLine).join('') + stderr,
+    json: () => stdout,
+    exited,
+  };
 }
 
 /** `npx yilian demo --json` against the running stack: its steps on stderr, its outcome on stdout. */
@@ -91,8 +110,16 @@ describe('./ops/up supervisor', () => {
   });
   after(async () => home.remove());
 
-  test('starts every component, serves /healthz and the Web UI, stops on SIGINT and keeps data on restart', async () => {
-    const first = startUp(env);
+  test('starts every component, serves /healthz and the Web UI, stops on SIGINT and keeps data on restart', async (t) => {
+    // the first run traces to a collector, the second (default) not at all
+    const collector = await startOtlpReceiver();
+    after(() => collector.close());
+    const first = startUp({ ...env, YILIAN_OTLP_ENDPOINT: collector.endpoint });
+    // a failed assertion must not leave the stack running (SIGINT: it stops its services too)
+    t.after(async () => {
+      if (first.child.exitCode === null) first.child.kill('SIGINT');
+      await first.exited;
+    });
     await waitFor(first, /^ready /m);
     for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker', 'api', 'mllp']) {
       assert.match(first.output(), new RegExp(`^${component}\\s+ok`, 'm'), `no line for ${component}`);
@@ -136,8 +163,8 @@ describe('./ops/up supervisor', () => {
       ],
     );
     for (const response of errors) assert.doesNotMatch(await response.text(), /\bat .*:\d+:\d+|node_modules/);
-    await waitFor(first, /^api 400 GET "\/inbox\/%E0%A4%A": the path has a malformed percent-escape$/m, 5000);
-    assert.equal(first.output().match(/^api 413 POST "\/codec\/login": the request body is larger/gm)?.length, 1);
+    await waitFor(first, /^api\s+400 GET "\/inbox\/%E0%A4%A": the path has a malformed percent-escape$/m, 5000);
+    assert.equal(first.output().match(/^api\s+413 POST "\/codec\/login": the request body is larger/gm)?.length, 1);
     assert.doesNotMatch(first.output(), /\bat .*node_modules/, 'no stack in the log either');
 
     // a hospital feed pointed at the stack: the open routing takes it, signs with the hospital identity
@@ -146,6 +173,11 @@ describe('./ops/up supervisor', () => {
     await writeFile(feed, frame(message));
     const [ack] = await mllpSend(ports.mllp, feed, false);
     checkAck(ack ?? '', message, 'ADT^A01 to ./ops/up');
+    // and a frame that is no HL7 message: refused, and counted as refused
+    const noise = join(home.path, 'noise.mllp');
+    await writeFile(noise, frame('this is not an HL7 message'));
+    const [refused] = await mllpSend(ports.mllp, noise, false);
+    assert.match(refused ?? '', /MSA\|AE\|/);
     assert.match(first.output(), /^redis\s+ok .*appendfsync always/m, 'the embedded Redis fsyncs every write');
 
     const demo = await runDemo(env);
@@ -177,6 +209,7 @@ describe('./ops/up supervisor', () => {
     await cli('identity', 'Up Pharma', '--role', 'manufacturer');
     const erpToken = (await cli('org', 'issue', 'Up Pharma')).stdout.trim();
     const api = `http://127.0.0.1:${ports.api}`;
+    const codes = [generateTraceCode(), generateTraceCode()];
     const batch = await fetch(`${api}/v1/trace/batches`, {
       method: 'POST',
       headers: { authorization: `Bearer ${erpToken}`, 'idempotency-key': 'UP-1', 'content-type': 'application/json' },
@@ -186,7 +219,7 @@ describe('./ops/up supervisor', () => {
         lot: 'UP-LOT-1',
         manufacturedOn: '2026-11-02',
         expiresOn: '2028-11-01',
-        items: [{ code: generateTraceCode() }, { code: generateTraceCode() }],
+        items: codes.map((code) => ({ code })),
       }),
     });
     assert.equal(batch.status, 202);
@@ -217,6 +250,11 @@ describe('./ops/up supervisor', () => {
     const { counts } = (await audit.json()) as { counts: Record<string, number> };
     assert.ok(counts.anchored === 1 && counts.granted === 1 && counts.refused === 1, JSON.stringify(counts));
     assert.equal(counts.traced, 3 * 100 + 2);
+    t.diagnostic(await checkMetrics(api));
+    await checkLogs(first, home.path, { erpToken, codes });
+    await checkTraces(() => collector.spans(), eventId);
+    // a history the OpenTelemetry interceptors ran in replays on the engine's interceptors alone
+    assert.match((await cli('audit', 'replay', story.recordWorkflowId)).stdout, /: \d+ events, deterministic/);
 
     first.child.kill('SIGINT');
     assert.equal(await first.exited, 0, first.output());
@@ -284,3 +322,133 @@ describe('./ops/up supervisor', () => {
     assert.match(run.output(), /YILIAN_API_PORT="http": expected a whole number/);
   });
 });
+
+/**
+ * After the demo, an ADT^A01 and a refused frame over MLLP and an ERP batch: GET /metrics parses
+ * with Prometheus's own parser and carries every series the engine names, with the work just done
+ * counted; and every series the Grafana dashboard queries is one the engine exports.
+ */
+async function checkMetrics(api: string): Promise<string> {
+  const started = performance.now();
+  const response = await fetch(`${api}/metrics`);
+  assert.equal(response.status, 200);
+  assert.match(response.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+  const text = await response.text();
+  const scrapeMs = performance.now() - started;
+  assert.ok(scrapeMs < 2000, `a scrape took ${scrapeMs} ms`);
+  const samples = await parseExposition(text);
+  const at = (name: string, labels: Record<string, string> = {}) => total(samples, name, labels);
+  const atLeast = (min: number, name: string, labels: Record<string, string> = {}) => {
+    const value = at(name, labels);
+    assert.ok(value >= min, `${name}${JSON.stringify(labels)} is ${value}, expected at least ${min}`);
+  };
+
+  atLeast(2, 'yilian_intake_received_total', { connector: 'mllp' });
+  atLeast(1, 'yilian_intake_acknowledged_total', { connector: 'mllp' });
+  atLeast(1, 'yilian_intake_rejected_total', { connector: 'mllp', reason: 'mllp_no_msh' });
+  atLeast(1, 'yilian_intake_acknowledged_total', { connector: 'erp' });
+  atLeast(1, 'yilian_intake_ack_duration_seconds_count', { connector: 'mllp' });
+  atLeast(1, 'yilian_intake_ack_duration_seconds_count', { connector: 'erp' });
+  for (const state of ['waiting', 'active', 'delayed'])
+    assert.ok(
+      samples.some((s) => s.name === 'yilian_intake_queue_jobs' && s.labels.state === state),
+      `queue depth ${state}`,
+    );
+  assert.equal(at('yilian_intake_dead_letters'), 0);
+  for (const type of ['registerIdentity', 'enrolPatient', 'anchorRecord', 'grantAccess', 'traceEvent', 'traceStep']) {
+    atLeast(1, 'yilian_workflows_started_total', { workflow_type: type });
+    atLeast(1, 'yilian_workflows_closed_total', { workflow_type: type, outcome: 'completed' });
+  }
+  // the demo's forged grant
+  atLeast(1, 'yilian_workflows_closed_total', { workflow_type: 'grantAccess', outcome: 'failed' });
+  for (const activity of ['sealRecord', 'createRecordOnChain', 'proveTraceBatch', 'pushTraceBatch', 'deliverToInbox'])
+    atLeast(1, 'yilian_activity_duration_seconds_count', { activity, outcome: 'success' });
+  atLeast(3, 'yilian_stark_duration_seconds_count', { operation: 'prove', outcome: 'success' });
+  for (const operation of ['encrypt', 'verify_rekey', 'reencrypt'])
+    atLeast(1, 'yilian_pre_duration_seconds_count', { operation });
+  for (const fn of ['create', 'pushBatch', 'register'])
+    atLeast(1, 'yilian_chain_submit_duration_seconds_count', { function: fn, outcome: 'success' });
+  atLeast(2, 'yilian_store_operation_duration_seconds_count', { operation: 'put', outcome: 'success' });
+  atLeast(1, 'yilian_http_request_duration_seconds_count', { route: '/v1/trace', method: 'POST', status: '2xx' });
+  atLeast(1, 'yilian_http_request_duration_seconds_count', { route: '/inbox', status: '2xx' });
+  // the Temporal SDK's own worker metrics, appended
+  atLeast(1, 'temporal_worker_task_slots_available');
+  atLeast(1, 'temporal_workflow_task_schedule_to_start_latency_seconds_count');
+  atLeast(1, 'temporal_activity_schedule_to_start_latency_seconds_count');
+
+  const exported = exportedNames(text, samples);
+  const dashboard: unknown = JSON.parse(await readFile(join(repoRoot, 'ops', 'grafana', 'yilian.json'), 'utf8'));
+  const queried = dashboardSeries(dashboard);
+  assert.ok(queried.size >= 20, `${queried.size} series in the dashboard`);
+  assert.deepEqual(
+    [...queried].filter((name) => !exported.has(name)),
+    [],
+    'the dashboard queries only series the engine exports',
+  );
+  return `GET /metrics after the demo: ${text.length} bytes, ${samples.length} samples, ${scrapeMs.toFixed(1)} ms`;
+}
+
+/**
+ * Every line ./ops/up wrote on stdout is a JSON log event (workers, API, intake included), and
+ * none holds a secret of the stack, a trace code or the PHI of the messages it took.
+ */
+async function checkLogs(up: Running, home: string, sent: { erpToken: string; codes: string[] }): Promise<void> {
+  const events = up
+    .json()
+    .split('\n')
+    .filter((line) => line !== '')
+    .map((line) => JSON.parse(line) as { level?: string; component?: string; msg?: string });
+  assert.ok(events.every((event) => typeof event.level === 'string' && typeof event.msg === 'string'));
+  const components = new Set(events.map((event) => event.component));
+  for (const component of ['temporal', 'worker', 'api', 'mllp', 'chain'])
+    assert.ok(components.has(component), component);
+  const secretFiles = (await filesUnder(home)).filter((path) =>
+    /[/\\](codec-token|operator-password|\.dev-password|state-ref-key)$/.test(path),
+  );
+  assert.ok(secretFiles.length >= 3, secretFiles.join(' '));
+  const codecKey = (await readFile(join(home, 'keys', 'codec-keys'), 'utf8')).trim().split(':')[1] ?? '';
+  const needles: Needle[] = [
+    { label: 'the ERP credential', bytes: Buffer.from(sent.erpToken) },
+    ...sent.codes.map((code, i) => ({ label: `ERP trace code ${i}`, bytes: Buffer.from(code) })),
+    { label: 'the codec key', bytes: Buffer.from(codecKey, 'base64') },
+    ...(await Promise.all(
+      secretFiles.map(async (path) => ({ label: path, bytes: Buffer.from((await readFile(path, 'utf8')).trim()) })),
+    )),
+    // the ADT^A01's patient and the demo's ORU^R01
+    { label: 'a patient name', bytes: Buffer.from('EVERYMAN') },
+    { label: 'a patient identifier', bytes: Buffer.from('PATID1234') },
+    { label: 'the record text', bytes: Buffer.from('Huckleberry') },
+  ];
+  assert.deepEqual(findNeedles([{ place: 'the ./ops/up log', bytes: Buffer.from(up.json()) }], needles), []);
+}
+
+/**
+ * With YILIAN_OTLP_ENDPOINT set, the ERP event is one trace: the dispatcher's start, the
+ * traceEvent run, its child traceStep runs and their activities on both task queues.
+ */
+async function checkTraces(spans: () => ReceivedSpan[], eventId: string): Promise<void> {
+  const names = [
+    'StartWorkflow:traceEvent',
+    'RunWorkflow:traceEvent',
+    'RunWorkflow:traceStep',
+    'RunActivity:proveTraceBatch',
+    'RunActivity:pushTraceBatch',
+  ];
+  const deadline = Date.now() + 15_000;
+  let trace: ReceivedSpan[] = [];
+  for (;;) {
+    const received = spans();
+    const start = received.find((span) => span.name === 'StartWorkflow:traceEvent');
+    trace = start ? received.filter((span) => span.traceId === start.traceId) : [];
+    if (names.every((name) => trace.some((span) => span.name === name))) break;
+    if (Date.now() > deadline)
+      assert.fail(
+        `no trace of ${eventId} with ${names.join(', ')}; received: ${[...new Set(received.map((s) => s.name))].join(', ')}`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  assert.ok(
+    trace.every((span) => span.name.startsWith('StartWorkflow') || span.parentSpanId),
+    'every span below the start has its parent',
+  );
+}

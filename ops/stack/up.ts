@@ -1,7 +1,6 @@
 import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { Redis } from 'ioredis';
 import { apiUrlOf, loadConfig, redactConfig, type Config } from '../config/index.js';
 import { toolPath } from '../tools.js';
@@ -29,13 +28,21 @@ import { codecFromConfig, codecKeyringFromConfig } from '../codec/from-config.js
 import { apiDocumentRoutes, traceRoutes } from '../../connectors/erp/routes.js';
 import { auditVerifyRoutes } from '../../connectors/http/audit-verify-routes.js';
 import { apiAuditVerifier } from '../audit/verify-api.js';
+import { createLogger, stdoutDestination } from '../telemetry/log.js';
+import { installTemporalRuntime } from '../telemetry/runtime.js';
+import { meteredStore } from '../telemetry/instruments.js';
+import { countedErpRoutes, metricsRoutes, timedRoutes } from '../telemetry/http.js';
+import { tracing as startTracing } from '../telemetry/otel.js';
 
 /**
- * The stack supervisor behind `./ops/up`: starts every component in dependency order, prints one
+ * The stack supervisor behind `./ops/up`: starts every component in dependency order, logs one
  * line per component and a final `ready` line, and on SIGINT/SIGTERM stops them in reverse order.
- * Embedded services keep their state under the data dir, so starting again keeps all data.
+ * Embedded services keep their state under the data dir, so starting again keeps all data. Its log
+ * and that of everything in its process (workers, API, doors) is JSON lines on stdout, or the
+ * console lines `<component> <message>` on a terminal.
  */
-const say = (component: string, message: string) => console.log(`${component.padEnd(9)} ${message}`);
+const log = createLogger({ level: 'info', destination: stdoutDestination() });
+const say = (component: string, message: string) => log.info({ component }, message);
 
 type Stopper = () => Promise<void>;
 
@@ -45,23 +52,30 @@ let stopping = false;
 async function stopAll(code: number): Promise<void> {
   if (stopping) return;
   stopping = true;
-  console.log('stopping');
+  log.info('stopping');
   for (const [name, stop] of stoppers.reverse()) {
-    await stop().catch((error: unknown) => say(name, `failed to stop cleanly: ${messageOf(error)}`));
+    await stop().catch((error: unknown) =>
+      log.warn({ component: name }, `failed to stop cleanly: ${messageOf(error)}`),
+    );
     say(name, 'stopped');
   }
+  log.flush();
   process.exit(code);
 }
 
 async function main(): Promise<void> {
   const config = loadConfig();
+  log.level = config.telemetry.logLevel;
   await keepPrivate(config.home);
   process.on('SIGINT', () => void stopAll(0));
   process.on('SIGTERM', () => void stopAll(0));
   const watch = (child: ManagedProcess) =>
     void child.exited.then((code) => {
       if (!stopping) {
-        say(child.name, `exited unexpectedly (code ${code}); see ${join(config.home, 'logs', `${child.name}.log`)}`);
+        log.error(
+          { component: child.name },
+          `exited unexpectedly (code ${code}); see ${join(config.home, 'logs', `${child.name}.log`)}`,
+        );
         void stopAll(1);
       }
     });
@@ -69,7 +83,16 @@ async function main(): Promise<void> {
   say('config', `data dir ${config.home}; ${JSON.stringify(redactConfig(config).storage)}`);
   await checkPorts(config);
   // the supervisor owns the signals, so the worker drains when told, in order
-  Runtime.install({ logger: new DefaultLogger('WARN'), shutdownSignals: [] });
+  await installTemporalRuntime({
+    log: log.child({ component: 'worker' }),
+    level: config.telemetry.logLevel,
+    shutdownSignals: [],
+  });
+  const tracing = config.telemetry.otlpEndpoint
+    ? await startTracing(config.telemetry.otlpEndpoint, 'yilian')
+    : undefined;
+  // stopped last: the spans of everything stopped before it are sent
+  if (tracing) stoppers.push(['tracing', () => tracing.shutdown()]);
 
   const [temporalHost, temporalPort] = splitAddress(config.temporal.address);
   if (config.temporal.mode === 'embedded') {
@@ -149,7 +172,7 @@ async function main(): Promise<void> {
       `contracts ${created ? 'deployed' : 'found'}: Directory ${deployment.directory}, RecordRegistry ${deployment.recordRegistry}, DrugTrace ${deployment.drugTrace}`,
   );
 
-  const store = contentStoreFromConfig(config);
+  const store = meteredStore(contentStoreFromConfig(config));
   await store.check();
   say(
     'storage',
@@ -161,7 +184,7 @@ async function main(): Promise<void> {
   stoppers.push(['worker', () => running.shutdown()]);
   for (const { run } of running.workers) {
     void run.catch((error: unknown) => {
-      say('worker', `failed: ${messageOf(error)}`);
+      log.error({ component: 'worker' }, `failed: ${messageOf(error)}`);
       void stopAll(1);
     });
   }
@@ -172,8 +195,9 @@ async function main(): Promise<void> {
     connection: client,
     namespace: config.temporal.namespace,
     dataConverter: { payloadCodecs: [codec] },
+    ...(tracing ? { interceptors: { workflow: tracing.client } } : {}),
   });
-  const intake = await startIntakeQueue(config, say);
+  const intake = await startIntakeQueue(config, log, tracing);
   stoppers.push(...intake.stoppers);
   const { openapi, docs } = apiDocumentRoutes();
 
@@ -195,17 +219,19 @@ async function main(): Promise<void> {
           : Promise.resolve();
       },
     },
-    routes: {
+    routes: timedRoutes({
       // the endpoint only displays payloads, so it shows unsealed ones as they are
       '/codec': codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }),
       '/inbox': inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
-      '/v1/trace': traceRoutes({
-        state: running.engine.state,
-        store,
-        queue: intake.queue,
-        client: codecClient,
-        keys: await codecKeyringFromConfig(config),
-      }),
+      '/v1/trace': countedErpRoutes(
+        traceRoutes({
+          state: running.engine.state,
+          store,
+          queue: intake.queue,
+          client: codecClient,
+          keys: await codecKeyringFromConfig(config),
+        }),
+      ),
       '/v1/audit/verify': auditVerifyRoutes(
         apiAuditVerifier({ chain, contracts: deployment, store, temporal: codecClient, codec }),
         { state: running.engine.state },
@@ -225,6 +251,12 @@ async function main(): Promise<void> {
       }),
       '/openapi.json': openapi,
       '/docs': docs,
+      '/metrics': metricsRoutes(),
+    }),
+    log: ({ stack, ...fields }) => {
+      const line = `${fields.status} ${fields.method} ${fields.path}: ${fields.message}`;
+      if (stack === undefined) log.warn({ component: 'api', ...fields }, line);
+      else log.error({ component: 'api', ...fields, stack }, line);
     },
   });
   const server: Server = await new Promise((resolve, reject) => {
@@ -237,18 +269,21 @@ async function main(): Promise<void> {
     'api',
     `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec: Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')}; ` +
       `the Web UI decodes after signing in at ${apiUrl}/codec/login; ERP trace events at ${apiUrl}/v1/trace, ` +
-      `reference ${apiUrl}/docs/api)`,
+      `reference ${apiUrl}/docs/api, Prometheus metrics ${apiUrl}/metrics)`,
   );
 
   if (config.mllp.enabled) {
     const workflows = workflowStarter(codecClient, config.workers.taskQueue);
-    stoppers.push(...(await startMllpIntake(config, running.engine.state, workflows, intake.queue, say)));
+    stoppers.push(...(await startMllpIntake(config, running.engine.state, workflows, intake.queue, log)));
   }
-  const puller = await startFhirIntake(config, running.engine.state, intake.queue, say);
+  const puller = await startFhirIntake(config, running.engine.state, intake.queue, log);
   if (puller) stoppers.push(['fhir', () => puller.close()]);
 
   const ui = config.temporal.mode === 'embedded' ? ` temporal-ui=http://${temporalHost}:${config.temporal.uiPort}` : '';
-  console.log(`ready api=${apiUrl} health=${apiUrl}/healthz${ui} (Ctrl-C stops)`);
+  log.info(
+    { event: 'ready' },
+    `ready api=${apiUrl} health=${apiUrl}/healthz metrics=${apiUrl}/metrics${ui} (Ctrl-C stops)`,
+  );
 }
 
 function splitAddress(address: string): [string, number] {
@@ -282,6 +317,6 @@ async function checkPorts(config: Config): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  console.error(`yilian up failed: ${messageOf(error)}`);
+  log.fatal(`yilian up failed: ${messageOf(error)}`);
   void stopAll(1);
 });

@@ -5,6 +5,8 @@ import { EncryptionCodec } from '../codec/encryption-codec.js';
 import { startDispatcher, type Dispatcher } from '../../connectors/intake/dispatcher.js';
 import { openIntakeQueue, type IntakeQueue } from '../../connectors/intake/queue.js';
 import { DEFAULT_RETRY, type RetryPolicy } from '../../connectors/intake/retry.js';
+import type { Logger } from '../telemetry/log.js';
+import type { Tracing } from '../telemetry/otel.js';
 
 const retryOf = (config: Config): RetryPolicy => ({ ...DEFAULT_RETRY, windowMs: config.intake.retryHours * 3600_000 });
 
@@ -14,10 +16,7 @@ const retryOf = (config: Config): RetryPolicy => ({ ...DEFAULT_RETRY, windowMs: 
  * the Redis). Its Temporal connection is lazy, so it starts and keeps its jobs waiting while
  * Temporal is still away.
  */
-export async function startDispatcherFromConfig(
-  config: Config,
-  log: (line: string) => void = console.error,
-): Promise<Dispatcher> {
+export async function startDispatcherFromConfig(config: Config, log: Logger, tracing?: Tracing): Promise<Dispatcher> {
   const keyring = await codecKeyringFromConfig(config);
   const connection = Connection.lazy({
     address: config.temporal.address,
@@ -31,11 +30,12 @@ export async function startDispatcherFromConfig(
       connection,
       namespace: config.temporal.namespace,
       dataConverter: { payloadCodecs: [new EncryptionCodec(keyring)] },
+      ...(tracing ? { interceptors: { workflow: tracing.client } } : {}),
     }),
     taskQueue: config.workers.taskQueue,
     concurrency: config.intake.concurrency,
     retry: retryOf(config),
-    log,
+    log: (line, fields) => log.warn(fields ?? {}, line),
   });
   return {
     closed: dispatcher.closed,

@@ -5,6 +5,8 @@ import type { ContentStore } from '../../core/storage/index.js';
 import type { EngineKeyring } from '../../activities/state/index.js';
 import { createRecordNativeActivities } from '../../activities/records/index.js';
 import { createTraceNativeActivities } from '../../activities/trace/index.js';
+import { activityTimings, cryptoTimer } from '../telemetry/instruments.js';
+import type { Tracing } from '../telemetry/otel.js';
 
 export interface NativeWorkerOptions {
   connection: NativeConnection;
@@ -14,6 +16,7 @@ export interface NativeWorkerOptions {
   store: ContentStore;
   keyring: EngineKeyring;
   dataConverter?: DataConverter;
+  tracing?: Tracing;
 }
 
 /**
@@ -22,14 +25,14 @@ export interface NativeWorkerOptions {
  * core keep the cores busy; it runs no workflows and can be scaled out on machines of its own.
  */
 export function createNativeWorker(options: NativeWorkerOptions): Promise<Worker> {
+  const deps = { store: options.store, keyring: options.keyring, time: cryptoTimer };
+  const activities = { ...createRecordNativeActivities(deps), ...createTraceNativeActivities(deps) };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
-    activities: {
-      ...createRecordNativeActivities({ store: options.store, keyring: options.keyring }),
-      ...createTraceNativeActivities({ keyring: options.keyring, store: options.store }),
-    },
+    activities,
+    interceptors: { activity: [activityTimings('native', activities), ...(options.tracing?.activity ?? [])] },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     maxConcurrentActivityTaskExecutions: 4 * availableParallelism(),
   });

@@ -7,6 +7,8 @@ import { createInboxActivities } from '../../activities/inbox/index.js';
 import { createPatientActivities } from '../../activities/patients/index.js';
 import { createRecordActivities } from '../../activities/records/index.js';
 import { createTraceActivities } from '../../activities/trace/index.js';
+import { activityTimings, cryptoTimer, runSinks } from '../telemetry/instruments.js';
+import type { Tracing } from '../telemetry/otel.js';
 
 export const workflowsPath = new URL('../../workflows/index.ts', import.meta.url).pathname;
 /** Every worker and replayer of the engine's workflows runs them behind these (workflows/interceptors.ts). */
@@ -19,24 +21,31 @@ export interface OrchestrationWorkerOptions {
   engine: Engine;
   /** The payload codec (ops/codec) in production. */
   dataConverter?: DataConverter;
+  /** OpenTelemetry, when YILIAN_OTLP_ENDPOINT is set. */
+  tracing?: Tracing;
 }
 
 /** The worker of the `yilian` task queue: every workflow, and the I/O activities (chain, store, state). */
 export function createOrchestrationWorker(options: OrchestrationWorkerOptions): Promise<Worker> {
-  const { engine } = options;
+  const { engine, tracing } = options;
+  const activities = {
+    ...createIdentityActivities(engine),
+    ...createPatientActivities(engine),
+    ...createRecordActivities(engine, cryptoTimer),
+    ...createInboxActivities(engine),
+    ...createTraceActivities(engine),
+  };
   return Worker.create({
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
     workflowsPath,
-    interceptors: { workflowModules: workflowInterceptorModules },
-    activities: {
-      ...createIdentityActivities(engine),
-      ...createPatientActivities(engine),
-      ...createRecordActivities(engine),
-      ...createInboxActivities(engine),
-      ...createTraceActivities(engine),
+    interceptors: {
+      workflowModules: [...workflowInterceptorModules, ...(tracing?.workflowModules ?? [])],
+      activity: [activityTimings('orchestration', activities), ...(tracing?.activity ?? [])],
     },
+    sinks: { ...runSinks, ...tracing?.sinks },
+    activities,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     // I/O-bound activities: a few per core keep the store and chain busy without starving the event loop
     maxConcurrentActivityTaskExecutions: 8 * availableParallelism(),

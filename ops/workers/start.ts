@@ -15,6 +15,8 @@ import { contentStoreFromConfig } from '../engine/content-store.js';
 import { createOrchestrationWorker } from './orchestration.js';
 import { createNativeWorker } from './native.js';
 import { nativeQueueOf } from '../../workflows/activity-options.js';
+import { MeteredFiscoClient, meteredStore } from '../telemetry/instruments.js';
+import { tracing as startTracing, type Tracing } from '../telemetry/otel.js';
 
 export type WorkerKind = 'orchestration' | 'native';
 
@@ -35,11 +37,15 @@ export async function runEngineWorkers(
     taskQueue: string;
     engine: Engine;
     dataConverter?: DataConverter;
+    tracing?: Tracing | undefined;
   },
   kinds: readonly WorkerKind[],
 ): Promise<WorkerSet> {
   const { connection, namespace, engine, dataConverter } = options;
-  const converter = dataConverter ? { dataConverter } : {};
+  const converter = {
+    ...(dataConverter ? { dataConverter } : {}),
+    ...(options.tracing ? { tracing: options.tracing } : {}),
+  };
   const workers: WorkerSet['workers'] = [];
   for (const kind of kinds) {
     const taskQueue = kind === 'orchestration' ? options.taskQueue : nativeQueueOf(options.taskQueue);
@@ -77,7 +83,7 @@ export interface RunningWorkers extends WorkerSet {
  * and PRE). `./ops/up` runs both in its process; `ops/workers/main.ts` runs either on its own host.
  */
 export async function startWorkers(config: Config, kinds: readonly WorkerKind[]): Promise<RunningWorkers> {
-  const chain = chainClient(config);
+  const chain = new MeteredFiscoClient(chainClient(config).settings);
   await chain.checkChain();
   const deployment = await requireDeployment(config.home);
   const password = await keystorePassword(config);
@@ -85,7 +91,7 @@ export async function startWorkers(config: Config, kinds: readonly WorkerKind[])
     () => true,
     () => false,
   );
-  const store = contentStoreFromConfig(config);
+  const store = meteredStore(contentStoreFromConfig(config));
   const engine = await openEngine({
     home: config.home,
     chain,
@@ -108,6 +114,7 @@ export async function startWorkers(config: Config, kinds: readonly WorkerKind[])
       taskQueue: config.workers.taskQueue,
       engine,
       dataConverter: { payloadCodecs: [codec] },
+      tracing: config.telemetry.otlpEndpoint ? await startTracing(config.telemetry.otlpEndpoint, 'yilian') : undefined,
     },
     kinds,
   );
