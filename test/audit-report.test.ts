@@ -10,7 +10,6 @@ import { repoRoot } from '../ops/config/index.js';
 import { startScratchEngine, SCRATCH_PASSWORD, SCRATCH_SCRYPT, type ScratchEngine } from '../ops/scratch/engine.js';
 import { scratchFhirServer, type ScratchFhirServer } from '../ops/scratch/fhir.js';
 import type { StoryOutcome } from '../ops/demo/story.js';
-import { loadOrCreateCa } from '../ops/chain/ca.js';
 import { auditReport } from '../ops/audit/report.js';
 import { auditReportSchema, type AuditReport } from '../core/audit/report.js';
 import { scanChain } from '../core/audit/chain-scan.js';
@@ -20,12 +19,11 @@ import { loadKeystore } from '../core/keys/node/keystore-file.js';
 import { authorize } from '../core/operators/authorization.js';
 import { createHttpApp } from '../connectors/http/app.js';
 import { auditReportRoutes } from '../connectors/http/audit-report-routes.js';
-import { issueOrgCredential } from '../connectors/erp/credentials.js';
 import { fetchInbox } from '../wallet/inbox-client.js';
 import { openRecord } from '../wallet/open-record.js';
 import { walletDir } from '../wallet/node/wallet-dir.js';
 import { Wallet } from '../wallet/wallet.js';
-import { runStoryOn, storyHl7 } from './harness/story.js';
+import { engineSecrets, runStoryOn, storyCredentials, storyHl7, storySecrets } from './harness/story.js';
 import { workerEnv } from './harness/worker-process.js';
 import { entryOf, hl7Work, newKeyring, PATIENT_ID, PATIENT_NAME, waitFor } from './harness/intake.js';
 import { startScratchRedis } from '../ops/scratch/services.js';
@@ -34,6 +32,7 @@ import { CodecKeyring } from '../ops/codec/keyring.js';
 import { openIntakeQueue } from '../connectors/intake/queue.js';
 import { openIntakeAdmin } from '../connectors/intake/admin.js';
 import { startDispatcher } from '../connectors/intake/dispatcher.js';
+import { runYilian, withoutYilian } from './harness/cli-process.js';
 import { findNeedles, type Needle } from './harness/privacy-scan.js';
 
 interface Run {
@@ -61,18 +60,7 @@ describe('audit: replay --all, the report and its route', () => {
   const tokens: Record<'regulator' | 'manufacturer', string> = { regulator: '', manufacturer: '' };
 
   const yilian = (...args: string[]) => yilianWith({}, ...args);
-  const yilianWith = (extra: NodeJS.ProcessEnv, ...args: string[]) =>
-    new Promise<Run>((resolve) => {
-      const child = spawn(process.execPath, ['ops/bin/yilian.mjs', ...args], {
-        cwd: repoRoot,
-        env: { ...withoutYilian(process.env), ...env, ...extra },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let [stdout, stderr] = ['', ''];
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const yilianWith = (extra: NodeJS.ProcessEnv, ...args: string[]) => runYilian(args, { env: { ...env, ...extra } });
 
   before(async () => {
     [stack, fhir, redis] = await Promise.all([
@@ -144,14 +132,7 @@ describe('audit: replay --all, the report and its route', () => {
     await stack.stopWorkers();
     storyDone = new Date();
 
-    for (const [who, name] of [
-      ['regulator', `Regulator (${outcome.runId})`],
-      ['manufacturer', `Manufacturer (${outcome.runId})`],
-    ] as const) {
-      const identity = await stack.engine.state.localIdentity(name);
-      assert.ok(identity, name);
-      tokens[who] = (await issueOrgCredential(stack.engine.state, identity)).token;
-    }
+    Object.assign(tokens, await storyCredentials(stack, outcome));
     const server = createServer(
       createHttpApp({
         health: {},
@@ -318,29 +299,17 @@ describe('audit: replay --all, the report and its route', () => {
         hexToBytes(alice.identity.address),
         SCRATCH_PASSWORD,
       );
-      const ca = await loadOrCreateCa(stack.home, SCRATCH_PASSWORD);
       needles = [
-        { label: 'record text (patient name)', bytes: utf8ToBytes('Huckleberry') },
-        { label: 'record text (address)', bytes: utf8ToBytes('721 SPRING STREET') },
-        { label: 'record text (finding)', bytes: utf8ToBytes('Bacteria identified in Stool') },
-        { label: 'patient identifier', bytes: utf8ToBytes(outcome.patient.identifier) },
+        ...storySecrets(outcome),
         { label: "the dead letter's patient", bytes: utf8ToBytes(PATIENT_NAME) },
         { label: "the dead letter's patient identifier", bytes: utf8ToBytes(PATIENT_ID) },
         { label: "the patient's account", bytes: hexToBytes(alice.identity.address) },
         { label: "the patient's account (text)", bytes: utf8ToBytes(alice.identity.address.toLowerCase()) },
         { label: "the patient's name", bytes: utf8ToBytes(`Alice (${outcome.runId})`) },
         { label: 'the content address', bytes: utf8ToBytes(outcome.cid) },
-        ...outcome.traceCodes.map((code, i) => ({ label: `trace code ${i}`, bytes: utf8ToBytes(code) })),
         { label: "the patient's signing key", bytes: aliceKeys.signingKey },
         ...aliceKeys.prekeys.map((k) => ({ label: `prekey secret ${k.id}`, bytes: k.secretKey })),
-        ...(await Promise.all(
-          outcome.localIdentities.map(async (address) => ({
-            label: `engine key of ${address}`,
-            bytes: (await stack.engine.keyring.identity(address)).secretKey,
-          })),
-        )),
-        { label: 'CA signing key', bytes: ca.secretKey },
-        { label: 'payload codec key', bytes: Buffer.from(stack.codecKeys.split(':')[1] as string, 'base64') },
+        ...(await engineSecrets(stack, outcome)),
       ];
     });
 
@@ -548,10 +517,6 @@ describe('audit: replay --all, the report and its route', () => {
     });
   });
 });
-
-function withoutYilian(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(environment).filter(([name]) => !name.startsWith('YILIAN_')));
-}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -6,9 +6,8 @@ import { hexToBytes, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { Redis } from 'ioredis';
 import { loadKeystore } from '../core/keys/node/keystore-file.js';
-import { loadOrCreateCa } from '../ops/chain/ca.js';
 import type { StoryOutcome } from '../ops/demo/story.js';
-import { runStoryOn } from './harness/story.js';
+import { engineSecrets, runStoryOn, storySecrets } from './harness/story.js';
 import { startScratchEngine, SCRATCH_PASSWORD, type ScratchEngine } from '../ops/scratch/engine.js';
 import { startScratchRedis, tempDir } from '../ops/scratch/services.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from './harness/worker-process.js';
@@ -79,24 +78,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
         ];
       }),
     );
-    const engineSecrets = await Promise.all(
-      outcome.localIdentities.map(async (address) => ({
-        label: `engine key of ${address}`,
-        bytes: (await stack.engine.keyring.identity(address)).secretKey,
-      })),
-    );
-    const ca = await loadOrCreateCa(stack.home, SCRATCH_PASSWORD);
-    needles = [
-      { label: 'record text (patient name)', bytes: utf8ToBytes('Huckleberry') },
-      { label: 'record text (address)', bytes: utf8ToBytes('721 SPRING STREET') },
-      { label: 'record text (finding)', bytes: utf8ToBytes('Bacteria identified in Stool') },
-      { label: 'patient identifier', bytes: utf8ToBytes(outcome.patient.identifier) },
-      ...outcome.traceCodes.map((code, i) => ({ label: `trace code ${i}`, bytes: utf8ToBytes(code) })),
-      ...walletSecrets.flat(),
-      ...engineSecrets,
-      { label: 'CA signing key', bytes: ca.secretKey },
-      { label: 'payload codec key', bytes: Buffer.from(stack.codecKeys.split(':')[1] as string, 'base64') },
-    ];
+    needles = [...storySecrets(outcome), ...walletSecrets.flat(), ...(await engineSecrets(stack, outcome))];
 
     // the story's HL7 message also comes in over MLLP, as a hospital sends it: through the
     // listener, the sealed intake queue in Redis and the dispatcher, into a workflow of its own

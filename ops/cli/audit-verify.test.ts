@@ -1,12 +1,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { toHex, type Hex } from 'viem';
-import { repoRoot } from '../config/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
 import { readContract } from '../../core/ledger/contract-calls.js';
 import { generateTraceCode } from '../../core/crypto/index.js';
@@ -15,7 +13,6 @@ import { TRACE_CHECKS } from '../../core/audit/trace-checks.js';
 import type { CheckStatus, Verdict } from '../../core/audit/verdict.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { auditVerifyRoutes } from '../../connectors/http/audit-verify-routes.js';
-import { issueOrgCredential } from '../../connectors/erp/credentials.js';
 import { Role } from '../../core/roles.js';
 import { parseCid } from '../../core/storage/index.js';
 import { traceId } from '../../native/index.js';
@@ -25,8 +22,9 @@ import { apiAuditVerifier } from '../audit/verify-api.js';
 import { SCRATCH_PASSWORD, startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { authorize } from '../../core/operators/authorization.js';
 import type { StoryOutcome } from '../demo/story.js';
-import { runStoryOn, storyHl7 } from '../../test/harness/story.js';
+import { runStoryOn, storyCredentials, storyHl7 } from '../../test/harness/story.js';
 import { workerEnv } from '../../test/harness/worker-process.js';
+import { runYilian } from '../../test/harness/cli-process.js';
 import { plantRevocation, replaceStoredBlock, swapProof } from '../../test/harness/planted-faults.js';
 
 interface Audit {
@@ -55,21 +53,8 @@ describe('yilian audit verify', () => {
   let api: { server: Server; url: string };
   const tokens = { regulator: '', manufacturer: '' };
 
-  /** The CLI as a process; `stdin`, when given, is written to its standard input. */
   const yilianFed = (stdin: string | null, ...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string; ms: number }>((resolve) => {
-      const started = Date.now();
-      const child = spawn(process.execPath, ['ops/bin/yilian.mjs', ...args], {
-        cwd: repoRoot,
-        env: { ...process.env, ...env },
-        stdio: ['pipe', 'pipe', 'pipe'],
-      });
-      child.stdin.end(stdin ?? undefined);
-      let [stdout, stderr] = ['', ''];
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('exit', (code) => resolve({ code, stdout, stderr, ms: Date.now() - started }));
-    });
+    runYilian(args, { env, ...(stdin === null ? {} : { stdin }) });
   const yilian = (...args: string[]) => yilianFed(null, ...args);
   const auditFed = async (stdin: string | null, ...args: string[]): Promise<Audit> => {
     const { code, stdout, stderr, ms } = await yilianFed(stdin, 'audit', 'verify', ...args, '--json');
@@ -151,14 +136,7 @@ describe('yilian audit verify', () => {
     );
     await stack.devchain.restart();
 
-    for (const [who, name] of [
-      ['regulator', `Regulator (${outcome.runId})`],
-      ['manufacturer', `Manufacturer (${outcome.runId})`],
-    ] as const) {
-      const identity = await stack.engine.state.localIdentity(name);
-      assert.ok(identity, name);
-      tokens[who] = (await issueOrgCredential(stack.engine.state, identity)).token;
-    }
+    Object.assign(tokens, await storyCredentials(stack, outcome));
     const codec = new EncryptionCodec(CodecKeyring.parse(stack.codecKeys));
     const server = createServer(
       createHttpApp({

@@ -9,6 +9,7 @@ import { NondeterminismError, replayHistory, replayWorkflow } from '../audit/rep
 import { Role } from '../../core/roles.js';
 import { startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { tempDir } from '../scratch/services.js';
+import { withoutYilian } from '../../test/harness/cli-process.js';
 import { authorize } from '../../core/operators/authorization.js';
 
 const run = promisify(execFile);
@@ -109,10 +110,6 @@ describe('yilian audit replay on a live, codec-encrypted workflow', () => {
     assert.match(unknown.stderr, /^yilian: no workflow identity:local:nobody in namespace default at /);
   });
 });
-
-function withoutYilian(environment: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
-  return Object.fromEntries(Object.entries(environment).filter(([name]) => !name.startsWith('YILIAN_')));
-}
 
 function escape(text: string): string {
   return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

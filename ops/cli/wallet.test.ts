@@ -1,8 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { repoRoot } from '../config/index.js';
 import { randomBytes } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { hexToBytes, toHex } from 'viem';
@@ -13,6 +11,7 @@ import { prove, traceId } from '../../native/index.js';
 import { Role } from '../../core/roles.js';
 import { SCRATCH_PASSWORD, startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { workerEnv } from '../../test/harness/worker-process.js';
+import { runYilian } from '../../test/harness/cli-process.js';
 import { authorize } from '../../core/operators/authorization.js';
 
 /** The wallet side of the flows through the real `yilian` command, against a running engine. */
@@ -21,18 +20,7 @@ describe('yilian wallet, enrol, record and trace commands', () => {
   let env: NodeJS.ProcessEnv;
   let bob: `0x${string}`;
 
-  const yilian = (...args: string[]) =>
-    new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, ['ops/bin/yilian.mjs', ...args], {
-        cwd: repoRoot,
-        env: { ...process.env, ...env },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      let [stdout, stderr] = ['', ''];
-      child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-      child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-      child.once('exit', (code) => resolve({ code, stdout, stderr }));
-    });
+  const yilian = (...args: string[]) => runYilian(args, { env });
 
   before(async () => {
     stack = await startScratchEngine();
