@@ -1,9 +1,9 @@
-import { existsSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { after, type TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { repoRoot } from '../../ops/config/index.js';
+import { chromiumPath } from '../../ops/tools.js';
 
 /** One request the page made, as the engine (or anyone) would have received it. */
 export interface RecordedRequest {
@@ -11,25 +11,6 @@ export interface RecordedRequest {
   url: string;
   /** The request body as sent, empty when it had none. */
   body: Buffer;
-}
-
-/**
- * Debian's headless Chromium (`./ops/bootstrap --with browser` installs chromium-headless-shell;
- * Playwright's own browser download is not available here). YILIAN_CHROMIUM names another build.
- */
-export function chromiumPath(): string {
-  const candidates = [
-    process.env.YILIAN_CHROMIUM,
-    '/usr/bin/chromium-headless-shell',
-    '/usr/lib/chromium/chromium-headless-shell',
-    '/usr/bin/chromium',
-  ].filter((path): path is string => path !== undefined && path !== '');
-  const found = candidates.find((path) => existsSync(path));
-  if (found === undefined)
-    throw new Error(
-      `no headless Chromium at ${candidates.join(', ')}: run ./ops/bootstrap --with browser, or set YILIAN_CHROMIUM`,
-    );
-  return found;
 }
 
 /** Where screenshots go: outside git (.scratch/ is ignored), one folder per test. */
