@@ -459,6 +459,7 @@ async function checkOperatorPage(t: TestContext, api: string, temporalUi: string
     [],
     'the page talks only to the engine',
   );
+  assert.deepEqual(browser.errors, [], 'no script error, no Content-Security-Policy violation');
   t.diagnostic(`the browser made ${browser.requests.length} requests, all to ${origin}`);
 }
 

@@ -19,6 +19,8 @@ export const SCREENSHOTS = join(repoRoot, '.scratch', 'screenshots');
 export interface BrowserSession {
   /** Every request of every page of this session, in order. */
   requests: RecordedRequest[];
+  /** What the pages reported as errors: uncaught exceptions, console errors (a CSP violation is one). */
+  errors: string[];
   /** A new page in its own context (no shared storage), recording its requests. */
   newPage(options?: { locale?: string }): Promise<Page>;
   /** Saves a full-page screenshot as <test>/<name>.png, printed as a test diagnostic; returns its path. */
@@ -37,9 +39,11 @@ export async function openBrowser(t: TestContext, testName: string): Promise<Bro
     await browser.close();
   });
   const requests: RecordedRequest[] = [];
+  const errors: string[] = [];
   const folder = join(SCREENSHOTS, testName);
   return {
     requests,
+    errors,
     async newPage(options = {}) {
       const context = await browser.newContext({
         locale: options.locale ?? 'en-US',
@@ -53,7 +57,12 @@ export async function openBrowser(t: TestContext, testName: string): Promise<Bro
           body: request.postDataBuffer() ?? Buffer.alloc(0),
         }),
       );
-      return context.newPage();
+      const page = await context.newPage();
+      page.on('pageerror', (error) => errors.push(`${page.url()}: ${error.message}`));
+      page.on('console', (message) => {
+        if (message.type() === 'error') errors.push(`${page.url()}: ${message.text()}`);
+      });
+      return page;
     },
     async screenshot(page, name) {
       await mkdir(folder, { recursive: true });

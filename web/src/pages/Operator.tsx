@@ -61,14 +61,15 @@ export function Operator() {
                 key={name}
                 data-testid={`component-${name}`}
                 data-status={health.status}
-                className="flex items-center gap-2"
+                className="flex flex-wrap items-center gap-x-2 gap-y-1"
               >
                 <Tag variant="solid" color={statusColor(health.status === 'ok')}>
                   {health.status === 'ok' ? t.componentOk : t.componentDown}
                 </Tag>
                 <span className="font-medium">{name}</span>
-                <span className="text-gray-600">{t.latency(health.latencyMs)}</span>
-                {health.error !== undefined && <span className="text-red-700">{health.error}</span>}
+                <span className="whitespace-nowrap text-gray-600">{t.latency(health.latencyMs)}</span>
+                {/* a problem takes its own line under its component: it can be a long message with a URL */}
+                {health.error !== undefined && <span className="w-full break-words text-red-700">{health.error}</span>}
               </li>
             ))}
           </ul>
