@@ -41,6 +41,23 @@ module.exports = {
       to: { path: [ENGINE, 'node_modules/@temporalio/', 'node_modules/express/'] },
     },
     {
+      name: 'web-is-the-browser',
+      comment:
+        "web/ runs in people's browsers: it may bundle core/ and wallet/ browser-safe code, never the engine or the native addon",
+      severity: 'error',
+      from: { path: '^web/' },
+      to: {
+        path: ['^(activities|connectors|ops|workflows|native)/', 'node_modules/@temporalio/', 'node_modules/express/'],
+      },
+    },
+    {
+      name: 'web-only-browser-safe-core-and-wallet',
+      comment: 'web/ takes from core/ and wallet/ only what runs in a browser (not their node/ folders)',
+      severity: 'error',
+      from: { path: '^web/' },
+      to: { path: '^(core|wallet)/', pathNot: BROWSER_SAFE.pathNot },
+    },
+    {
       name: 'workflows-only-types-from-activities',
       comment: 'workflows/ run in the deterministic sandbox: activities and core reach them as types only',
       severity: 'error',
@@ -105,13 +122,13 @@ module.exports = {
   ],
   options: {
     doNotFollow: { path: 'node_modules' },
-    exclude: { path: ['^native/target', '^\\.tools', '^\\.yilian', '^\\.scratch', '^test/histories/'] },
+    exclude: { path: ['^native/target', '^\\.tools', '^\\.yilian', '^\\.scratch', '^test/histories/', '^web/dist/'] },
     tsPreCompilationDeps: true,
     tsConfig: { fileName: 'tsconfig.json' },
     enhancedResolveOptions: {
       exportsFields: ['exports'],
       conditionNames: ['import', 'require', 'node', 'default', 'types'],
-      extensions: ['.ts', '.js', '.mjs', '.d.ts'],
+      extensions: ['.ts', '.tsx', '.js', '.mjs', '.d.ts'],
     },
     moduleSystems: ['es6', 'cjs'],
   },

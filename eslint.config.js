@@ -1,5 +1,5 @@
 // Lint rules run by ./ops/test (`npx eslint .`): typescript-eslint's strict, type-checked set on
-// every TypeScript file, and the browser-safe parts of core/ and wallet/ kept free of Node globals
+// every TypeScript file (web/'s .tsx included), and the browser-safe parts of core/ and wallet/ kept free of Node globals
 // (their imports are checked by .dependency-cruiser.cjs).
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
@@ -7,10 +7,22 @@ import tseslint from 'typescript-eslint';
 const nodeTestHooks = ['test', 'describe', 'it', 'suite', 'before', 'after', 'beforeEach', 'afterEach'];
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'native/target/', '.tools/', '.yilian/', '.scratch/', 'contracts/artifacts.ts'] },
+  {
+    ignores: [
+      'node_modules/',
+      'native/target/',
+      '.tools/',
+      '.yilian/',
+      '.scratch/',
+      'contracts/artifacts.ts',
+      'web/dist/',
+      'web/node_modules/',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {
+    // each file is checked against its nearest tsconfig.json: web/'s own (DOM, JSX, bundler) for web/
     languageOptions: { parserOptions: { projectService: true, tsconfigRootDir: import.meta.dirname } },
     rules: {
       '@typescript-eslint/consistent-type-imports': ['error', { fixStyle: 'inline-type-imports' }],

@@ -88,3 +88,22 @@ export function toolPath(toolsDir: string, tool: Tool): string {
   }
   return path;
 }
+
+/**
+ * Debian's headless Chromium (`./ops/bootstrap --with browser` installs chromium-headless-shell;
+ * Playwright's own browser download is not available here). YILIAN_CHROMIUM names another build.
+ */
+export function chromiumPath(): string {
+  const candidates = [
+    process.env.YILIAN_CHROMIUM,
+    '/usr/bin/chromium-headless-shell',
+    '/usr/lib/chromium/chromium-headless-shell',
+    '/usr/bin/chromium',
+  ].filter((path): path is string => path !== undefined && path !== '');
+  const found = candidates.find((path) => existsSync(path));
+  if (found === undefined)
+    throw new Error(
+      `no headless Chromium at ${candidates.join(', ')}: run ./ops/bootstrap --with browser, or set YILIAN_CHROMIUM`,
+    );
+  return found;
+}

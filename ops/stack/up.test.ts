@@ -1,4 +1,4 @@
-import { after, before, describe, test } from 'node:test';
+import { after, before, describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { promisify } from 'node:util';
@@ -27,6 +27,8 @@ import {
   type ReceivedSpan,
 } from '../telemetry/test-helpers.js';
 import { filesUnder, findNeedles, type Needle } from '../../test/harness/privacy-scan.js';
+import { openBrowser, setTabHidden } from '../../test/harness/browser.js';
+import type { OpsSummary } from '../telemetry/summary.js';
 
 interface Running {
   child: ChildProcess;
@@ -251,6 +253,7 @@ describe('./ops/up supervisor', () => {
     assert.ok(counts.anchored === 1 && counts.granted === 1 && counts.refused === 1, JSON.stringify(counts));
     assert.equal(counts.traced, 3 * 100 + 2);
     t.diagnostic(await checkMetrics(api));
+    await checkOperatorPage(t, api, `http://127.0.0.1:${ports.ui}`);
     await checkLogs(first, home.path, { erpToken, codes });
     await checkTraces(() => collector.spans(), eventId);
     // a history the OpenTelemetry interceptors ran in replays on the engine's interceptors alone
@@ -386,6 +389,78 @@ async function checkMetrics(api: string): Promise<string> {
     'the dashboard queries only series the engine exports',
   );
   return `GET /metrics after the demo: ${text.length} bytes, ${samples.length} samples, ${scrapeMs.toFixed(1)} ms`;
+}
+
+/**
+ * The web app in a real Chromium: / opens the Operator page, which shows every component ok and
+ * the intake counters of the MLLP frames sent, in English and in Chinese (the choice remembered);
+ * it stops asking while its tab is hidden; every request it made went to the engine's own origin.
+ */
+async function checkOperatorPage(t: TestContext, api: string, temporalUi: string): Promise<void> {
+  const app = await fetch(`${api}/`, { headers: { accept: 'text/html' } });
+  assert.equal(app.status, 200, 'web/dist is built (./ops/bootstrap builds it)');
+  assert.match(app.headers.get('content-security-policy') ?? '', /^default-src 'self'/);
+  const summary = (await (await fetch(`${api}/v1/ops/summary`)).json()) as OpsSummary;
+  assert.deepEqual(Object.keys(summary).sort(), ['intake', 'queue', 'temporalUi'], 'counts only');
+  assert.deepEqual(summary.queue, { waiting: 0, active: 0, delayed: 0, dead: 0 });
+  assert.equal(summary.temporalUi, temporalUi);
+  const mllp = summary.intake.mllp;
+  assert.ok(mllp.received >= 2 && mllp.acknowledged >= 1 && mllp.rejected >= 1, JSON.stringify(mllp));
+
+  const browser = await openBrowser(t, 'up');
+  const page = await browser.newPage({ locale: 'en-US' });
+  await page.goto(`${api}/`);
+  await page.waitForURL(`${api}/operator`);
+  for (const component of ['temporal', 'redis', 'chain', 'storage', 'worker'])
+    assert.equal(
+      await page.getByTestId(`component-${component}`).getAttribute('data-status', { timeout: 10_000 }),
+      'ok',
+      component,
+    );
+  const row = page.locator('[data-testid=intake] tr[data-row-key=mllp] td');
+  assert.deepEqual(
+    (await row.allInnerTexts()).map((text) => text.trim()),
+    ['HL7 v2 over MLLP', String(mllp.received), String(mllp.acknowledged), String(mllp.rejected)],
+  );
+  assert.equal(await page.getByTestId('dead-letters').innerText(), '0');
+  assert.equal(await page.getByTestId('temporal-ui').getAttribute('href'), temporalUi);
+  assert.equal(await page.getByTestId('api-docs').getAttribute('href'), '/docs/api');
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+  await browser.screenshot(page, 'operator-en');
+
+  // the switch's radios are drawn by their labels, which take the click
+  const language = (name: string) => page.getByTestId('language').locator('label', { hasText: name }).click();
+  await language('中文');
+  await page.getByRole('heading', { level: 1, name: '运维' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN');
+  assert.equal((await row.first().innerText()).trim(), 'HL7 v2（MLLP）');
+  await browser.screenshot(page, 'operator-zh');
+  await page.reload();
+  await page.getByRole('heading', { level: 1, name: '运维' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'zh-CN', 'the choice is remembered');
+  await language('English');
+  await page.getByRole('heading', { level: 1, name: 'Operator' }).waitFor();
+  assert.equal(await page.locator('html').getAttribute('lang'), 'en');
+
+  // a hidden tab asks nothing; shown again, it refreshes at once
+  const polls = () => browser.requests.filter((request) => request.url.endsWith('/v1/ops/summary')).length;
+  await setTabHidden(page, true);
+  await page.getByText('Paused while this tab is hidden').waitFor();
+  const before = polls();
+  await new Promise((resolve) => setTimeout(resolve, 6000));
+  assert.equal(polls(), before, 'no refresh while hidden');
+  await setTabHidden(page, false);
+  await page.getByText(/^Updated /).waitFor();
+  assert.ok(polls() > before, 'refreshed when shown');
+
+  const origin = new URL(api).origin;
+  assert.deepEqual(
+    browser.requests.filter((request) => new URL(request.url).origin !== origin).map((request) => request.url),
+    [],
+    'the page talks only to the engine',
+  );
+  assert.deepEqual(browser.errors, [], 'no script error, no Content-Security-Policy violation');
+  t.diagnostic(`the browser made ${browser.requests.length} requests, all to ${origin}`);
 }
 
 /**

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import type { Server } from 'node:http';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
-import { apiUrlOf, loadConfig, redactConfig, type Config } from '../config/index.js';
+import { apiUrlOf, loadConfig, redactConfig, repoRoot, type Config } from '../config/index.js';
 import { toolPath } from '../tools.js';
 import { assertPortFree } from '../services/ports.js';
 import { startTemporalDevServer } from '../services/temporal.js';
@@ -33,6 +33,7 @@ import { installTemporalRuntime } from '../telemetry/runtime.js';
 import { meteredStore } from '../telemetry/instruments.js';
 import { countedErpRoutes, metricsRoutes, timedRoutes } from '../telemetry/http.js';
 import { tracing as startTracing } from '../telemetry/otel.js';
+import { opsSummaryRoutes } from '../telemetry/summary.js';
 
 /**
  * The stack supervisor behind `./ops/up`: starts every component in dependency order, logs one
@@ -252,7 +253,11 @@ async function main(): Promise<void> {
       '/openapi.json': openapi,
       '/docs': docs,
       '/metrics': metricsRoutes(),
+      '/v1/ops': opsSummaryRoutes(
+        config.temporal.mode === 'embedded' ? `http://${temporalHost}:${config.temporal.uiPort}` : null,
+      ),
     }),
+    webDist: join(repoRoot, 'web', 'dist'),
     log: ({ stack, ...fields }) => {
       const line = `${fields.status} ${fields.method} ${fields.path}: ${fields.message}`;
       if (stack === undefined) log.warn({ component: 'api', ...fields }, line);
@@ -269,7 +274,7 @@ async function main(): Promise<void> {
     'api',
     `ok ${apiUrl} (payload codec endpoint ${apiUrl}/codec: Bearer token in YILIAN_CODEC_TOKEN or ${join(config.home, 'keys', 'codec-token')}; ` +
       `the Web UI decodes after signing in at ${apiUrl}/codec/login; ERP trace events at ${apiUrl}/v1/trace, ` +
-      `reference ${apiUrl}/docs/api, Prometheus metrics ${apiUrl}/metrics)`,
+      `reference ${apiUrl}/docs/api, Prometheus metrics ${apiUrl}/metrics; the web app ${apiUrl}/)`,
   );
 
   if (config.mllp.enabled) {
