@@ -44,25 +44,13 @@ export class ChainEvidence {
   block(number: number): Promise<{ timestamp: number; transactions: Hex[] }> {
     let block = this.blocks.get(number);
     if (!block) {
-      block = this.chain
-        // FISCO 3.x: onlyHeader false, onlyTxHash true; the dev chain ignores both and answers hashes
-        .rpc<{ timestamp: number | string; transactions?: Array<string | { hash: string }> }>('getBlockByNumber', [
-          this.chain.settings.groupId,
-          this.chain.settings.nodeName ?? '',
-          number,
-          false,
-          true,
-        ])
-        .then((answer) => {
-          const transactions = (answer.transactions ?? []).map((tx) =>
-            (typeof tx === 'string' ? tx : tx.hash).toLowerCase(),
-          ) as Hex[];
-          if (transactions.length > MAX_BLOCK_TRANSACTIONS)
-            throw new EvidenceError(
-              `block ${number} holds ${transactions.length} transactions, more than the ${MAX_BLOCK_TRANSACTIONS} an audit reads`,
-            );
-          return { timestamp: Number(answer.timestamp), transactions };
-        });
+      block = this.chain.getBlock(number).then(({ timestamp, transactions }) => {
+        if (transactions.length > MAX_BLOCK_TRANSACTIONS)
+          throw new EvidenceError(
+            `block ${number} holds ${transactions.length} transactions, more than the ${MAX_BLOCK_TRANSACTIONS} an audit reads`,
+          );
+        return { timestamp, transactions: transactions as Hex[] };
+      });
       this.blocks.set(number, block);
     }
     return block;

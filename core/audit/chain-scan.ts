@@ -29,12 +29,6 @@ export interface ChainScan {
   events: ChainEvent[];
 }
 
-interface BlockHeader {
-  number: number;
-  timestamp: number;
-  transactions: string[];
-}
-
 /**
  * Every RecordCreated, StepAppended, IdentityRegistered and IdentityRevoked that Yilian's
  * contracts emitted in blocks sealed between `from` and `to` (inclusive), in chain order. FISCO
@@ -48,15 +42,7 @@ export async function scanChain(
   limits: { maxBlocks: number } = { maxBlocks: MAX_SCAN_BLOCKS },
 ): Promise<ChainScan> {
   const head = await chain.getBlockNumber();
-  const header = (number: number, withTransactions = false) =>
-    chain.rpc<BlockHeader>('getBlockByNumber', [
-      chain.settings.groupId,
-      chain.settings.nodeName ?? '',
-      number,
-      !withTransactions,
-      true,
-    ]);
-  const timeOf = async (number: number) => (await header(number)).timestamp;
+  const timeOf = async (number: number) => (await chain.getBlock(number, { headerOnly: true })).timestamp;
   const first = await firstBlockWhere(head, async (n) => (await timeOf(n)) >= period.from.getTime());
   const afterLast = await firstBlockWhere(head, async (n) => (await timeOf(n)) > period.to.getTime());
   const last = afterLast - 1;
@@ -68,7 +54,7 @@ export async function scanChain(
 
   const numbers = Array.from({ length: last - first + 1 }, (_, i) => first + i);
   const perBlock = await mapLimited(numbers, SCAN_CONCURRENCY, async (number) => {
-    const block = await header(number, true);
+    const block = await chain.getBlock(number);
     const receipts = await mapLimited(block.transactions, SCAN_CONCURRENCY, (hash) =>
       chain.getTransactionReceipt(hash),
     );

@@ -4,6 +4,13 @@ import { signTransaction, type DigestSigner, type UnsignedTransaction } from './
 import { isPoolRejection, statusName, TransactionStatus } from './status.js';
 import { LedgerError } from './errors.js';
 import type { Receipt } from './receipt.js';
+
+export interface Block {
+  /** Milliseconds since the epoch. */
+  timestamp: number;
+  /** Transaction hashes, lower-case hex; empty for a header-only read. */
+  transactions: string[];
+}
 import { redactUrl } from '../redact-url.js';
 
 // A plain timer promise rather than Node's timers module, so the client also runs in a browser.
@@ -108,6 +115,22 @@ export class FiscoClient {
 
   getBlockHash(number: number): Promise<string> {
     return this.rpc<string>('getBlockHashByNumber', this.node(number));
+  }
+
+  /**
+   * A block's seal time (milliseconds) and, unless `headerOnly`, its transactions' hashes in lower
+   * case. FISCO 3.x takes `onlyHeader` and `onlyTxHash`; a node that answers whole transactions
+   * anyway is read by their hashes.
+   */
+  async getBlock(number: number, options: { headerOnly?: boolean } = {}): Promise<Block> {
+    const answer = await this.rpc<{ timestamp: number | string; transactions?: Array<string | { hash: string }> }>(
+      'getBlockByNumber',
+      this.node(number, options.headerOnly === true, true),
+    );
+    return {
+      timestamp: Number(answer.timestamp),
+      transactions: (answer.transactions ?? []).map((tx) => (typeof tx === 'string' ? tx : tx.hash).toLowerCase()),
+    };
   }
 
   getCode(address: string): Promise<string> {
