@@ -23,6 +23,7 @@ const browserSafe = [
   'core/storage/index.ts',
   'core/trace/batch-format.ts',
   'core/trace/read-trace.ts',
+  'core/trace/trace-id-wasm.ts',
   'wallet/inbox-client.ts',
   'wallet/open-record.ts',
   'wallet/wallet.ts',

@@ -85,7 +85,8 @@ if [ -d "$deps_cache" ]; then
 fi
 
 echo "native: cargo build --release (staticlib for C++, Node addon)"
-cargo build --release --locked --workspace
+# wasm/ is the browser's module: built for wasm32 only, by ops/bootstrap's web phase
+cargo build --release --locked --workspace --exclude yilian-trace-id-wasm
 cp "$release/libyilian_native_node.so" yilian-native.linux-x64-gnu.node.tmp
 mv yilian-native.linux-x64-gnu.node.tmp yilian-native.linux-x64-gnu.node
 save_deps

@@ -2,33 +2,24 @@
 //!
 //! A code is 160 random bits printed as 32 Crockford base32 symbols. The id is one Rescue-Prime
 //! (Rp64_256) permutation of `[tag, limb0..limb4]` — the same state the AIR's first row holds.
+//! Parsing and the id itself are `yilian-trace-id`'s, which the browser's wasm build shares.
 
 use core::fmt;
 
-use winterfell::crypto::hashers::Rp64_256;
-use winterfell::crypto::ElementHasher;
 use winterfell::math::fields::f64::BaseElement as Felt;
 use winterfell::math::StarkField;
+use yilian_trace_id::ALPHABET;
+pub use yilian_trace_id::{CODE_BYTES, CODE_SYMBOLS, ID_BYTES, ID_TAG, KEY_LIMBS};
 
 use crate::options::STATE_WIDTH;
 use crate::Error;
 
-pub const CODE_BYTES: usize = 20;
-pub const CODE_SYMBOLS: usize = 32;
-pub const KEY_LIMBS: usize = CODE_BYTES / 4;
-pub const ID_BYTES: usize = 32;
 pub const HASH_BYTES: usize = 32;
-
-/// Domain tag absorbed before the key limbs ("yl-trc-1" read as a little-endian u64), so that a
-/// trace id is never the Rp64_256 hash of some other five-element message.
-pub const ID_TAG: Felt = Felt::new(u64::from_le_bytes(*b"yl-trc-1"));
 
 /// Number of elements `hash_elements` absorbs; Rp64_256 writes it into capacity[0].
 const ABSORBED: u64 = 1 + KEY_LIMBS as u64;
 /// Where the key limbs sit in the Rescue state (rate starts at column 4; column 4 holds the tag).
 pub const KEY_COLUMNS: core::ops::Range<usize> = 5..5 + KEY_LIMBS;
-
-const ALPHABET: &[u8; 32] = b"0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
 #[derive(Clone, PartialEq, Eq)]
 pub struct TraceCode([u8; CODE_BYTES]);
@@ -44,55 +35,15 @@ impl TraceCode {
         TraceCode(bytes)
     }
 
-    /// Crockford decoding: hyphens are ignored, letters are case-insensitive, `O` reads as `0`
-    /// and `I`/`L` as `1`; `U` and anything else is rejected. 32 symbols carry exactly 160 bits,
-    /// so there are no spare bits and every value has one canonical printed form.
+    /// Crockford decoding (`yilian_trace_id::parse`).
     pub fn parse(text: &str) -> Result<Self, Error> {
-        let mut acc: u32 = 0;
-        let mut bits = 0u32;
-        let mut out = [0u8; CODE_BYTES];
-        let mut written = 0usize;
-        let mut symbols = 0usize;
-        for ch in text.bytes() {
-            let value = match ch.to_ascii_uppercase() {
-                b'-' => continue,
-                b'O' => 0,
-                b'I' | b'L' => 1,
-                c => match ALPHABET.iter().position(|&a| a == c) {
-                    Some(v) => v as u32,
-                    None => return Err(Error::BadTraceCode("symbol outside Crockford base32")),
-                },
-            };
-            symbols += 1;
-            if symbols > CODE_SYMBOLS {
-                return Err(Error::BadTraceCode("more than 32 symbols"));
-            }
-            acc = (acc << 5) | value;
-            bits += 5;
-            while bits >= 8 {
-                bits -= 8;
-                out[written] = (acc >> bits) as u8;
-                written += 1;
-            }
-            acc &= (1 << bits) - 1;
-        }
-        if symbols != CODE_SYMBOLS {
-            return Err(Error::BadTraceCode("fewer than 32 symbols"));
-        }
-        Ok(TraceCode(out))
+        yilian_trace_id::parse(text.as_bytes())
+            .map(TraceCode)
+            .map_err(|e| Error::BadTraceCode(e.reason()))
     }
 
-    /// The key as five little-endian u32 limbs: always canonical field elements, injective.
     pub fn limbs(&self) -> [Felt; KEY_LIMBS] {
-        core::array::from_fn(|i| {
-            let chunk = [
-                self.0[4 * i],
-                self.0[4 * i + 1],
-                self.0[4 * i + 2],
-                self.0[4 * i + 3],
-            ];
-            Felt::new(u32::from_le_bytes(chunk) as u64)
-        })
+        yilian_trace_id::limbs(&self.0)
     }
 
     /// The Rescue state before the permutation: the layout `Rp64_256::hash_elements` uses.
@@ -105,12 +56,7 @@ impl TraceCode {
     }
 
     pub fn id(&self) -> TraceId {
-        let mut message = [ID_TAG; 1 + KEY_LIMBS];
-        message[1..].copy_from_slice(&self.limbs());
-        let digest = Rp64_256::hash_elements(&message);
-        let mut id = [Felt::new(0); 4];
-        id.copy_from_slice(digest.as_elements());
-        TraceId(id)
+        TraceId(yilian_trace_id::id(&self.0))
     }
 }
 
@@ -151,11 +97,7 @@ pub struct TraceId(pub [Felt; 4]);
 
 impl TraceId {
     pub fn to_bytes(&self) -> [u8; ID_BYTES] {
-        let mut out = [0u8; ID_BYTES];
-        for (chunk, e) in out.chunks_exact_mut(8).zip(self.0.iter()) {
-            chunk.copy_from_slice(&e.as_int().to_le_bytes());
-        }
-        out
+        yilian_trace_id::id_bytes(&self.0)
     }
 
     /// Rejects values ≥ p so that each id has exactly one byte encoding.
