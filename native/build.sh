@@ -9,6 +9,15 @@
 #   native/build.sh              build
 #   native/build.sh --save-deps  only add this clone's compiled registry crates to the per-user
 #                                cache (ops/test runs it after `cargo test`, for the test-only ones)
+#   native/build.sh --wasm OUT   the browser's trace-id module (wasm/, crate yilian-trace-id-wasm)
+#                                for wasm32-unknown-unknown, copied to OUT (ops/bootstrap's web phase)
+#
+# The wasm build uses Debian's toolchain (rustc-web, cargo-web, rust-web-src, lld-19: rustup here
+# has no wasm32 target), rebuilding std from its sources (-Z build-std, hence RUSTC_BOOTSTRAP), in
+# its own target dir (native/target/wasm, so it runs beside the native build without waiting for its
+# lock). Its output is cached per user in ${XDG_CACHE_HOME:-$HOME/.cache}/yilian/wasm/<key>/, the key
+# a sha256 of wasm/ and trace-id/ (the Rust sources), Cargo.toml, Cargo.lock, this script and the
+# toolchain's versions: a clone whose key is cached copies the file and compiles nothing.
 #
 # The target dir is always this clone's native/target. Compiled registry crates (winterfell,
 # blst, napi, ...: about half of a cold build) are shared between clones through a per-user cache,
@@ -18,15 +27,34 @@
 # fresh by file times, so a shared target dir (or a copied one) can hand one clone another
 # clone's build of yilian-native, silently. Registry crates are keyed by version, not file times.
 set -euo pipefail
+wasm_out=''
+if [[ "${1:-}" == "--wasm" ]]; then
+  wasm_out=$(realpath -m "${2:?usage: native/build.sh --wasm OUT}")   # before the cd: OUT is the caller's path
+fi
 cd "$(dirname "$0")"
 native=$PWD
 
-# Same target directory as `cargo test --release` in ops/test, so the build is shared.
-export CARGO_TARGET_DIR=$native/target
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/yilian
+if [ -n "$wasm_out" ]; then
+  for tool in /usr/bin/rustc /usr/bin/cargo /usr/bin/wasm-ld-19 /usr/lib/rustlib/src/rust/library/Cargo.lock; do
+    [ -e "$tool" ] || { echo "native: $tool is missing: apt-get install rustc-web cargo-web rust-web-src rust-web-llvm lld-19" >&2; exit 1; }
+  done
+  # rustup's cargo comes first on PATH; this build is Debian's throughout
+  export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/wasm-ld-19
+  cargo() { /usr/bin/cargo "$@"; }
+  rustc() { /usr/bin/rustc "$@"; }
+  export CARGO_TARGET_DIR=$native/target/wasm
+  # host (build scripts) and target halves of a cross build, each a folder of registry crates
+  profile_dirs=(wasm wasm32-unknown-unknown/wasm)
+else
+  # Same target directory as `cargo test --release` in ops/test, so the build is shared.
+  export CARGO_TARGET_DIR=$native/target
+  profile_dirs=(release)
+fi
 release=$CARGO_TARGET_DIR/release
 
 toolchain=$(rustc -vV | awk '/^release:/ {r=$2} /^commit-hash:/ {c=substr($2,1,9)} /^host:/ {h=$2} END {print r "-" c "-" h}')
-deps_cache=${XDG_CACHE_HOME:-$HOME/.cache}/yilian/cargo-deps/$toolchain/release
+deps_cache=$cache/cargo-deps/$toolchain
 
 # Names of the workspace's packages and targets (both spellings): their entries in
 # target/release/{deps,build,.fingerprint} are never put in, nor taken from, the cache.
@@ -67,12 +95,22 @@ copy_missing() { # from to
 
 save_deps() {
   mkdir -p "$deps_cache"
-  local added
+  local added=0 dir
   exec 9>"$deps_cache.lock"
   flock 9   # one clone at a time adds to the cache; readers need no lock (entries appear whole)
-  added=$(copy_missing "$release" "$deps_cache")
+  for dir in "${profile_dirs[@]}"; do
+    added=$((added + $(copy_missing "$CARGO_TARGET_DIR/$dir" "$deps_cache/$dir")))
+  done
   exec 9>&-
   echo "native: cached $added new registry-crate entries in $deps_cache"
+}
+
+seed_deps() {
+  local seeded=0 dir
+  for dir in "${profile_dirs[@]}"; do
+    [ -d "$deps_cache/$dir" ] && seeded=$((seeded + $(copy_missing "$deps_cache/$dir" "$CARGO_TARGET_DIR/$dir")))
+  done
+  echo "native: seeded $seeded registry-crate entries from $deps_cache"
 }
 
 if [[ "${1:-}" == "--save-deps" ]]; then
@@ -80,9 +118,31 @@ if [[ "${1:-}" == "--save-deps" ]]; then
   exit 0
 fi
 
-if [ -d "$deps_cache" ]; then
-  echo "native: seeded $(copy_missing "$deps_cache" "$release") registry-crate entries from $deps_cache"
+if [ -n "$wasm_out" ]; then
+  key=$( { rustc -vV; /usr/bin/wasm-ld-19 --version; sha256sum build.sh Cargo.toml Cargo.lock;
+    find trace-id wasm -type f | LC_ALL=C sort | xargs sha256sum; } | sha256sum | cut -c1-64)
+  cached=$cache/wasm/$key/trace-id.wasm
+  if [ ! -f "$cached" ]; then
+    seed_deps
+    echo "native: cargo build --profile wasm --target wasm32-unknown-unknown (yilian-trace-id-wasm, $toolchain)"
+    cargo build --locked --profile wasm --target wasm32-unknown-unknown -Z build-std=std,panic_abort -p yilian-trace-id-wasm
+    save_deps
+    mkdir -p "$cache/wasm"
+    stage=$(mktemp -d "$cache/wasm/.$key.XXXXXX"); chmod 755 "$stage"
+    cp "$CARGO_TARGET_DIR/wasm32-unknown-unknown/wasm/yilian_trace_id_wasm.wasm" "$stage/trace-id.wasm"
+    # renamed into place whole, so another clone never finds half a module
+    mv -T "$stage" "$cache/wasm/$key" 2>/dev/null || rm -rf "$stage"
+    echo "native: built $cached"
+  else
+    echo "native: $cached is built from these sources"
+  fi
+  mkdir -p "$(dirname "$wasm_out")"
+  cmp -s "$cached" "$wasm_out" || cp "$cached" "$wasm_out"
+  echo "native: $wasm_out ($(stat -c %s "$wasm_out") bytes)"
+  exit 0
 fi
+
+seed_deps
 
 echo "native: cargo build --release (staticlib for C++, Node addon)"
 # wasm/ is the browser's module: built for wasm32 only, by ops/bootstrap's web phase
