@@ -21,6 +21,8 @@ import { redactUrl } from '../../core/redact-url.js';
 import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
+import { blockGatewayRoutes } from '../../connectors/http/block-gateway-routes.js';
+import { chainGatewayRoutes } from '../../connectors/http/chain-gateway-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { auditReportRoutes } from '../../connectors/http/audit-report-routes.js';
 import { auditReport } from '../audit/report.js';
@@ -250,6 +252,16 @@ async function main(): Promise<void> {
             period,
           ),
       }),
+      '/v1/chain': chainGatewayRoutes(chain, {
+        chainId: config.chain.chainId,
+        groupId: config.chain.groupId,
+        contracts: {
+          directory: deployment.directory,
+          recordRegistry: deployment.recordRegistry,
+          drugTrace: deployment.drugTrace,
+        },
+      }),
+      '/v1/blocks': blockGatewayRoutes(store),
       '/openapi.json': openapi,
       '/docs': docs,
       '/metrics': metricsRoutes(),
