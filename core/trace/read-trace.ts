@@ -1,5 +1,8 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
-import { CryptoError, normalizeTraceCode, openTraceStep, verifyTraceStep } from '../crypto/index.js';
+// the modules themselves, not ../crypto/index.js: a browser page reading traces must not bundle
+// the re-encryption code (mcl-wasm, over a megabyte) that the index also exports
+import { CryptoError } from '../crypto/errors.js';
+import { normalizeTraceCode, openTraceStep, verifyTraceStep } from '../crypto/trace-step.js';
 import { DrugTrace } from '../../contracts/artifacts.js';
 import { readContract } from '../ledger/contract-calls.js';
 import type { ContractAddresses } from '../ledger/contract-addresses.js';

@@ -1,5 +1,6 @@
-import { CryptoError, normalizeTraceCode, wipe } from '../crypto/index.js';
-import { TRACE_ID_LENGTH } from '../crypto/trace-step.js';
+import { wipe } from '../crypto/bytes.js';
+import { CryptoError } from '../crypto/errors.js';
+import { normalizeTraceCode, TRACE_ID_LENGTH } from '../crypto/trace-step.js';
 
 /**
  * The exports of native/wasm (crate yilian-trace-id-wasm): native's own trace-id source compiled

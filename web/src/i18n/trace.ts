@@ -1,0 +1,123 @@
+import type { Shape } from '../i18n';
+
+/** The trace lookup page's strings (spread into both dictionaries of ../i18n.ts). */
+const en = {
+  traceTitle: 'Trace a package',
+  traceIntro:
+    'Enter the trace code printed on the box to see its verified history. The code never leaves this browser: it computes the code’s public id and asks the chain only for that.',
+  traceCodeLabel: 'Trace code',
+  traceCodeHelp: '32 letters and digits, with or without hyphens. It is not shown while you type.',
+  traceLookUp: 'Look up',
+  traceLookingUp: 'Looking up…',
+  traceScanSpot: 'Scan the code with the camera',
+  traceBadSymbol: (position: string) =>
+    `Symbol ${position} is not a trace code symbol (0–9 and A–Z without I, L, O, U). Check the code and type it again.`,
+  traceBadCount: (count: string) =>
+    `A trace code has 32 symbols; this one had ${count}. Check the code and type it again.`,
+  traceNothing: 'Nothing exists for this code.',
+  traceNothingDetail: 'No step of any package is recorded under it. Check the code on the box and try again.',
+  traceFailed: (why: string) => `The history could not be read: ${why}`,
+  traceHistoryTitle: 'Verified history',
+  traceHistoryCount: (n: number) => (n === 1 ? '1 verified step' : `${n} verified steps`),
+  traceEvents: {
+    produced: 'Produced',
+    shipped: 'Shipped',
+    received: 'Received',
+    dispensed: 'Dispensed',
+  },
+  traceRoles: { Manufacturer: 'manufacturer', Carrier: 'carrier', Pharmacy: 'pharmacy' },
+  traceBy: (name: string, role: string) => `by ${name}, ${role}`,
+  traceSignatureVerified: 'Signature verified',
+  traceSignatureHelp: 'Signed by this participant’s key in the on-chain Directory, and pushed from its account.',
+  traceOnChain: (block: number, time: string) => `On chain in block ${block}, ${time}`,
+  traceProofNote:
+    'The chain accepted each step only after verifying its zero-knowledge proof that the sender holds this code.',
+  traceRevokedLater: (block: number) => `Its identity was revoked later (block ${block}); this step stays valid.`,
+  traceReportedAt: 'Reported time: ',
+  traceFields: {
+    product: 'Product',
+    nationalDrugCode: 'National drug code',
+    gtin: 'GTIN',
+    batch: 'Lot',
+    serial: 'Serial number',
+    manufacturedOn: 'Manufactured on',
+    expiresOn: 'Expires on',
+    from: 'From',
+    to: 'To',
+    carrier: 'Carrier',
+    arrivedAt: 'Arrived',
+    pharmacyRef: 'Pharmacy reference',
+  },
+  traceInvalidTitle: (n: number) =>
+    n === 1 ? '1 step under this code did not verify' : `${n} steps under this code did not verify`,
+  traceInvalidDetail: 'Anyone holding the code can add a step; these are not part of the history.',
+  traceInvalidReasons: {
+    DECRYPT: 'does not decrypt with this code',
+    NOT_REGISTERED: 'its signer is not in the Directory',
+    SIGNATURE: 'its signature does not verify',
+    NOT_SENDER: 'it was pushed by someone other than its signer',
+    WRONG_ROLE: 'its signer is not a manufacturer, carrier or pharmacy',
+    REVOKED: 'its signer was revoked before it',
+  },
+  traceInvalidStep: (index: number, block: number, reason: string) => `Step ${index + 1} (block ${block}): ${reason}`,
+} as const;
+
+const zh: Shape<typeof en> = {
+  traceTitle: '药品追溯查询',
+  traceIntro:
+    '输入药盒上印的追溯码，查看经过验证的流通记录。追溯码不会离开本浏览器：浏览器只计算它的公开标识，并只用该标识查询区块链。',
+  traceCodeLabel: '追溯码',
+  traceCodeHelp: '32 位字母和数字，可带或不带连字符。输入时不会显示。',
+  traceLookUp: '查询',
+  traceLookingUp: '正在查询…',
+  traceScanSpot: '用摄像头扫描追溯码',
+  traceBadSymbol: (position) =>
+    `第 ${position} 个字符不是追溯码字符（0–9 和除 I、L、O、U 以外的 A–Z）。请核对后重新输入。`,
+  traceBadCount: (count) => `追溯码共 32 个字符，本次输入了 ${count} 个。请核对后重新输入。`,
+  traceNothing: '此追溯码下没有任何记录。',
+  traceNothingDetail: '该码下没有记录任何药品的流通环节。请核对药盒上的追溯码后重试。',
+  traceFailed: (why) => `无法读取流通记录：${why}`,
+  traceHistoryTitle: '已验证的流通记录',
+  traceHistoryCount: (n) => `${n} 个已验证环节`,
+  traceEvents: {
+    produced: '生产',
+    shipped: '发运',
+    received: '收货',
+    dispensed: '售出',
+  },
+  traceRoles: { Manufacturer: '生产企业', Carrier: '物流企业', Pharmacy: '药店' },
+  traceBy: (name, role) => `${role}：${name}`,
+  traceSignatureVerified: '签名已验证',
+  traceSignatureHelp: '由链上身份目录中该参与方的密钥签名，并从其账户提交。',
+  traceOnChain: (block, time) => `上链于区块 ${block}，${time}`,
+  traceProofNote: '每个环节都在区块链验证了“提交方持有此追溯码”的零知识证明之后才被接受。',
+  traceRevokedLater: (block) => `该身份后来（区块 ${block}）被吊销；此环节仍然有效。`,
+  traceReportedAt: '上报时间：',
+  traceFields: {
+    product: '产品',
+    nationalDrugCode: '国药准字',
+    gtin: 'GTIN',
+    batch: '批号',
+    serial: '序列号',
+    manufacturedOn: '生产日期',
+    expiresOn: '有效期至',
+    from: '发货地',
+    to: '收货地',
+    carrier: '承运方',
+    arrivedAt: '到达时间',
+    pharmacyRef: '药店单号',
+  },
+  traceInvalidTitle: (n) => `此追溯码下有 ${n} 个环节未通过验证`,
+  traceInvalidDetail: '任何持有追溯码的人都能添加环节；这些环节不属于流通记录。',
+  traceInvalidReasons: {
+    DECRYPT: '无法用此追溯码解密',
+    NOT_REGISTERED: '签名方不在身份目录中',
+    SIGNATURE: '签名验证失败',
+    NOT_SENDER: '提交方不是签名方',
+    WRONG_ROLE: '签名方不是生产企业、物流企业或药店',
+    REVOKED: '签名方在此之前已被吊销',
+  },
+  traceInvalidStep: (index, block, reason) => `第 ${index + 1} 个环节（区块 ${block}）：${reason}`,
+};
+
+export const traceStrings = { en, zh };
