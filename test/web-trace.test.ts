@@ -100,7 +100,7 @@ describe('the trace lookup page', () => {
       batch: 'LOT-2026-11',
       item: 1,
       by: 'Yangtze Pharma',
-      at: '2026-11-02T08:00:00.000Z',
+      at: '2026-11-02', // a batch's time is its manufacturedOn: a day
       product: 'Amoxicillin capsules 0.25 g × 24',
       nationalDrugCode: '国药准字H20065783',
       manufacturedOn: '2026-11-02',
@@ -165,8 +165,10 @@ describe('the trace lookup page', () => {
       (await page.getByTestId('trace-step-actor').allInnerTexts()).map((text) => text.trim()),
       ['by Yangtze Pharma, manufacturer', 'by Swift Logistics, carrier', 'by Charlie Pharmacy, pharmacy'],
     );
-    assert.equal(await page.getByTestId('trace-step-verified').count(), 3);
     const history = await page.getByTestId('trace-result').innerText();
+    assert.equal(await page.getByTestId('trace-step-verified').count(), 3);
+    assert.match(history, /Reported time: Nov 2, 2026\n/, 'a day is shown as a day, not as midnight UTC');
+    assert.match(history, /Reported time: Nov 3, 2026, 9:30 AM/);
     for (const shown of [
       'Amoxicillin capsules 0.25 g × 24',
       '国药准字H20065783',

@@ -26,6 +26,7 @@ export const WEB_APP_HEADERS: Readonly<Record<string, string>> = {
 const NOT_BUILT =
   'The Yilian web app is not built.\n\n' +
   'Build it with ./ops/bootstrap (it installs web/ and runs vite build), or by hand:\n' +
+  '  native/build.sh --wasm web/src/generated/trace-id.wasm\n' +
   '  cd web && npm ci && npx vite build\n' +
   'then reload this page. The API is served as usual (/healthz, /v1/..., /docs/api).\n';
 

@@ -254,6 +254,7 @@ describe('./ops/up supervisor', () => {
     assert.equal(counts.traced, 3 * 100 + 2);
     t.diagnostic(await checkMetrics(api));
     await checkOperatorPage(t, api, `http://127.0.0.1:${ports.ui}`);
+    await checkTracePage(t, api, codes);
     await checkLogs(first, home.path, { erpToken, codes });
     await checkTraces(() => collector.spans(), eventId);
     // a history the OpenTelemetry interceptors ran in replays on the engine's interceptors alone
@@ -461,6 +462,37 @@ async function checkOperatorPage(t: TestContext, api: string, temporalUi: string
   );
   assert.deepEqual(browser.errors, [], 'no script error, no Content-Security-Policy violation');
   t.diagnostic(`the browser made ${browser.requests.length} requests, all to ${origin}`);
+}
+
+/**
+ * The public trace page on ./ops/up: the ERP's batch, looked up from a code typed as printed in lower
+ * case, shows the manufacturer's verified step; no request of the page carries either code.
+ */
+async function checkTracePage(t: TestContext, api: string, codes: string[]): Promise<void> {
+  const browser = await openBrowser(t, 'up-trace');
+  const page = await browser.newPage({ locale: 'en-US' });
+  await page.goto(`${api}/trace`);
+  const printed = (code: string) => [0, 8, 16, 24].map((at) => code.slice(at, at + 8)).join('-');
+  await page.getByTestId('trace-code').fill(printed(codes[0] ?? '').toLowerCase());
+  await page.getByTestId('trace-submit').click();
+  await page.getByTestId('trace-step').first().waitFor({ timeout: 30_000 });
+  assert.deepEqual(await page.getByTestId('trace-step-actor').allInnerTexts(), ['by Up Pharma, manufacturer']);
+  assert.match(
+    await page.getByTestId('trace-result').innerText(),
+    /Produced[\s\S]*Signature verified[\s\S]*Up test product[\s\S]*国药准字H20065783/,
+  );
+  await browser.screenshot(page, 'trace-en');
+  const spellings = codes.flatMap((code) => [code, code.toLowerCase(), printed(code), printed(code).toLowerCase()]);
+  const needles: Needle[] = spellings.map((bytes, i) => ({
+    label: `spelling ${i} of a code`,
+    bytes: Buffer.from(bytes),
+  }));
+  const requests = browser.requests.map((request, i) => ({
+    place: `request ${i} ${request.method} ${new URL(request.url).pathname}`,
+    bytes: Buffer.concat([Buffer.from(request.url), request.body]),
+  }));
+  assert.deepEqual(findNeedles(requests, needles), [], 'the page sends only the public id');
+  assert.deepEqual(browser.errors, [], 'no script error, no Content-Security-Policy violation');
 }
 
 /**

@@ -46,9 +46,11 @@ function StepDetails({ data, t, language }: { data: Record<string, unknown>; t: 
 
 function formatTime(value: string | number, language: string): string {
   const date = new Date(value);
-  return Number.isNaN(date.getTime())
-    ? String(value)
-    : date.toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' });
+  if (Number.isNaN(date.getTime())) return String(value);
+  // a day without a time (a batch's `at` is its manufacturedOn) is that day everywhere, not UTC midnight moved
+  if (typeof value === 'string' && /^\d{4}-\d{2}-\d{2}$/.test(value))
+    return date.toLocaleDateString(language, { dateStyle: 'medium', timeZone: 'UTC' });
+  return date.toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' });
 }
 
 function parseData(text: string): Record<string, unknown> {
