@@ -41,6 +41,9 @@ if [ -n "$wasm_out" ]; then
   done
   # rustup's cargo comes first on PATH; this build is Debian's throughout
   export RUSTC=/usr/bin/rustc RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=/usr/bin/wasm-ld-19
+  # a panic traps at once, with no formatting or unwinding code: 11 KB instead of 28 (nothing in the
+  # module panics on any input; a trap would reach the page as a RuntimeError)
+  export CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS='-Zunstable-options -Cpanic=immediate-abort'
   cargo() { /usr/bin/cargo "$@"; }
   rustc() { /usr/bin/rustc "$@"; }
   export CARGO_TARGET_DIR=$native/target/wasm

@@ -17,7 +17,7 @@ export interface TraceLookup {
 type TraceIdFn = Awaited<ReturnType<typeof loadTraceId>>;
 type Gateway = Awaited<ReturnType<typeof connectChainGateway>>;
 
-// Once per page: the module (28 KB, compiled while it downloads) and the gateway's chain settings.
+// Once per page: the module (11 KB, compiled while it downloads) and the gateway's chain settings.
 // A failure (the engine restarting) is not kept: the next lookup tries again.
 let traceIdModule: Promise<TraceIdFn> | undefined;
 let gateway: Promise<Gateway> | undefined;
