@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import { records } from './i18n/records';
+import { regulator } from './i18n/regulator';
 
 export type Language = 'zh' | 'en';
 export const LANGUAGES: readonly Language[] = ['zh', 'en'];
@@ -7,6 +8,7 @@ export const LANGUAGES: readonly Language[] = ['zh', 'en'];
 /** Every string the app shows, in both languages: a key missing from one is a type error. */
 const en = {
   ...records.en,
+  ...regulator.en,
   productName: 'Yilian',
   productTagline: 'Medical records and drug traceability',
   skipToContent: 'Skip to content',
@@ -54,6 +56,7 @@ export type Dictionary = Shape<typeof en>;
 
 const zh: Dictionary = {
   ...records.zh,
+  ...regulator.zh,
   productName: '医链',
   productTagline: '医疗记录与药品追溯',
   skipToContent: '跳到正文',
