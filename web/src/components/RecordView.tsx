@@ -101,7 +101,7 @@ function Flags({ result, t }: { result: ResultView; t: Dictionary }) {
   const words = result.flags.map((flag) => names[flag.toUpperCase()] ?? flag).join(', ');
   if (!result.abnormal) return <span>{words}</span>;
   return (
-    <Tag variant="solid" color={ABNORMAL_COLOR} data-testid="abnormal-flag">
+    <Tag variant="solid" color={ABNORMAL_COLOR} className="!whitespace-normal" data-testid="abnormal-flag">
       <span aria-hidden="true">⚠ </span>
       {words} ({result.flags.join(', ')})<span className="sr-only"> — {t.recAbnormalMark}</span>
     </Tag>
@@ -122,13 +122,15 @@ function Results({ results, t }: { results: ResultView[]; t: Dictionary }) {
           data-testid="record-results"
           size="small"
           pagination={false}
-          scroll={{ x: true }}
+          // one set of column widths for every panel, so their columns line up
+          tableLayout="fixed"
           title={panel ? () => <span className="font-medium">{t.recPanel(panel)}</span> : undefined}
           dataSource={results.filter((r) => r.panel === panel).map((r, key) => ({ ...r, key }))}
           columns={[
             {
               title: heading(t.recTest),
               key: 'test',
+              width: '26%',
               render: (_, r) => (
                 <span>
                   {r.name}
@@ -139,6 +141,7 @@ function Results({ results, t }: { results: ResultView[]; t: Dictionary }) {
             {
               title: heading(t.recValue),
               key: 'value',
+              width: '17%',
               render: (_, r) =>
                 r.attachment ? (
                   <em>{t.recAttachment(r.attachment)}</em>
@@ -151,14 +154,10 @@ function Results({ results, t }: { results: ResultView[]; t: Dictionary }) {
                   </span>
                 ),
             },
-            { title: heading(t.recUnits), dataIndex: 'units' },
-            { title: heading(t.recRange), dataIndex: 'referenceRange' },
-            { title: heading(t.recFlag), key: 'flag', render: (_, r) => <Flags result={r} t={t} /> },
-            {
-              title: heading(t.recTime),
-              dataIndex: 'time',
-              render: (time?: string) => <span className="whitespace-nowrap">{time}</span>,
-            },
+            { title: heading(t.recUnits), dataIndex: 'units', width: '11%' },
+            { title: heading(t.recRange), dataIndex: 'referenceRange', width: '13%' },
+            { title: heading(t.recFlag), key: 'flag', width: '13%', render: (_, r) => <Flags result={r} t={t} /> },
+            { title: heading(t.recTime), dataIndex: 'time' },
           ]}
         />
       ))}
@@ -207,7 +206,11 @@ function Medications({ medications, t }: { medications: MedicationView[]; t: Dic
         columns={[
           { title: heading(t.recMedication), dataIndex: 'name' },
           { title: heading(t.recStep), dataIndex: 'step', render: (step: MedicationView['step']) => t.recSteps[step] },
-          { title: heading(t.recDose), dataIndex: 'dose' },
+          {
+            title: heading(t.recDose),
+            dataIndex: 'dose',
+            render: (dose?: string) => <span className="whitespace-nowrap">{dose}</span>,
+          },
           { title: heading(t.recRoute), dataIndex: 'route' },
           {
             title: heading(t.recInstructions),
