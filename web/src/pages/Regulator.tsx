@@ -208,7 +208,16 @@ export function Regulator() {
             </form>
             {report.kind === 'failed' && <Alert className="!mt-4" type="error" showIcon title={report.message(t)} />}
             {report.kind === 'done' && (
-              <Report report={report.value} t={t} time={time} onVerify={(id) => verifyRecord(id)} />
+              <Report
+                report={report.value}
+                t={t}
+                time={time}
+                onVerify={(id) => {
+                  verifyRecord(id);
+                  // the verdicts appear in the panel above: take the reader there
+                  document.getElementById('verify-record-title')?.scrollIntoView({ block: 'start' });
+                }}
+              />
             )}
           </Panel>
         </>
