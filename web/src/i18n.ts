@@ -1,5 +1,6 @@
 import { createContext, useContext } from 'react';
 import { records } from './i18n/records';
+import { qr } from './i18n/qr';
 import { regulator } from './i18n/regulator';
 
 export type Language = 'zh' | 'en';
@@ -8,6 +9,7 @@ export const LANGUAGES: readonly Language[] = ['zh', 'en'];
 /** Every string the app shows, in both languages: a key missing from one is a type error. */
 const en = {
   ...records.en,
+  ...qr.en,
   ...regulator.en,
   productName: 'Yilian',
   productTagline: 'Medical records and drug traceability',
@@ -56,6 +58,7 @@ export type Dictionary = Shape<typeof en>;
 
 const zh: Dictionary = {
   ...records.zh,
+  ...qr.zh,
   ...regulator.zh,
   productName: '医链',
   productTagline: '医疗记录与药品追溯',
