@@ -17,6 +17,7 @@ const browserSafe = [
   'core/ledger/directory.ts',
   'core/ledger/fisco-client.ts',
   'core/ledger/inspect-transaction.ts',
+  'core/records/content-view.ts',
   'core/records/record-format.ts',
   'core/inbox/inbox-message.ts',
   'core/inbox/request-signature.ts',

@@ -14,6 +14,8 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            // the QR decoder is imported only when a camera scan starts: its own chunk, off the first load
+            { name: 'jsqr', test: /node_modules[\\/]jsqr[\\/]/, priority: 1 },
             { name: 'vendor', test: /node_modules[\\/]/ },
           ],
         },

@@ -26,15 +26,29 @@ async function sizes(): Promise<void> {
   const files = (await readdir(dist, { recursive: true, withFileTypes: true }))
     .filter((entry) => entry.isFile() && !entry.name.startsWith('.'))
     .map((entry) => join(entry.parentPath, entry.name));
-  let [raw, gzipped] = [0, 0];
+  // the first load is index.html and what it links; other chunks (the QR decoder) load on demand
+  const index = await readFile(join(dist, 'index.html'), 'utf8');
+  const linked = new Set([...index.matchAll(/(?:src|href)="\/([^"]+)"/g)].map(([, path]) => path));
+  const [first, all] = [
+    { label: 'first load (index.html and what it links)', raw: 0, gzip: 0 },
+    { label: 'all files', raw: 0, gzip: 0 },
+  ];
   console.log('web/dist file'.padEnd(44), 'raw'.padStart(10), 'gzip'.padStart(10));
   for (const file of files.sort()) {
     const bytes = await readFile(file);
     const gz = gzipSync(bytes).length;
-    [raw, gzipped] = [raw + bytes.length, gzipped + gz];
-    console.log(relative(dist, file).padEnd(44), kb(bytes.length).padStart(10), kb(gz).padStart(10));
+    const name = relative(dist, file);
+    const initial = name === 'index.html' || linked.has(name);
+    for (const total of initial ? [first, all] : [all])
+      [total.raw, total.gzip] = [total.raw + bytes.length, total.gzip + gz];
+    console.log(
+      `${name}${initial ? '' : ' (on demand)'}`.padEnd(44),
+      kb(bytes.length).padStart(10),
+      kb(gz).padStart(10),
+    );
   }
-  console.log('total (all of it is the first load)'.padEnd(44), kb(raw).padStart(10), kb(gzipped).padStart(10));
+  for (const total of [first, all])
+    console.log(total.label.padEnd(44), kb(total.raw).padStart(10), kb(total.gzip).padStart(10));
 }
 
 async function firstLoad(): Promise<void> {

@@ -29,10 +29,19 @@ export interface BrowserSession {
 
 /**
  * One browser for the calling test file (closed after it), headless, its requests recorded so a
- * test can check where the page talked to and what it sent.
+ * test can check where the page talked to and what it sent. `args` go to Chromium (a fake camera:
+ * see fakeCameraArgs).
  */
-export async function openBrowser(t: TestContext, testName: string): Promise<BrowserSession> {
-  const browser: Browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
+export async function openBrowser(
+  t: TestContext,
+  testName: string,
+  options: { args?: string[] } = {},
+): Promise<BrowserSession> {
+  const browser: Browser = await chromium.launch({
+    executablePath: chromiumPath(),
+    headless: true,
+    args: options.args,
+  });
   const contexts: BrowserContext[] = [];
   after(async () => {
     for (const context of contexts) await context.close();
@@ -83,4 +92,25 @@ export async function setTabHidden(page: Page, hidden: boolean): Promise<void> {
     `Object.defineProperty(document, 'hidden', { configurable: true, get: () => ${hidden} });` +
       `document.dispatchEvent(new Event('visibilitychange'));`,
   );
+}
+
+/**
+ * Chromium's flags for a camera that shows `y4m` (a YUV4MPEG2 file, played in a loop) and is
+ * allowed without asking: getUserMedia then runs its real path in a headless browser.
+ */
+export const fakeCameraArgs = (y4m: string): string[] => [
+  '--use-fake-ui-for-media-stream',
+  '--use-fake-device-for-media-stream',
+  `--use-file-for-fake-video-capture=${y4m}`,
+];
+
+/**
+ * A one-frame YUV4MPEG2 video of a black-and-white picture (`dark(x, y)` per pixel, grey scale in
+ * 4:2:0 with neutral chroma), the format Chromium's fake camera reads.
+ */
+export function y4mFrame(width: number, height: number, dark: (x: number, y: number) => boolean): Buffer {
+  const luma = Buffer.alloc(width * height);
+  for (let y = 0; y < height; y++) for (let x = 0; x < width; x++) luma[y * width + x] = dark(x, y) ? 16 : 235;
+  const chroma = Buffer.alloc((width / 2) * (height / 2) * 2, 128);
+  return Buffer.concat([Buffer.from(`YUV4MPEG2 W${width} H${height} F10:1 Ip A1:1 C420jpeg\nFRAME\n`), luma, chroma]);
 }

@@ -14,11 +14,13 @@ import {
 } from './i18n';
 import { Operator } from './pages/Operator';
 import { TraceLookup } from './pages/TraceLookup';
+import { Regulator } from './pages/Regulator';
 
 /** The pages that exist; the navigation links exactly these. */
 const PAGES: ReadonlyArray<{ path: string; title: (t: Dictionary) => string; render: () => ReactNode }> = [
   { path: '/operator', title: (t) => t.operatorTitle, render: () => <Operator /> },
   { path: '/trace', title: (t) => t.traceTitle, render: () => <TraceLookup /> },
+  { path: '/regulator', title: (t) => t.regTitle, render: () => <Regulator /> },
 ];
 const [HOME] = PAGES;
 const ANTD_LOCALES = { zh: zhCN, en: enUS } as const;
@@ -64,7 +66,6 @@ export function App() {
         <a className="skip-link" href="#main">
           {t.skipToContent}
         </a>
-        {/* ! beats antd's own min-height on Layout: a short page is grey to the bottom, not half white */}
         <Layout className="!min-h-screen">
           <Layout.Header className="flex flex-wrap items-center gap-x-8 gap-y-2 !h-auto !px-6 !py-3 !leading-normal">
             <div className="flex items-baseline gap-3 text-white">

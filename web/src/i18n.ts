@@ -1,11 +1,17 @@
 import { createContext, useContext } from 'react';
 import { traceStrings } from './i18n/trace';
+import { records } from './i18n/records';
+import { qr } from './i18n/qr';
+import { regulator } from './i18n/regulator';
 
 export type Language = 'zh' | 'en';
 export const LANGUAGES: readonly Language[] = ['zh', 'en'];
 
 /** Every string the app shows, in both languages: a key missing from one is a type error. */
 const en = {
+  ...records.en,
+  ...qr.en,
+  ...regulator.en,
   productName: 'Yilian',
   productTagline: 'Medical records and drug traceability',
   skipToContent: 'Skip to content',
@@ -53,6 +59,9 @@ export type Shape<T> = {
 export type Dictionary = Shape<typeof en>;
 
 const zh: Dictionary = {
+  ...records.zh,
+  ...qr.zh,
+  ...regulator.zh,
   productName: '医链',
   productTagline: '医疗记录与药品追溯',
   skipToContent: '跳到正文',
