@@ -152,6 +152,7 @@ describe('the trace lookup page', () => {
 
     // typed as a person might: lower case, with the hyphens
     await field.fill(printed(code).toLowerCase());
+    assert.ok(!(await field.getAttribute('value'))?.length, 'what is typed is not copied into the DOM attribute');
     await page.getByTestId('trace-submit').click();
     const steps = page.getByTestId('trace-step');
     await steps.nth(2).waitFor({ timeout: 30_000 });
