@@ -21,22 +21,10 @@ import { startScratchEngine, type ScratchEngine } from '../ops/scratch/engine.js
 import { tempDir } from '../ops/scratch/services.js';
 import type { StoryOutcome } from '../ops/demo/story.js';
 import { runStoryOn, storyCredentials, storySecrets } from './harness/story.js';
-import { qrGrid } from './harness/qr.js';
-import { fakeCameraArgs, openBrowser, y4mFrame, type BrowserSession } from './harness/browser.js';
+import { qrFrame } from './harness/qr.js';
+import { fakeCameraArgs, openBrowser, type BrowserSession } from './harness/browser.js';
 
 const WEB_DIST = join(repoRoot, 'web', 'dist');
-
-/** A camera frame showing the app's own QR code of `value`, centred, as a phone would see a label. */
-function qrFrame(value: string): Buffer {
-  const { side, dark } = qrGrid(value);
-  const [width, height, cell] = [640, 480, 6];
-  const size = side * cell;
-  const [left, top] = [(width - size) / 2, (height - size) / 2].map(Math.floor) as [number, number];
-  return y4mFrame(width, height, (x, y) => {
-    const [col, row] = [Math.floor((x - left) / cell), Math.floor((y - top) / cell)];
-    return x >= left && y >= top && x < left + size && y < top + size && dark(col, row);
-  });
-}
 
 /**
  * The Regulator page in Chromium against a scratch engine that ran the seed story: the audit
@@ -144,12 +132,21 @@ describe('the Regulator page', () => {
     const html = await page.content();
     assert.ok(!html.includes(traceId.slice(2)), 'what the secret scanner read is not in the page');
     await browser.screenshot(page, 'trace-verified');
-    // a trace code typed in is refused without being sent: the page takes only the public id
+    // the code printed on the box, typed in: the page turns it into the public id, which alone is sent
     const code = outcome.traceCodes[0] ?? assert.fail('the story has trace codes');
-    await page.getByTestId('qr-typed').fill(code);
+    const answered = page.waitForResponse((response) => response.url().includes('/v1/audit/verify/traces/'));
+    await page.getByTestId('qr-typed').fill(code.toLowerCase());
     await page.getByTestId('qr-use').click();
-    await page.getByText('That is not a trace id.').waitFor();
+    assert.ok((await answered).url().endsWith(`/v1/audit/verify/traces/${traceId}`), 'the code became its public id');
+    await page.getByTestId('trace-verdicts').waitFor({ timeout: 30_000 });
+    assert.equal((await verdicts('trace')).holds, 'true');
     assert.ok((await page.getByTestId('qr-typed').inputValue()) === '', 'the field forgets a secret once used');
+    // anything else is refused in the page, without a request
+    const sent = browser.requests.length;
+    await page.getByTestId('qr-typed').fill('not a code');
+    await page.getByTestId('qr-use').click();
+    await page.getByText('That is neither a trace code').waitFor();
+    assert.equal(browser.requests.length, sent, 'nothing was sent for a malformed code');
 
     // the period report: what the page shows is what the API answers for the same period
     const to = new Date(Date.now() + 60_000);
@@ -196,7 +193,11 @@ describe('the Regulator page', () => {
       assert.ok(!text.includes(Buffer.from(needle.bytes).toString()), `${needle.label} is not on the page`);
     for (const request of browser.requests) {
       assert.equal(new URL(request.url).origin, origin, request.url);
-      for (const secret of [tokens.regulator, tokens.manufacturer, ...outcome.traceCodes])
+      for (const secret of [
+        tokens.regulator,
+        tokens.manufacturer,
+        ...outcome.traceCodes.flatMap((c) => [c, c.toLowerCase()]),
+      ])
         assert.ok(!request.url.includes(secret) && !request.body.includes(secret), `a secret in ${request.url}`);
     }
     await signOut();

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { keccak_256 } from '@noble/hashes/sha3.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
@@ -22,8 +23,9 @@ import { chainGatewayRoutes } from '../connectors/http/chain-gateway-routes.js';
 import { serve } from '../connectors/http/test-helpers.js';
 import * as native from '../native/index.js';
 import { repoRoot } from '../ops/config/index.js';
-import { startScratchDevchain } from '../ops/scratch/services.js';
-import { openBrowser } from './harness/browser.js';
+import { fakeCameraArgs, openBrowser } from './harness/browser.js';
+import { qrFrame } from './harness/qr.js';
+import { startScratchDevchain, tempDir } from '../ops/scratch/services.js';
 import { findNeedles, type Needle } from './harness/privacy-scan.js';
 
 const WEB_DIST = join(repoRoot, 'web', 'dist');
@@ -141,7 +143,12 @@ describe('the trace lookup page', () => {
   });
 
   test('shows the verified history from the code, says nothing exists for a wrong one, and sends only the public id', async (t) => {
-    const browser = await openBrowser(t, 'web-trace');
+    // the box's QR code, as the camera sees it, for the scan at the end
+    const folder = await tempDir('web-trace-camera');
+    t.after(() => folder.remove());
+    const camera = join(folder.path, 'box.y4m');
+    await writeFile(camera, qrFrame(printed(code)));
+    const browser = await openBrowser(t, 'web-trace', { args: fakeCameraArgs(camera) });
     const page = await browser.newPage({ locale: 'en-US' });
     await page.goto(`${api.url}/trace`);
     const field = page.getByTestId('trace-code');
@@ -208,6 +215,13 @@ describe('the trace lookup page', () => {
     assert.ok(!bad.includes(code.slice(0, 4)) && !/\bU\b/.test(bad.replace('I, L, O, U', '')), bad);
     assert.equal(await field.inputValue(), '');
     await browser.screenshot(page, 'bad-code');
+
+    // scanned from the box with the camera: the same history, and the code is shown nowhere
+    await page.getByTestId('qr-scan').click();
+    await steps.nth(2).waitFor({ timeout: 30_000 });
+    assert.equal(await page.getByTestId('qr-status').innerText(), 'A code was read (it is not shown).');
+    assert.equal(await page.getByTestId('trace-step-verified').count(), 3);
+    await browser.screenshot(page, 'scanned');
 
     // the whole session: the code in none of its spellings or bytes, in no URL and no body
     const needles: Needle[] = [

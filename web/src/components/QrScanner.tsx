@@ -12,8 +12,9 @@ type Status =
 
 /**
  * A value taken from a QR code through the camera (getUserMedia, decoded by jsQR in the page), or
- * pasted or typed. With `secret` (a trace code), the value is never displayed, echoed or kept in
- * the page: the field masks it, and is replaced by an empty one once the value is handed to `onValue`.
+ * pasted or typed into a field labelled `label` (without one, only the camera: the page has its own
+ * field). With `secret` (a trace code), the value is never displayed, echoed or kept in the page:
+ * the field masks it, and is replaced by an empty one once the value is handed to `onValue`.
  */
 export function QrScanner({
   onValue,
@@ -21,7 +22,7 @@ export function QrScanner({
   secret = false,
 }: {
   onValue: (value: string) => void;
-  label: string;
+  label?: string;
   secret?: boolean;
 }) {
   const { t } = useLanguage();
@@ -122,36 +123,38 @@ export function QrScanner({
         aria-label={t.qrCameraView}
         className={scanning ? 'w-full max-w-sm rounded border border-gray-300' : 'hidden'}
       />
-      <div className="flex flex-col gap-1">
-        <label htmlFor={id}>{label}</label>
-        <Space.Compact className="w-full max-w-xl">
-          {/* uncontrolled: a controlled input would copy a secret into its value attribute */}
-          {secret ? (
-            <Input.Password
-              key={fieldKey}
-              id={id}
-              ref={field}
-              visibilityToggle={false}
-              autoComplete="off"
-              spellCheck={false}
-              onPressEnter={submitTyped}
-              data-testid="qr-typed"
-            />
-          ) : (
-            <Input
-              id={id}
-              ref={field}
-              autoComplete="off"
-              spellCheck={false}
-              onPressEnter={submitTyped}
-              data-testid="qr-typed"
-            />
-          )}
-          <Button type="primary" onClick={submitTyped} data-testid="qr-use">
-            {t.qrUse}
-          </Button>
-        </Space.Compact>
-      </div>
+      {label !== undefined && (
+        <div className="flex flex-col gap-1">
+          <label htmlFor={id}>{label}</label>
+          <Space.Compact className="w-full max-w-xl">
+            {/* uncontrolled: a controlled input would copy a secret into its value attribute */}
+            {secret ? (
+              <Input.Password
+                key={fieldKey}
+                id={id}
+                ref={field}
+                visibilityToggle={false}
+                autoComplete="off"
+                spellCheck={false}
+                onPressEnter={submitTyped}
+                data-testid="qr-typed"
+              />
+            ) : (
+              <Input
+                id={id}
+                ref={field}
+                autoComplete="off"
+                spellCheck={false}
+                onPressEnter={submitTyped}
+                data-testid="qr-typed"
+              />
+            )}
+            <Button type="primary" onClick={submitTyped} data-testid="qr-use">
+              {t.qrUse}
+            </Button>
+          </Space.Compact>
+        </div>
+      )}
       <div aria-live="polite" data-testid="qr-status">
         {scanning && <span>{t.qrLooking}</span>}
         {status.kind === 'scanned' && (

@@ -1,6 +1,9 @@
 import { useState } from 'react';
 import { Alert, Button, Descriptions, Input, Space, Table, Tag, Typography } from 'antd';
+import { bytesToHex } from '@noble/hashes/utils.js';
+import { CryptoError } from '../../../core/crypto/errors';
 import { QrScanner } from '../components/QrScanner';
+import { loadTraceIdModule } from '../trace/lookup';
 import { HTML_LANG, useLanguage, type Dictionary } from '../i18n';
 import {
   AuditApiError,
@@ -79,10 +82,16 @@ export function Regulator() {
     }
     void run(setRecord, () => verify('record', id.trim(), credential));
   };
-  const verifyTrace = (id: string) => {
-    if (!ID.test(id)) {
-      setTrace({ kind: 'failed', message: (t) => t.regTraceNeedsId });
-      return;
+  /** An id is audited as it is; a printed code is turned into its public id here, and only the id is sent. */
+  const verifyTrace = async (value: string) => {
+    let id = value;
+    if (!ID.test(value)) {
+      try {
+        id = `0x${bytesToHex((await loadTraceIdModule())(value))}`;
+      } catch (error) {
+        setTrace({ kind: 'failed', message: error instanceof CryptoError ? (t) => t.regTraceNeither : problem(error) });
+        return;
+      }
     }
     void run(setTrace, () => verify('trace', id, credential));
   };
@@ -170,7 +179,7 @@ export function Regulator() {
 
           <Panel id="verify-trace" title={t.regTraceTitle}>
             <Typography.Paragraph>{t.regTraceHelp}</Typography.Paragraph>
-            <QrScanner secret label={t.regTraceLabel} onValue={(value) => verifyTrace(value.trim())} />
+            <QrScanner secret label={t.regTraceLabel} onValue={(value) => void verifyTrace(value.trim())} />
             <Verdicts outcome={trace} kind="trace" t={t} />
           </Panel>
 

@@ -1,8 +1,9 @@
-import { useEffect, useId, useRef, useState, type ReactNode, type SyntheticEvent } from 'react';
+import { useEffect, useId, useRef, useState, type SyntheticEvent } from 'react';
 import { Alert, Button, Card, Descriptions, Input, Tag, Timeline, Typography } from 'antd';
 import { CryptoError } from '../../../core/crypto/errors';
 import { normalizeTraceCode } from '../../../core/crypto/trace-step';
 import { roleName } from '../../../core/roles';
+import { QrScanner } from '../components/QrScanner';
 import { HTML_LANG, useLanguage, type Dictionary } from '../i18n';
 import { loadTraceIdModule, lookUpTrace, type TraceLookup as Found, type TraceStepView } from '../trace/lookup';
 
@@ -161,10 +162,10 @@ function History({ lookup, t, language }: { lookup: Found; t: Dictionary; langua
  * The public trace lookup: no login. A trace code is a secret, so the field never shows it (not
  * even while typing), has no name (a form that submitted itself would carry nothing), is not
  * remembered by the browser, and is emptied as soon as the lookup starts; only the public id the
- * page computes from it is sent. `scanner` is where a camera scan button goes: it hands the
- * scanned code to the same lookup, which never shows it either.
+ * page computes from it is sent. A code scanned from the box's QR code goes to the same lookup,
+ * which never shows it either.
  */
-export function TraceLookup(props: { scanner?: (onCode: (code: string) => void) => ReactNode }) {
+export function TraceLookup() {
   const { language, t } = useLanguage();
   const [code, setCode] = useState('');
   const [outcome, setOutcome] = useState<Outcome>({ kind: 'idle' });
@@ -227,11 +228,11 @@ export function TraceLookup(props: { scanner?: (onCode: (code: string) => void) 
             <Button type="primary" htmlType="submit" loading={outcome.kind === 'loading'} data-testid="trace-submit">
               {outcome.kind === 'loading' ? t.traceLookingUp : t.traceLookUp}
             </Button>
-            {props.scanner?.(lookUp)}
           </div>
           <span id={helpId} className="text-gray-700">
             {t.traceCodeHelp}
           </span>
+          <QrScanner secret onValue={lookUp} />
         </form>
       </Card>
       <div ref={resultRef} tabIndex={-1} aria-live="polite" data-testid="trace-result" className="outline-none">
