@@ -17,6 +17,7 @@ const browserSafe = [
   'core/ledger/fisco-client.ts',
   'core/ledger/inspect-transaction.ts',
   'core/records/record-format.ts',
+  'core/registration/request.ts',
   'core/inbox/inbox-message.ts',
   'core/inbox/request-signature.ts',
   'core/roles.ts',

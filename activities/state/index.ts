@@ -1,7 +1,9 @@
 export {
   EngineState,
   EngineStateError,
+  MAX_PENDING_REGISTRATIONS,
   type InboxItem,
+  type KeptRegistrationRequest,
   type LocalIdentity,
   type OrgCredential,
 } from './engine-state.js';

@@ -71,6 +71,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004-registration-requests': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('registration_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('address', 'text', (c) => c.notNull().unique())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('decided_at', 'text')
+        .addColumn('transaction_hash', 'text')
+        .execute();
+      await sql`create index registration_requests_status on registration_requests (status, received_at)`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

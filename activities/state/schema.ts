@@ -62,4 +62,19 @@ export interface EngineTables {
     created_at: string;
     revoked_at: string | null;
   };
+  /**
+   * Wallets' signed requests to be registered by the CA (core/registration/request.ts), kept until
+   * a CA operator approves or rejects one: one per account, the request as the wallet signed it.
+   */
+  registration_requests: {
+    id: string;
+    address: string;
+    request: string;
+    status: RegistrationStatus;
+    received_at: string;
+    decided_at: string | null;
+    transaction_hash: string | null;
+  };
 }
+
+export type RegistrationStatus = 'pending' | 'registered' | 'rejected';

@@ -20,6 +20,7 @@ import { keepPrivate } from '../engine/private-files.js';
 import { redactUrl } from '../../core/redact-url.js';
 import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
+import { registrationRoutes } from '../../connectors/http/registration-routes.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { auditReportRoutes } from '../../connectors/http/audit-report-routes.js';
@@ -224,6 +225,7 @@ async function main(): Promise<void> {
       // the endpoint only displays payloads, so it shows unsealed ones as they are
       '/codec': codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }),
       '/inbox': inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
+      '/v1/registrations': registrationRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
       '/v1/trace': countedErpRoutes(
         traceRoutes({
           state: running.engine.state,

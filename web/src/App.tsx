@@ -13,10 +13,12 @@ import {
   type Language,
 } from './i18n';
 import { Operator } from './pages/Operator';
+import { WalletPage } from './pages/Wallet';
 
 /** The pages that exist; the navigation links exactly these. */
 const PAGES: ReadonlyArray<{ path: string; title: (t: Dictionary) => string; render: () => ReactNode }> = [
   { path: '/operator', title: (t) => t.operatorTitle, render: () => <Operator /> },
+  { path: '/wallet', title: (t) => t.walletTitle, render: () => <WalletPage /> },
 ];
 const [HOME] = PAGES;
 const ANTD_LOCALES = { zh: zhCN, en: enUS } as const;

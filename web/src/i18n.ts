@@ -1,4 +1,5 @@
 import { createContext, useContext } from 'react';
+import { walletStrings } from './i18n/wallet';
 
 export type Language = 'zh' | 'en';
 export const LANGUAGES: readonly Language[] = ['zh', 'en'];
@@ -39,9 +40,10 @@ const en = {
   paused: 'Paused while this tab is hidden',
   loadFailed: (what: string) => `Could not load ${what}; retrying.`,
   opensInNewTab: '(opens in a new tab)',
+  ...walletStrings.en,
 } as const;
 
-type Shape<T> = {
+export type Shape<T> = {
   [K in keyof T]: T[K] extends (...args: infer A) => string
     ? (...args: A) => string
     : T[K] extends string
@@ -85,6 +87,7 @@ const zh: Dictionary = {
   paused: '标签页隐藏时暂停刷新',
   loadFailed: (what) => `无法加载${what}，正在重试。`,
   opensInNewTab: '（在新标签页打开）',
+  ...walletStrings.zh,
 };
 
 export const DICTIONARIES: Readonly<Record<Language, Dictionary>> = { en, zh };

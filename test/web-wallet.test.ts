@@ -1,0 +1,135 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { access, mkdir, readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { utf8ToBytes } from '@noble/hashes/utils.js';
+import type { Page } from 'playwright-core';
+import { decryptKeystore } from '../core/keys/index.js';
+import { lookupIdentity } from '../core/ledger/directory.js';
+import { loadConfig, repoRoot } from '../ops/config/index.js';
+import { chainClient } from '../ops/chain/connect.js';
+import { requireDeployment } from '../ops/chain/deployment.js';
+import { Role } from '../core/roles.js';
+import { walletDir } from '../wallet/node/wallet-dir.js';
+import { Wallet } from '../wallet/wallet.js';
+import { openBrowser } from './harness/browser.js';
+import { runYilian } from './harness/cli-process.js';
+import { findNeedles, type Needle } from './harness/privacy-scan.js';
+import { startStack } from './harness/stack.js';
+import { tempDir } from '../ops/scratch/services.js';
+
+const PASSPHRASE = 'correct horse 电池 staple';
+const NAME = 'Wang Fang 王芳';
+
+/** Counts WebAssembly instantiations in the page: mcl-wasm must initialise once however often the wallet needs it. */
+const COUNT_WASM = `
+  window.__wasmInstances = 0;
+  for (const name of ['instantiate', 'instantiateStreaming']) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = function (...args) { window.__wasmInstances += 1; return original.apply(this, args); };
+  }`;
+const wasmInstances = (page: Page) => page.evaluate<number>('window.__wasmInstances');
+
+test('the patient wallet in a browser: keys made there, registration approved by the CA CLI, exported to and imported from the CLI, no secret sent', async (t) => {
+  await access(join(repoRoot, 'web', 'dist', 'index.html')).catch(() =>
+    assert.fail('web/dist is missing: run `cd web && npx vite build` (./ops/bootstrap builds it) before this test'),
+  );
+  const stack = await startStack('web-wallet');
+  const browser = await openBrowser(t, 'web-wallet');
+  const files = await tempDir('web-wallet-files');
+  t.after(() => files.remove());
+  const yilian = async (...args: string[]) => {
+    const run = await runYilian(args, { env: stack.env });
+    assert.equal(run.code, 0, `yilian ${args.join(' ')}: ${run.stderr}`);
+    return run.stdout;
+  };
+
+  // 1. create: keys, prekeys and the signed request are made in the page
+  const page = await browser.newPage({ locale: 'en-US' });
+  await page.addInitScript(COUNT_WASM);
+  await page.goto(`${stack.api}/wallet`);
+  await page.getByRole('heading', { level: 1, name: 'Wallet' }).waitFor();
+  await browser.screenshot(page, 'wallet-create');
+  await page.getByLabel('Your name (as the Directory shows it)').fill(NAME);
+  await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await page.getByLabel('Passphrase again').fill(PASSPHRASE);
+  await page.getByTestId('wallet-create').click();
+  const status = page.getByTestId('registration-status');
+  await status.waitFor({ timeout: 60_000 });
+  assert.equal(await status.getAttribute('data-status'), 'pending');
+  const address = (await page.getByTestId('wallet-address').innerText()).trim();
+  const requestId = (await page.getByTestId('registration-id').innerText()).trim();
+  await browser.screenshot(page, 'wallet-pending');
+
+  // 2. the CA operator lists and approves it from the CLI, signing the authorization there
+  const listed = await yilian('ca', 'requests');
+  assert.match(listed, new RegExp(`^${requestId}  ${address}  Patient  "${NAME}"`, 'm'));
+  assert.match(await yilian('ca', 'approve', requestId), new RegExp(`registered ${address} as Patient`));
+  await page.waitForSelector('[data-testid=registration-status][data-status=registered]', { timeout: 10_000 });
+  await browser.screenshot(page, 'wallet-registered');
+  const deployment = await requireDeployment(stack.home);
+  const entry = await lookupIdentity(chainClient(loadConfig(stack.env)), deployment.directory, address);
+  assert.deepEqual({ name: entry?.name, role: entry?.role }, { name: NAME, role: Role.Patient });
+  const again = await runYilian(['ca', 'approve', requestId], { env: stack.env });
+  assert.deepEqual({ code: again.code, said: /was already registered/.test(again.stderr) }, { code: 2, said: true });
+
+  // 3. export: the downloaded file is the CLI's wallet folder file, opened with the same passphrase
+  const exported = join(files.path, 'exported');
+  await mkdir(exported);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('wallet-export').click()]);
+  assert.equal(download.suggestedFilename(), `${address.slice(2)}.json`);
+  await download.saveAs(join(exported, download.suggestedFilename()));
+  const cliWallet = await Wallet.open(walletDir(exported), PASSPHRASE);
+  assert.equal(cliWallet.identity.address, address);
+  const material = await decryptKeystore(
+    JSON.parse(await readFile(join(exported, download.suggestedFilename()), 'utf8')),
+    PASSPHRASE,
+  );
+  assert.equal(material.prekeys.length, 20, 'the prekeys published with the registration are in the export');
+
+  // 4. a CLI wallet's file imports into another browser (its own storage), and a wrong passphrase replaces nothing
+  const cliDir = join(files.path, 'cli');
+  const made = await Wallet.create(walletDir(cliDir), PASSPHRASE, { n: 2 ** 12, r: 8, p: 1 });
+  const other = await browser.newPage({ locale: 'zh-CN' });
+  await other.goto(`${stack.api}/wallet`);
+  await other.getByRole('heading', { level: 1, name: '钱包' }).waitFor();
+  const [cliFile] = await readdirJson(cliDir);
+  await other.locator('section[aria-labelledby=import-title] input[type=file]').setInputFiles(cliFile ?? '');
+  await other.getByTestId('import-passphrase').fill('wrong passphrase');
+  await other.getByTestId('import-submit').click();
+  await other.getByText('此钱包的口令不正确。').waitFor();
+  await browser.screenshot(other, 'wallet-import-wrong-zh');
+  await other.getByTestId('import-passphrase').fill(PASSPHRASE);
+  await other.getByTestId('import-submit').click();
+  assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), made.identity.address);
+  await browser.screenshot(other, 'wallet-imported-zh');
+  // locked and reloaded, it opens from this browser's storage
+  await other.reload();
+  await other.getByTestId('unlock-passphrase').fill(PASSPHRASE);
+  await other.getByTestId('unlock-submit').click();
+  assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), made.identity.address);
+
+  // mcl-wasm was initialised once in the page that used it
+  assert.equal(await wasmInstances(page), 1);
+
+  // nothing secret in any request of either page: passphrase, signing key, prekey secrets
+  const needles: Needle[] = [
+    { label: 'passphrase', bytes: utf8ToBytes(PASSPHRASE) },
+    { label: 'signing key', bytes: material.signingKey },
+    ...material.prekeys.map((p) => ({ label: `prekey ${p.id} secret`, bytes: p.secretKey })),
+  ];
+  const sent = browser.requests.map((r, i) => ({
+    place: `request ${i} ${r.method} ${r.url}`,
+    bytes: Buffer.concat([Buffer.from(r.url), r.body]),
+  }));
+  assert.deepEqual(findNeedles(sent, needles), []);
+  assert.ok(
+    browser.requests.some((r) => r.method === 'POST' && r.url.endsWith('/v1/registrations')),
+    'the registration request was among the recorded requests',
+  );
+  assert.deepEqual(browser.errors, []);
+});
+
+async function readdirJson(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.endsWith('.json')).map((name) => join(dir, name));
+}

@@ -1,0 +1,316 @@
+import { useCallback, useEffect, useState, type ReactNode } from 'react';
+import { Alert, Button, Card, Descriptions, Form, Input, Radio, Tag, Typography, Upload } from 'antd';
+import type { Wallet as WalletKeys } from '../../../wallet/wallet.js';
+import { REQUESTABLE_ROLES } from '../../../core/registration/request.js';
+import { CryptoError } from '../../../core/crypto/errors.js';
+import { useLanguage, type Dictionary } from '../i18n';
+import { storedKeystore } from '../wallet/keystore-slot';
+import {
+  createWallet,
+  exportKeystore,
+  importKeystore,
+  openWallet,
+  registrationStatus,
+  rememberedRegistration,
+  type RegistrationState,
+} from '../wallet/browser-wallet';
+
+const MIN_PASSPHRASE = 10;
+const POLL_MS = 2000;
+type RoleName = keyof typeof REQUESTABLE_ROLES;
+type Step = 'keys' | 'prekeys' | 'request';
+
+/** A titled card that is its own landmark, named by its heading. */
+function Section(props: { id: string; title: string; children: ReactNode }) {
+  return (
+    <section aria-labelledby={`${props.id}-title`}>
+      <Card
+        title={
+          <h2 id={`${props.id}-title`} className="!m-0 text-lg">
+            {props.title}
+          </h2>
+        }
+      >
+        {props.children}
+      </Card>
+    </section>
+  );
+}
+
+const stepText = (t: Dictionary, step: Step) =>
+  ({ keys: t.stepKeys, prekeys: t.stepPrekeys, request: t.stepRequest })[step];
+/** A wrong passphrase or file in the reader's language; anything else as the wallet said it. */
+function useProblem() {
+  const { t } = useLanguage();
+  return (error: unknown) => {
+    if (error instanceof CryptoError && error.code === 'WRONG_PASSWORD') return t.wrongPassphrase;
+    if (error instanceof CryptoError && error.code === 'KEYSTORE_CORRUPT') return t.notAKeystore;
+    return error instanceof Error ? error.message : String(error);
+  };
+}
+
+function CreateForm(props: { onOpened: (wallet: WalletKeys) => void }) {
+  const { t } = useLanguage();
+  const problem = useProblem();
+  const [step, setStep] = useState<Step>();
+  const [error, setError] = useState<string>();
+  const submit = async (values: { name: string; role: RoleName; passphrase: string }) => {
+    setError(undefined);
+    try {
+      const { wallet } = await createWallet(
+        { name: values.name.trim(), role: REQUESTABLE_ROLES[values.role], passphrase: values.passphrase },
+        setStep,
+      );
+      props.onOpened(wallet);
+    } catch (cause) {
+      setError(problem(cause));
+    } finally {
+      setStep(undefined);
+    }
+  };
+  return (
+    <Section id="create" title={t.createTitle}>
+      <Form
+        layout="vertical"
+        onFinish={(values: Parameters<typeof submit>[0]) => void submit(values)}
+        initialValues={{ role: 'patient' }}
+        disabled={step !== undefined}
+      >
+        <Form.Item
+          name="name"
+          label={t.walletName}
+          rules={[{ required: true, whitespace: true, message: t.nameRequired }]}
+        >
+          <Input autoComplete="name" maxLength={100} data-testid="wallet-name" />
+        </Form.Item>
+        <Form.Item name="role" label={t.walletRole}>
+          <Radio.Group
+            data-testid="wallet-role"
+            options={(Object.keys(REQUESTABLE_ROLES) as RoleName[]).map((role) => ({
+              value: role,
+              label: t.roleNames[role],
+            }))}
+          />
+        </Form.Item>
+        <Form.Item
+          name="passphrase"
+          label={t.passphrase}
+          extra={t.passphraseHelp}
+          rules={[{ required: true, min: MIN_PASSPHRASE, message: t.passphraseTooShort }]}
+        >
+          <Input.Password autoComplete="new-password" data-testid="wallet-passphrase" />
+        </Form.Item>
+        <Form.Item
+          name="again"
+          label={t.passphraseAgain}
+          dependencies={['passphrase']}
+          required
+          rules={[
+            ({ getFieldValue }) => ({
+              validator: (_rule, value) =>
+                value === getFieldValue('passphrase')
+                  ? Promise.resolve()
+                  : Promise.reject(new Error(t.passphraseMismatch)),
+            }),
+          ]}
+        >
+          <Input.Password autoComplete="new-password" data-testid="wallet-passphrase-again" />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" loading={step !== undefined} data-testid="wallet-create">
+          {t.createButton}
+        </Button>
+        <p aria-live="polite" className="mt-3 mb-0 text-gray-700" data-testid="wallet-step">
+          {step ? stepText(t, step) : ''}
+        </p>
+        {error !== undefined && <Alert type="error" showIcon title={t.failed(error)} />}
+      </Form>
+    </Section>
+  );
+}
+
+/** A passphrase form: opening the stored wallet, or an imported file with the file chosen first. */
+function PassphraseForm(props: {
+  id: string;
+  title: string;
+  help?: string;
+  button: string;
+  file?: boolean;
+  onSubmit: (passphrase: string, file: string | undefined) => Promise<WalletKeys>;
+  onOpened: (wallet: WalletKeys) => void;
+}) {
+  const { t } = useLanguage();
+  const problem = useProblem();
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+  const [file, setFile] = useState<{ name: string; text: string }>();
+  const submit = async (values: { passphrase: string }) => {
+    setBusy(true);
+    setError(undefined);
+    try {
+      props.onOpened(await props.onSubmit(values.passphrase, file?.text));
+    } catch (cause) {
+      setError(problem(cause));
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section id={props.id} title={props.title}>
+      {props.help && <Typography.Paragraph>{props.help}</Typography.Paragraph>}
+      <Form layout="vertical" onFinish={(values: Parameters<typeof submit>[0]) => void submit(values)} disabled={busy}>
+        {props.file && (
+          <Form.Item label={t.importFile} required>
+            <Upload
+              accept=".json,application/json"
+              maxCount={1}
+              showUploadList={false}
+              beforeUpload={async (chosen) => {
+                setFile({ name: chosen.name, text: await chosen.text() });
+                return false;
+              }}
+            >
+              <Button data-testid={`${props.id}-file`}>{file ? file.name : t.importFile}</Button>
+            </Upload>
+          </Form.Item>
+        )}
+        <Form.Item name="passphrase" label={t.passphrase} rules={[{ required: true }]}>
+          <Input.Password autoComplete="current-password" data-testid={`${props.id}-passphrase`} />
+        </Form.Item>
+        <Button
+          type="primary"
+          htmlType="submit"
+          loading={busy}
+          disabled={props.file && !file}
+          data-testid={`${props.id}-submit`}
+        >
+          {props.button}
+        </Button>
+        <p aria-live="polite" className="mt-3 mb-0 text-gray-700">
+          {busy ? t.unlocking : ''}
+        </p>
+        {error !== undefined && <Alert type="error" showIcon title={t.failed(error)} />}
+      </Form>
+    </Section>
+  );
+}
+
+/** Downloads the stored keystore as `<address>.json`, the file the CLI reads from a wallet folder. */
+async function download(): Promise<void> {
+  const { fileName, text } = await exportKeystore();
+  const link = document.createElement('a');
+  link.href = URL.createObjectURL(new Blob([text], { type: 'application/json' }));
+  link.download = fileName;
+  link.click();
+  URL.revokeObjectURL(link.href);
+}
+
+function useRegistration(): RegistrationState | undefined {
+  const [state, setState] = useState<RegistrationState>();
+  useEffect(() => {
+    const note = rememberedRegistration();
+    if (!note) return;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let stopped = false;
+    const poll = async () => {
+      const next = await registrationStatus(note.id).catch(() => undefined);
+      if (stopped) return;
+      if (next) setState(next);
+      if (next?.status !== 'registered' && next?.status !== 'rejected') timer = setTimeout(() => void poll(), POLL_MS);
+    };
+    void poll();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }, []);
+  return state;
+}
+
+const STATUS_COLOURS = { none: '#4b5563', pending: '#b45309', registered: '#15803d', rejected: '#b91c1c' } as const;
+
+function OpenWallet(props: { wallet: WalletKeys; onLock: () => void }) {
+  const { t } = useLanguage();
+  const registration = useRegistration();
+  const status = registration?.status ?? 'none';
+  return (
+    <Section id="wallet" title={t.walletTitle}>
+      <Descriptions column={1} bordered size="small">
+        <Descriptions.Item label={t.address}>
+          <Typography.Text code copyable data-testid="wallet-address">
+            {props.wallet.identity.address}
+          </Typography.Text>
+        </Descriptions.Item>
+        <Descriptions.Item label={t.registration}>
+          <span role="status" aria-live="polite">
+            <Tag variant="solid" color={STATUS_COLOURS[status]} data-testid="registration-status" data-status={status}>
+              {t.registrationStates[status]}
+            </Tag>
+          </span>
+          {registration && (
+            <span className="ml-2 text-gray-700">
+              {t.registrationId} <code data-testid="registration-id">{registration.id}</code>
+            </span>
+          )}
+        </Descriptions.Item>
+      </Descriptions>
+      <div className="mt-4 flex flex-wrap gap-3">
+        <Button onClick={() => void download()} data-testid="wallet-export">
+          {t.exportButton}
+        </Button>
+        <Button onClick={props.onLock}>{t.lockButton}</Button>
+      </div>
+      <Typography.Paragraph className="!mt-2 !mb-0 text-gray-700">{t.exportHelp}</Typography.Paragraph>
+    </Section>
+  );
+}
+
+export function WalletPage() {
+  const { t } = useLanguage();
+  const [stored, setStored] = useState<boolean>();
+  const [wallet, setWallet] = useState<WalletKeys>();
+  const refresh = useCallback(() => {
+    void storedKeystore().then((json) => setStored(json !== undefined));
+  }, []);
+  useEffect(refresh, [refresh]);
+  const opened = (next: WalletKeys) => {
+    setWallet(next);
+    setStored(true);
+  };
+
+  return (
+    <div className="flex flex-col gap-6">
+      <div>
+        <Typography.Title level={1} className="!mb-1">
+          {t.walletTitle}
+        </Typography.Title>
+        <Typography.Paragraph className="!mb-0">{t.walletIntro}</Typography.Paragraph>
+      </div>
+      {wallet ? (
+        <OpenWallet wallet={wallet} onLock={() => setWallet(undefined)} />
+      ) : stored === undefined ? null : (
+        <div className="grid gap-6 md:grid-cols-2">
+          {stored ? (
+            <PassphraseForm
+              id="unlock"
+              title={t.unlockTitle}
+              button={t.unlockButton}
+              onSubmit={(passphrase) => openWallet(passphrase)}
+              onOpened={opened}
+            />
+          ) : (
+            <CreateForm onOpened={opened} />
+          )}
+          <PassphraseForm
+            id="import"
+            title={t.importTitle}
+            help={t.importHelp}
+            button={t.importButton}
+            file
+            onSubmit={(passphrase, file) => importKeystore(file ?? '', passphrase)}
+            onOpened={opened}
+          />
+        </div>
+      )}
+    </div>
+  );
+}
