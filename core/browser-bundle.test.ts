@@ -11,6 +11,7 @@ const browserSafe = [
   'core/audit/record-checks.ts',
   'core/audit/trace-checks.ts',
   'core/crypto/index.ts',
+  'core/enrolment/offer.ts',
   'core/keys/index.ts',
   'core/ledger/contract-calls.ts',
   'core/ledger/directory.ts',

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdir, readdir, readFile } from 'node:fs/promises';
+import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Page } from 'playwright-core';
@@ -16,9 +16,19 @@ import { openBrowser } from './harness/browser.js';
 import { runYilian } from './harness/cli-process.js';
 import { findNeedles, type Needle } from './harness/privacy-scan.js';
 import { startStack } from './harness/stack.js';
+import { checkAck, frame, mllpSend } from '../connectors/mllp/test-helpers.js';
 import { tempDir } from '../ops/scratch/services.js';
 
 const PASSPHRASE = 'correct horse 电池 staple';
+const AUTHORITY = 'GOOD-HEALTH-MRN';
+const IDENTIFIER = 'MRN-70001';
+/** A lipid result for the patient; her name must never leave the engine in the clear, nor the browser. */
+const ORU = [
+  'MSH|^~\\&|LAB|GOOD HEALTH|YILIAN|GOOD HEALTH|20261202101500||ORU^R01^ORU_R01|WEB-WALLET-1|P|2.5.1',
+  `PID|1||${IDENTIFIER}^^^${AUTHORITY}^MR||Zhaoxue^Meiling||19800101|F`,
+  'OBR|1||LAB-1|24331-1^Lipid panel^LN|||20261202090000',
+  'OBX|1|NM|2093-3^Cholesterol^LN||5.2|mmol/L|3.0-5.2|N|||F',
+].join('\r');
 const NAME = 'Wang Fang 王芳';
 
 /** Counts WebAssembly instantiations in the page: mcl-wasm must initialise once however often the wallet needs it. */
@@ -73,7 +83,28 @@ test('the patient wallet in a browser: keys made there, registration approved by
   const again = await runYilian(['ca', 'approve', requestId], { env: stack.env });
   assert.deepEqual({ code: again.code, said: /was already registered/.test(again.stderr) }, { code: 2, said: true });
 
-  // 3. export: the downloaded file is the CLI's wallet folder file, opened with the same passphrase
+  // 3. a result for the patient arrives over MLLP (python-hl7's mllp_send) before she is enrolled: it waits
+  const feed = join(files.path, 'oru.mllp');
+  await writeFile(feed, frame(ORU));
+  const [ack] = await mllpSend(stack.mllpPort, feed, false);
+  checkAck(ack ?? '', ORU, 'ORU^R01 for the browser patient');
+
+  // 4. the hospital operator issues a one-time code with the CLI; the patient redeems it in the page
+  const code = (await yilian('enrol-code', '--authority', AUTHORITY, '--identifier', IDENTIFIER)).trim();
+  assert.match(code, /^[0-9A-Z]{5}(-[0-9A-Z]{5}){3}$/);
+  const enrol = async (typed: string, expected: RegExp) => {
+    await page.getByLabel('Enrolment code').fill(typed);
+    await page.getByTestId('enrol-submit').click();
+    await page.getByTestId('enrol-result').getByText(expected).waitFor({ timeout: 30_000 });
+  };
+  await enrol('AAAAA-BBBBB-CCCCC-DDDDD', /No enrolment has this code/);
+  await enrol('not a code', /20 letters and digits/);
+  // typed in lower case: the code is read in any case
+  await enrol(code.toLowerCase(), /Enrolled\. 1 record that was waiting/);
+  await browser.screenshot(page, 'wallet-enrolled');
+  assert.doesNotMatch(stack.output(), new RegExp(code.replaceAll('-', '-?'), 'i'), 'the code is never logged');
+
+  // 5. export: the downloaded file is the CLI's wallet folder file, opened with the same passphrase
   const exported = join(files.path, 'exported');
   await mkdir(exported);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('wallet-export').click()]);
@@ -87,7 +118,7 @@ test('the patient wallet in a browser: keys made there, registration approved by
   );
   assert.equal(material.prekeys.length, 20, 'the prekeys published with the registration are in the export');
 
-  // 4. a CLI wallet's file imports into another browser (its own storage), and a wrong passphrase replaces nothing
+  // 6. a CLI wallet's file imports into another browser (its own storage), and a wrong passphrase replaces nothing
   const cliDir = join(files.path, 'cli');
   const made = await Wallet.create(walletDir(cliDir), PASSPHRASE, { n: 2 ** 12, r: 8, p: 1 });
   const other = await browser.newPage({ locale: 'zh-CN' });
@@ -103,6 +134,10 @@ test('the patient wallet in a browser: keys made there, registration approved by
   await other.getByTestId('import-submit').click();
   assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), made.identity.address);
   await browser.screenshot(other, 'wallet-imported-zh');
+  // the code was used: another account cannot redeem it
+  await other.getByLabel('登记码').fill(code);
+  await other.getByTestId('enrol-submit').click();
+  await other.getByText('此登记码已被使用。请向医院索取新的登记码。').waitFor();
   // locked and reloaded, it opens from this browser's storage
   await other.reload();
   await other.getByTestId('unlock-passphrase').fill(PASSPHRASE);
@@ -115,6 +150,7 @@ test('the patient wallet in a browser: keys made there, registration approved by
   // nothing secret in any request of either page: passphrase, signing key, prekey secrets
   const needles: Needle[] = [
     { label: 'passphrase', bytes: utf8ToBytes(PASSPHRASE) },
+    { label: "the patient's name", bytes: utf8ToBytes('Zhaoxue') },
     { label: 'signing key', bytes: material.signingKey },
     ...material.prekeys.map((p) => ({ label: `prekey ${p.id} secret`, bytes: p.secretKey })),
   ];
@@ -127,7 +163,14 @@ test('the patient wallet in a browser: keys made there, registration approved by
     browser.requests.some((r) => r.method === 'POST' && r.url.endsWith('/v1/registrations')),
     'the registration request was among the recorded requests',
   );
-  assert.deepEqual(browser.errors, []);
+  // the console's only complaints are the two refusals the story provoked: the wrong code, the used one
+  assert.deepEqual(
+    browser.errors,
+    [404, 409].map(
+      (status) =>
+        `${stack.api}/wallet: Failed to load resource: the server responded with a status of ${status} (${status === 404 ? 'Not Found' : 'Conflict'})`,
+    ),
+  );
 });
 
 async function readdirJson(dir: string): Promise<string[]> {

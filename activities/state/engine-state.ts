@@ -65,6 +65,14 @@ export interface KeptRegistrationRequest {
  */
 export const MAX_PENDING_REGISTRATIONS = 1000;
 
+/** A sealed enrolment offer as kept; its identifier is readable only with the code. */
+export interface KeptEnrolmentOffer {
+  codeId: string;
+  sealed: Uint8Array;
+  expiresAt: string;
+  redeemedBy: string | null;
+}
+
 const now = () => new Date().toISOString();
 
 const toRegistrationRequest = (row: EngineTables['registration_requests']): KeptRegistrationRequest => ({
@@ -469,6 +477,50 @@ export class EngineState {
       .where('status', '=', 'pending')
       .execute();
     return this.registrationRequest(id);
+  }
+
+  async addEnrolmentOffer(offer: { codeId: string; sealed: Uint8Array; expiresAt: string }): Promise<void> {
+    await this.db
+      .insertInto('enrolment_offers')
+      .values({
+        code_id: offer.codeId,
+        sealed: offer.sealed,
+        expires_at: offer.expiresAt,
+        created_at: now(),
+        redeemed_by: null,
+        redeemed_at: null,
+      })
+      .execute();
+  }
+
+  async enrolmentOffer(codeId: string): Promise<KeptEnrolmentOffer | undefined> {
+    const row = await this.db
+      .selectFrom('enrolment_offers')
+      .select(['code_id', 'sealed', 'expires_at', 'redeemed_by'])
+      .where('code_id', '=', codeId)
+      .executeTakeFirst();
+    return (
+      row && {
+        codeId: row.code_id,
+        sealed: new Uint8Array(row.sealed),
+        expiresAt: row.expires_at,
+        redeemedBy: row.redeemed_by,
+      }
+    );
+  }
+
+  /**
+   * Binds the code to `account` for good: true the first time, and again for the same account (a
+   * retried redemption), false once another account redeemed it.
+   */
+  async redeemEnrolmentOffer(codeId: string, account: string): Promise<boolean> {
+    await this.db
+      .updateTable('enrolment_offers')
+      .set({ redeemed_by: account, redeemed_at: now() })
+      .where('code_id', '=', codeId)
+      .where('redeemed_by', 'is', null)
+      .execute();
+    return (await this.enrolmentOffer(codeId))?.redeemedBy === account;
   }
 }
 

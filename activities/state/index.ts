@@ -4,6 +4,7 @@ export {
   MAX_PENDING_REGISTRATIONS,
   type InboxItem,
   type KeptRegistrationRequest,
+  type KeptEnrolmentOffer,
   type LocalIdentity,
   type OrgCredential,
 } from './engine-state.js';

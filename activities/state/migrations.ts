@@ -86,6 +86,19 @@ const migrations: Record<string, Migration> = {
       await sql`create index registration_requests_status on registration_requests (status, received_at)`.execute(db);
     },
   },
+  '0005-enrolment-offers': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('enrolment_offers')
+        .addColumn('code_id', 'text', (c) => c.primaryKey())
+        .addColumn('sealed', 'blob', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('redeemed_by', 'text')
+        .addColumn('redeemed_at', 'text')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

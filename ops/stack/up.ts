@@ -21,6 +21,7 @@ import { redactUrl } from '../../core/redact-url.js';
 import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { registrationRoutes } from '../../connectors/http/registration-routes.js';
+import { enrolmentRoutes } from '../../connectors/http/enrolment-routes.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { auditReportRoutes } from '../../connectors/http/audit-report-routes.js';
@@ -199,6 +200,7 @@ async function main(): Promise<void> {
     dataConverter: { payloadCodecs: [codec] },
     ...(tracing ? { interceptors: { workflow: tracing.client } } : {}),
   });
+  const workflows = workflowStarter(codecClient, config.workers.taskQueue);
   const intake = await startIntakeQueue(config, log, tracing);
   stoppers.push(...intake.stoppers);
   const { openapi, docs } = apiDocumentRoutes();
@@ -226,6 +228,11 @@ async function main(): Promise<void> {
       '/codec': codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }),
       '/inbox': inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
       '/v1/registrations': registrationRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
+      '/v1/enrolments': enrolmentRoutes({
+        state: running.engine.state,
+        publicUrl: apiUrlOf(config),
+        workflows,
+      }),
       '/v1/trace': countedErpRoutes(
         traceRoutes({
           state: running.engine.state,
@@ -280,7 +287,6 @@ async function main(): Promise<void> {
   );
 
   if (config.mllp.enabled) {
-    const workflows = workflowStarter(codecClient, config.workers.taskQueue);
     stoppers.push(...(await startMllpIntake(config, running.engine.state, workflows, intake.queue, log)));
   }
   const puller = await startFhirIntake(config, running.engine.state, intake.queue, log);

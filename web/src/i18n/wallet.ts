@@ -43,6 +43,21 @@ const en = {
   notAKeystore: 'This file is not a Yilian wallet file, or it was damaged.',
   lockButton: 'Lock',
   failed: (message: string) => `That did not work: ${message}`,
+  enrolTitle: 'Enrol with your hospital',
+  enrolHelp:
+    'Your hospital gives you a one-time code. Entering it links your hospital patient number to this wallet, and your records start arriving here.',
+  enrolCode: 'Enrolment code',
+  enrolCodeRequired: 'Enter the code the hospital gave you.',
+  enrolButton: 'Enrol',
+  enrolCodeMalformed: 'A code has 20 letters and digits, like ABCDE-12345-FGHJK-67890.',
+  enrolWrongCode: 'No enrolment has this code. Check it, or ask the hospital.',
+  enrolUsed: 'This code was already used. Ask the hospital for a new one.',
+  enrolExpired: 'This code has expired. Ask the hospital for a new one.',
+  enrolTooMany: 'Too many wrong codes. Try again in 10 minutes.',
+  enrolled: (woken: number) =>
+    woken === 0
+      ? 'Enrolled. New records will arrive in your inbox.'
+      : `Enrolled. ${woken} record${woken === 1 ? ' that was' : 's that were'} waiting for you ${woken === 1 ? 'is' : 'are'} on the way.`,
 } as const;
 
 const zh: Shape<typeof en> = {
@@ -84,6 +99,18 @@ const zh: Shape<typeof en> = {
   notAKeystore: '此文件不是医链钱包文件，或已损坏。',
   lockButton: '锁定',
   failed: (message) => `操作失败：${message}`,
+  enrolTitle: '在医院登记',
+  enrolHelp: '医院会给您一个一次性登记码。输入后，您在医院的病历号将关联到此钱包，您的记录会开始送达这里。',
+  enrolCode: '登记码',
+  enrolCodeRequired: '请输入医院给您的登记码。',
+  enrolButton: '登记',
+  enrolCodeMalformed: '登记码由 20 个字母和数字组成，例如 ABCDE-12345-FGHJK-67890。',
+  enrolWrongCode: '没有与此登记码对应的登记。请核对，或询问医院。',
+  enrolUsed: '此登记码已被使用。请向医院索取新的登记码。',
+  enrolExpired: '此登记码已过期。请向医院索取新的登记码。',
+  enrolTooMany: '错误的登记码过多。请 10 分钟后再试。',
+  enrolled: (woken) =>
+    woken === 0 ? '登记成功。新记录将送达您的收件箱。' : `登记成功。${woken} 条等待您的记录正在送达。`,
 };
 
 export const walletStrings = { en, zh };

@@ -6,10 +6,12 @@ import { CryptoError } from '../../../core/crypto/errors.js';
 import { useLanguage, type Dictionary } from '../i18n';
 import { storedKeystore } from '../wallet/keystore-slot';
 import {
+  ApiError,
   createWallet,
   exportKeystore,
   importKeystore,
   openWallet,
+  redeemEnrolmentCode,
   registrationStatus,
   rememberedRegistration,
   type RegistrationState,
@@ -226,6 +228,58 @@ function useRegistration(): RegistrationState | undefined {
   return state;
 }
 
+/** The hospital's one-time code, typed or pasted; the records waiting for the patient are anchored at once. */
+function EnrolForm(props: { wallet: WalletKeys }) {
+  const { t } = useLanguage();
+  const problem = useProblem();
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: true; woken: number } | { ok: false; error: string }>();
+  const [form] = Form.useForm<{ code: string }>();
+  const submit = async (values: { code: string }) => {
+    setBusy(true);
+    setResult(undefined);
+    try {
+      setResult({ ok: true, ...(await redeemEnrolmentCode(props.wallet, values.code)) });
+      // used up, and not something to leave on the screen
+      form.resetFields();
+    } catch (cause) {
+      const known =
+        cause instanceof CryptoError && cause.code === 'BAD_FORMAT'
+          ? t.enrolCodeMalformed
+          : cause instanceof ApiError
+            ? { 404: t.enrolWrongCode, 409: t.enrolUsed, 410: t.enrolExpired, 429: t.enrolTooMany }[cause.status]
+            : undefined;
+      setResult({ ok: false, error: known ?? problem(cause) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section id="enrol" title={t.enrolTitle}>
+      <Typography.Paragraph>{t.enrolHelp}</Typography.Paragraph>
+      <Form form={form} layout="vertical" onFinish={(values: { code: string }) => void submit(values)} disabled={busy}>
+        <Form.Item name="code" label={t.enrolCode} rules={[{ required: true, message: t.enrolCodeRequired }]}>
+          <Input
+            autoComplete="off"
+            spellCheck={false}
+            maxLength={40}
+            placeholder="XXXXX-XXXXX-XXXXX-XXXXX"
+            className="font-mono"
+            data-testid="enrol-code"
+          />
+        </Form.Item>
+        <Button type="primary" htmlType="submit" loading={busy} data-testid="enrol-submit">
+          {t.enrolButton}
+        </Button>
+      </Form>
+      <div aria-live="polite" className="mt-3" data-testid="enrol-result">
+        {result?.ok === true && <Alert type="success" showIcon title={t.enrolled(result.woken)} />}
+        {result?.ok === false && <Alert type="error" showIcon title={t.failed(result.error)} />}
+      </div>
+    </Section>
+  );
+}
+
 const STATUS_COLOURS = { none: '#4b5563', pending: '#b45309', registered: '#15803d', rejected: '#b91c1c' } as const;
 
 function OpenWallet(props: { wallet: WalletKeys; onLock: () => void }) {
@@ -286,7 +340,10 @@ export function WalletPage() {
         <Typography.Paragraph className="!mb-0">{t.walletIntro}</Typography.Paragraph>
       </div>
       {wallet ? (
-        <OpenWallet wallet={wallet} onLock={() => setWallet(undefined)} />
+        <>
+          <OpenWallet wallet={wallet} onLock={() => setWallet(undefined)} />
+          <EnrolForm wallet={wallet} />
+        </>
       ) : stored === undefined ? null : (
         <div className="grid gap-6 md:grid-cols-2">
           {stored ? (

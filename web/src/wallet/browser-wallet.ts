@@ -3,6 +3,7 @@ import { engineAudience } from '../../../core/inbox/request-signature.js';
 import { signRegistrationRequest, type RegistrationContent } from '../../../core/registration/request.js';
 import { Role } from '../../../core/roles.js';
 import { CryptoError } from '../../../core/crypto/errors.js';
+import { enrolmentCodeId, normalizeEnrolmentCode, signRedemption } from '../../../core/enrolment/offer.js';
 import { browserSlot, memorySlot, storedKeystore } from './keystore-slot';
 
 /** Prekeys a new patient wallet publishes with its registration; more are published later. */
@@ -27,10 +28,21 @@ export interface RegistrationNote {
 /** The engine this page was served by: requests are signed for it and sent to it alone. */
 const engine = () => engineAudience(location.origin);
 
+/** The engine refused: its status (for the page to say it in the reader's language) and its reason. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
 async function answer<T>(response: Response, what: string): Promise<T> {
   if (response.ok) return (await response.json()) as T;
   const body = (await response.json().catch(() => ({}))) as { error?: string };
-  throw new Error(`${what}: ${body.error ?? `HTTP ${response.status}`}`);
+  throw new ApiError(response.status, `${what}: ${body.error ?? `HTTP ${response.status}`}`);
 }
 
 /**
@@ -106,4 +118,24 @@ export async function exportKeystore(): Promise<{ fileName: string; text: string
   const json = await storedKeystore();
   if (json === undefined) throw new Error('this browser holds no wallet');
   return { fileName: `${json.address}.json`, text: `${JSON.stringify(json, null, 2)}\n` };
+}
+
+/**
+ * Redeems a hospital's one-time enrolment code for this wallet's account: the code goes to the
+ * engine (it is the engine's to check), with the account's signature over the code's id.
+ */
+export async function redeemEnrolmentCode(wallet: Wallet, typed: string): Promise<{ woken: number }> {
+  const code = normalizeEnrolmentCode(typed);
+  const redemption = signRedemption(
+    { codeId: enrolmentCodeId(code), account: wallet.identity.address, audience: engine(), issuedAt: Date.now() },
+    (message) => wallet.sign(message),
+  );
+  return answer<{ woken: number }>(
+    await fetch('/v1/enrolments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, redemption }),
+    }),
+    'enrolment',
+  );
 }
