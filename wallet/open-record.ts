@@ -63,7 +63,7 @@ export interface OpenedRecord {
  * rather than in a workflow. Every failure names the link that did not verify.
  */
 export async function openRecord(
-  deps: { chain: FiscoClient; contracts: ContractAddresses; store: ContentStore },
+  deps: { chain: FiscoClient; contracts: ContractAddresses; store: Pick<ContentStore, 'get'> },
   location: RecordLocation,
   key: RecordKey,
 ): Promise<OpenedRecord> {

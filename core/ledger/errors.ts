@@ -20,7 +20,7 @@ export class LedgerError extends Error {
   constructor(
     readonly code: LedgerErrorCode,
     message: string,
-    readonly details: { status?: number; transactionHash?: string; rpcCode?: number } = {},
+    readonly details: { status?: number; transactionHash?: string; rpcCode?: number; rpcMessage?: string } = {},
     options?: { cause?: unknown },
   ) {
     super(message, options);

@@ -72,6 +72,12 @@ export class FiscoClient {
           { cause: error },
         );
       });
+    if (!response.ok)
+      // a node answers JSON-RPC errors with 200; anything else is a proxy or gateway in between
+      throw new LedgerError(
+        'UNAVAILABLE',
+        `chain node ${redactUrl(this.settings.rpcUrl)} answered ${method} with HTTP ${response.status}`,
+      );
     let body: { result?: T; error?: { code: number; message: string } };
     try {
       body = (await response.json()) as typeof body;
@@ -87,6 +93,7 @@ export class FiscoClient {
       const code = body.error.code === -40001 ? 'WRONG_CHAIN' : 'RPC';
       throw new LedgerError(code, `${method} failed: ${body.error.message} (${body.error.code})`, {
         rpcCode: body.error.code,
+        rpcMessage: body.error.message,
       });
     }
     return body.result as T;

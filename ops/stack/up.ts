@@ -23,6 +23,8 @@ import { createHttpApp } from '../../connectors/http/app.js';
 import { registrationRoutes } from '../../connectors/http/registration-routes.js';
 import { enrolmentRoutes } from '../../connectors/http/enrolment-routes.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
+import { blockGatewayRoutes } from '../../connectors/http/block-gateway-routes.js';
+import { chainGatewayRoutes } from '../../connectors/http/chain-gateway-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { auditReportRoutes } from '../../connectors/http/audit-report-routes.js';
 import { auditReport } from '../audit/report.js';
@@ -259,6 +261,16 @@ async function main(): Promise<void> {
             period,
           ),
       }),
+      '/v1/chain': chainGatewayRoutes(chain, {
+        chainId: config.chain.chainId,
+        groupId: config.chain.groupId,
+        contracts: {
+          directory: deployment.directory,
+          recordRegistry: deployment.recordRegistry,
+          drugTrace: deployment.drugTrace,
+        },
+      }),
+      '/v1/blocks': blockGatewayRoutes(store),
       '/openapi.json': openapi,
       '/docs': docs,
       '/metrics': metricsRoutes(),
