@@ -104,7 +104,56 @@ test('the patient wallet in a browser: keys made there, registration approved by
   await browser.screenshot(page, 'wallet-enrolled');
   assert.doesNotMatch(stack.output(), new RegExp(code.replaceAll('-', '-?'), 'i'), 'the code is never logged');
 
-  // 5. export: the downloaded file is the CLI's wallet folder file, opened with the same passphrase
+  // 5. the record is in her inbox: opened in the page, its author verified against the Directory
+  await page.getByTestId('inbox-refresh').click();
+  const own = page.locator('[data-testid^=inbox-item-]');
+  await own.first().waitFor({ timeout: 30_000 });
+  assert.equal(await own.count(), 1);
+  const seq = ((await own.first().getAttribute('data-testid')) ?? '').replace('inbox-item-', '');
+  await page.getByTestId(`open-${seq}`).click();
+  const content = page.getByTestId(`record-${seq}`).getByTestId('record-content');
+  await content.waitFor({ timeout: 30_000 });
+  assert.match(await content.innerText(), /2093-3\^Cholesterol\^LN\|\|5\.2\|mmol\/L/);
+  assert.match(await page.getByTestId(`record-${seq}`).getByTestId('record-author').innerText(), /^Signed by /);
+  await browser.screenshot(page, 'wallet-record-open');
+
+  // 6. a doctor, in a browser of his own, registers and makes a one-time key; she grants him the record
+  const doctor = await browser.newPage({ locale: 'en-US' });
+  await doctor.goto(`${stack.api}/wallet`);
+  await doctor.getByLabel('Your name (as the Directory shows it)').fill('Dr. Li Wei');
+  await doctor.getByTestId('wallet-role').getByText('Doctor').click();
+  await doctor.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
+  await doctor.getByLabel('Passphrase again').fill(PASSPHRASE);
+  await doctor.getByTestId('wallet-create').click();
+  await doctor.getByTestId('registration-id').waitFor({ timeout: 60_000 });
+  assert.match(
+    await yilian('ca', 'approve', (await doctor.getByTestId('registration-id').innerText()).trim()),
+    /as Doctor/,
+  );
+  await doctor.waitForSelector('[data-testid=registration-status][data-status=registered]', { timeout: 10_000 });
+  await doctor.getByTestId('grantee-key-new').click();
+  const granteeKey = (await doctor.getByTestId('grantee-key').innerText({ timeout: 30_000 })).trim();
+  const doctorAccount = (await doctor.getByTestId('grantee-account').innerText()).trim();
+  await browser.screenshot(doctor, 'doctor-grantee-key');
+  await page.getByTestId(`grant-${seq}`).click();
+  await page.getByTestId(`grant-${seq}-account`).fill(doctorAccount);
+  await page.getByTestId(`grant-${seq}-key`).fill(granteeKey);
+  await page.getByTestId(`grant-${seq}-submit`).click();
+  await page.getByTestId(`grant-${seq}-result`).getByText('Granted to Dr. Li Wei').waitFor({ timeout: 60_000 });
+  await browser.screenshot(page, 'wallet-granted');
+
+  // 7. the doctor opens the granted record in his browser, decrypted there, author verified
+  await doctor.getByTestId('inbox-refresh').click();
+  const granted = doctor.locator('[data-testid^=inbox-item-]');
+  await granted.first().waitFor({ timeout: 30_000 });
+  const grantSeq = ((await granted.first().getAttribute('data-testid')) ?? '').replace('inbox-item-', '');
+  await doctor.getByTestId(`open-${grantSeq}`).click();
+  const grantedContent = doctor.getByTestId(`record-${grantSeq}`).getByTestId('record-content');
+  await grantedContent.waitFor({ timeout: 30_000 });
+  assert.match(await grantedContent.innerText(), /Zhaoxue\^Meiling/);
+  await browser.screenshot(doctor, 'doctor-record-open');
+
+  // 8. export: the downloaded file is the CLI's wallet folder file, opened with the same passphrase
   const exported = join(files.path, 'exported');
   await mkdir(exported);
   const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('wallet-export').click()]);
@@ -118,7 +167,7 @@ test('the patient wallet in a browser: keys made there, registration approved by
   );
   assert.equal(material.prekeys.length, 20, 'the prekeys published with the registration are in the export');
 
-  // 6. a CLI wallet's file imports into another browser (its own storage), and a wrong passphrase replaces nothing
+  // 9. a CLI wallet's file imports into another browser (its own storage), and a wrong passphrase replaces nothing
   const cliDir = join(files.path, 'cli');
   const made = await Wallet.create(walletDir(cliDir), PASSPHRASE, { n: 2 ** 12, r: 8, p: 1 });
   const other = await browser.newPage({ locale: 'zh-CN' });
@@ -144,7 +193,7 @@ test('the patient wallet in a browser: keys made there, registration approved by
   await other.getByTestId('unlock-submit').click();
   assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), made.identity.address);
 
-  // mcl-wasm was initialised once in the page that used it
+  // mcl-wasm was initialised once in the page that made prekeys, opened a record and made a re-encryption key
   assert.equal(await wasmInstances(page), 1);
 
   // nothing secret in any request of either page: passphrase, signing key, prekey secrets

@@ -13,7 +13,7 @@ import {
 import { engineAudience } from '../../core/inbox/request-signature.js';
 import type { Authorized } from '../../core/operators/authorization.js';
 import type { WorkflowStarter } from '../../workflows/starter.js';
-import { HttpError } from './errors.js';
+import { HttpError, workflowRefusal } from './errors.js';
 
 export interface EnrolmentRoutesOptions {
   state: EngineState;
@@ -134,16 +134,9 @@ export function enrolmentRoutes(options: EnrolmentRoutesOptions): Router {
       });
       response.json({ woken });
     } catch (error) {
-      if (error instanceof WorkflowFailedError) throw new HttpError(422, `enrolment failed: ${failureMessage(error)}`);
+      if (error instanceof WorkflowFailedError) throw workflowRefusal('enrolment failed', error);
       throw error;
     }
   });
   return router;
-}
-
-/** The innermost cause's message: a failed workflow's own message is generic. */
-function failureMessage(error: Error): string {
-  let cause: unknown = error;
-  while (cause instanceof Error && cause.cause instanceof Error) cause = cause.cause;
-  return (cause as Error).message;
 }

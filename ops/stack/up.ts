@@ -22,6 +22,7 @@ import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { registrationRoutes } from '../../connectors/http/registration-routes.js';
 import { enrolmentRoutes } from '../../connectors/http/enrolment-routes.js';
+import { grantRoutes } from '../../connectors/http/grant-routes.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { blockGatewayRoutes } from '../../connectors/http/block-gateway-routes.js';
 import { chainGatewayRoutes } from '../../connectors/http/chain-gateway-routes.js';
@@ -235,6 +236,7 @@ async function main(): Promise<void> {
         publicUrl: apiUrlOf(config),
         workflows,
       }),
+      '/v1/grants': grantRoutes(workflows),
       '/v1/trace': countedErpRoutes(
         traceRoutes({
           state: running.engine.state,

@@ -11,7 +11,7 @@ const statusColor = (ok: boolean) => (ok ? '#15803d' : '#b91c1c');
 const heading = (text: string) => <span className="whitespace-nowrap">{text}</span>;
 
 /** A titled card that is its own landmark: the heading names the section for screen readers. */
-function Panel(props: { id: string; title: ReactNode; extra?: ReactNode; children: ReactNode }) {
+export function Panel(props: { id: string; title: ReactNode; extra?: ReactNode; children: ReactNode }) {
   return (
     <section aria-labelledby={`${props.id}-title`}>
       <Card

@@ -1,9 +1,12 @@
-import { useCallback, useEffect, useState, type ReactNode } from 'react';
-import { Alert, Button, Card, Descriptions, Form, Input, Radio, Tag, Typography, Upload } from 'antd';
+import { useCallback, useEffect, useState } from 'react';
+import { Alert, Button, Descriptions, Form, Input, Radio, Tag, Typography, Upload } from 'antd';
 import type { Wallet as WalletKeys } from '../../../wallet/wallet.js';
 import { REQUESTABLE_ROLES } from '../../../core/registration/request.js';
 import { CryptoError } from '../../../core/crypto/errors.js';
+import { Role } from '../../../core/roles.js';
 import { useLanguage, type Dictionary } from '../i18n';
+import { Panel as Section } from './Operator';
+import { GranteeKeySection, InboxSection } from './WalletRecords';
 import { storedKeystore } from '../wallet/keystore-slot';
 import {
   ApiError,
@@ -21,23 +24,6 @@ const MIN_PASSPHRASE = 10;
 const POLL_MS = 2000;
 type RoleName = keyof typeof REQUESTABLE_ROLES;
 type Step = 'keys' | 'prekeys' | 'request';
-
-/** A titled card that is its own landmark, named by its heading. */
-function Section(props: { id: string; title: string; children: ReactNode }) {
-  return (
-    <section aria-labelledby={`${props.id}-title`}>
-      <Card
-        title={
-          <h2 id={`${props.id}-title`} className="!m-0 text-lg">
-            {props.title}
-          </h2>
-        }
-      >
-        {props.children}
-      </Card>
-    </section>
-  );
-}
 
 const stepText = (t: Dictionary, step: Step) =>
   ({ keys: t.stepKeys, prekeys: t.stepPrekeys, request: t.stepRequest })[step];
@@ -326,6 +312,8 @@ export function WalletPage() {
     void storedKeystore().then((json) => setStored(json !== undefined));
   }, []);
   useEffect(refresh, [refresh]);
+  // a wallet imported from elsewhere has no note of its role here: it is shown every section
+  const role = wallet ? rememberedRegistration()?.role : undefined;
   const opened = (next: WalletKeys) => {
     setWallet(next);
     setStored(true);
@@ -342,7 +330,9 @@ export function WalletPage() {
       {wallet ? (
         <>
           <OpenWallet wallet={wallet} onLock={() => setWallet(undefined)} />
-          <EnrolForm wallet={wallet} />
+          {role !== Role.Doctor && role !== Role.Pharmacy && <EnrolForm wallet={wallet} />}
+          <InboxSection wallet={wallet} />
+          {role !== Role.Patient && <GranteeKeySection wallet={wallet} />}
         </>
       ) : stored === undefined ? null : (
         <div className="grid gap-6 md:grid-cols-2">
