@@ -116,6 +116,9 @@ test('the patient wallet in a browser: keys made there, registration approved by
   assert.match(await content.innerText(), /2093-3\^Cholesterol\^LN\|\|5\.2\|mmol\/L/);
   assert.match(await page.getByTestId(`record-${seq}`).getByTestId('record-author').innerText(), /^Signed by /);
   await browser.screenshot(page, 'wallet-record-open');
+  // that record used one of her 20 prekeys: she publishes 20 more from the page
+  await page.getByTestId('prekeys-publish').click();
+  await page.getByTestId('prekeys-result').getByText('Published. 39 unused one-time keys').waitFor({ timeout: 30_000 });
 
   // 6. a doctor, in a browser of his own, registers and makes a one-time key; she grants him the record
   const doctor = await browser.newPage({ locale: 'en-US' });
@@ -165,7 +168,7 @@ test('the patient wallet in a browser: keys made there, registration approved by
     JSON.parse(await readFile(join(exported, download.suggestedFilename()), 'utf8')),
     PASSPHRASE,
   );
-  assert.equal(material.prekeys.length, 20, 'the prekeys published with the registration are in the export');
+  assert.equal(material.prekeys.length, 40, 'the prekeys published from the page are in the export');
 
   // 9. a CLI wallet's file imports into another browser (its own storage), and a wrong passphrase replaces nothing
   const cliDir = join(files.path, 'cli');

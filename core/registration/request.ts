@@ -35,8 +35,8 @@ const hexMatching = (pattern: RegExp, message: string) =>
   z.custom<`0x${string}`>((value) => typeof value === 'string' && pattern.test(value), message);
 const hex = (bytes: number) =>
   hexMatching(new RegExp(`^0x[0-9a-f]{${bytes * 2}}$`), `must be 0x and ${bytes * 2} lowercase hex digits`);
-/** A bundle of the most prekeys a registration carries: version, owner, count, then 117 bytes each. */
-const MAX_BUNDLE_HEX = 2 * (1 + 20 + 4 + MAX_REGISTRATION_PREKEYS * 117);
+/** Hex digits of a bundle of the most prekeys one request carries: version, owner, count, then 117 bytes each. */
+export const MAX_BUNDLE_HEX = 2 * (1 + 20 + 4 + MAX_REGISTRATION_PREKEYS * 117);
 
 export const registrationRequestSchema = z
   .object({

@@ -23,6 +23,7 @@ import { createHttpApp } from '../../connectors/http/app.js';
 import { registrationRoutes } from '../../connectors/http/registration-routes.js';
 import { enrolmentRoutes } from '../../connectors/http/enrolment-routes.js';
 import { grantRoutes } from '../../connectors/http/grant-routes.js';
+import { prekeyRoutes } from '../../connectors/http/prekey-routes.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { blockGatewayRoutes } from '../../connectors/http/block-gateway-routes.js';
 import { chainGatewayRoutes } from '../../connectors/http/chain-gateway-routes.js';
@@ -237,6 +238,7 @@ async function main(): Promise<void> {
         workflows,
       }),
       '/v1/grants': grantRoutes(workflows),
+      '/v1/prekeys': prekeyRoutes(running.engine.state, workflows),
       '/v1/trace': countedErpRoutes(
         traceRoutes({
           state: running.engine.state,

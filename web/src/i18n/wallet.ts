@@ -73,6 +73,11 @@ const en = {
   granteeKeyIntro:
     'Make a fresh one-time key and give it, with your account, to the patient who grants you a record. Its secret stays in this wallet.',
   granteeKeyNew: 'Make a one-time key',
+  prekeysTitle: 'One-time keys for new records',
+  prekeysHelp:
+    'Each record your hospital sends you uses one of the one-time keys your wallet published. Publish more before they run out; their secrets stay in this wallet.',
+  prekeysPublish: (count: number) => `Publish ${count} more`,
+  prekeysPublished: (unclaimed: number) => `Published. ${unclaimed} unused one-time keys are ready for new records.`,
   enrolCodeMalformed: 'A code has 20 letters and digits, like ABCDE-12345-FGHJK-67890.',
   enrolWrongCode: 'No enrolment has this code. Check it, or ask the hospital.',
   enrolUsed: 'This code was already used. Ask the hospital for a new one.',
@@ -150,6 +155,10 @@ const zh: Shape<typeof en> = {
   granteeKeyTitle: '接收记录（医生和药师）',
   granteeKeyIntro: '生成新的一次性密钥，连同您的账户交给为您授权记录的患者。其私钥保留在此钱包中。',
   granteeKeyNew: '生成一次性密钥',
+  prekeysTitle: '用于新记录的一次性密钥',
+  prekeysHelp: '医院发给您的每条记录都会用掉钱包发布的一个一次性密钥。请在用完之前发布更多；其私钥保留在此钱包中。',
+  prekeysPublish: (count) => `再发布 ${count} 个`,
+  prekeysPublished: (unclaimed) => `发布成功。${unclaimed} 个未使用的一次性密钥可用于新记录。`,
   enrolCodeMalformed: '登记码由 20 个字母和数字组成，例如 ABCDE-12345-FGHJK-67890。',
   enrolWrongCode: '没有与此登记码对应的登记。请核对，或询问医院。',
   enrolUsed: '此登记码已被使用。请向医院索取新的登记码。',

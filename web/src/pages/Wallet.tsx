@@ -6,7 +6,7 @@ import { CryptoError } from '../../../core/crypto/errors.js';
 import { Role } from '../../../core/roles.js';
 import { useLanguage, type Dictionary } from '../i18n';
 import { Panel as Section } from './Operator';
-import { GranteeKeySection, InboxSection } from './WalletRecords';
+import { GranteeKeySection, InboxSection, PrekeysSection } from './WalletRecords';
 import { storedKeystore } from '../wallet/keystore-slot';
 import {
   ApiError,
@@ -332,6 +332,7 @@ export function WalletPage() {
           <OpenWallet wallet={wallet} onLock={() => setWallet(undefined)} />
           {role !== Role.Doctor && role !== Role.Pharmacy && <EnrolForm wallet={wallet} />}
           <InboxSection wallet={wallet} />
+          {role !== Role.Doctor && role !== Role.Pharmacy && <PrekeysSection wallet={wallet} />}
           {role !== Role.Patient && <GranteeKeySection wallet={wallet} />}
         </>
       ) : stored === undefined ? null : (

@@ -3,9 +3,17 @@ import { Alert, Button, Descriptions, Form, Input, List, Tag, Typography } from 
 import type { Wallet as WalletKeys } from '../../../wallet/wallet.js';
 import { RecordContent } from '../components/RecordContent';
 import { useLanguage } from '../i18n';
-import { grantRecord, readInbox, readRecord, type OpenedRecord, type ReceivedItem } from '../wallet/records';
+import {
+  grantRecord,
+  publishPrekeys,
+  readInbox,
+  readRecord,
+  type OpenedRecord,
+  type ReceivedItem,
+} from '../wallet/records';
 import { Panel as Section } from './Operator';
 
+const MORE_PREKEYS = 20;
 const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 /** HL7 v2 starts with its MSH segment; anything else the engine anchors is FHIR JSON. */
 const contentTypeOf = (text: string) => (text.startsWith('MSH') ? 'application/hl7-v2' : 'application/fhir+json');
@@ -191,6 +199,36 @@ export function GranteeKeySection(props: { wallet: WalletKeys }) {
         </Descriptions>
       )}
       {error !== undefined && <Alert className="!mt-3" type="error" showIcon title={t.failed(error)} />}
+    </Section>
+  );
+}
+
+/** More one-time prekeys for a patient: each record a hospital anchors uses one up. */
+export function PrekeysSection(props: { wallet: WalletKeys }) {
+  const { t } = useLanguage();
+  const [busy, setBusy] = useState(false);
+  const [result, setResult] = useState<{ ok: true; unclaimed: number } | { ok: false; error: string }>();
+  const publish = async () => {
+    setBusy(true);
+    setResult(undefined);
+    try {
+      setResult({ ok: true, ...(await publishPrekeys(props.wallet, MORE_PREKEYS)) });
+    } catch (error) {
+      setResult({ ok: false, error: messageOf(error) });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <Section id="prekeys" title={t.prekeysTitle}>
+      <Typography.Paragraph>{t.prekeysHelp}</Typography.Paragraph>
+      <Button onClick={() => void publish()} loading={busy} data-testid="prekeys-publish">
+        {t.prekeysPublish(MORE_PREKEYS)}
+      </Button>
+      <div aria-live="polite" className="mt-3" data-testid="prekeys-result">
+        {result?.ok === true && <Alert type="success" showIcon title={t.prekeysPublished(result.unclaimed)} />}
+        {result?.ok === false && <Alert type="error" showIcon title={t.failed(result.error)} />}
+      </div>
     </Section>
   );
 }

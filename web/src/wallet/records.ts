@@ -60,3 +60,16 @@ export async function grantRecord(
   if (!response.ok) throw new Error(`grant: ${answer.error ?? `HTTP ${String(response.status)}`}`);
   return answer;
 }
+
+/** Makes `count` more one-time prekeys here (their secrets stay in the keystore) and publishes their signed public halves. */
+export async function publishPrekeys(wallet: Wallet, count: number): Promise<{ unclaimed: number }> {
+  const bundle = await wallet.addPrekeys(count);
+  const response = await fetch('/v1/prekeys', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ owner: wallet.identity.address, bundle }),
+  });
+  const answer = (await response.json().catch(() => ({}))) as { error?: string; unclaimed: number };
+  if (!response.ok) throw new Error(`prekeys: ${answer.error ?? `HTTP ${String(response.status)}`}`);
+  return answer;
+}
