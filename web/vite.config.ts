@@ -14,6 +14,13 @@ export default defineConfig({
         codeSplitting: {
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
+            // what core/ and wallet/ bring (crypto, codecs, IPFS readers): only pages that use keys
+            // load it (mcl-wasm alone is ~0.6 MB); everything but the shell's UI libraries
+            {
+              name: 'crypto',
+              test: /node_modules[\\/](?!(react|react-dom|scheduler|antd|@ant-design|@rc-component|@babel|@emotion|clsx|compute-scroll-into-view|dayjs|is-mobile|json2mq|react-is|scroll-into-view-if-needed|string-convert|stylis|throttle-debounce)[\\/])/,
+              priority: 1,
+            },
             { name: 'vendor', test: /node_modules[\\/]/ },
           ],
         },

@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { ConfigProvider, Layout, Segmented } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
@@ -13,12 +13,21 @@ import {
   type Language,
 } from './i18n';
 import { Operator } from './pages/Operator';
-import { WalletPage } from './pages/Wallet';
+// the wallet brings the crypto (mcl-wasm, noble, viem): loaded when its page is opened, not with the app
+const WalletPage = lazy(() => import('./pages/Wallet').then((module) => ({ default: module.WalletPage })));
 
 /** The pages that exist; the navigation links exactly these. */
 const PAGES: ReadonlyArray<{ path: string; title: (t: Dictionary) => string; render: () => ReactNode }> = [
   { path: '/operator', title: (t) => t.operatorTitle, render: () => <Operator /> },
-  { path: '/wallet', title: (t) => t.walletTitle, render: () => <WalletPage /> },
+  {
+    path: '/wallet',
+    title: (t) => t.walletTitle,
+    render: () => (
+      <Suspense fallback={null}>
+        <WalletPage />
+      </Suspense>
+    ),
+  },
 ];
 const [HOME] = PAGES;
 const ANTD_LOCALES = { zh: zhCN, en: enUS } as const;
