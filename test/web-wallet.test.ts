@@ -63,7 +63,8 @@ test('the patient wallet in a browser: keys made there, registration approved by
   await page.getByLabel('Your name (as the Directory shows it)').fill(NAME);
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await page.getByLabel('Passphrase again').fill(PASSPHRASE);
-  await page.getByTestId('wallet-create').click();
+  // by keyboard: Enter in the last field submits the form
+  await page.getByLabel('Passphrase again').press('Enter');
   const status = page.getByTestId('registration-status');
   await status.waitFor({ timeout: 60_000 });
   assert.equal(await status.getAttribute('data-status'), 'pending');
@@ -155,19 +156,14 @@ test('the patient wallet in a browser: keys made there, registration approved by
   await grantedContent.waitFor({ timeout: 30_000 });
   assert.match(await grantedContent.innerText(), /Zhaoxue\^Meiling/);
   await browser.screenshot(doctor, 'doctor-record-open');
+  const doctorMaterial = await exportedMaterial(doctor, join(files.path, 'doctor'));
+  assert.equal(doctorMaterial.preKeys.length, 1, "the grantee key's secret is in the doctor's wallet");
 
   // 8. export: the downloaded file is the CLI's wallet folder file, opened with the same passphrase
   const exported = join(files.path, 'exported');
-  await mkdir(exported);
-  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('wallet-export').click()]);
-  assert.equal(download.suggestedFilename(), `${address.slice(2)}.json`);
-  await download.saveAs(join(exported, download.suggestedFilename()));
-  const cliWallet = await Wallet.open(walletDir(exported), PASSPHRASE);
-  assert.equal(cliWallet.identity.address, address);
-  const material = await decryptKeystore(
-    JSON.parse(await readFile(join(exported, download.suggestedFilename()), 'utf8')),
-    PASSPHRASE,
-  );
+  const material = await exportedMaterial(page, exported);
+  assert.deepEqual(await readdir(exported), [`${address.slice(2)}.json`]);
+  assert.equal((await Wallet.open(walletDir(exported), PASSPHRASE)).identity.address, address);
   assert.equal(material.prekeys.length, 40, 'the prekeys published from the page are in the export');
 
   // 9. a CLI wallet's file imports into another browser (its own storage), and a wrong passphrase replaces nothing
@@ -205,6 +201,8 @@ test('the patient wallet in a browser: keys made there, registration approved by
     { label: "the patient's name", bytes: utf8ToBytes('Zhaoxue') },
     { label: 'signing key', bytes: material.signingKey },
     ...material.prekeys.map((p) => ({ label: `prekey ${p.id} secret`, bytes: p.secretKey })),
+    { label: "the doctor's signing key", bytes: doctorMaterial.signingKey },
+    ...doctorMaterial.preKeys.map((k) => ({ label: `grantee key ${k.id} secret`, bytes: k.secretKey })),
   ];
   const sent = browser.requests.map((r, i) => ({
     place: `request ${i} ${r.method} ${r.url}`,
@@ -224,6 +222,15 @@ test('the patient wallet in a browser: keys made there, registration approved by
     ),
   );
 });
+
+/** The keystore a page exports, saved as a CLI wallet folder's file and decrypted as the CLI does. */
+async function exportedMaterial(page: Page, dir: string) {
+  await mkdir(dir);
+  const [download] = await Promise.all([page.waitForEvent('download'), page.getByTestId('wallet-export').click()]);
+  const path = join(dir, download.suggestedFilename());
+  await download.saveAs(path);
+  return decryptKeystore(JSON.parse(await readFile(path, 'utf8')), PASSPHRASE);
+}
 
 async function readdirJson(dir: string): Promise<string[]> {
   return (await readdir(dir)).filter((name) => name.endsWith('.json')).map((name) => join(dir, name));
