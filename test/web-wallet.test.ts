@@ -58,7 +58,7 @@ test('the patient wallet in a browser: keys made there, registration approved by
   const page = await browser.newPage({ locale: 'en-US' });
   await page.addInitScript(COUNT_WASM);
   await page.goto(`${stack.api}/wallet`);
-  await page.getByRole('heading', { level: 1, name: 'Wallet' }).waitFor();
+  await page.getByRole('heading', { level: 1, name: 'Wallet' }).waitFor({ timeout: 30_000 });
   await browser.screenshot(page, 'wallet-create');
   await page.getByLabel('Your name (as the Directory shows it)').fill(NAME);
   await page.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
@@ -168,29 +168,38 @@ test('the patient wallet in a browser: keys made there, registration approved by
 
   // 9. a CLI wallet's file imports into another browser (its own storage), and a wrong passphrase replaces nothing
   const cliDir = join(files.path, 'cli');
-  const made = await Wallet.create(walletDir(cliDir), PASSPHRASE, { n: 2 ** 12, r: 8, p: 1 });
+  const made = await runYilian(
+    ['wallet', 'create', '--dir', cliDir, '--name', 'Zhang San 张三', '--role', 'patient', '--prekeys', '2'],
+    { env: { ...stack.env, YILIAN_WALLET_PASSWORD: PASSPHRASE } },
+  );
+  assert.equal(made.code, 0, made.stderr);
+  const cliAddress = (JSON.parse(made.stdout) as { address: string }).address;
   const other = await browser.newPage({ locale: 'zh-CN' });
   await other.goto(`${stack.api}/wallet`);
-  await other.getByRole('heading', { level: 1, name: '钱包' }).waitFor();
+  await other.getByRole('heading', { level: 1, name: '钱包' }).waitFor({ timeout: 30_000 });
   const [cliFile] = await readdirJson(cliDir);
   await other.locator('section[aria-labelledby=import-title] input[type=file]').setInputFiles(cliFile ?? '');
   await other.getByTestId('import-passphrase').fill('wrong passphrase');
   await other.getByTestId('import-submit').click();
-  await other.getByText('此钱包的口令不正确。').waitFor();
+  await other.getByText('此钱包的口令不正确。').waitFor({ timeout: 30_000 });
   await browser.screenshot(other, 'wallet-import-wrong-zh');
   await other.getByTestId('import-passphrase').fill(PASSPHRASE);
   await other.getByTestId('import-submit').click();
-  assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), made.identity.address);
+  assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), cliAddress);
+  // registered by the CLI, not from this browser: the Directory says so
+  await other.waitForSelector('[data-testid=registration-status][data-status=registered]', { timeout: 10_000 });
+  // and, a patient, is not offered a grantee key once the Directory has answered
+  await other.locator('#grantee-key-title').waitFor({ state: 'detached', timeout: 10_000 });
   await browser.screenshot(other, 'wallet-imported-zh');
   // the code was used: another account cannot redeem it
   await other.getByLabel('登记码').fill(code);
   await other.getByTestId('enrol-submit').click();
-  await other.getByText('此登记码已被使用。请向医院索取新的登记码。').waitFor();
+  await other.getByText('此登记码已被使用。请向医院索取新的登记码。').waitFor({ timeout: 10_000 });
   // locked and reloaded, it opens from this browser's storage
   await other.reload();
   await other.getByTestId('unlock-passphrase').fill(PASSPHRASE);
   await other.getByTestId('unlock-submit').click();
-  assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), made.identity.address);
+  assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), cliAddress);
 
   // mcl-wasm was initialised once in the page that made prekeys, opened a record and made a re-encryption key
   assert.equal(await wasmInstances(page), 1);

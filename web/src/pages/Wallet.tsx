@@ -7,6 +7,8 @@ import { Role } from '../../../core/roles.js';
 import { useLanguage, type Dictionary } from '../i18n';
 import { Panel as Section } from './Operator';
 import { GranteeKeySection, InboxSection, PrekeysSection } from './WalletRecords';
+import { directoryEntry } from '../wallet/records';
+import type { DirectoryEntry } from '../../../core/ledger/directory.js';
 import { storedKeystore } from '../wallet/keystore-slot';
 import {
   ApiError,
@@ -268,10 +270,10 @@ function EnrolForm(props: { wallet: WalletKeys }) {
 
 const STATUS_COLOURS = { none: '#4b5563', pending: '#b45309', registered: '#15803d', rejected: '#b91c1c' } as const;
 
-function OpenWallet(props: { wallet: WalletKeys; onLock: () => void }) {
+function OpenWallet(props: { wallet: WalletKeys; inDirectory: boolean; onLock: () => void }) {
   const { t } = useLanguage();
   const registration = useRegistration();
-  const status = registration?.status ?? 'none';
+  const status = registration?.status ?? (props.inDirectory ? 'registered' : 'none');
   return (
     <Section id="wallet" title={t.walletTitle}>
       <Descriptions column={1} bordered size="small">
@@ -312,8 +314,17 @@ export function WalletPage() {
     void storedKeystore().then((json) => setStored(json !== undefined));
   }, []);
   useEffect(refresh, [refresh]);
-  // a wallet imported from elsewhere has no note of its role here: it is shown every section
-  const role = wallet ? rememberedRegistration()?.role : undefined;
+  // a wallet imported from elsewhere has no note of its request here: the Directory says who it is
+  const [entry, setEntry] = useState<DirectoryEntry>();
+  useEffect(() => {
+    setEntry(undefined);
+    if (wallet && !rememberedRegistration())
+      void directoryEntry(wallet.identity.address)
+        .then(setEntry)
+        .catch(() => undefined);
+  }, [wallet]);
+  // unknown (not registered yet, or the chain away): every section is shown
+  const role = wallet ? (rememberedRegistration()?.role ?? entry?.role) : undefined;
   const opened = (next: WalletKeys) => {
     setWallet(next);
     setStored(true);
@@ -329,7 +340,7 @@ export function WalletPage() {
       </div>
       {wallet ? (
         <>
-          <OpenWallet wallet={wallet} onLock={() => setWallet(undefined)} />
+          <OpenWallet wallet={wallet} inDirectory={entry !== undefined} onLock={() => setWallet(undefined)} />
           {role !== Role.Doctor && role !== Role.Pharmacy && <EnrolForm wallet={wallet} />}
           <InboxSection wallet={wallet} />
           {role !== Role.Doctor && role !== Role.Pharmacy && <PrekeysSection wallet={wallet} />}

@@ -1,5 +1,6 @@
 import type { Hex } from 'viem';
 import { connectChainGateway } from '../../../core/ledger/chain-gateway.js';
+import { lookupIdentity, type DirectoryEntry } from '../../../core/ledger/directory.js';
 import { GatewayContent } from '../../../core/storage/gateway-content.js';
 import { fetchInbox, type ReceivedItem } from '../../../wallet/inbox-client.js';
 import { openRecord, type OpenedRecord } from '../../../wallet/open-record.js';
@@ -16,6 +17,12 @@ const chainGateway = () => {
   });
   return gateway;
 };
+
+/** The Directory's entry for an account (a wallet imported here may have been registered elsewhere). */
+export async function directoryEntry(address: string): Promise<DirectoryEntry | undefined> {
+  const { chain, contracts } = await chainGateway();
+  return lookupIdentity(chain, contracts.directory, address);
+}
 
 /** Records anchored for this wallet and records granted to it, opened here (the inbox is sealed to its key). */
 export const readInbox = (wallet: Wallet): Promise<ReceivedItem[]> => fetchInbox(location.origin, wallet);
