@@ -7,6 +7,7 @@ import { ApplicationFailure } from '@temporalio/common';
 import { generateIdentity, sign } from '../core/crypto/index.js';
 import { lookupIdentity } from '../core/ledger/directory.js';
 import { authorize, type OperatorSigner } from '../core/operators/authorization.js';
+import { enrolmentCodeId, generateEnrolmentCode, signRedemption } from '../core/enrolment/offer.js';
 import { Role } from '../core/roles.js';
 import { walletDir } from '../wallet/node/wallet-dir.js';
 import { Wallet } from '../wallet/wallet.js';
@@ -175,6 +176,77 @@ describe('what reaches the engine through Temporal', () => {
       /is not one of this engine's ca operators/,
     );
     assert.equal((await lookupIdentity(stack.chain, stack.engine.contracts.directory, bob))?.revokedAt, null);
+  });
+
+  test('an enrolment by code needs a hospital operator’s offer of that identifier and code, redeemed by that account before it expired', async () => {
+    const code = generateEnrolmentCode();
+    // each case under an authority of its own: the enrolment workflow's id is the account and the authority
+    const patientOf = (n: number) => ({ authority: `BOUNDARY-CODE-${n}`, identifier: '2001' });
+    const offerBy = (n: number, signer: OperatorSigner, expiresAt = Date.now() + 60_000) =>
+      authorize(signer, 'enrolmentOffer', { patient: patientOf(n), codeId: enrolmentCodeId(code), expiresAt });
+    const redeemedBy = (wallet: Wallet) =>
+      signRedemption(
+        {
+          codeId: enrolmentCodeId(code),
+          account: wallet.identity.address,
+          audience: 'http://engine',
+          issuedAt: Date.now(),
+        },
+        (message) => wallet.sign(message),
+      );
+    const stranger = generateIdentity();
+    const strangerSigner: OperatorSigner = {
+      address: `0x${Buffer.from(stranger.address).toString('hex')}`,
+      sign: (message) => sign(stranger.secretKey, message),
+    };
+    const mallory = await Wallet.create(walletDir(join(stack.home, 'mallory')), SCRATCH_PASSWORD, SCRATCH_SCRYPT);
+    const refused = (input: Parameters<typeof stack.workflows.execute.enrolPatient>[0], why: RegExp) =>
+      assert.rejects(stack.workflows.execute.enrolPatient(input), (error: unknown) => {
+        assert.ok(error instanceof WorkflowFailedError, String(error));
+        let cause: unknown = error.cause;
+        while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+        assert.ok(cause instanceof ApplicationFailure && cause.type === 'OperatorNotAuthorized', String(cause));
+        assert.match(cause.message, why);
+        return true;
+      });
+    const account = alice.identity.address;
+    await refused(
+      { patient: patientOf(1), account, offer: offerBy(1, strangerSigner), redemption: redeemedBy(alice) },
+      /is not one of this engine's hospital operators/,
+    );
+    await refused(
+      { patient: patientOf(2), account, offer: offerBy(3, stack.operator), redemption: redeemedBy(alice) },
+      /offer is of another patient identifier/,
+    );
+    await refused(
+      { patient: patientOf(4), account, offer: offerBy(4, stack.operator), redemption: redeemedBy(mallory) },
+      /redemption is for another account/,
+    );
+    await refused(
+      {
+        patient: patientOf(5),
+        account,
+        offer: offerBy(5, stack.operator),
+        redemption: { ...redeemedBy(mallory), account },
+      },
+      /not signed by/,
+    );
+    await refused(
+      {
+        patient: patientOf(6),
+        account,
+        offer: offerBy(6, stack.operator, Date.now() - 1),
+        redemption: redeemedBy(alice),
+      },
+      /had expired/,
+    );
+    const { woken } = await stack.workflows.execute.enrolPatient({
+      patient: patientOf(7),
+      account,
+      offer: offerBy(7, stack.operator),
+      redemption: redeemedBy(alice),
+    });
+    assert.equal(woken, 0);
   });
 
   test('an operator revokes an identity, once', async () => {

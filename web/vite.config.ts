@@ -15,7 +15,16 @@ export default defineConfig({
           groups: [
             { name: 'react', test: /node_modules[\\/](react|react-dom|scheduler)[\\/]/ },
             // the QR decoder is imported only when a camera scan starts: its own chunk, off the first load
-            { name: 'jsqr', test: /node_modules[\\/]jsqr[\\/]/, priority: 1 },
+            { name: 'jsqr', test: /node_modules[\\/]jsqr[\\/]/, priority: 3 },
+            // the pairing library is for pages that hold keys (the wallet), not for the trace page
+            { name: 'mcl', test: /node_modules[\\/]mcl-wasm[\\/]/, priority: 2 },
+            // what core/ and wallet/ bring (crypto, codecs, IPFS readers): only pages that use keys
+            // load it (mcl-wasm alone is ~0.6 MB); everything but the shell's UI libraries
+            {
+              name: 'crypto',
+              test: /node_modules[\\/](?!(react|react-dom|scheduler|antd|@ant-design|@rc-component|@babel|@emotion|clsx|compute-scroll-into-view|dayjs|is-mobile|json2mq|react-is|scroll-into-view-if-needed|string-convert|stylis|throttle-debounce)[\\/])/,
+              priority: 1,
+            },
             { name: 'vendor', test: /node_modules[\\/]/ },
           ],
         },

@@ -41,3 +41,8 @@ export function grantWorkflowId(recordId: string, granteeKey: string): string {
 
 /** A trace query is keyed by a random request id: the code itself must never appear in an id. */
 export const traceQueryWorkflowId = (requestId: string): string => `trace-query:${requestId}`;
+
+/** A prekey bundle is published once: the same bundle sent again is the same run. */
+export function prekeysWorkflowId(owner: string, bundle: string): string {
+  return `prekeys:${owner.toLowerCase()}:${bytesToHex(sha256(utf8ToBytes(bundle.toLowerCase()))).slice(0, 32)}`;
+}

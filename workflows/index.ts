@@ -7,3 +7,4 @@ export { traceStep } from './trace-step.js';
 export { traceEvent } from './trace-event.js';
 export { traceQuery } from './trace-query.js';
 export { mergePatients } from './merge-patients.js';
+export { publishPrekeys } from './publish-prekeys.js';

@@ -12,6 +12,7 @@ import {
   enrolPatient,
   grantAccess,
   mergePatients,
+  publishPrekeys,
   registerIdentity,
   revokeIdentity,
   traceEvent,
@@ -23,6 +24,7 @@ import {
   grantWorkflowId,
   identityWorkflowId,
   localIdentityWorkflowId,
+  prekeysWorkflowId,
   revocationWorkflowId,
   sourceWorkflowId,
   traceQueryWorkflowId,
@@ -46,6 +48,10 @@ const routes = {
   enrolPatient: {
     workflow: enrolPatient,
     id: (input: Parameters<typeof enrolPatient>[0]) => enrolmentWorkflowId(input.account, input.patient.authority),
+  },
+  publishPrekeys: {
+    workflow: publishPrekeys,
+    id: (input: Parameters<typeof publishPrekeys>[0]) => prekeysWorkflowId(input.owner, input.bundle),
   },
   anchorRecord: {
     workflow: anchorRecord,

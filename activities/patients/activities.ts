@@ -4,6 +4,8 @@ import { initPre } from '../../core/crypto/index.js';
 import { DirectoryError, requireIdentity } from '../../core/ledger/directory.js';
 import { Role, roleName } from '../../core/roles.js';
 import type { Authorized } from '../../core/operators/authorization.js';
+import { verifyRedemption, type EnrolmentOffer, type EnrolmentRedemption } from '../../core/enrolment/offer.js';
+import { CryptoError } from '../../core/crypto/index.js';
 import { badInput } from '../failures.js';
 import { EngineStateError } from '../state/index.js';
 import { activityGroup } from '../activity-group.js';
@@ -20,6 +22,16 @@ export interface EnrolmentRequest {
   patient: PatientIdentifier;
   /** The patient's registered account. */
   account: string;
+}
+
+/**
+ * An enrolment the patient redeemed with a one-time code (core/enrolment/offer.ts): the hospital
+ * operator signed the offer of the identifier, the patient's key signed the redemption for the
+ * account. Together they stand for the operator's authorization of this one enrolment.
+ */
+export interface RedeemedEnrolment extends EnrolmentRequest {
+  offer: Authorized<EnrolmentOffer>;
+  redemption: EnrolmentRedemption;
 }
 
 export interface ClaimedPrekey {
@@ -53,8 +65,9 @@ export function createPatientActivities(engine: Engine) {
     },
 
     /** Maps the hospital's identifier to a registered patient; returns the workflows waiting for them. */
-    async enrolPatient(request: Authorized<EnrolmentRequest>): Promise<string[]> {
-      engine.operators.require('enrolPatient', request);
+    async enrolPatient(request: Authorized<EnrolmentRequest> | RedeemedEnrolment): Promise<string[]> {
+      if ('offer' in request) checkRedeemed(engine, request);
+      else engine.operators.require('enrolPatient', request);
       const { patient, account } = request;
       const entry = await requireIdentity(chain, contracts.directory, account, 'patient');
       if (entry.role !== Role.Patient) {
@@ -106,3 +119,28 @@ export function createPatientActivities(engine: Engine) {
 }
 
 export type PatientActivities = ReturnType<typeof createPatientActivities>;
+
+/**
+ * A redeemed code stands for the operator's authorization only if a hospital operator of this
+ * engine signed the offer, the offer is of this identifier and code, and this account's key
+ * redeemed that code before the offer expired. (That the code is used once is the engine state's.)
+ */
+function checkRedeemed(engine: Engine, request: RedeemedEnrolment): void {
+  const { offer, redemption } = request;
+  engine.operators.require('enrolmentOffer', offer);
+  const refuse = (why: string) => {
+    throw badInput('OperatorNotAuthorized', `enrolment by code: ${why}`);
+  };
+  if (offer.patient.authority !== request.patient.authority || offer.patient.identifier !== request.patient.identifier)
+    refuse('the offer is of another patient identifier');
+  if (redemption.codeId !== offer.codeId) refuse('the redemption is of another code');
+  if (redemption.account.toLowerCase() !== request.account.toLowerCase())
+    refuse('the redemption is for another account');
+  if (redemption.issuedAt > offer.expiresAt) refuse('the code had expired when it was redeemed');
+  try {
+    verifyRedemption(redemption);
+  } catch (error) {
+    if (error instanceof CryptoError) refuse(error.message);
+    throw error;
+  }
+}

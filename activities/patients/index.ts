@@ -4,4 +4,5 @@ export {
   type PatientIdentifier,
   type ClaimedPrekey,
   type EnrolmentRequest,
+  type RedeemedEnrolment,
 } from './activities.js';

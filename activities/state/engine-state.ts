@@ -4,13 +4,19 @@ import { hmac } from '@noble/hashes/hmac.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js';
 import type { SignedPrekey } from '../../core/keys/index.js';
-import type { EngineTables } from './schema.js';
+import type { EngineTables, RegistrationStatus } from './schema.js';
 import { migrationProvider } from './migrations.js';
 
 export class EngineStateError extends Error {
   constructor(
     readonly code:
-      'PREKEYS_EXHAUSTED' | 'ENROLMENT_CONFLICT' | 'MERGE_CONFLICT' | 'PREKEY_CONFLICT' | 'IDENTITY_CONFLICT',
+      | 'PREKEYS_EXHAUSTED'
+      | 'ENROLMENT_CONFLICT'
+      | 'MERGE_CONFLICT'
+      | 'PREKEY_CONFLICT'
+      | 'IDENTITY_CONFLICT'
+      | 'REGISTRATION_CONFLICT'
+      | 'TOO_MANY_REQUESTS',
     message: string,
   ) {
     super(message);
@@ -41,7 +47,43 @@ export interface OrgCredential {
   revokedAt: string | null;
 }
 
+/** A wallet's registration request as kept: the signed request itself, and what became of it. */
+export interface KeptRegistrationRequest {
+  id: string;
+  address: string;
+  /** The signed request exactly as the wallet sent it (JSON). */
+  request: string;
+  status: RegistrationStatus;
+  receivedAt: string;
+  decidedAt: string | null;
+  transactionHash: string | null;
+}
+
+/**
+ * Anyone can make keys and sign a request, so the number waiting is bounded: past it new requests
+ * are refused until an operator decides some, rather than the table growing without end.
+ */
+export const MAX_PENDING_REGISTRATIONS = 1000;
+
+/** A sealed enrolment offer as kept; its identifier is readable only with the code. */
+export interface KeptEnrolmentOffer {
+  codeId: string;
+  sealed: Uint8Array;
+  expiresAt: string;
+  redeemedBy: string | null;
+}
+
 const now = () => new Date().toISOString();
+
+const toRegistrationRequest = (row: EngineTables['registration_requests']): KeptRegistrationRequest => ({
+  id: row.id,
+  address: row.address,
+  request: row.request,
+  status: row.status,
+  receivedAt: row.received_at,
+  decidedAt: row.decided_at,
+  transactionHash: row.transaction_hash,
+});
 
 const toCredential = (row: EngineTables['org_credentials']): OrgCredential => ({
   id: row.id,
@@ -364,6 +406,121 @@ export class EngineState {
       .where('revoked_at', 'is', null)
       .execute();
     return this.orgCredential(id);
+  }
+
+  /**
+   * Keeps a wallet's request until an operator decides it. The same request again is the one kept
+   * (a retried POST); another request for an account that already has one is a conflict.
+   */
+  async addRegistrationRequest(request: {
+    id: string;
+    address: string;
+    request: string;
+  }): Promise<KeptRegistrationRequest> {
+    return this.db.transaction().execute(async (tx) => {
+      const existing = await tx
+        .selectFrom('registration_requests')
+        .selectAll()
+        .where('address', '=', request.address)
+        .executeTakeFirst();
+      if (existing) {
+        if (existing.id === request.id) return toRegistrationRequest(existing);
+        throw new EngineStateError(
+          'REGISTRATION_CONFLICT',
+          `${request.address} already has a registration request (${existing.id}, ${existing.status})`,
+        );
+      }
+      const { pending } = await tx
+        .selectFrom('registration_requests')
+        .select((eb) => eb.fn.countAll<number>().as('pending'))
+        .where('status', '=', 'pending')
+        .executeTakeFirstOrThrow();
+      if (pending >= MAX_PENDING_REGISTRATIONS)
+        throw new EngineStateError(
+          'TOO_MANY_REQUESTS',
+          `${MAX_PENDING_REGISTRATIONS} registration requests are waiting for an operator; try again later`,
+        );
+      const row = {
+        ...request,
+        status: 'pending' as const,
+        received_at: now(),
+        decided_at: null,
+        transaction_hash: null,
+      };
+      await tx.insertInto('registration_requests').values(row).execute();
+      return toRegistrationRequest(row);
+    });
+  }
+
+  async registrationRequest(id: string): Promise<KeptRegistrationRequest | undefined> {
+    const row = await this.db.selectFrom('registration_requests').selectAll().where('id', '=', id).executeTakeFirst();
+    return row && toRegistrationRequest(row);
+  }
+
+  /** Requests in the order they arrived, those with `status` only when given. */
+  async registrationRequests(status?: RegistrationStatus): Promise<KeptRegistrationRequest[]> {
+    let query = this.db.selectFrom('registration_requests').selectAll();
+    if (status) query = query.where('status', '=', status);
+    const rows = await query.orderBy('received_at').orderBy('id').execute();
+    return rows.map(toRegistrationRequest);
+  }
+
+  /** Records an operator's decision on a pending request; undefined when no request has that id. */
+  async decideRegistrationRequest(
+    id: string,
+    decision: { status: Exclude<RegistrationStatus, 'pending'>; transactionHash?: string | null },
+  ): Promise<KeptRegistrationRequest | undefined> {
+    await this.db
+      .updateTable('registration_requests')
+      .set({ status: decision.status, decided_at: now(), transaction_hash: decision.transactionHash ?? null })
+      .where('id', '=', id)
+      .where('status', '=', 'pending')
+      .execute();
+    return this.registrationRequest(id);
+  }
+
+  async addEnrolmentOffer(offer: { codeId: string; sealed: Uint8Array; expiresAt: string }): Promise<void> {
+    await this.db
+      .insertInto('enrolment_offers')
+      .values({
+        code_id: offer.codeId,
+        sealed: offer.sealed,
+        expires_at: offer.expiresAt,
+        created_at: now(),
+        redeemed_by: null,
+        redeemed_at: null,
+      })
+      .execute();
+  }
+
+  async enrolmentOffer(codeId: string): Promise<KeptEnrolmentOffer | undefined> {
+    const row = await this.db
+      .selectFrom('enrolment_offers')
+      .select(['code_id', 'sealed', 'expires_at', 'redeemed_by'])
+      .where('code_id', '=', codeId)
+      .executeTakeFirst();
+    return (
+      row && {
+        codeId: row.code_id,
+        sealed: new Uint8Array(row.sealed),
+        expiresAt: row.expires_at,
+        redeemedBy: row.redeemed_by,
+      }
+    );
+  }
+
+  /**
+   * Binds the code to `account` for good: true the first time, and again for the same account (a
+   * retried redemption), false once another account redeemed it.
+   */
+  async redeemEnrolmentOffer(codeId: string, account: string): Promise<boolean> {
+    await this.db
+      .updateTable('enrolment_offers')
+      .set({ redeemed_by: account, redeemed_at: now() })
+      .where('code_id', '=', codeId)
+      .where('redeemed_by', 'is', null)
+      .execute();
+    return (await this.enrolmentOffer(codeId))?.redeemedBy === account;
   }
 }
 

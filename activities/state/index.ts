@@ -1,7 +1,10 @@
 export {
   EngineState,
   EngineStateError,
+  MAX_PENDING_REGISTRATIONS,
   type InboxItem,
+  type KeptRegistrationRequest,
+  type KeptEnrolmentOffer,
   type LocalIdentity,
   type OrgCredential,
 } from './engine-state.js';

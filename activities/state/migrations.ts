@@ -71,6 +71,34 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0004-registration-requests': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('registration_requests')
+        .addColumn('id', 'text', (c) => c.primaryKey())
+        .addColumn('address', 'text', (c) => c.notNull().unique())
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('status', 'text', (c) => c.notNull())
+        .addColumn('received_at', 'text', (c) => c.notNull())
+        .addColumn('decided_at', 'text')
+        .addColumn('transaction_hash', 'text')
+        .execute();
+      await sql`create index registration_requests_status on registration_requests (status, received_at)`.execute(db);
+    },
+  },
+  '0005-enrolment-offers': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('enrolment_offers')
+        .addColumn('code_id', 'text', (c) => c.primaryKey())
+        .addColumn('sealed', 'blob', (c) => c.notNull())
+        .addColumn('expires_at', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'text', (c) => c.notNull())
+        .addColumn('redeemed_by', 'text')
+        .addColumn('redeemed_at', 'text')
+        .execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

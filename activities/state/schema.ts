@@ -62,4 +62,32 @@ export interface EngineTables {
     created_at: string;
     revoked_at: string | null;
   };
+  /**
+   * Wallets' signed requests to be registered by the CA (core/registration/request.ts), kept until
+   * a CA operator approves or rejects one: one per account, the request as the wallet signed it.
+   */
+  registration_requests: {
+    id: string;
+    address: string;
+    request: string;
+    status: RegistrationStatus;
+    received_at: string;
+    decided_at: string | null;
+    transaction_hash: string | null;
+  };
+  /**
+   * A hospital operator's signed offer of a patient identifier to whoever redeems a one-time code
+   * (core/enrolment/offer.ts): filed under the code's id, sealed under a key only the code derives,
+   * so this table holds neither codes nor identifiers. `redeemed_by` makes the code single-use.
+   */
+  enrolment_offers: {
+    code_id: string;
+    sealed: Uint8Array;
+    expires_at: string;
+    created_at: string;
+    redeemed_by: string | null;
+    redeemed_at: string | null;
+  };
 }
+
+export type RegistrationStatus = 'pending' | 'registered' | 'rejected';

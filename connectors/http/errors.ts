@@ -122,3 +122,13 @@ export function errorHandler(log: (entry: ApiErrorEntry) => void): ErrorRequestH
 export function notFound(request: Request): never {
   throw new HttpError(404, `nothing at ${request.method} ${pathOf(request)}`);
 }
+
+/**
+ * A workflow that failed on what the client sent, as a 422 naming the innermost cause: a failed
+ * workflow's own message is generic, and its causes are the activities' words.
+ */
+export function workflowRefusal(what: string, error: Error): HttpError {
+  let cause: Error = error;
+  while (cause.cause instanceof Error) cause = cause.cause;
+  return new HttpError(422, `${what}: ${cause.message}`);
+}

@@ -16,7 +16,12 @@ import { addressOf, recoverPublicKey, SIGNATURE_LENGTH } from '../crypto/identit
 export const OPERATOR_AUTHORIZATION_LABEL = 'yilian/operator-authorization/v1';
 
 /** What each action needs: the consortium CA's operators register and revoke, a hospital's enrol. */
-export const OPERATOR_ACTIONS = { registerIdentity: 'ca', revokeIdentity: 'ca', enrolPatient: 'hospital' } as const;
+export const OPERATOR_ACTIONS = {
+  registerIdentity: 'ca',
+  revokeIdentity: 'ca',
+  enrolPatient: 'hospital',
+  enrolmentOffer: 'hospital',
+} as const;
 export type OperatorAction = keyof typeof OPERATOR_ACTIONS;
 export type OperatorRole = (typeof OPERATOR_ACTIONS)[OperatorAction];
 

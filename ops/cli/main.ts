@@ -8,6 +8,7 @@ import { walletCommands } from './wallet.js';
 import { operatorCommands } from './operator.js';
 import { queueCommands } from './queue.js';
 import { orgCommands } from './org.js';
+import { caCommands } from './ca.js';
 
 const program = new Command('yilian')
   .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
@@ -36,6 +37,7 @@ walletCommands(program, currentConfig);
 operatorCommands(program, currentConfig);
 queueCommands(program, currentConfig);
 orgCommands(program, currentConfig);
+caCommands(program, currentConfig);
 
 try {
   await program.parseAsync(process.argv);

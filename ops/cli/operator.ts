@@ -4,6 +4,14 @@ import { withEngine } from './engine-client.js';
 import { operatorSigner } from '../engine/operators.js';
 import { authorize } from '../../core/operators/authorization.js';
 import { Role } from '../../core/roles.js';
+import {
+  DEFAULT_OFFER_DAYS,
+  enrolmentCodeId,
+  generateEnrolmentCode,
+  MAX_OFFER_DAYS,
+  sealEnrolmentOffer,
+} from '../../core/enrolment/offer.js';
+import { openEngineState } from '../engine/open.js';
 
 /** Roles of identities whose keys the engine holds, by the names `yilian identity --role` takes. */
 const LOCAL_ROLES = {
@@ -36,6 +44,42 @@ export function operatorCommands(program: Command, config: () => Config): void {
         ),
       );
       console.log(`enrolled ${options.account}; ${result.woken} waiting record(s) woken`);
+    });
+
+  program
+    .command('enrol-code')
+    .requiredOption('--authority <authority>', 'assigning authority of the identifier (PID-3 CX.4)')
+    .requiredOption('--identifier <id>', "the hospital's patient identifier (PID-3 CX.1)")
+    .option('--days <n>', `how long the code may be redeemed (at most ${MAX_OFFER_DAYS})`, String(DEFAULT_OFFER_DAYS))
+    .description(
+      "a one-time code the patient redeems in their wallet to be enrolled under this identifier; printed once, kept only as the operator's signed offer sealed under it",
+    )
+    .action(async (options: { authority: string; identifier: string; days: string }) => {
+      const days = Number(options.days);
+      if (!Number.isInteger(days) || days < 1 || days > MAX_OFFER_DAYS)
+        throw new Error(`--days must be a whole number from 1 to ${MAX_OFFER_DAYS}, not ${options.days}`);
+      const operator = await operatorSigner(config());
+      const code = generateEnrolmentCode();
+      const expiresAt = Date.now() + days * 24 * 60 * 60 * 1000;
+      const offer = authorize(operator, 'enrolmentOffer', {
+        patient: { authority: options.authority, identifier: options.identifier },
+        codeId: enrolmentCodeId(code),
+        expiresAt,
+      });
+      const state = await openEngineState(config().home);
+      try {
+        await state.addEnrolmentOffer({
+          codeId: offer.codeId,
+          sealed: sealEnrolmentOffer(code, offer),
+          expiresAt: new Date(expiresAt).toISOString(),
+        });
+      } finally {
+        await state.close();
+      }
+      console.error(
+        `give this code to the patient; it enrols one wallet once, until ${new Date(expiresAt).toISOString()}, and is not shown again:`,
+      );
+      console.log(code);
     });
 
   program

@@ -20,6 +20,10 @@ import { keepPrivate } from '../engine/private-files.js';
 import { redactUrl } from '../../core/redact-url.js';
 import { startWorkers } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
+import { registrationRoutes } from '../../connectors/http/registration-routes.js';
+import { enrolmentRoutes } from '../../connectors/http/enrolment-routes.js';
+import { grantRoutes } from '../../connectors/http/grant-routes.js';
+import { prekeyRoutes } from '../../connectors/http/prekey-routes.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
 import { blockGatewayRoutes } from '../../connectors/http/block-gateway-routes.js';
 import { chainGatewayRoutes } from '../../connectors/http/chain-gateway-routes.js';
@@ -200,6 +204,7 @@ async function main(): Promise<void> {
     dataConverter: { payloadCodecs: [codec] },
     ...(tracing ? { interceptors: { workflow: tracing.client } } : {}),
   });
+  const workflows = workflowStarter(codecClient, config.workers.taskQueue);
   const intake = await startIntakeQueue(config, log, tracing);
   stoppers.push(...intake.stoppers);
   const { openapi, docs } = apiDocumentRoutes();
@@ -226,6 +231,14 @@ async function main(): Promise<void> {
       // the endpoint only displays payloads, so it shows unsealed ones as they are
       '/codec': codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }),
       '/inbox': inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
+      '/v1/registrations': registrationRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
+      '/v1/enrolments': enrolmentRoutes({
+        state: running.engine.state,
+        publicUrl: apiUrlOf(config),
+        workflows,
+      }),
+      '/v1/grants': grantRoutes(workflows),
+      '/v1/prekeys': prekeyRoutes(running.engine.state, workflows),
       '/v1/trace': countedErpRoutes(
         traceRoutes({
           state: running.engine.state,
@@ -290,7 +303,6 @@ async function main(): Promise<void> {
   );
 
   if (config.mllp.enabled) {
-    const workflows = workflowStarter(codecClient, config.workers.taskQueue);
     stoppers.push(...(await startMllpIntake(config, running.engine.state, workflows, intake.queue, log)));
   }
   const puller = await startFhirIntake(config, running.engine.state, intake.queue, log);

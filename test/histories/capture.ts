@@ -78,6 +78,14 @@ try {
   });
   await traceEventRun.result();
 
+  // Alice's wallet tops up her prekeys after the story used some
+  const alice = outcome.people.alice;
+  const topUp = await stack.workflows.start.publishPrekeys({
+    owner: alice.identity.address,
+    bundle: await alice.addPrekeys(3),
+  });
+  await topUp.result();
+
   const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
     {
       file: 'registerIdentity-local',
@@ -125,6 +133,7 @@ try {
     { file: 'traceEvent', workflowId: traceEventRun.workflowId, type: 'traceEvent', status: 'COMPLETED' },
     { file: 'mergePatients', workflowId: merge.workflowId, type: 'mergePatients', status: 'COMPLETED' },
     { file: 'revokeIdentity', workflowId: revocation.workflowId, type: 'revokeIdentity', status: 'COMPLETED' },
+    { file: 'publishPrekeys', workflowId: topUp.workflowId, type: 'publishPrekeys', status: 'COMPLETED' },
   ];
 
   const all = process.argv.includes('--all');

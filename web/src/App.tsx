@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState, type ReactNode } from 'react';
+import { lazy, Suspense, useEffect, useMemo, useState, type ComponentType, type ReactNode } from 'react';
 import { ConfigProvider, Layout, Segmented } from 'antd';
 import enUS from 'antd/locale/en_US';
 import zhCN from 'antd/locale/zh_CN';
@@ -13,14 +13,38 @@ import {
   type Language,
 } from './i18n';
 import { Operator } from './pages/Operator';
-import { TraceLookup } from './pages/TraceLookup';
-import { Regulator } from './pages/Regulator';
+
+/**
+ * A page whose code is loaded when it is first opened, so that each page's first load carries only
+ * what it uses: the wallet brings mcl-wasm, the trace page the chain readers and the id module.
+ */
+function loadedWhenOpened(load: () => Promise<ComponentType>): () => ReactNode {
+  const Page = lazy(() => load().then((component) => ({ default: component })));
+  return () => (
+    <Suspense fallback={null}>
+      <Page />
+    </Suspense>
+  );
+}
 
 /** The pages that exist; the navigation links exactly these. */
 const PAGES: ReadonlyArray<{ path: string; title: (t: Dictionary) => string; render: () => ReactNode }> = [
   { path: '/operator', title: (t) => t.operatorTitle, render: () => <Operator /> },
-  { path: '/trace', title: (t) => t.traceTitle, render: () => <TraceLookup /> },
-  { path: '/regulator', title: (t) => t.regTitle, render: () => <Regulator /> },
+  {
+    path: '/wallet',
+    title: (t) => t.walletTitle,
+    render: loadedWhenOpened(() => import('./pages/Wallet').then((module) => module.WalletPage)),
+  },
+  {
+    path: '/trace',
+    title: (t) => t.traceTitle,
+    render: loadedWhenOpened(() => import('./pages/TraceLookup').then((module) => module.TraceLookup)),
+  },
+  {
+    path: '/regulator',
+    title: (t) => t.regTitle,
+    render: loadedWhenOpened(() => import('./pages/Regulator').then((module) => module.Regulator)),
+  },
 ];
 const [HOME] = PAGES;
 const ANTD_LOCALES = { zh: zhCN, en: enUS } as const;

@@ -3,6 +3,7 @@ import { traceStrings } from './i18n/trace';
 import { records } from './i18n/records';
 import { qr } from './i18n/qr';
 import { regulator } from './i18n/regulator';
+import { walletStrings } from './i18n/wallet';
 
 export type Language = 'zh' | 'en';
 export const LANGUAGES: readonly Language[] = ['zh', 'en'];
@@ -47,6 +48,7 @@ const en = {
   loadFailed: (what: string) => `Could not load ${what}; retrying.`,
   opensInNewTab: '(opens in a new tab)',
   ...traceStrings.en,
+  ...walletStrings.en,
 } as const;
 
 export type Shape<T> = {
@@ -97,6 +99,7 @@ const zh: Dictionary = {
   loadFailed: (what) => `无法加载${what}，正在重试。`,
   opensInNewTab: '（在新标签页打开）',
   ...traceStrings.zh,
+  ...walletStrings.zh,
 };
 
 export const DICTIONARIES: Readonly<Record<Language, Dictionary>> = { en, zh };

@@ -1,0 +1,141 @@
+import { Wallet } from '../../../wallet/wallet.js';
+import { engineAudience } from '../../../core/inbox/request-signature.js';
+import { signRegistrationRequest, type RegistrationContent } from '../../../core/registration/request.js';
+import { Role } from '../../../core/roles.js';
+import { CryptoError } from '../../../core/crypto/errors.js';
+import { enrolmentCodeId, normalizeEnrolmentCode, signRedemption } from '../../../core/enrolment/offer.js';
+import { browserSlot, memorySlot, storedKeystore } from './keystore-slot';
+
+/** Prekeys a new patient wallet publishes with its registration; more are published later. */
+export const FIRST_PREKEYS = 20;
+/** What this browser remembers of its registration request: public facts, never a key. */
+const REGISTRATION_KEY = 'yilian-wallet-registration';
+
+export interface RegistrationState {
+  id: string;
+  address: string;
+  status: 'pending' | 'registered' | 'rejected';
+  receivedAt: string;
+  decidedAt: string | null;
+}
+
+export interface RegistrationNote {
+  id: string;
+  name: string;
+  role: number;
+}
+
+/** The engine this page was served by: requests are signed for it and sent to it alone. */
+const engine = () => engineAudience(location.origin);
+
+/** The engine refused: its status (for the page to say it in the reader's language) and its reason. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+async function answer<T>(response: Response, what: string): Promise<T> {
+  if (response.ok) return (await response.json()) as T;
+  const body = (await response.json().catch(() => ({}))) as { error?: string };
+  throw new ApiError(response.status, `${what}: ${body.error ?? `HTTP ${response.status}`}`);
+}
+
+/**
+ * Keys made here, kept in this browser under `passphrase`, and a registration request to the CA
+ * signed by the new key (with a patient's first prekeys). Resolves once the request is kept.
+ */
+export async function createWallet(
+  request: { name: string; role: number; passphrase: string },
+  onStep: (step: 'keys' | 'prekeys' | 'request') => void,
+): Promise<{ wallet: Wallet; registration: RegistrationState }> {
+  onStep('keys');
+  const wallet = await Wallet.create(browserSlot, request.passphrase);
+  onStep('prekeys');
+  const prekeyBundle = request.role === Role.Patient ? await wallet.addPrekeys(FIRST_PREKEYS) : undefined;
+  onStep('request');
+  const registration = await requestRegistration(wallet, {
+    name: request.name,
+    role: request.role as RegistrationContent['role'],
+    identity: wallet.identity,
+    ...(prekeyBundle ? { prekeyBundle } : {}),
+  });
+  return { wallet, registration };
+}
+
+export async function requestRegistration(wallet: Wallet, content: RegistrationContent): Promise<RegistrationState> {
+  const signed = signRegistrationRequest(content, engine(), (message) => wallet.sign(message));
+  const registration = await answer<RegistrationState>(
+    await fetch('/v1/registrations', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(signed),
+    }),
+    'registration request',
+  );
+  rememberRegistration({ id: registration.id, name: content.name, role: content.role });
+  return registration;
+}
+
+export async function registrationStatus(id: string): Promise<RegistrationState> {
+  return answer<RegistrationState>(await fetch(`/v1/registrations/${id}`), 'registration request');
+}
+
+export function rememberedRegistration(): RegistrationNote | undefined {
+  const text = localStorage.getItem(REGISTRATION_KEY);
+  return text ? (JSON.parse(text) as RegistrationNote) : undefined;
+}
+
+function rememberRegistration(note: RegistrationNote): void {
+  localStorage.setItem(REGISTRATION_KEY, JSON.stringify(note));
+}
+
+export const openWallet = (passphrase: string): Promise<Wallet> => Wallet.open(browserSlot, passphrase);
+
+/**
+ * A keystore file (exported here or written by `yilian wallet create`) becomes this browser's
+ * wallet, once it opens under `passphrase`: a wrong file or passphrase replaces nothing.
+ */
+export async function importKeystore(text: string, passphrase: string): Promise<Wallet> {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (cause) {
+    throw new CryptoError('KEYSTORE_CORRUPT', 'the file is not a keystore: it is not JSON', { cause });
+  }
+  await Wallet.open(memorySlot(json), passphrase);
+  await browserSlot.write(json as Parameters<typeof browserSlot.write>[0]);
+  localStorage.removeItem(REGISTRATION_KEY);
+  return Wallet.open(browserSlot, passphrase);
+}
+
+/** The stored keystore as the file the CLI reads from a wallet folder: `<address>.json`. */
+export async function exportKeystore(): Promise<{ fileName: string; text: string }> {
+  const json = await storedKeystore();
+  if (json === undefined) throw new Error('this browser holds no wallet');
+  return { fileName: `${json.address}.json`, text: `${JSON.stringify(json, null, 2)}\n` };
+}
+
+/**
+ * Redeems a hospital's one-time enrolment code for this wallet's account: the code goes to the
+ * engine (it is the engine's to check), with the account's signature over the code's id.
+ */
+export async function redeemEnrolmentCode(wallet: Wallet, typed: string): Promise<{ woken: number }> {
+  const code = normalizeEnrolmentCode(typed);
+  const redemption = signRedemption(
+    { codeId: enrolmentCodeId(code), account: wallet.identity.address, audience: engine(), issuedAt: Date.now() },
+    (message) => wallet.sign(message),
+  );
+  return answer<{ woken: number }>(
+    await fetch('/v1/enrolments', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ code, redemption }),
+    }),
+    'enrolment',
+  );
+}
