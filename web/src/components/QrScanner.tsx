@@ -158,7 +158,7 @@ export function QrScanner({
       <div aria-live="polite" data-testid="qr-status">
         {scanning && <span>{t.qrLooking}</span>}
         {status.kind === 'scanned' && (
-          <span>{status.shown === undefined ? t.qrTakenSecret : t.qrTaken(status.shown)}</span>
+          <span className="break-all">{status.shown === undefined ? t.qrTakenSecret : t.qrTaken(status.shown)}</span>
         )}
         {status.kind === 'error' && <Alert type="warning" showIcon title={status.message} />}
       </div>

@@ -141,7 +141,7 @@ function Results({ results, t }: { results: ResultView[]; t: Dictionary }) {
             {
               title: heading(t.recValue),
               key: 'value',
-              width: '17%',
+              width: '14%',
               render: (_, r) =>
                 r.attachment ? (
                   <em>{t.recAttachment(r.attachment)}</em>
@@ -155,7 +155,7 @@ function Results({ results, t }: { results: ResultView[]; t: Dictionary }) {
                 ),
             },
             { title: heading(t.recUnits), dataIndex: 'units', width: '11%' },
-            { title: heading(t.recRange), dataIndex: 'referenceRange', width: '13%' },
+            { title: heading(t.recRange), dataIndex: 'referenceRange', width: '16%' },
             { title: heading(t.recFlag), key: 'flag', width: '13%', render: (_, r) => <Flags result={r} t={t} /> },
             { title: heading(t.recTime), dataIndex: 'time' },
           ]}

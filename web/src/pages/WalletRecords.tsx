@@ -59,6 +59,9 @@ function GrantForm(props: { wallet: WalletKeys; item: Extract<ReceivedItem, { ki
       disabled={busy}
       onFinish={(values: { grantee: string; granteeKey: string }) => void submit(values)}
     >
+      <Typography.Title level={3} className="!mb-3 border-t border-gray-200 pt-4 !text-base">
+        {t.grantRecord}
+      </Typography.Title>
       <div className="mb-4" data-testid={`${prefix}-card`}>
         <QrScanner label={t.granteeCardScan} onValue={takeCard} />
         <div aria-live="polite" className="mt-2">
