@@ -3,8 +3,8 @@ import assert from 'node:assert/strict';
 import type { Hex } from 'viem';
 import { granteeCard, GranteeCardError, parseGranteeCard } from './grantee-card.js';
 
-const account = `0x${'Ab'.repeat(20)}` as Hex;
-const granteeKey = `0x${'9f'.repeat(96)}` as Hex;
+const account: Hex = `0x${'Ab'.repeat(20)}`;
+const granteeKey: Hex = `0x${'9f'.repeat(96)}`;
 
 test('a card carries the account and key exactly, in one line, and reads back lower-cased', () => {
   const card = granteeCard({ account, granteeKey });

@@ -1,9 +1,9 @@
 /**
  * `npm run bench:web`: the built browser app (web/dist, `./ops/bootstrap` builds it): each file's
  * size raw and gzipped, and the first load of the app's page in Debian's headless Chromium, served
- * by the engine's own web-app routes on loopback: navigation start to the load event, and to the
- * Operator page showing its components (its first answers from the API), median of several cold
- * loads (a new browser context each, so nothing is cached).
+ * by the engine's own web-app routes on loopback, page by page: what it fetched, navigation start to
+ * the load event and to the page being ready to use, median of several cold loads (a new browser
+ * context each, so nothing is cached), and how many WebAssembly modules it instantiated.
  */
 import { existsSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
@@ -51,7 +51,23 @@ async function sizes(): Promise<void> {
     console.log(total.label.padEnd(44), kb(total.raw).padStart(10), kb(total.gzip).padStart(10));
 }
 
-async function firstLoad(): Promise<void> {
+/** Each page, and what shows it is ready to use: the first thing a person would act on. */
+const PAGES = [
+  { path: '/operator', ready: 'component-engine' },
+  { path: '/wallet', ready: 'wallet-create' },
+  { path: '/trace', ready: 'trace-code' },
+  { path: '/regulator', ready: 'sign-in' },
+] as const;
+
+/** Counts WebAssembly modules instantiated by the page (mcl-wasm must be at most once). */
+const COUNT_WASM = `
+  window.__wasmInstances = 0;
+  for (const name of ['instantiate', 'instantiateStreaming']) {
+    const original = WebAssembly[name];
+    WebAssembly[name] = function (...args) { window.__wasmInstances += 1; return original.apply(this, args); };
+  }`;
+
+async function firstLoads(): Promise<void> {
   // the engine's serving code, with the two API answers the Operator page asks for
   const app = createHttpApp({
     health: { engine: () => Promise.resolve() },
@@ -60,29 +76,57 @@ async function firstLoad(): Promise<void> {
   });
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/operator`;
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const browser = await chromium.launch({ executablePath: chromiumPath(), headless: true });
   try {
-    const [loads, shown]: [number[], number[]] = [[], []];
-    for (let run = 0; run < RUNS; run++) {
-      const context = await browser.newContext();
-      const page = await context.newPage();
-      const started = performance.now();
-      await page.goto(url, { waitUntil: 'load' });
-      const loaded = await page.evaluate(
-        "performance.getEntriesByType('navigation')[0].loadEventEnd - performance.getEntriesByType('navigation')[0].startTime",
-      );
-      await page.getByTestId('component-engine').waitFor();
-      // the first run warms the browser process itself: not counted
-      if (run > 0) {
-        loads.push(Number(loaded));
-        shown.push(performance.now() - started);
+    console.log(
+      `\nfirst load of each page: median of ${RUNS - 1} cold loads (a new context each, nothing cached), Chromium ${browser.version()}, loopback`,
+    );
+    console.log(
+      'page'.padEnd(12),
+      'fetched'.padStart(10),
+      'load event'.padStart(12),
+      'ready'.padStart(10),
+      'wasm'.padStart(6),
+    );
+    for (const { path, ready } of PAGES) {
+      const [loads, shown, fetched, instances]: [number[], number[], number[], number[]] = [[], [], [], []];
+      for (let run = 0; run < RUNS; run++) {
+        const context = await browser.newContext();
+        const page = await context.newPage();
+        await page.addInitScript(COUNT_WASM);
+        let bytes = 0;
+        page.on('requestfinished', (request) => {
+          void request.sizes().then((size) => (bytes += size.responseBodySize));
+        });
+        const started = performance.now();
+        await page.goto(`${origin}${path}`, { waitUntil: 'load' });
+        const loaded = await page.evaluate(
+          "performance.getEntriesByType('navigation')[0].loadEventEnd - performance.getEntriesByType('navigation')[0].startTime",
+        );
+        await page.getByTestId(ready).waitFor();
+        const readyAt = performance.now() - started;
+        await page.waitForLoadState('networkidle');
+        // the first run warms the browser process itself: not counted
+        if (run > 0) {
+          loads.push(Number(loaded));
+          shown.push(readyAt);
+          fetched.push(bytes);
+          instances.push(await page.evaluate<number>('window.__wasmInstances'));
+        }
+        await context.close();
       }
-      await context.close();
+      console.log(
+        path.padEnd(12),
+        kb(median(fetched)).padStart(10),
+        `${median(loads).toFixed(0)} ms`.padStart(12),
+        `${median(shown).toFixed(0)} ms`.padStart(10),
+        String(Math.max(...instances)).padStart(6),
+      );
     }
     console.log(
-      `first load of /operator (${loads.length} cold loads, median): load event ${median(loads).toFixed(0)} ms, ` +
-        `components shown ${median(shown).toFixed(0)} ms (Chromium ${browser.version()}, loopback)`,
+      'fetched: response bodies as served (uncompressed here; a production proxy gzips them, see the gzip column above). ' +
+        'wasm: WebAssembly modules instantiated by the time the page is idle; the wallet initialises mcl-wasm once, on first use (test/web-wallet.test.ts counts it).',
     );
   } finally {
     await browser.close();
@@ -95,4 +139,4 @@ if (!existsSync(join(dist, 'index.html'))) {
   process.exit(1);
 }
 await sizes();
-await firstLoad();
+await firstLoads();
