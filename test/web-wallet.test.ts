@@ -4,6 +4,7 @@ import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Page } from 'playwright-core';
+import { generateTraceCode } from '../core/crypto/index.js';
 import { decryptKeystore } from '../core/keys/index.js';
 import { lookupIdentity } from '../core/ledger/directory.js';
 import { loadConfig, repoRoot } from '../ops/config/index.js';
@@ -41,7 +42,7 @@ const COUNT_WASM = `
   }`;
 const wasmInstances = (page: Page) => page.evaluate<number>('window.__wasmInstances');
 
-test('the patient wallet in a browser: keys made there, registration approved by the CA CLI, exported to and imported from the CLI, no secret sent', async (t) => {
+test('the story in browsers: a patient’s wallet made there, registration approved by the CA CLI, enrolment, a record over MLLP opened and granted, the doctor opening it, a pharmacist looking up a box, the regulator verifying both; exported to and imported from the CLI; no secret sent', async (t) => {
   await access(join(repoRoot, 'web', 'dist', 'index.html')).catch(() =>
     assert.fail('web/dist is missing: run `cd web && npx vite build` (./ops/bootstrap builds it) before this test'),
   );
@@ -218,6 +219,57 @@ test('the patient wallet in a browser: keys made there, registration approved by
   await other.getByTestId('unlock-submit').click();
   assert.equal((await other.getByTestId('wallet-address').innerText()).trim(), cliAddress);
 
+  // 10. a pharmacist looks up a box the manufacturer's ERP reported, typing its printed code on the public page
+  await yilian('identity', 'Web Pharma', '--role', 'manufacturer');
+  const erpToken = (await yilian('org', 'issue', 'Web Pharma')).trim();
+  const boxCode = generateTraceCode();
+  const batch = await fetch(`${stack.api}/v1/trace/batches`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${erpToken}`, 'idempotency-key': 'WEB-1', 'content-type': 'application/json' },
+    body: JSON.stringify({
+      product: 'Amoxicillin capsules 0.25 g × 24',
+      nationalDrugCode: '国药准字H20065783',
+      lot: 'WEB-LOT-1',
+      manufacturedOn: '2026-11-02',
+      expiresOn: '2028-11-01',
+      items: [{ code: boxCode }],
+    }),
+  });
+  assert.equal(batch.status, 202, await batch.clone().text());
+  const { eventId } = (await batch.json()) as { eventId: string };
+  for (let state = ''; state !== 'committed'; await new Promise((resolve) => setTimeout(resolve, 500))) {
+    const answer = await fetch(`${stack.api}/v1/trace/events/${eventId}`, {
+      headers: { authorization: `Bearer ${erpToken}` },
+    });
+    state = ((await answer.json()) as { status: string }).status;
+    assert.notEqual(state, 'failed');
+  }
+  const pharmacist = await browser.newPage({ locale: 'en-US' });
+  await pharmacist.goto(`${stack.api}/trace`);
+  await pharmacist.getByTestId('trace-code').fill(boxCode);
+  await pharmacist.getByTestId('trace-submit').click();
+  await pharmacist.getByTestId('trace-step').first().waitFor({ timeout: 60_000 });
+  assert.match(await pharmacist.getByTestId('trace-step-actor').first().innerText(), /Web Pharma, manufacturer/);
+  assert.equal(await pharmacist.getByTestId('trace-step-verified').count(), 1);
+  await browser.screenshot(pharmacist, 'pharmacy-trace');
+
+  // 11. the regulator verifies the record the patient opened and the box's trace, from its printed code
+  await yilian('identity', 'Web Health Authority', '--role', 'regulator');
+  const regulatorToken = (await yilian('org', 'issue', 'Web Health Authority')).trim();
+  const recordId = (await page.getByTestId(`inbox-item-${seq}`).locator('code').first().innerText()).trim();
+  const regulator = await browser.newPage({ locale: 'en-US' });
+  await regulator.goto(`${stack.api}/regulator`);
+  await regulator.getByLabel(/^Credential/).fill(regulatorToken);
+  await regulator.getByTestId('sign-in').click();
+  await regulator.getByTestId('record-id').fill(recordId);
+  await regulator.getByTestId('verify-record').click();
+  await regulator.waitForSelector('[data-testid=record-verdicts][data-holds=true]', { timeout: 60_000 });
+  await regulator.getByTestId('qr-typed').fill(boxCode);
+  await regulator.getByTestId('qr-use').click();
+  await regulator.waitForSelector('[data-testid=trace-verdicts][data-holds=true]', { timeout: 60_000 });
+  await browser.screenshot(regulator, 'regulator-verified');
+  assert.doesNotMatch(await regulator.content(), /Zhaoxue|Meiling/, 'no patient content on the regulator page');
+
   // mcl-wasm was initialised once in the page that made prekeys, opened a record and made a re-encryption key
   assert.equal(await wasmInstances(page), 1);
 
@@ -225,6 +277,8 @@ test('the patient wallet in a browser: keys made there, registration approved by
   const needles: Needle[] = [
     { label: 'passphrase', bytes: utf8ToBytes(PASSPHRASE) },
     { label: "the patient's name", bytes: utf8ToBytes('Zhaoxue') },
+    { label: "the box's trace code", bytes: utf8ToBytes(boxCode) },
+    { label: "the box's trace code in lower case", bytes: utf8ToBytes(boxCode.toLowerCase()) },
     { label: 'signing key', bytes: material.signingKey },
     ...material.prekeys.map((p) => ({ label: `prekey ${p.id} secret`, bytes: p.secretKey })),
     { label: "the doctor's signing key", bytes: doctorMaterial.signingKey },
