@@ -250,15 +250,15 @@ TEST(Reencrypt, ChargesItsGasBeforePairing) {
 TEST(StarkVerify, ChargesGasByItemsAndInputBytesBeforeVerifying) {
     const auto v = singleVector();
     const Bytes call = verifyTraceCall(v.id, v.hash, v.nonce, v.proof);
-    ASSERT_EQ(call.size(), 34404u);  // selector, 5 words, the 34 240-byte proof
-    const uint64_t needed = 500000 + 2000 * 1 + 16 * 34404;
-    ASSERT_EQ(needed, 1052464u);
+    ASSERT_EQ(call.size(), 47268u);  // selector, 5 words, the 47 104-byte proof
+    const uint64_t needed = 500000 + 2000 * 1 + 16 * 47268;
+    ASSERT_EQ(needed, 1258288u);
 
     auto result = yilian::callStarkVerify(call, needed - 1);
     EXPECT_FALSE(result.ok);
     EXPECT_TRUE(result.outOfGas);
     EXPECT_EQ(result.gasUsed, needed - 1);
-    EXPECT_EQ(result.error, "out of gas: verifyTrace needs 1052464 gas, 1052463 given");
+    EXPECT_EQ(result.error, "out of gas: verifyTrace needs 1258288 gas, 1258287 given");
 
     result = yilian::callStarkVerify(call, needed);
     ASSERT_TRUE(result.ok) << result.error;
