@@ -87,12 +87,23 @@ fn proof_is_bound_to_the_nonce() {
 /// used to request ~300 GB and abort the whole test process.
 #[test]
 fn flipped_bytes_are_rejected() {
-    let (items, proof) = single();
-    for pos in 0..proof.len() {
-        let mut bad = proof.clone();
-        bad[pos] ^= 1 << (pos % 8);
-        let result = verify(&bad, public(&items, NONCE, Hiding::Padded));
-        assert!(result.is_err(), "flipping byte {pos} was accepted");
+    let (single_items, single_proof) = single();
+    // a batch: its openings, assertions and FRI layers are shaped by the item count
+    let batch_items: Vec<Item> = (20..23).map(item).collect();
+    let batch_proof = prove(&batch_items, &NONCE, Hiding::Padded).unwrap();
+    for (items, proof) in [(single_items, single_proof), (batch_items, batch_proof)] {
+        let statement = public(&items, NONCE, Hiding::Padded);
+        verify(&proof, statement.clone()).unwrap();
+        for pos in 0..proof.len() {
+            let mut bad = proof.clone();
+            bad[pos] ^= 1 << (pos % 8);
+            let result = verify(&bad, statement.clone());
+            assert!(
+                result.is_err(),
+                "{} items: flipping byte {pos} was accepted",
+                items.len()
+            );
+        }
     }
 }
 
