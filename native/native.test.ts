@@ -39,7 +39,8 @@ test('index.js, index.d.ts and the addon name the same API', () => {
     'index.js re-exports exactly what the addon exports',
   );
   assert.deepEqual([...declared].sort(), [...exported].sort(), 'index.d.ts declares exactly what index.js exports');
-  assert.equal(native.MAX_BATCH_ITEMS, 1024);
+  // the one batch cap, sized so a full batch's padded trace stays at 8,192 rows (native/src/options.rs)
+  assert.equal(native.MAX_BATCH_ITEMS, 994);
 });
 
 test('traceId is 32 bytes, deterministic, alias-insensitive, and rejects bad codes', () => {
@@ -57,7 +58,8 @@ test('prove / verify one item, bound to ciphertext hash and nonce', async () => 
   const hash = sha256('ciphertext');
   const nonce = sha256('block');
   const proof = await native.prove(code, hash, nonce);
-  assert.ok(proof.length < 45 * 1024, `proof is ${proof.length} bytes`);
+  // 58 queries (proven ≥ 100 bits): 44–48 KB, the count of distinct queries varies per proof
+  assert.ok(proof.length < 52 * 1024, `proof is ${proof.length} bytes`);
   await native.verify(id, hash, nonce, proof);
   await assert.rejects(native.verify(id, sha256('other'), nonce, proof), /^Error: PROOF_REJECTED/);
   await assert.rejects(native.verify(id, hash, sha256('other block'), proof), /^Error: PROOF_REJECTED/);

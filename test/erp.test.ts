@@ -14,7 +14,7 @@ import { Role } from '../core/roles.js';
 import { authorize } from '../core/operators/authorization.js';
 import { generateTraceCode } from '../core/crypto/index.js';
 import { readTrace } from '../core/trace/read-trace.js';
-import { traceId } from '../native/index.js';
+import { MAX_BATCH_ITEMS, traceId } from '../native/index.js';
 import { openIntakeQueue, type IntakeQueue } from '../connectors/intake/queue.js';
 import { startDispatcher, type Dispatcher } from '../connectors/intake/dispatcher.js';
 import { issueOrgCredential } from '../connectors/erp/credentials.js';
@@ -254,7 +254,7 @@ describe('ERP API: trace events from organisations’ systems', () => {
     const done = await committed(tokens.manufacturer, eventId, seen);
     const seconds = (Date.now() - started) / 1000;
     console.log(`# ${ITEMS} items committed in ${seconds.toFixed(1)} s; states seen: ${[...seen].join(', ')}`);
-    // parts of at most 1,024 items whose push fits the chain's gas limit: ~760 with this step data
+    // parts of at most MAX_BATCH_ITEMS items whose push fits the chain's gas limit: ~760 with this step data
     const parts = done.transactions as Array<{ part: number; items: number; transactionHash: string }>;
     assert.equal(done.parts, parts.length);
     assert.ok(parts.length >= 5 && parts.length <= 8, `${String(parts.length)} parts`);
@@ -267,7 +267,7 @@ describe('ERP API: trace events from organisations’ systems', () => {
       ITEMS,
     );
     for (const t of parts) {
-      assert.ok(t.items <= 1024);
+      assert.ok(t.items <= MAX_BATCH_ITEMS);
       assert.match(t.transactionHash, /^0x[0-9a-f]{64}$/);
     }
     const again = await post('/batches', tokens.manufacturer, 'LOT-2026-0042', body);

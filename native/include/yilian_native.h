@@ -36,7 +36,7 @@
 /**
  * Most items one proof may carry.
  */
-#define YILIAN_MAX_ITEMS 1024
+#define YILIAN_MAX_ITEMS 994
 
 /**
  * Status codes of the C ABI, stable across releases (documented in docs/formats.md).

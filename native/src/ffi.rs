@@ -20,7 +20,7 @@ pub const YILIAN_GT_BYTES: usize = 576;
 /// Bytes of a trace id, a ciphertext hash and a nonce.
 pub const YILIAN_HASH_BYTES: usize = 32;
 /// Most items one proof may carry.
-pub const YILIAN_MAX_ITEMS: usize = 1024;
+pub const YILIAN_MAX_ITEMS: usize = 994;
 
 const _: () = {
     assert!(YILIAN_G1_BYTES == pre::G1_BYTES);

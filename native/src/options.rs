@@ -5,9 +5,18 @@ use winterfell::{BatchingMethod, FieldExtension, ProofOptions};
 
 use crate::Error;
 
-/// Query count, LDE blowup, grinding bits and extension degree of the 128-bit set:
-/// conjectured security = min(64·3 − 1, 38·log2(8) + 16 − 1, 128 for Blake3_256) = 128 bits.
-pub const NUM_QUERIES: usize = 38;
+/// Query count, LDE blowup, grinding bits and extension degree. Chosen by winterfell's own
+/// security functions (`Proof::proven_security`, `conjectured_security`), asserted in
+/// tests/stark.rs for every trace length up to the cap:
+/// - proven (list decoding, eprint 2024/1553 Th. 2) = 102 bits: the FRI query term
+///   `grinding − q·log2((1 + 1/2m)·√(1/blowup))` binds, ≈ 16 + 1.48·q, so 56 queries give 99 and
+///   58 give 102 (38 gave 72);
+/// - conjectured = min(64·3 − 1, 58·log2(8) + 16 − 1, 128 for Blake3_256) = 128 bits.
+///
+/// Blowup 16 would need only 44 queries (103 bits) but doubles every LDE and the prover with it;
+/// more grinding costs 2^g hashes per proof, which one-item proofs feel at once. Queries cost
+/// proof bytes and verifier hashing, and 4 random rows each (`MIN_RANDOM_ROWS`).
+pub const NUM_QUERIES: usize = 58;
 pub const BLOWUP: usize = 8;
 pub const GRINDING_BITS: u32 = 16;
 pub const EXTENSION_DEGREE: usize = 3;
@@ -16,11 +25,17 @@ pub const FRI_FOLDING: usize = 2;
 /// Sending a degree-≤127 remainder saves the FRI layers (and their Merkle paths) below it.
 pub const FRI_REMAINDER_MAX_DEGREE: usize = 127;
 
+/// Longest padded trace a batch may take.
+pub const MAX_TRACE_LENGTH: usize = 8192;
+
 /// Largest batch one proof may carry, and so one trace step of the engine: the one batch cap
-/// every layer reads (the C header as `YILIAN_MAX_ITEMS`, Node as `MAX_BATCH_ITEMS`). 1,024
-/// items cover an ERP production batch of 1,000 and prove in about a second on two cores;
-/// larger events are split into several proofs.
-pub const MAX_ITEMS: usize = 1024;
+/// every layer reads (the C header as `YILIAN_MAX_ITEMS`, Node as `MAX_BATCH_ITEMS`, the ERP's
+/// parts and `sealTraceSteps` through it). It is the most items whose permutations and hiding
+/// rows fit `MAX_TRACE_LENGTH`, so a full batch never pays for a trace of twice the length with
+/// half of it padding (a batch of 1,024 did: 8·1,024 + 158 > 8,192, N = 16,384 and twice the
+/// prover time of 1,004 items). 994 items prove in about a second on two cores; the ERP splits
+/// larger events into parts anyway, by the chain's gas first (~760 items with typical step data).
+pub const MAX_ITEMS: usize = (MAX_TRACE_LENGTH - MIN_RANDOM_ROWS) / ROWS_PER_ITEM;
 
 /// Rows of one Rescue permutation: the initial state and one row after each of the 7 rounds.
 pub const ROWS_PER_ITEM: usize = 8;

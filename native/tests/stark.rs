@@ -1,10 +1,14 @@
 //! Soundness and binding of the trace-code proof, and the trace-code encoding.
 
+use winter_air::proof::Context;
 use winterfell::math::fields::f64::BaseElement as Felt;
 use winterfell::math::StarkField;
+use winterfell::TraceInfo;
 use winterfell::{BatchingMethod, FieldExtension, Proof, ProofOptions};
 use yilian_native::air::PublicInputs;
-use yilian_native::options::{proof_options, Hiding, Layout, MAX_ITEMS, MIN_RANDOM_ROWS};
+use yilian_native::options::{
+    proof_options, Hiding, Layout, MAX_ITEMS, MAX_TRACE_LENGTH, MIN_RANDOM_ROWS, NUM_QUERIES,
+};
 use yilian_native::prover::{prove, Hasher, Item};
 use yilian_native::trace_code::{TraceCode, TraceId};
 use yilian_native::verifier::verify;
@@ -40,10 +44,11 @@ fn single() -> (Vec<Item>, Vec<u8>) {
 }
 
 #[test]
-fn single_item_proves_and_verifies_at_128_bits() {
+fn single_item_proves_and_verifies_at_100_proven_and_128_conjectured_bits() {
     let (items, proof) = single();
     verify(&proof, public(&items, NONCE, Hiding::Padded)).unwrap();
     let parsed = Proof::from_bytes(&proof).unwrap();
+    assert!(parsed.proven_security::<Hasher>().ldr_bits() >= 100);
     assert!(parsed.conjectured_security::<Hasher>().bits() >= 128);
     assert_eq!(parsed.trace_info().length(), 256);
     let random_rows = parsed.trace_info().length() - 8;
@@ -82,12 +87,23 @@ fn proof_is_bound_to_the_nonce() {
 /// used to request ~300 GB and abort the whole test process.
 #[test]
 fn flipped_bytes_are_rejected() {
-    let (items, proof) = single();
-    for pos in 0..proof.len() {
-        let mut bad = proof.clone();
-        bad[pos] ^= 1 << (pos % 8);
-        let result = verify(&bad, public(&items, NONCE, Hiding::Padded));
-        assert!(result.is_err(), "flipping byte {pos} was accepted");
+    let (single_items, single_proof) = single();
+    // a batch: its openings, assertions and FRI layers are shaped by the item count
+    let batch_items: Vec<Item> = (20..23).map(item).collect();
+    let batch_proof = prove(&batch_items, &NONCE, Hiding::Padded).unwrap();
+    for (items, proof) in [(single_items, single_proof), (batch_items, batch_proof)] {
+        let statement = public(&items, NONCE, Hiding::Padded);
+        verify(&proof, statement.clone()).unwrap();
+        for pos in 0..proof.len() {
+            let mut bad = proof.clone();
+            bad[pos] ^= 1 << (pos % 8);
+            let result = verify(&bad, statement.clone());
+            assert!(
+                result.is_err(),
+                "{} items: flipping byte {pos} was accepted",
+                items.len()
+            );
+        }
     }
 }
 
@@ -110,6 +126,17 @@ fn truncated_and_extended_proofs_are_rejected() {
 fn other_options_are_rejected() {
     let (items, proof) = single();
     let weaker = [
+        // the options of the previous version ("yl-stk-1": 72 proven bits)
+        ProofOptions::new(
+            38,
+            8,
+            16,
+            FieldExtension::Cubic,
+            2,
+            127,
+            BatchingMethod::Linear,
+            BatchingMethod::Linear,
+        ),
         ProofOptions::new(
             20,
             8,
@@ -121,7 +148,7 @@ fn other_options_are_rejected() {
             BatchingMethod::Linear,
         ),
         ProofOptions::new(
-            38,
+            NUM_QUERIES,
             8,
             0,
             FieldExtension::Cubic,
@@ -131,7 +158,7 @@ fn other_options_are_rejected() {
             BatchingMethod::Linear,
         ),
         ProofOptions::new(
-            38,
+            NUM_QUERIES,
             8,
             16,
             FieldExtension::Quadratic,
@@ -141,7 +168,7 @@ fn other_options_are_rejected() {
             BatchingMethod::Linear,
         ),
         ProofOptions::new(
-            38,
+            NUM_QUERIES,
             8,
             16,
             FieldExtension::Cubic,
@@ -199,13 +226,34 @@ fn batch_layouts() {
     assert_eq!(padded(1), 256);
     assert_eq!(padded(16), 512);
     assert_eq!(padded(256), 4096);
-    assert_eq!(padded(1024), 16384);
+    assert_eq!(padded(MAX_ITEMS), MAX_TRACE_LENGTH);
+    // the cap is the largest batch that fits: one more item would double the trace
+    assert!(8 * (MAX_ITEMS + 1) + MIN_RANDOM_ROWS > MAX_TRACE_LENGTH);
     assert_eq!(Layout::new(1, Hiding::Transparent).unwrap().trace_length, 8);
     assert_eq!(Layout::new(0, Hiding::Padded), Err(Error::BadBatchSize(0)));
     assert_eq!(
         Layout::new(MAX_ITEMS + 1, Hiding::Padded),
         Err(Error::BadBatchSize(MAX_ITEMS + 1))
     );
+}
+
+/// winterfell's own estimates for every trace length a batch can take: the proven (list-decoding)
+/// bound depends on the trace length, so the smallest and the largest are both checked.
+#[test]
+fn every_batch_layout_has_100_proven_and_128_conjectured_bits() {
+    let layout = Layout::new(MAX_ITEMS, Hiding::Padded).unwrap();
+    let mut n = Layout::new(1, Hiding::Padded).unwrap().trace_length;
+    while n <= layout.trace_length {
+        let mut proof = Proof::new_dummy();
+        // 12 transition constraints and 12 assertion columns (linear batching: the count only
+        // matters to algebraic batching)
+        proof.context = Context::new::<Felt>(TraceInfo::new(layout.width, n), proof_options(), 24);
+        let proven = proof.proven_security::<Hasher>().ldr_bits();
+        let conjectured = proof.conjectured_security::<Hasher>().bits();
+        assert!(proven >= 100, "N = {n}: {proven} proven bits");
+        assert_eq!(conjectured, 128, "N = {n}");
+        n *= 2;
+    }
 }
 
 #[test]

@@ -18,7 +18,9 @@ use winterfell::math::fields::CubeExtension;
 use winterfell::math::FieldElement;
 use winterfell::{AcceptableOptions, Air, Proof};
 use yilian_native::air::{PublicInputs, RescueAir};
-use yilian_native::options::{proof_options, Hiding, MASK_COLUMNS, STATE_WIDTH};
+use yilian_native::options::{
+    proof_options, Hiding, Layout, MASK_COLUMNS, MIN_RANDOM_ROWS, STATE_WIDTH,
+};
 use yilian_native::prover::{prove, Commitment, Hasher, Item};
 use yilian_native::trace_code::{TraceCode, KEY_COLUMNS};
 
@@ -375,4 +377,219 @@ fn padded_air_hides_the_key() {
         span.insert(row);
     }
     assert!(span.contains(value_at_row_zero(n, 1)));
+}
+
+// ---- the exact criterion: no functional of the secret cells at all ------------------------------
+
+/// A trace cell the attacker does not know: secret (a function of the codes) or random padding.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cell {
+    Public,
+    Secret,
+    Random,
+}
+
+/// What each cell of a padded trace of `items` items is, as the verifier's assertions and the
+/// prover's layout make it: the pinned initial cells and digests of every 8-row group are public
+/// (zero digests in padding groups), the other state cells of an item's rows secret, everything
+/// else (padding rows, mask columns) random.
+fn classify(items: usize, n: usize, width: usize) -> Vec<Vec<Cell>> {
+    let public_init = [0, 1, 2, 3, 4, 10, 11];
+    (0..width)
+        .map(|col| {
+            (0..n)
+                .map(|row| {
+                    let (group, offset) = (row / 8, row % 8);
+                    if col >= STATE_WIDTH {
+                        Cell::Random
+                    } else if (offset == 0 && public_init.contains(&col))
+                        || (offset == 7 && (4..8).contains(&col))
+                    {
+                        Cell::Public
+                    } else if group < items {
+                        Cell::Secret
+                    } else {
+                        Cell::Random
+                    }
+                })
+                .collect()
+        })
+        .collect()
+}
+
+/// Everything one proof reveals, as linear functionals on the trace's values over the trace
+/// domain (Lagrange basis: T_j(x) = Σ_r v_{j,r}·L_r(x)), restricted to the unknown cells (public
+/// cells only shift the constants). The same generous model as `revealed_functionals`: opened
+/// LDE rows, the OOD frame, and the DEEP polynomial known entirely, i.e. Σ_j c_j·v_{j,r} for
+/// every row r; the composition polynomial is treated as known.
+fn revealed_on_cells(
+    air: &RescueAir,
+    t: &Transcript,
+    index: &[Vec<Option<usize>>],
+    dims: usize,
+) -> Vec<Vec<Felt>> {
+    let n = air.trace_length();
+    let omega = air.trace_domain_generator();
+    let domain: Vec<Felt> = powers(omega, n);
+    let n_inv = Felt::new(n as u64).inv();
+    // L_r(x) = ω^r (x^N − 1) / (N (x − ω^r)) for x outside the trace domain
+    let lagrange = |x: E3| -> Vec<E3> {
+        let scale = (x.exp(n as u64) - E3::ONE) * E3::from(n_inv);
+        domain
+            .iter()
+            .map(|&w| E3::from(w) * scale / (x - E3::from(w)))
+            .collect()
+    };
+    let mut rows = Vec::new();
+    let mut evaluation = |x: E3| {
+        let l = lagrange(x);
+        for col_index in index {
+            for coord in 0..3 {
+                let mut row = vec![Felt::ZERO; dims];
+                for (r, slot) in col_index.iter().enumerate() {
+                    if let Some(i) = slot {
+                        row[*i] = coords(l[r])[coord];
+                    }
+                }
+                if row.iter().any(|&v| v != Felt::ZERO) {
+                    rows.push(row);
+                }
+            }
+        }
+    };
+    let g_lde = air.lde_domain_generator();
+    let offset = air.domain_offset();
+    for &p in &t.positions {
+        evaluation(E3::from(offset * g_lde.exp(p as u64)));
+    }
+    let g = E3::from(omega);
+    evaluation(t.z);
+    evaluation(t.z * g);
+    for r in 0..n {
+        for coord in 0..3 {
+            let mut row = vec![Felt::ZERO; dims];
+            for (col, col_index) in index.iter().enumerate() {
+                if let Some(i) = col_index[r] {
+                    row[i] = coords(t.deep_trace_coefficients[col])[coord];
+                }
+            }
+            rows.push(row);
+        }
+    }
+    rows
+}
+
+/// Several proofs of the same codes at the tightest item count for N = 256 (the most items whose
+/// hiding rows still fit), every secret cell unknown at once, the public padding cells given to
+/// the attacker: the span of everything revealed holds no functional of the secret cells alone.
+/// Random cells are numbered first, so an echelon row whose pivot is a secret cell is exactly
+/// such a functional. The same stack with the mask columns known is the control.
+#[test]
+fn padded_air_reveals_no_functional_of_the_secret_cells() {
+    let layout = Layout::new(1, Hiding::Padded).unwrap();
+    let n = layout.trace_length;
+    let items = (n - MIN_RANDOM_ROWS) / 8;
+    assert_eq!(Layout::new(items, Hiding::Padded).unwrap().trace_length, n);
+    assert_eq!(
+        Layout::new(items + 1, Hiding::Padded).unwrap().trace_length,
+        2 * n
+    );
+    let codes: Vec<TraceCode> = (0..items).map(|_| TraceCode::random()).collect();
+    let proofs = 2;
+
+    for masks_known in [false, true] {
+        // coordinates: each proof's random cells, then the secret cells all proofs share
+        let cells = classify(items, n, layout.width);
+        let mut dims = 0;
+        let mut per_proof_index = Vec::new();
+        for _ in 0..proofs {
+            let index: Vec<Vec<Option<usize>>> = cells
+                .iter()
+                .enumerate()
+                .map(|(col, column)| {
+                    column
+                        .iter()
+                        .map(|&c| {
+                            let known = masks_known && col >= STATE_WIDTH;
+                            (c == Cell::Random && !known).then(|| {
+                                dims += 1;
+                                dims - 1
+                            })
+                        })
+                        .collect()
+                })
+                .collect();
+            per_proof_index.push(index);
+        }
+        let first_secret = dims;
+        let mut secret_index: Vec<Vec<Option<usize>>> = vec![vec![None; n]; layout.width];
+        for (col, column) in cells.iter().enumerate() {
+            for (row, &c) in column.iter().enumerate() {
+                if c == Cell::Secret {
+                    secret_index[col][row] = Some(dims);
+                    dims += 1;
+                }
+            }
+        }
+        let mut span = Span::new();
+        for index in &mut per_proof_index {
+            for (col, column) in index.iter_mut().enumerate() {
+                for (row, slot) in column.iter_mut().enumerate() {
+                    if slot.is_none() {
+                        *slot = secret_index[col][row];
+                    }
+                }
+            }
+            let proof_items: Vec<Item> = codes
+                .iter()
+                .enumerate()
+                .map(|(i, code)| Item {
+                    code: code.clone(),
+                    ciphertext_hash: [i as u8; 32],
+                })
+                .collect();
+            let nonce = [3; 32];
+            let bytes = prove(&proof_items, &nonce, Hiding::Padded).unwrap();
+            let proof = Proof::from_bytes(&bytes).unwrap();
+            let pub_inputs = PublicInputs {
+                ids: codes.iter().map(|c| c.id()).collect(),
+                ciphertext_hashes: proof_items.iter().map(|i| i.ciphertext_hash).collect(),
+                nonce,
+                hiding: Hiding::Padded,
+            };
+            let air = RescueAir::new(
+                proof.trace_info().clone(),
+                pub_inputs.clone(),
+                proof_options(),
+            );
+            let t = replay(&proof, pub_inputs);
+            for row in revealed_on_cells(&air, &t, index, dims) {
+                span.insert(row);
+            }
+        }
+        let revealed = span
+            .rows
+            .iter()
+            .filter(|(pivot, _)| *pivot >= first_secret)
+            .count();
+        eprintln!(
+            "{items} items, N = {n}, {proofs} proofs, masks {}: {} unknowns ({} secret), rank {}, \
+             {revealed} functionals of the secret cells alone",
+            if masks_known { "known" } else { "unknown" },
+            dims,
+            dims - first_secret,
+            span.rank()
+        );
+        if masks_known {
+            assert!(
+                revealed > 0,
+                "control: with the masks known the DEEP rows give secrets away"
+            );
+        } else {
+            assert_eq!(
+                revealed, 0,
+                "the proofs determine a functional of the secret cells"
+            );
+        }
+    }
 }

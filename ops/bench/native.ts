@@ -1,12 +1,14 @@
 /**
  * `npm run bench:native`: the native crate's numbers side by side, in one run —
- *  1. `cargo bench --bench native`: prove time, verify time and proof size for 1, 16, 256 and
- *     1,024 items, for the shipped (padded, hiding) AIR and the transparent one, so the price of
- *     hiding is visible;
+ *  1. `cargo bench --bench native`: the trace STARK beside winterfell 0.13.1's own `rescue` example
+ *     (native/reference, rebuilt from source against the crates.io winterfell crates) at the same
+ *     trace length and proof options — proven and conjectured bits, prove CPU, verify time, size
+ *     and the ratios — for 1, 16, 256 items and a full batch (`max`); then the shipped (padded,
+ *     hiding) AIR against the transparent one, so the price of hiding is visible;
  *  2. the same single-item prove/verify through the napi binding (thread-pool hop included);
  *  3. AFGH re-encryption from bytes to bytes: native (napi → blst) against mcl-wasm, interleaved
  *     so both see the same background load, with the outputs checked equal.
- * Requires `native/build.sh` to have run. `BENCH_SIZES="1 16"` limits the STARK table.
+ * Requires `native/build.sh` to have run. `BENCH_SIZES="1 max"` limits the STARK tables (`max`: a full batch).
  */
 import { spawnSync } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
@@ -34,7 +36,7 @@ function randomCode(): string {
 }
 
 function starkTable(): void {
-  const sizes = (process.env.BENCH_SIZES ?? '1 16 256 1024').split(/\s+/).filter(Boolean);
+  const sizes = (process.env.BENCH_SIZES ?? '1 16 256 max').split(/\s+/).filter(Boolean);
   const run = spawnSync(
     'cargo',
     ['bench', '--quiet', '--manifest-path', 'native/Cargo.toml', '--bench', 'native', '--', ...sizes],
