@@ -20,6 +20,7 @@ import { findNeedles, type Needle } from './harness/privacy-scan.js';
 import { startStack } from './harness/stack.js';
 import { checkAck, frame, mllpSend } from '../connectors/mllp/test-helpers.js';
 import { tempDir } from '../ops/scratch/services.js';
+import { COUNT_WASM_INSTANCES, WASM_INSTANCES } from '../ops/bench/wasm-probe.js';
 
 const PASSPHRASE = 'correct horse 电池 staple';
 const AUTHORITY = 'GOOD-HEALTH-MRN';
@@ -33,14 +34,7 @@ const ORU = [
 ].join('\r');
 const NAME = 'Wang Fang 王芳';
 
-/** Counts WebAssembly instantiations in the page: mcl-wasm must initialise once however often the wallet needs it. */
-const COUNT_WASM = `
-  window.__wasmInstances = 0;
-  for (const name of ['instantiate', 'instantiateStreaming']) {
-    const original = WebAssembly[name];
-    WebAssembly[name] = function (...args) { window.__wasmInstances += 1; return original.apply(this, args); };
-  }`;
-const wasmInstances = (page: Page) => page.evaluate<number>('window.__wasmInstances');
+const wasmInstances = (page: Page) => page.evaluate<number>(WASM_INSTANCES);
 
 test('the story in browsers: a patient’s wallet made there, registration approved by the CA CLI, enrolment, a record over MLLP opened and granted, the doctor opening it, a pharmacist looking up a box, the regulator verifying both; exported to and imported from the CLI; no secret sent', async (t) => {
   await access(join(repoRoot, 'web', 'dist', 'index.html')).catch(() =>
@@ -61,7 +55,7 @@ test('the story in browsers: a patient’s wallet made there, registration appro
 
   // 1. create: keys, prekeys and the signed request are made in the page
   const page = await browser.newPage({ locale: 'en-US' });
-  await page.addInitScript(COUNT_WASM);
+  await page.addInitScript(COUNT_WASM_INSTANCES);
   await page.goto(`${stack.api}/wallet`);
   await page.getByRole('heading', { level: 1, name: 'Wallet' }).waitFor({ timeout: 30_000 });
   await browser.screenshot(page, 'wallet-create');

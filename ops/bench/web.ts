@@ -15,6 +15,7 @@ import { createHttpApp } from '../../connectors/http/app.js';
 import { repoRoot } from '../config/index.js';
 import { opsSummaryRoutes } from '../telemetry/summary.js';
 import { chromiumPath } from '../tools.js';
+import { COUNT_WASM_INSTANCES, WASM_INSTANCES } from './wasm-probe.js';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
 const dist = join(repoRoot, 'web', 'dist');
@@ -59,14 +60,6 @@ const PAGES = [
   { path: '/regulator', ready: 'sign-in' },
 ] as const;
 
-/** Counts WebAssembly modules instantiated by the page (mcl-wasm must be at most once). */
-const COUNT_WASM = `
-  window.__wasmInstances = 0;
-  for (const name of ['instantiate', 'instantiateStreaming']) {
-    const original = WebAssembly[name];
-    WebAssembly[name] = function (...args) { window.__wasmInstances += 1; return original.apply(this, args); };
-  }`;
-
 async function firstLoads(): Promise<void> {
   // the engine's serving code, with the two API answers the Operator page asks for
   const app = createHttpApp({
@@ -94,7 +87,7 @@ async function firstLoads(): Promise<void> {
       for (let run = 0; run < RUNS; run++) {
         const context = await browser.newContext();
         const page = await context.newPage();
-        await page.addInitScript(COUNT_WASM);
+        await page.addInitScript(COUNT_WASM_INSTANCES);
         let bytes = 0;
         page.on('requestfinished', (request) => {
           void request.sizes().then((size) => (bytes += size.responseBodySize));
@@ -112,7 +105,7 @@ async function firstLoads(): Promise<void> {
           loads.push(Number(loaded));
           shown.push(readyAt);
           fetched.push(bytes);
-          instances.push(await page.evaluate<number>('window.__wasmInstances'));
+          instances.push(await page.evaluate<number>(WASM_INSTANCES));
         }
         await context.close();
       }

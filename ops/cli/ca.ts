@@ -5,7 +5,7 @@ import { authorize } from '../../core/operators/authorization.js';
 import { registrationRequestSchema, verifyRegistrationRequest } from '../../core/registration/request.js';
 import { roleName } from '../../core/roles.js';
 import type { Config } from '../config/index.js';
-import { openEngineState } from '../engine/open.js';
+import { withEngineState } from '../engine/open.js';
 import { operatorSigner } from '../engine/operators.js';
 import { withEngine } from './engine-client.js';
 
@@ -17,14 +17,7 @@ import { withEngine } from './engine-client.js';
  */
 export function caCommands(program: Command, config: () => Config): void {
   const ca = program.command('ca').description("CA operator: wallets' registration requests");
-  const withState = async <T>(work: (state: EngineState) => Promise<T>): Promise<T> => {
-    const state = await openEngineState(config().home);
-    try {
-      return await work(state);
-    } finally {
-      await state.close();
-    }
-  };
+  const withState = <T>(work: (state: EngineState) => Promise<T>): Promise<T> => withEngineState(config().home, work);
   const pending = async (state: EngineState, id: string): Promise<KeptRegistrationRequest> => {
     const kept = await state.registrationRequest(id);
     if (!kept) throw new Error(`no registration request ${id} (see yilian ca requests)`);

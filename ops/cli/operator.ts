@@ -11,7 +11,7 @@ import {
   MAX_OFFER_DAYS,
   sealEnrolmentOffer,
 } from '../../core/enrolment/offer.js';
-import { openEngineState } from '../engine/open.js';
+import { withEngineState } from '../engine/open.js';
 
 /** Roles of identities whose keys the engine holds, by the names `yilian identity --role` takes. */
 const LOCAL_ROLES = {
@@ -66,16 +66,13 @@ export function operatorCommands(program: Command, config: () => Config): void {
         codeId: enrolmentCodeId(code),
         expiresAt,
       });
-      const state = await openEngineState(config().home);
-      try {
-        await state.addEnrolmentOffer({
+      await withEngineState(config().home, (state) =>
+        state.addEnrolmentOffer({
           codeId: offer.codeId,
           sealed: sealEnrolmentOffer(code, offer),
           expiresAt: new Date(expiresAt).toISOString(),
-        });
-      } finally {
-        await state.close();
-      }
+        }),
+      );
       console.error(
         `give this code to the patient; it enrols one wallet once, until ${new Date(expiresAt).toISOString()}, and is not shown again:`,
       );

@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import type { EngineState } from '../../activities/state/index.js';
 import { issueOrgCredential } from '../../connectors/erp/credentials.js';
 import type { Config } from '../config/index.js';
-import { openEngineState } from '../engine/open.js';
+import { withEngineState } from '../engine/open.js';
 
 /**
  * `yilian org`: the credentials organisations' ERPs use on the API. They live in the engine's
@@ -14,14 +14,7 @@ export function orgCommands(program: Command, config: () => Config): void {
   const org = program
     .command('org')
     .description("ERP credentials: each lets one organisation's system report trace events as that organisation");
-  const withState = async <T>(work: (state: EngineState) => Promise<T>): Promise<T> => {
-    const state = await openEngineState(config().home);
-    try {
-      return await work(state);
-    } finally {
-      await state.close();
-    }
-  };
+  const withState = <T>(work: (state: EngineState) => Promise<T>): Promise<T> => withEngineState(config().home, work);
 
   org
     .command('issue')

@@ -33,6 +33,16 @@ export async function openEngineState(home: string): Promise<EngineState> {
   return EngineState.open(join(home, 'engine.sqlite'), hexToBytes(refKey));
 }
 
+/** `work` on the engine's state, closed afterwards: for the CLI's commands that read or file in it. */
+export async function withEngineState<T>(home: string, work: (state: EngineState) => Promise<T>): Promise<T> {
+  const state = await openEngineState(home);
+  try {
+    return await work(state);
+  } finally {
+    await state.close();
+  }
+}
+
 /**
  * Opens the engine's state (`<data dir>/engine.sqlite`) and keyring (`<data dir>/keys`). The key
  * that pseudonymises patient identifiers in the state is kept beside the keystore: back both up
