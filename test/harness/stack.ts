@@ -18,11 +18,25 @@ export interface RunningStack {
   output: () => string;
 }
 
+/** How often a stack is started again on fresh ports when one of them was taken meanwhile. */
+const PORT_RETRIES = 2;
+
 /**
  * The whole stack as `./ops/up` runs it (ops/stack/up.ts) in a data dir and on ports of its own,
  * ready when it returns; stopped (SIGINT, so it stops its services) and removed after the file.
+ * Free ports are found, then released for the services to bind, and another process (Temporal's
+ * dev server picks ports of its own) may take one meanwhile: then the stack starts again on others.
  */
 export async function startStack(name: string, timeoutMs = 180_000): Promise<RunningStack> {
+  for (let attempt = 0; ; attempt++) {
+    const started = await launch(name, timeoutMs);
+    if ('api' in started) return started;
+    if (attempt >= PORT_RETRIES || !/address already in use/i.test(started.failure))
+      assert.fail(`the stack exited before it was ready:\n${started.failure}`);
+  }
+}
+
+async function launch(name: string, timeoutMs: number): Promise<RunningStack | { failure: string }> {
   const home = await tempDir(name);
   const ports = Object.fromEntries(
     await Promise.all(
@@ -60,7 +74,7 @@ export async function startStack(name: string, timeoutMs = 180_000): Promise<Run
   });
   const deadline = Date.now() + timeoutMs;
   while (!/^ready /m.test(output())) {
-    if (child.exitCode !== null) assert.fail(`the stack exited (${child.exitCode}) before it was ready:\n${output()}`);
+    if (child.exitCode !== null) return { failure: `(exit ${child.exitCode})\n${output()}` };
     if (Date.now() > deadline) assert.fail(`the stack was not ready within ${timeoutMs} ms:\n${output()}`);
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
