@@ -3,9 +3,8 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { hexToBytes, toHex, type Hex } from 'viem';
+import { hexToBytes, toHex } from 'viem';
 import { Directory, DrugTrace, RecordRegistry } from '../contracts/artifacts.js';
 import {
   generateIdentity,
@@ -23,6 +22,7 @@ import { chainGatewayRoutes } from '../connectors/http/chain-gateway-routes.js';
 import { serve } from '../connectors/http/test-helpers.js';
 import * as native from '../native/index.js';
 import { repoRoot } from '../ops/config/index.js';
+import { pushProvenStep } from './harness/trace-push.js';
 import { fakeCameraArgs, openBrowser } from './harness/browser.js';
 import { qrFrame } from './harness/qr.js';
 import { startScratchDevchain, tempDir } from '../ops/scratch/services.js';
@@ -56,18 +56,14 @@ describe('the trace lookup page', () => {
   const code = generateTraceCode();
   const id = native.traceId(code);
 
-  const push = async (sender: Identity, data: unknown) => {
-    const c =
-      data instanceof Uint8Array ? data : sealTraceStep(code, id, sender.secretKey, utf8ToBytes(JSON.stringify(data)));
-    const nonce = (await client.getBlockHash(await client.getBlockNumber())) as Hex;
-    const proof = await native.prove(code, keccak_256(c), hexToBytes(nonce));
-    await writeContract(client, sender.secretKey, {
-      address: contracts.drugTrace,
-      abi: DrugTrace.abi,
-      functionName: 'push',
-      args: [toHex(id), toHex(c), nonce, toHex(proof)],
-    });
-  };
+  const push = (sender: Identity, data: unknown) =>
+    pushProvenStep(
+      client,
+      contracts.drugTrace,
+      sender.secretKey,
+      code,
+      data instanceof Uint8Array ? data : sealTraceStep(code, id, sender.secretKey, utf8ToBytes(JSON.stringify(data))),
+    );
 
   before(async () => {
     if (

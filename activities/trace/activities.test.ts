@@ -1,17 +1,17 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { generateIdentity, generateTraceCode } from '../../core/crypto/index.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { writeContract } from '../../core/ledger/contract-calls.js';
-import { Directory, DrugTrace } from '../../contracts/artifacts.js';
+import { Directory } from '../../contracts/artifacts.js';
 import { Role } from '../../core/roles.js';
 import { EmbeddedContentStore } from '../../core/storage/node/index.js';
-import { MAX_BATCH_ITEMS, signDigest, prove, proveBatch, traceId } from '../../native/index.js';
+import { MAX_BATCH_ITEMS, signDigest, proveBatch } from '../../native/index.js';
+import { pushProvenStep } from '../../test/harness/trace-push.js';
 import { ensureDeployed } from '../../ops/chain/deployment.js';
 import { openEngine } from '../../ops/engine/open.js';
 import { startScratchDevchain, tempDir } from '../../ops/scratch/services.js';
@@ -99,13 +99,13 @@ describe('pushTraceBatch on the dev chain', () => {
     await run(() => io.pushTraceBatch(participant, sealed, { nonce, proof }));
     const code = codes[0] as string;
     const junk = randomBytes(64);
-    const fresh = await run(() => io.recentBlockHash());
-    await writeContract(engine.chain, (await engine.keyring.identity(participant)).secretKey, {
-      address: engine.contracts.drugTrace,
-      abi: DrugTrace.abi,
-      functionName: 'push',
-      args: [toHex(traceId(code)), toHex(junk), fresh, toHex(await prove(code, keccak_256(junk), hexToBytes(fresh)))],
-    });
+    await pushProvenStep(
+      engine.chain,
+      engine.contracts.drugTrace,
+      (await engine.keyring.identity(participant)).secretKey,
+      code,
+      junk,
+    );
     const history = await run(() => io.queryTrace(code));
     assert.deepEqual(
       history.steps.map((step) => [step.index, step.data, step.signer]),

@@ -1,9 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { keccak_256 } from '@noble/hashes/sha3.js';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { hexToBytes, toHex, type Hex } from 'viem';
+import { toHex } from 'viem';
 import { startScratchDevchain } from '../../ops/scratch/services.js';
 import { FiscoClient } from '../ledger/fisco-client.js';
 import { deployContract, writeContract } from '../ledger/contract-calls.js';
@@ -12,6 +11,7 @@ import { generateIdentity, generateTraceCode, sealTraceStep, sealTraceStepAs, ty
 import { Directory, DrugTrace } from '../../contracts/artifacts.js';
 import { Role } from '../roles.js';
 import * as native from '../../native/index.js';
+import { pushProvenStep } from '../../test/harness/trace-push.js';
 import { readTrace, type TraceReader } from './read-trace.js';
 
 type TraceContracts = TraceReader['contracts'];
@@ -51,16 +51,8 @@ describe('readTrace on the dev chain', () => {
       args: [toHex(who.address)],
     });
   /** `sender` pushes `c` with a valid proof: it holds the code. */
-  const push = async (contracts: TraceContracts, sender: Identity, code: string, c: Uint8Array) => {
-    const nonce = (await client.getBlockHash(await client.getBlockNumber())) as Hex;
-    const proof = await native.prove(code, keccak_256(c), hexToBytes(nonce));
-    return writeContract(client, sender.secretKey, {
-      address: contracts.drugTrace,
-      abi: DrugTrace.abi,
-      functionName: 'push',
-      args: [toHex(native.traceId(code)), toHex(c), nonce, toHex(proof)],
-    });
-  };
+  const push = (contracts: TraceContracts, sender: Identity, code: string, c: Uint8Array) =>
+    pushProvenStep(client, contracts.drugTrace, sender.secretKey, code, c);
   const step = (code: string, signer: Identity, event: string) =>
     sealTraceStep(code, native.traceId(code), signer.secretKey, utf8ToBytes(JSON.stringify({ event })));
   const read = (contracts: TraceContracts, code: string) =>

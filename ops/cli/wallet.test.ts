@@ -2,12 +2,10 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
-import { keccak_256 } from '@noble/hashes/sha3.js';
-import { hexToBytes, toHex } from 'viem';
 import { generateTraceCode, type Identity } from '../../core/crypto/index.js';
 import { writeContract } from '../../core/ledger/contract-calls.js';
-import { Directory, DrugTrace } from '../../contracts/artifacts.js';
-import { prove, traceId } from '../../native/index.js';
+import { Directory } from '../../contracts/artifacts.js';
+import { pushProvenStep } from '../../test/harness/trace-push.js';
 import { Role } from '../../core/roles.js';
 import { SCRATCH_PASSWORD, startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
 import { workerEnv } from '../../test/harness/worker-process.js';
@@ -142,13 +140,13 @@ describe('yilian wallet, enrol, record and trace commands', () => {
       )
     ).address;
     const junk = randomBytes(64);
-    const nonce = (await stack.chain.getBlockHash(await stack.chain.getBlockNumber())) as `0x${string}`;
-    const pushed = await writeContract(stack.chain, (await stack.engine.keyring.identity(carrier)).secretKey, {
-      address: stack.engine.contracts.drugTrace,
-      abi: DrugTrace.abi,
-      functionName: 'push',
-      args: [toHex(traceId(code)), toHex(junk), nonce, toHex(await prove(code, keccak_256(junk), hexToBytes(nonce)))],
-    });
+    const pushed = await pushProvenStep(
+      stack.chain,
+      stack.engine.contracts.drugTrace,
+      (await stack.engine.keyring.identity(carrier)).secretKey,
+      code,
+      junk,
+    );
     const poisoned = await yilian('trace', code);
     assert.equal(poisoned.code, 0, poisoned.stderr);
     assert.match(poisoned.stdout, /^0\. Maker \(0x[0-9a-f]{40}\): \{"event":"produced"\}$/m);
