@@ -1,7 +1,7 @@
-import { connectChainGateway } from '../../../core/ledger/chain-gateway';
 import { readTrace, type InvalidTraceStep, type VerifiedTraceStep } from '../../../core/trace/read-trace';
 import { loadTraceId } from '../../../core/trace/trace-id-wasm';
 import traceIdWasm from '../generated/trace-id.wasm?url';
+import { chainGateway } from '../gateway';
 
 /** One verified step, with the time of the block the chain accepted it in. */
 export interface TraceStepView extends VerifiedTraceStep {
@@ -15,12 +15,10 @@ export interface TraceLookup {
 }
 
 type TraceIdFn = Awaited<ReturnType<typeof loadTraceId>>;
-type Gateway = Awaited<ReturnType<typeof connectChainGateway>>;
 
-// Once per page: the module (11 KB, compiled while it downloads) and the gateway's chain settings.
-// A failure (the engine restarting) is not kept: the next lookup tries again.
+// Once per page: the module (11 KB, compiled while it downloads); a failure (a restarting engine)
+// is not kept: the next lookup tries again.
 let traceIdModule: Promise<TraceIdFn> | undefined;
-let gateway: Promise<Gateway> | undefined;
 
 /** The trace-id module, loaded on first use; the page calls it early so the first lookup need not wait. */
 export function loadTraceIdModule(): Promise<TraceIdFn> {
@@ -30,15 +28,6 @@ export function loadTraceIdModule(): Promise<TraceIdFn> {
     traceIdModule = loading;
   }
   return traceIdModule;
-}
-
-function chainGateway(): Promise<Gateway> {
-  if (!gateway) {
-    const connecting = connectChainGateway(location.origin);
-    connecting.catch(() => (gateway = undefined));
-    gateway = connecting;
-  }
-  return gateway;
 }
 
 /**

@@ -1,22 +1,12 @@
 import type { Hex } from 'viem';
-import { connectChainGateway } from '../../../core/ledger/chain-gateway.js';
 import { lookupIdentity, type DirectoryEntry } from '../../../core/ledger/directory.js';
 import { GatewayContent } from '../../../core/storage/gateway-content.js';
 import { fetchInbox, type ReceivedItem } from '../../../wallet/inbox-client.js';
 import { openRecord, type OpenedRecord } from '../../../wallet/open-record.js';
 import type { Wallet } from '../../../wallet/wallet.js';
+import { chainGateway } from '../gateway';
 
 export type { ReceivedItem, OpenedRecord };
-
-/** The engine's chain settings, asked once per page: they do not change while it runs. */
-let gateway: ReturnType<typeof connectChainGateway> | undefined;
-const chainGateway = () => {
-  gateway ??= connectChainGateway(location.origin).catch((error: unknown) => {
-    gateway = undefined;
-    throw error;
-  });
-  return gateway;
-};
 
 /** The Directory's entry for an account (a wallet imported here may have been registered elsewhere). */
 export async function directoryEntry(address: string): Promise<DirectoryEntry | undefined> {
