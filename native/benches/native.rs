@@ -4,7 +4,10 @@
 //! `max` is `MAX_ITEMS`, the full batch. Prove CPU is the process's CPU time (all prover threads),
 //! so it does not depend on how many cores the machine lends the run.
 
+use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
+
+mod phases;
 
 use winter_rescue_reference::RescueExample;
 use winterfell::crypto::hashers::Blake3_256;
@@ -117,17 +120,7 @@ fn ours(items: &[Item], hiding: Hiding, runs: usize) -> Measured {
 /// default) or the quadratic one: f128 alone caps the proven bits near 80, so the row at equal
 /// proven security is the extension one.
 fn reference(trace_length: usize, runs: usize, extension: FieldExtension) -> Measured {
-    let o = proof_options();
-    let options = ProofOptions::new(
-        o.num_queries(),
-        o.blowup_factor(),
-        o.grinding_factor(),
-        extension,
-        o.to_fri_options().folding_factor(),
-        o.to_fri_options().remainder_max_degree(),
-        o.constraint_batching_method(),
-        o.deep_poly_batching_method(),
-    );
+    let options = reference_options(extension);
     // a fresh seed per run, as our proofs get fresh padding: both average over the grinding search
     let examples: Vec<RescueExample> = (0..runs as u64)
         .map(|run| RescueExample::new(trace_length / REFERENCE_CYCLE, options.clone(), [42, run]))
@@ -145,6 +138,86 @@ fn reference(trace_length: usize, runs: usize, extension: FieldExtension) -> Mea
                 .expect("reference verifies")
         },
     )
+}
+
+/// Our proof options with the reference's field extension.
+fn reference_options(extension: FieldExtension) -> ProofOptions {
+    let o = proof_options();
+    ProofOptions::new(
+        o.num_queries(),
+        o.blowup_factor(),
+        o.grinding_factor(),
+        extension,
+        o.to_fri_options().folding_factor(),
+        o.to_fri_options().remainder_max_degree(),
+        o.constraint_batching_method(),
+        o.deep_poly_batching_method(),
+    )
+}
+
+/// Ours beside the reference at equal proven security (f128², the same trace length), step by
+/// step: the mean CPU of each of winterfell's prover steps over `runs` proofs. "outside the
+/// steps" is the rest of the call: building the trace, the periodic-column and boundary tables.
+fn step_table(items: &[Item], trace_length: usize, runs: usize) {
+    let nonce = [0x42; 32];
+    let mut ours_total = Duration::ZERO;
+    let ours = phases::measure(|| {
+        for _ in 0..runs {
+            let start = cpu_time();
+            std::hint::black_box(prove(items, &nonce, Hiding::Padded).expect("prove"));
+            ours_total += cpu_time() - start;
+        }
+    });
+    let examples: Vec<RescueExample> = (0..runs as u64)
+        .map(|run| {
+            RescueExample::new(
+                trace_length / REFERENCE_CYCLE,
+                reference_options(FieldExtension::Quadratic),
+                [7, run],
+            )
+        })
+        .collect();
+    let mut reference_total = Duration::ZERO;
+    let reference = phases::measure(|| {
+        for example in &examples {
+            let start = cpu_time();
+            std::hint::black_box(example.prove());
+            reference_total += cpu_time() - start;
+        }
+    });
+    let mean = |d: Duration| ms(d) / runs as f64;
+    let step = |totals: &BTreeMap<&str, Duration>, name: &str| {
+        totals.get(name).copied().unwrap_or_default()
+    };
+    println!(
+        "\n{} items, N = {trace_length}: prover CPU by step, mean of {runs} (ms)",
+        items.len()
+    );
+    println!(
+        "{:<42} {:>9} {:>11} {:>6}",
+        "step", "yilian", "rescue f128^2", "x"
+    );
+    let line = |name: &str, a: Duration, b: Duration| {
+        println!(
+            "{:<42} {:>9.2} {:>11.2} {:>6.2}",
+            name,
+            mean(a),
+            mean(b),
+            ms(a) / ms(b)
+        )
+    };
+    for name in phases::STEPS {
+        line(name, step(&ours, name), step(&reference, name));
+    }
+    let counted = |totals: &BTreeMap<&str, Duration>| -> Duration {
+        phases::STEPS.iter().map(|name| step(totals, name)).sum()
+    };
+    line(
+        "outside the steps",
+        ours_total.saturating_sub(counted(&ours)),
+        reference_total.saturating_sub(counted(&reference)),
+    );
+    line("total", ours_total, reference_total);
 }
 
 fn bits<H: winterfell::crypto::Hasher>(m: &Measured) -> (u32, u32) {
@@ -195,6 +268,7 @@ fn main() {
     } else {
         sizes
     };
+    phases::install(cpu_time);
     let o = proof_options();
     println!(
         "Trace STARK beside winterfell 0.13.1's `rescue` example (native/reference: Rescue hash chain, \
@@ -268,6 +342,11 @@ fn main() {
             ms(t.verify),
             t.size as f64 / 1024.0
         );
+    }
+
+    for (_, items, a) in &all {
+        let trace_length = a.proof.trace_info().length();
+        step_table(items, trace_length, runs_for(trace_length));
     }
 
     // re-encryption from bytes to bytes: decompress + subgroup checks + pairing + GT encoding

@@ -4,7 +4,9 @@
  *     (native/reference, rebuilt from source against the crates.io winterfell crates) at the same
  *     trace length and proof options — proven and conjectured bits, prove CPU, verify time, size
  *     and the ratios — for 1, 16, 256 items and a full batch (`max`); then the shipped (padded,
- *     hiding) AIR against the transparent one, so the price of hiding is visible;
+ *     hiding) AIR against the transparent one, so the price of hiding is visible; then, per size,
+ *     each prover's CPU split into winterfell's own steps (its tracing spans), ours beside the
+ *     reference at equal proven security, so a ratio can be traced to the step that causes it;
  *  2. the same single-item prove/verify through the napi binding (thread-pool hop included);
  *  3. AFGH re-encryption from bytes to bytes: native (napi → blst) against mcl-wasm, interleaved
  *     so both see the same background load, with the outputs checked equal.
