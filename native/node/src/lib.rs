@@ -28,7 +28,10 @@ fn guarded<T>(body: impl FnOnce() -> Result<T>) -> Result<T> {
 }
 
 fn bad_signature(message: &str) -> napi::Error {
-    napi::Error::new(napi::Status::InvalidArg, format!("BAD_SIGNATURE: {message}"))
+    napi::Error::new(
+        napi::Status::InvalidArg,
+        format!("BAD_SIGNATURE: {message}"),
+    )
 }
 
 /// The FISCO/Ethereum account that signed `digest`: `signature` is `r ‖ s ‖ v` (v ∈ {0, 1}),
@@ -45,18 +48,29 @@ fn recover(digest: &[u8], signature: &[u8]) -> Result<Buffer> {
     use sha3::{Digest, Keccak256};
 
     if digest.len() != 32 {
-        return Err(bad_signature(&format!("digest must be 32 bytes, got {}", digest.len())));
+        return Err(bad_signature(&format!(
+            "digest must be 32 bytes, got {}",
+            digest.len()
+        )));
     }
     if signature.len() != 65 {
-        return Err(bad_signature(&format!("signature must be 65 bytes, got {}", signature.len())));
+        return Err(bad_signature(&format!(
+            "signature must be 65 bytes, got {}",
+            signature.len()
+        )));
     }
-    let recovery = RecoveryId::from_byte(signature[64]).filter(|id| !id.is_x_reduced())
+    let recovery = RecoveryId::from_byte(signature[64])
+        .filter(|id| !id.is_x_reduced())
         .ok_or_else(|| bad_signature("recovery byte must be 0 or 1"))?;
-    let rs = Signature::from_slice(&signature[..64]).map_err(|_| bad_signature("r or s is zero or not below the curve order"))?;
+    let rs = Signature::from_slice(&signature[..64])
+        .map_err(|_| bad_signature("r or s is zero or not below the curve order"))?;
     if rs.normalize_s().is_some() {
-        return Err(bad_signature("signature is not low-s (malleable form rejected)"));
+        return Err(bad_signature(
+            "signature is not low-s (malleable form rejected)",
+        ));
     }
-    let key = VerifyingKey::recover_from_prehash(digest, &rs, recovery).map_err(|_| bad_signature("no public key recovers from this signature"))?;
+    let key = VerifyingKey::recover_from_prehash(digest, &rs, recovery)
+        .map_err(|_| bad_signature("no public key recovers from this signature"))?;
     let point = key.to_encoded_point(false);
     let hash = Keccak256::digest(&point.as_bytes()[1..]);
     Ok(hash[12..].to_vec().into())
@@ -74,13 +88,24 @@ fn sign(digest: &[u8], secret_key: &[u8]) -> Result<Buffer> {
     use k256::ecdsa::SigningKey;
 
     if digest.len() != 32 {
-        return Err(bad_signature(&format!("digest must be 32 bytes, got {}", digest.len())));
+        return Err(bad_signature(&format!(
+            "digest must be 32 bytes, got {}",
+            digest.len()
+        )));
     }
-    let key = SigningKey::from_slice(secret_key)
-        .map_err(|_| napi::Error::new(napi::Status::InvalidArg, "BAD_SCALAR: secret key must be 32 bytes, non-zero and below the curve order".to_string()))?;
-    let (signature, recovery) = key
-        .sign_prehash_recoverable(digest)
-        .map_err(|_| napi::Error::new(napi::Status::GenericFailure, "SIGN_FAILED: could not sign".to_string()))?;
+    let key = SigningKey::from_slice(secret_key).map_err(|_| {
+        napi::Error::new(
+            napi::Status::InvalidArg,
+            "BAD_SCALAR: secret key must be 32 bytes, non-zero and below the curve order"
+                .to_string(),
+        )
+    })?;
+    let (signature, recovery) = key.sign_prehash_recoverable(digest).map_err(|_| {
+        napi::Error::new(
+            napi::Status::GenericFailure,
+            "SIGN_FAILED: could not sign".to_string(),
+        )
+    })?;
     let mut out = signature.to_bytes().to_vec();
     out.push(recovery.to_byte());
     Ok(out.into())
