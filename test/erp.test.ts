@@ -21,7 +21,7 @@ import { issueOrgCredential } from '../connectors/erp/credentials.js';
 import { CodecKeyring } from '../ops/codec/keyring.js';
 import { startScratchEngine, type ScratchEngine } from '../ops/scratch/engine.js';
 import { startScratchRedis } from '../ops/scratch/services.js';
-import { startScratchErpApi } from '../ops/scratch/erp.js';
+import { requestTraceCodes, startScratchErpApi } from '../ops/scratch/erp.js';
 import { filesUnder, findNeedles, readAll } from './harness/privacy-scan.js';
 import { runsOn, waitFor } from './harness/intake.js';
 
@@ -51,7 +51,8 @@ describe('ERP API: trace events from organisations’ systems', () => {
     otherManufacturer: '',
   };
   const names = { manufacturer: 'ERP Manufacturer', carrier: 'ERP Carrier', pharmacy: 'ERP Pharmacy' };
-  const codes = Array.from({ length: ITEMS }, () => generateTraceCode());
+  /** The packages' codes, issued by the engine to the manufacturer as its ERP asks for them. */
+  let codes: string[] = [];
   const yilian = (...args: string[]) =>
     run(process.execPath, [join(repoRoot, 'ops/bin/yilian.mjs'), ...args], {
       env: { ...process.env, YILIAN_HOME: stack.home },
@@ -135,6 +136,7 @@ describe('ERP API: trace events from organisations’ systems', () => {
     tokens.otherManufacturer = (
       await issueOrgCredential(stack.engine.state, other ?? assert.fail('no identity'))
     ).token;
+    codes = await requestTraceCodes(api.url, tokens.manufacturer, ITEMS);
   });
   after(async () => {
     await api.close();
@@ -204,7 +206,7 @@ describe('ERP API: trace events from organisations’ systems', () => {
   });
 
   test('a large body with wrong types gets 422 listing every problem by its JSON path, and no value echoed', async () => {
-    const secretBad = `${(codes[0] ?? '').slice(0, 31)}U`; // a code with one misread symbol
+    const secretBad = `${(codes[0] ?? '').slice(0, 34)}U`; // a printed code with its last symbol misread
     const body = {
       ...batchOf(codes.slice(0, 3000)),
       product: 42,
@@ -332,6 +334,51 @@ describe('ERP API: trace events from organisations’ systems', () => {
     });
   });
 
+  test('codes come only from the engine: issued once to a manufacturer, each in one batch of its own', async () => {
+    const ask = (token: string, body: unknown) =>
+      fetch(`${api.url}/v1/trace/codes`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const refusedCarrier = await ask(tokens.carrier, { count: 1 });
+    assert.equal(refusedCarrier.status, 403);
+    assert.match(await refusedCarrier.text(), /ERP Carrier is a Carrier: trace codes are issued to manufacturers/);
+    for (const body of [{ count: 0 }, { count: 10_001 }, { count: 'ten' }, { count: 1, prefix: 'ABC' }, {}])
+      assert.equal((await ask(tokens.manufacturer, body)).status, 422, JSON.stringify(body));
+
+    const issued = await ask(tokens.otherManufacturer, { count: 3 });
+    assert.equal(issued.status, 201);
+    assert.equal(issued.headers.get('cache-control'), 'no-store');
+    const fresh = ((await issued.json()) as { codes: string[] }).codes;
+    assert.equal(new Set(fresh).size, 3);
+    for (const code of fresh) assert.match(code, /^[0-9A-HJKMNP-TV-Z]{8}(-[0-9A-HJKMNP-TV-Z]{8}){3}$/);
+
+    // a code the ERP made up (even from a good generator), another maker's, and one already produced
+    const madeUp = generateTraceCode();
+    const refused = await post('/batches', tokens.manufacturer, 'LOT-MIXED', {
+      ...batchOf([madeUp, fresh[0] ?? '', codes[17] ?? '']),
+    });
+    assert.equal(refused.status, 422, refused.text);
+    assert.deepEqual(refused.body.problems, [
+      {
+        path: '$.items[0].code',
+        message: `was not issued to ${names.manufacturer} by POST /v1/trace/codes: a package's code must come from the engine's generator`,
+      },
+      {
+        path: '$.items[1].code',
+        message: `was not issued to ${names.manufacturer} by POST /v1/trace/codes: a package's code must come from the engine's generator`,
+      },
+      { path: '$.items[2].code', message: 'is already a package of another production batch' },
+    ]);
+    for (const secret of [madeUp, fresh[0] ?? '?']) assert.ok(!refused.text.includes(secret));
+
+    // the codes of a refused batch stay the maker's own to use
+    const own = await post('/batches', tokens.otherManufacturer, 'LOT-OWN', batchOf(fresh));
+    assert.equal(own.status, 202, own.text);
+    await committed(tokens.otherManufacturer, own.body.eventId as string, new Set());
+  });
+
   test('a revoked credential is refused; its replacement works', async () => {
     const [id = ''] = tokens.pharmacy.slice(3).split('.');
     const { stdout } = await yilian('org', 'issue', names.pharmacy);
@@ -391,9 +438,10 @@ describe('ERP API: trace events from organisations’ systems', () => {
       logs.some((line) => line.startsWith('api 422 POST "/v1/trace/batches"')),
       logs.join('\n'),
     );
-    const needles = codes
-      .slice(0, 2200)
-      .map((code, i) => ({ label: `trace code ${String(i)}`, bytes: Buffer.from(code) }));
+    const needles = codes.slice(0, 2200).flatMap((code, i) => [
+      { label: `trace code ${String(i)}`, bytes: Buffer.from(code) },
+      { label: `trace code ${String(i)} unprinted`, bytes: Buffer.from(code.replaceAll('-', '')) },
+    ]);
     const runs = await runsOn(stack.client, stack.taskQueue);
     const haystacks = [
       { place: 'the API log', bytes: Buffer.from(logs.join('\n')) },
@@ -401,6 +449,7 @@ describe('ERP API: trace events from organisations’ systems', () => {
       { place: 'workflow ids', bytes: Buffer.from([...runs.keys()].join('\n')) },
       ...(await readAll(await filesUnder(redis.dataDir))),
       ...(await readAll(await filesUnder(join(stack.home, 'blocks')))),
+      ...(await readAll((await filesUnder(stack.home)).filter((file) => file.includes('sqlite')))),
     ];
     assert.ok(haystacks.length > 4);
     assert.deepEqual(findNeedles(haystacks, needles), []);

@@ -9,6 +9,7 @@ import { Directory, DrugTrace, RecordRegistry } from '../contracts/artifacts.js'
 import {
   generateIdentity,
   generateTraceCode,
+  printedTraceCode,
   sealTraceStep,
   traceStepKey,
   type Identity,
@@ -29,9 +30,6 @@ import { startScratchDevchain, tempDir } from '../ops/scratch/services.js';
 import { findNeedles, type Needle } from './harness/privacy-scan.js';
 
 const WEB_DIST = join(repoRoot, 'web', 'dist');
-
-/** The printed form: four groups of eight, as on the box. */
-const printed = (code: string) => [0, 8, 16, 24].map((at) => code.slice(at, at + 8)).join('-');
 
 /** The code's 20 bytes (Crockford, most significant bit first), to search requests for them too. */
 function codeBytes(code: string): Uint8Array {
@@ -143,7 +141,7 @@ describe('the trace lookup page', () => {
     const folder = await tempDir('web-trace-camera');
     t.after(() => folder.remove());
     const camera = join(folder.path, 'box.y4m');
-    await writeFile(camera, qrFrame(printed(code)));
+    await writeFile(camera, qrFrame(printedTraceCode(code)));
     const browser = await openBrowser(t, 'web-trace', { args: fakeCameraArgs(camera) });
     const page = await browser.newPage({ locale: 'en-US' });
     await page.goto(`${api.url}/trace`);
@@ -154,7 +152,7 @@ describe('the trace lookup page', () => {
     assert.equal(await page.getByLabel('Trace code').count(), 1, 'the field is labelled');
 
     // typed as a person might: lower case, with the hyphens
-    await field.fill(printed(code).toLowerCase());
+    await field.fill(printedTraceCode(code).toLowerCase());
     assert.ok(!(await field.getAttribute('value'))?.length, 'what is typed is not copied into the DOM attribute');
     await page.getByTestId('trace-submit').click();
     const steps = page.getByTestId('trace-step');
@@ -223,8 +221,8 @@ describe('the trace lookup page', () => {
     const needles: Needle[] = [
       { label: 'the code', bytes: utf8ToBytes(code) },
       { label: 'the code in lower case', bytes: utf8ToBytes(code.toLowerCase()) },
-      { label: 'the printed code', bytes: utf8ToBytes(printed(code)) },
-      { label: 'the printed code in lower case', bytes: utf8ToBytes(printed(code).toLowerCase()) },
+      { label: 'the printed code', bytes: utf8ToBytes(printedTraceCode(code)) },
+      { label: 'the printed code in lower case', bytes: utf8ToBytes(printedTraceCode(code).toLowerCase()) },
       { label: 'the mistyped code', bytes: utf8ToBytes(mistyped) },
       { label: "the code's bytes", bytes: codeBytes(code) },
       { label: 'the step key', bytes: traceStepKey(code, id) },

@@ -4,7 +4,7 @@ import { access, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import type { Page } from 'playwright-core';
-import { generateTraceCode } from '../core/crypto/index.js';
+import { normalizeTraceCode } from '../core/crypto/index.js';
 import { decryptKeystore } from '../core/keys/index.js';
 import { lookupIdentity } from '../core/ledger/directory.js';
 import { loadConfig, repoRoot } from '../ops/config/index.js';
@@ -20,6 +20,7 @@ import { findNeedles, type Needle } from './harness/privacy-scan.js';
 import { startStack } from './harness/stack.js';
 import { checkAck, frame, mllpSend } from '../connectors/mllp/test-helpers.js';
 import { tempDir } from '../ops/scratch/services.js';
+import { requestTraceCodes } from '../ops/scratch/erp.js';
 import { COUNT_WASM_INSTANCES, WASM_INSTANCES } from '../ops/bench/wasm-probe.js';
 
 const PASSPHRASE = 'correct horse 电池 staple';
@@ -216,7 +217,7 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   // 10. a pharmacist looks up a box the manufacturer's ERP reported, typing its printed code on the public page
   await yilian('identity', 'Web Pharma', '--role', 'manufacturer');
   const erpToken = (await yilian('org', 'issue', 'Web Pharma')).trim();
-  const boxCode = generateTraceCode();
+  const [boxCode = ''] = await requestTraceCodes(stack.api, erpToken, 1);
   const batch = await fetch(`${stack.api}/v1/trace/batches`, {
     method: 'POST',
     headers: { authorization: `Bearer ${erpToken}`, 'idempotency-key': 'WEB-1', 'content-type': 'application/json' },
@@ -273,6 +274,7 @@ test('the story in browsers: a patient’s wallet made there, registration appro
     { label: "the patient's name", bytes: utf8ToBytes('Zhaoxue') },
     { label: "the box's trace code", bytes: utf8ToBytes(boxCode) },
     { label: "the box's trace code in lower case", bytes: utf8ToBytes(boxCode.toLowerCase()) },
+    { label: "the box's trace code unprinted", bytes: utf8ToBytes(normalizeTraceCode(boxCode)) },
     { label: 'signing key', bytes: material.signingKey },
     ...material.prekeys.map((p) => ({ label: `prekey ${p.id} secret`, bytes: p.secretKey })),
     { label: "the doctor's signing key", bytes: doctorMaterial.signingKey },

@@ -94,6 +94,40 @@ test('an inbox item is delivered once per delivery id, in order', async () => {
   );
 });
 
+test('issued trace codes: a batch takes only its organisation’s, each once; a retry is the same claim, another body is told apart', async () => {
+  const ids = (tag: string, n: number) => Array.from({ length: n }, (_, i) => `${tag}${String(i).padStart(60, '0')}`);
+  const [mine, theirs] = [ids('aa', 1200), ids('bb', 3)];
+  await state.issueTraceCodes('0xm1', mine);
+  await state.issueTraceCodes('0xm2', theirs);
+  assert.equal(await state.unusedTraceCodes('0xm1'), 1200);
+  const first = { organisation: '0xm1', eventId: 'erp:0xm1:LOT-1', digest: 'd1' };
+  const none = { notIssued: [], usedByAnother: [], usedByOtherBody: [] };
+
+  // more than one statement's worth of ids (chunks of 500), plus one never issued and one of another maker
+  assert.deepEqual(await state.claimTraceCodes(first, [...mine.slice(0, 1100), 'cc', theirs[0] ?? '']), {
+    ...none,
+    notIssued: [1100, 1101],
+  });
+  assert.equal(await state.unusedTraceCodes('0xm1'), 1200, 'a refused claim takes nothing');
+  assert.deepEqual(await state.claimTraceCodes(first, mine.slice(0, 1100)), none);
+  assert.deepEqual(await state.claimTraceCodes(first, mine.slice(0, 1100)), none, 'the same request again');
+  assert.equal(await state.unusedTraceCodes('0xm1'), 100);
+
+  const other = { ...first, eventId: 'erp:0xm1:LOT-2' };
+  assert.deepEqual(await state.claimTraceCodes(other, [mine[1150] ?? '', mine[5] ?? '']), {
+    ...none,
+    usedByAnother: [1],
+  });
+  const otherBody = { ...first, digest: 'd2' };
+  assert.deepEqual(await state.claimTraceCodes(otherBody, [mine[7] ?? '']), { ...none, usedByOtherBody: [0] });
+
+  // a claim whose event was not queued (the key held another body) frees its own codes only
+  assert.deepEqual(await state.claimTraceCodes(otherBody, [mine[1199] ?? '']), none);
+  await state.releaseTraceCodes(otherBody);
+  assert.equal(await state.unusedTraceCodes('0xm1'), 100);
+  assert.deepEqual(await state.claimTraceCodes(other, [mine[1199] ?? '']), none);
+});
+
 test('reopening runs no migration twice and keeps the data', async () => {
   const again = await EngineState.open(join(dir.path, 'engine.sqlite'), key);
   assert.equal((await again.inbox('0xdd')).length, 2);

@@ -522,6 +522,116 @@ export class EngineState {
       .execute();
     return (await this.enrolmentOffer(codeId))?.redeemedBy === account;
   }
+  /** Files the public ids of codes this engine generated for `organisation` (never the codes). */
+  async issueTraceCodes(organisation: string, traceIds: readonly string[]): Promise<void> {
+    const issuedAt = now();
+    await this.db.transaction().execute(async (tx) => {
+      for (const chunk of inChunks(traceIds))
+        await tx
+          .insertInto('issued_trace_codes')
+          .values(
+            chunk.map((id) => ({
+              trace_id: id,
+              organisation,
+              issued_at: issuedAt,
+              used_by_event: null,
+              used_with_digest: null,
+            })),
+          )
+          .execute();
+    });
+  }
+
+  /** Codes issued to `organisation` that no event has used yet. */
+  async unusedTraceCodes(organisation: string): Promise<number> {
+    const row = await this.db
+      .selectFrom('issued_trace_codes')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('organisation', '=', organisation)
+      .where('used_by_event', 'is', null)
+      .executeTakeFirstOrThrow();
+    return row.n;
+  }
+
+  /**
+   * Ties every id to the claimant's event, all or nothing: each must have been issued to its
+   * organisation and be unused, or already claimed by the same request (a retry). The ownership is
+   * read back inside the transaction, so two events racing for one code cannot both have it.
+   */
+  async claimTraceCodes(claimant: TraceCodeClaimant, traceIds: readonly string[]): Promise<TraceCodeClaim> {
+    type Owner = Pick<EngineTables['issued_trace_codes'], 'organisation' | 'used_by_event' | 'used_with_digest'>;
+    const refused = (owners: Map<string, Owner>): TraceCodeClaim => {
+      const claim: TraceCodeClaim = { notIssued: [], usedByAnother: [], usedByOtherBody: [] };
+      traceIds.forEach((id, position) => {
+        const owner = owners.get(id);
+        if (owner?.organisation !== claimant.organisation) claim.notIssued.push(position);
+        else if (owner.used_by_event === null) return;
+        else if (owner.used_by_event !== claimant.eventId) claim.usedByAnother.push(position);
+        else if (owner.used_with_digest !== claimant.digest) claim.usedByOtherBody.push(position);
+      });
+      return claim;
+    };
+    const owners = async (tx: Transaction<EngineTables>) => {
+      const found = new Map<string, Owner>();
+      for (const chunk of inChunks(traceIds))
+        for (const row of await tx
+          .selectFrom('issued_trace_codes')
+          .select(['trace_id', 'organisation', 'used_by_event', 'used_with_digest'])
+          .where('trace_id', 'in', chunk)
+          .execute())
+          found.set(row.trace_id, row);
+      return found;
+    };
+    let outcome = refused(new Map());
+    await this.db
+      .transaction()
+      .execute(async (tx) => {
+        outcome = refused(await owners(tx));
+        if (isRefused(outcome)) return;
+        for (const chunk of inChunks(traceIds))
+          await tx
+            .updateTable('issued_trace_codes')
+            .set({ used_by_event: claimant.eventId, used_with_digest: claimant.digest })
+            .where('trace_id', 'in', chunk)
+            .where('used_by_event', 'is', null)
+            .execute();
+        outcome = refused(await owners(tx));
+        // another request won a race for some code: undo this one's share of the claim
+        if (isRefused(outcome)) throw CLAIM_LOST;
+      })
+      .catch((error: unknown) => {
+        if (error !== CLAIM_LOST) throw error;
+      });
+    return outcome;
+  }
+
+  /** Frees the codes a request claimed when its event was not queued after all. */
+  async releaseTraceCodes(claimant: TraceCodeClaimant): Promise<void> {
+    await this.db
+      .updateTable('issued_trace_codes')
+      .set({ used_by_event: null, used_with_digest: null })
+      .where('organisation', '=', claimant.organisation)
+      .where('used_by_event', '=', claimant.eventId)
+      .where('used_with_digest', '=', claimant.digest)
+      .execute();
+  }
+}
+
+/** The outcome of claiming codes for an event: positions (in the event's order) refused, by reason. */
+export interface TraceCodeClaim {
+  /** Not issued by this engine to this organisation. */
+  notIssued: number[];
+  /** Issued to it, but already in another event. */
+  usedByAnother: number[];
+  /** Already claimed by this same event with a different request body. */
+  usedByOtherBody: number[];
+}
+
+/** Who claims: the event, and the digest of the request body that carries it. */
+export interface TraceCodeClaimant {
+  organisation: string;
+  eventId: string;
+  digest: string;
 }
 
 function toPrekey(row: { prekey_index: number; public_key: Uint8Array; signature: Uint8Array }): SignedPrekey {
@@ -530,6 +640,17 @@ function toPrekey(row: { prekey_index: number; public_key: Uint8Array; signature
     publicKey: new Uint8Array(row.public_key),
     signature: new Uint8Array(row.signature),
   };
+}
+
+const CLAIM_LOST = new Error('a trace code claim lost a race');
+const isRefused = (claim: TraceCodeClaim) =>
+  claim.notIssued.length + claim.usedByAnother.length + claim.usedByOtherBody.length > 0;
+
+/** Rows per statement: well under any SQL engine's limit on bound parameters. */
+function inChunks<T>(items: readonly T[], size = 500): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
 }
 
 /** Merges chain (A merged into B, later B into C): an identifier resolves to the last survivor. */

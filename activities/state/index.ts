@@ -7,5 +7,7 @@ export {
   type KeptEnrolmentOffer,
   type LocalIdentity,
   type OrgCredential,
+  type TraceCodeClaim,
+  type TraceCodeClaimant,
 } from './engine-state.js';
 export { EngineKeyring } from './keyring.js';

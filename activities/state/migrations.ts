@@ -99,6 +99,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006-issued-trace-codes': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('issued_trace_codes')
+        .addColumn('trace_id', 'text', (c) => c.primaryKey())
+        .addColumn('organisation', 'text', (c) => c.notNull())
+        .addColumn('issued_at', 'text', (c) => c.notNull())
+        .addColumn('used_by_event', 'text')
+        .addColumn('used_with_digest', 'text')
+        .execute();
+      await sql`create index issued_trace_codes_unused on issued_trace_codes (organisation, used_by_event)`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

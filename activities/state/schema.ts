@@ -88,6 +88,19 @@ export interface EngineTables {
     redeemed_by: string | null;
     redeemed_at: string | null;
   };
+  /**
+   * Trace codes this engine generated for a manufacturer (`POST /v1/trace/codes`), filed under
+   * their public ids: the codes themselves are handed out once and never kept. A production batch
+   * may only use codes issued to its organisation, each in one event (`used_by_event`, and the
+   * digest of the request that claimed them, so a retried request is told from another body).
+   */
+  issued_trace_codes: {
+    trace_id: string;
+    organisation: string;
+    issued_at: string;
+    used_by_event: string | null;
+    used_with_digest: string | null;
+  };
 }
 
 export type RegistrationStatus = 'pending' | 'registered' | 'rejected';

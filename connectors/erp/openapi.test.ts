@@ -14,6 +14,7 @@ test('the OpenAPI document generated from the zod schemas is valid OpenAPI 3.1',
   assert.equal(validator.version, '3.1');
   assert.deepEqual(Object.keys(document.paths ?? {}).sort(), [
     '/v1/trace/batches',
+    '/v1/trace/codes',
     '/v1/trace/dispenses',
     '/v1/trace/events/{eventId}',
     '/v1/trace/shipments',

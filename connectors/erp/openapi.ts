@@ -3,6 +3,8 @@ import { z } from 'zod';
 import type { TraceEventKind } from '../../workflows/trace-event.js';
 import {
   acceptedResponse,
+  codesRequest,
+  codesResponse,
   errorResponse,
   eventStatusResponse,
   EVENT_KINDS,
@@ -71,6 +73,27 @@ export function openApiDocument(): OpenApiDocument {
         'The ERP’s own id for this event (1–100 of A–Z a–z 0–9 . _ ~ -): the same key and body again is the same event',
     }),
   });
+  registry.registerPath({
+    method: 'post',
+    path: '/v1/trace/codes',
+    summary: 'Get fresh trace codes',
+    description:
+      'For manufacturers’ systems, before packages are printed: a production batch takes only codes issued here to ' +
+      'its organisation, each in one batch. A code’s public id is an unsalted hash of it, so a code with less than ' +
+      'full entropy (a serial, a counter, a hash of either) could be found from the chain; the engine’s generator ' +
+      'makes every code 160 random bits. The codes are in this answer only: keep them for printing.',
+    security: [{ organisation: [] }],
+    request: { body: { required: true, content: { 'application/json': { schema: codesRequest } } } },
+    responses: {
+      201: json(codesResponse, 'The codes, sent with Cache-Control: no-store'),
+      400: json(errorResponse, 'The body is not JSON'),
+      401: errors[401],
+      403: json(errorResponse, 'The credential’s organisation is not a manufacturer'),
+      415: json(errorResponse, 'The body is not application/json'),
+      422: json(validationErrorResponse, 'The count is missing or out of range'),
+      429: json(errorResponse, 'The organisation holds too many unused codes already'),
+    },
+  });
   for (const [kind, { path, roleWord }] of Object.entries(EVENT_KINDS) as Array<
     [TraceEventKind, (typeof EVENT_KINDS)[TraceEventKind]]
   >) {
@@ -97,7 +120,12 @@ export function openApiDocument(): OpenApiDocument {
         409: json(errorResponse, 'This Idempotency-Key was already used with a different request; the first stands'),
         413: json(errorResponse, `The body is larger than ${String(MAX_BODY_BYTES)} bytes`),
         415: json(errorResponse, 'The body is not application/json'),
-        422: json(validationErrorResponse, 'The body does not fit the schema: every problem with its JSON path'),
+        422: json(
+          validationErrorResponse,
+          kind === 'batch'
+            ? 'The body does not fit the schema, or a code was not issued to this organisation or is in another batch: every problem with its JSON path'
+            : 'The body does not fit the schema: every problem with its JSON path',
+        ),
       },
     });
   }

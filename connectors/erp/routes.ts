@@ -1,14 +1,17 @@
 import { createHash } from 'node:crypto';
+import { setImmediate as nextTurn } from 'node:timers/promises';
+import type { z } from 'zod';
 import express, { type NextFunction, type Request, type Response, type Router } from 'express';
 import { WorkflowFailedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import { hkdf } from '@noble/hashes/hkdf.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { bytesToHex, utf8ToBytes } from '@noble/hashes/utils.js';
-import type { EngineState, LocalIdentity } from '../../activities/state/index.js';
-import { roleName } from '../../core/roles.js';
+import type { EngineState, LocalIdentity, TraceCodeClaim } from '../../activities/state/index.js';
+import { generateTraceCode, printedTraceCode } from '../../core/crypto/index.js';
+import { Role, roleName } from '../../core/roles.js';
 import { StorageError, type ContentStore } from '../../core/storage/index.js';
 import { stageTraceItems } from '../../core/trace/staged-items.js';
-import { MAX_BATCH_ITEMS } from '../../native/index.js';
+import { MAX_BATCH_ITEMS, traceId } from '../../native/index.js';
 import { sourceWorkflowId } from '../../workflows/ids.js';
 import { traceEventStatusQuery, type TraceEventKind, type TraceEventResult } from '../../workflows/trace-event.js';
 import type { IntakeQueue } from '../intake/queue.js';
@@ -16,12 +19,16 @@ import type { IntakeKeys } from '../intake/sealed-job.js';
 import { HttpError } from '../http/errors.js';
 import { authenticate } from './credentials.js';
 import {
+  codesRequest,
   EVENT_KINDS,
   IDEMPOTENCY_KEY_PATTERN,
   MAX_BODY_BYTES,
+  MAX_PROBLEMS,
+  MAX_UNUSED_CODES,
   requestSchemas,
   stepItems,
   validate,
+  type BatchRequest,
   type EventStatus,
 } from './schemas.js';
 import { openApiDocument, renderApiReference } from './openapi.js';
@@ -42,6 +49,8 @@ export interface TraceRoutesOptions {
 
 const ITEMS_KEY_LABEL = 'yilian/erp-items/v1';
 const RETRY_AFTER = { 'Retry-After': '5' };
+const KEY_REUSED =
+  'this Idempotency-Key was already used by this organisation for a different request; the first stands (use a new key for a new event)';
 
 /**
  * The key an event's staged items are sealed under: derived from the codec key, the event id and
@@ -51,11 +60,63 @@ const RETRY_AFTER = { 'Retry-After': '5' };
 const itemsKey = (keys: IntakeKeys, eventId: string, digest: Uint8Array) =>
   bytesToHex(hkdf(sha256, keys.current, digest, utf8ToBytes(`${ITEMS_KEY_LABEL}|${eventId}`), 32));
 
+/** The body as JSON, checked against `schema`: 400 or 422 naming every problem, never a value. */
+function checkedBody<T>(schema: z.ZodType<T>, bytes: Buffer, what: string): T {
+  let json: unknown;
+  try {
+    json = JSON.parse(bytes.toString('utf8'));
+  } catch {
+    // the parser's message quotes the body
+    throw new HttpError(400, 'the request body is not valid JSON');
+  }
+  const checked = validate<T>(schema, json);
+  if (checked.ok) return checked.value;
+  const { ok: _ok, ...problems } = checked;
+  const count = problems.problems.length + (problems.more ?? 0);
+  throw new HttpError(422, `the ${what} has ${String(count)} problem(s)`, {}, problems);
+}
+
+/** Public ids in hex, a thousand at a time so that a 100,000-item event does not hold the loop. */
+async function traceIdsOf(codes: readonly string[]): Promise<string[]> {
+  const ids: string[] = [];
+  for (const [i, code] of codes.entries()) {
+    if (i % 1000 === 999) await nextTurn();
+    ids.push(bytesToHex(traceId(code)));
+  }
+  return ids;
+}
+
+/** A refused claim as the 422 an ERP can act on: each package by its JSON path. */
+function claimProblems(claim: Omit<TraceCodeClaim, 'usedByOtherBody'>, organisation: string): HttpError {
+  const problems = [
+    ...claim.notIssued.map((i) => ({
+      index: i,
+      message: `was not issued to ${organisation} by POST /v1/trace/codes: a package's code must come from the engine's generator`,
+    })),
+    ...claim.usedByAnother.map((i) => ({ index: i, message: 'is already a package of another production batch' })),
+  ].sort((a, b) => a.index - b.index);
+  const listed = problems
+    .slice(0, MAX_PROBLEMS)
+    .map(({ index, message }) => ({ path: `$.items[${String(index)}].code`, message }));
+  return new HttpError(
+    422,
+    `the batch has ${String(problems.length)} problem(s)`,
+    {},
+    {
+      problems: listed,
+      ...(problems.length > MAX_PROBLEMS ? { more: problems.length - MAX_PROBLEMS } : {}),
+    },
+  );
+}
+
 /**
- * The ERP door, mounted at `/v1/trace`: `POST /batches`, `/shipments`, `/dispenses` (each an event
- * of trace steps, signed by the calling organisation's identity, answered 202 once durably queued)
- * and `GET /events/:id`. An organisation acts only as the identity its credential is bound to:
- * nothing in a body names who signs.
+ * The ERP door, mounted at `/v1/trace`: `POST /codes` (fresh trace codes for a manufacturer's
+ * packages), `POST /batches`, `/shipments`, `/dispenses` (each an event of trace steps, signed by
+ * the calling organisation's identity, answered 202 once durably queued) and `GET /events/:id`. An
+ * organisation acts only as the identity its credential is bound to: nothing in a body names who
+ * signs. A production batch takes only codes this engine issued to its manufacturer: the public id
+ * is an unsalted hash of the code, so a code with less than full entropy (a serial, a counter) is
+ * one anyone could guess from the chain.
  */
 export function traceRoutes(options: TraceRoutesOptions): Router {
   const { state, queue, client } = options;
@@ -74,6 +135,33 @@ export function traceRoutes(options: TraceRoutesOptions): Router {
     next();
   });
   const readBody = express.raw({ type: () => true, limit: MAX_BODY_BYTES });
+  const jsonOnly = (request: Request, _response: Response, next: NextFunction) => {
+    if (!request.is('application/json')) throw new HttpError(415, 'send the body as application/json');
+    next();
+  };
+
+  router.post('/codes', jsonOnly, readBody, async (request: Request, response: Response) => {
+    const identity = caller(request);
+    if (identity.role !== Role.Manufacturer)
+      throw new HttpError(
+        403,
+        `${identity.name} is a ${roleName(identity.role)}: trace codes are issued to manufacturers`,
+      );
+    const { count } = checkedBody(codesRequest, request.body as Buffer, 'request');
+    const organisation = identity.address.toLowerCase();
+    const unused = await state.unusedTraceCodes(organisation);
+    if (unused + count > MAX_UNUSED_CODES)
+      throw new HttpError(
+        429,
+        `${identity.name} holds ${unused.toLocaleString('en')} unused codes and may hold at most ${MAX_UNUSED_CODES.toLocaleString('en')}: report batches with those first`,
+      );
+    const codes = Array.from({ length: count }, () => generateTraceCode());
+    await state.issueTraceCodes(organisation, await traceIdsOf(codes));
+    response
+      .status(201)
+      .set('Cache-Control', 'no-store')
+      .json({ codes: codes.map((code) => printedTraceCode(code)) });
+  });
 
   for (const [kind, { path, role, roleWord }] of Object.entries(EVENT_KINDS) as Array<
     [TraceEventKind, (typeof EVENT_KINDS)[TraceEventKind]]
@@ -91,25 +179,12 @@ export function traceRoutes(options: TraceRoutesOptions): Router {
           400,
           'an Idempotency-Key header of 1-100 letters, digits, ".", "_", "~" or "-" is required: the ERP’s own id for this event',
         );
-      if (!request.is('application/json')) throw new HttpError(415, 'send the body as application/json');
       next();
     };
-    router.post(path, checkRequest, readBody, async (request: Request, response: Response) => {
+    router.post(path, checkRequest, jsonOnly, readBody, async (request: Request, response: Response) => {
       const identity = caller(request);
       const bytes = request.body as Buffer;
-      let json: unknown;
-      try {
-        json = JSON.parse(bytes.toString('utf8'));
-      } catch {
-        // the parser's message quotes the body
-        throw new HttpError(400, 'the request body is not valid JSON');
-      }
-      const checked = validate<unknown>(requestSchemas[kind], json);
-      if (!checked.ok) {
-        const { ok: _ok, ...problems } = checked;
-        const count = problems.problems.length + (problems.more ?? 0);
-        throw new HttpError(422, `the ${kind} has ${String(count)} problem(s)`, {}, problems);
-      }
+      const body = checkedBody<unknown>(requestSchemas[kind], bytes, kind);
       const source = {
         kind: 'erp' as const,
         org: identity.address.toLowerCase(),
@@ -120,12 +195,19 @@ export function traceRoutes(options: TraceRoutesOptions): Router {
         .update(`${request.method}\n${request.baseUrl}${request.path}\n`)
         .update(bytes)
         .digest();
+      const claimant = { organisation: source.org, eventId, digest: bytesToHex(digest) };
+      if (kind === 'batch') {
+        const codes = (body as BatchRequest).items.map((item) => item.code);
+        const claim = await state.claimTraceCodes(claimant, await traceIdsOf(codes));
+        if (claim.usedByOtherBody.length > 0) throw new HttpError(409, KEY_REUSED);
+        if (claim.notIssued.length + claim.usedByAnother.length > 0) throw claimProblems(claim, identity.name);
+      }
       let items;
       try {
         items = await stageTraceItems(
           options.store,
           itemsKey(options.keys, eventId, digest),
-          stepItems(kind, checked.value, identity.name),
+          stepItems(kind, body, identity.name),
           partSize,
         );
       } catch (error) {
@@ -154,11 +236,11 @@ export function traceRoutes(options: TraceRoutesOptions): Router {
           RETRY_AFTER,
         );
       }
-      if (outcome === 'conflict')
-        throw new HttpError(
-          409,
-          'this Idempotency-Key was already used by this organisation for a different request; the first stands (use a new key for a new event)',
-        );
+      if (outcome === 'conflict') {
+        // the queue holds another body under this key: the codes this one claimed stay free
+        if (kind === 'batch') await state.releaseTraceCodes(claimant);
+        throw new HttpError(409, KEY_REUSED);
+      }
       response.status(202).json({ eventId, status: 'queued' });
     });
   }

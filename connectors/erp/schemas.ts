@@ -153,6 +153,35 @@ export type BatchRequest = z.infer<typeof batchRequest>;
 export type ShipmentRequest = z.infer<typeof shipmentRequest>;
 export type DispenseRequest = z.infer<typeof dispenseRequest>;
 
+/**
+ * Codes one request hands out: a packaging line's shift. Generating and filing 10,000 takes tens of
+ * milliseconds, so one request never holds up the others.
+ */
+export const MAX_CODES_PER_REQUEST = 10_000;
+/** Codes an organisation may hold unused: bounds what a runaway client can make the engine file. */
+export const MAX_UNUSED_CODES = 1_000_000;
+
+export const codesRequest = z
+  .strictObject({
+    count: z
+      .number()
+      .int()
+      .min(1)
+      .max(MAX_CODES_PER_REQUEST)
+      .meta({ description: `How many codes, 1 to ${MAX_CODES_PER_REQUEST.toLocaleString('en')}` }),
+  })
+  .meta({ id: 'CodesRequest' });
+
+export const codesResponse = z
+  .object({
+    codes: z.array(z.string()).meta({
+      description:
+        'Fresh trace codes in printed form (XXXXXXXX-XXXXXXXX-XXXXXXXX-XXXXXXXX), each 160 random bits from the ' +
+        'engine’s generator. Shown this once: the engine keeps only their public ids. Print each on one package.',
+    }),
+  })
+  .meta({ id: 'Codes' });
+
 export const acceptedResponse = z
   .object({
     eventId: z.string().meta({ description: 'Opaque; GET /v1/trace/events/{eventId} gives its state' }),

@@ -46,6 +46,7 @@ export {
 export {
   generateTraceCode,
   normalizeTraceCode,
+  printedTraceCode,
   openTraceStep,
   sealTraceStep,
   sealTraceStepAs,

@@ -14,6 +14,7 @@ import { generateIdentity, sign } from './identity.js';
 import {
   generateTraceCode,
   normalizeTraceCode,
+  printedTraceCode,
   openTraceStep,
   sealTraceStep,
   sealTraceStepAs,
@@ -31,7 +32,6 @@ const isCrypto = (code?: string, message?: RegExp) => (e: unknown) =>
   (message === undefined || message.test(e.message));
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 const randomCode = () => Array.from(randomBytes(32), (b) => CROCKFORD[b % 32]).join('');
-const printed = (code: string) => (code.match(/.{8}/g) as string[]).join('-');
 const DATA = utf8ToBytes('{"event":"shipped","to":"pharmacy-7"}');
 
 interface TraceStepVector {
@@ -87,9 +87,9 @@ test('every accepted spelling of a code gives the same key', () => {
   const id = randomBytes(32);
   const key = traceStepKey(code, id);
   const spellings = [
-    printed(code),
+    printedTraceCode(code),
     code.toLowerCase(),
-    printed(code).toLowerCase(),
+    printedTraceCode(code).toLowerCase(),
     ` ${code.match(/.{4}/g)?.join(' ')}\n`,
     `${code.slice(0, 5)}\t-${code.slice(5)}`,
   ];
@@ -97,7 +97,7 @@ test('every accepted spelling of a code gives the same key', () => {
     assert.equal(normalizeTraceCode(spelling), code);
     assert.deepEqual(traceStepKey(spelling, id), key);
   }
-  const c = sealTraceStep(printed(code).toLowerCase(), id, generateIdentity().secretKey, DATA);
+  const c = sealTraceStep(printedTraceCode(code).toLowerCase(), id, generateIdentity().secretKey, DATA);
   assert.deepEqual(openTraceStep(code, id, c).data, DATA);
   assert.notDeepEqual(traceStepKey(code, randomBytes(32)), key, 'the key depends on the id');
 });
@@ -203,7 +203,7 @@ test('independent check: node:crypto HKDF and AES-GCM decrypt a step', () => {
   const code = randomCode();
   const id = randomBytes(32);
   const signer = generateIdentity();
-  const c = sealTraceStep(printed(code), id, signer.secretKey, DATA);
+  const c = sealTraceStep(printedTraceCode(code), id, signer.secretKey, DATA);
   const stepKey = new Uint8Array(hkdfSync('sha256', Buffer.from(code, 'ascii'), TRACE_STEP_LABEL, id, 32));
   assert.deepEqual(traceStepKey(code, id), stepKey);
   const ctx = concatBytes(utf8ToBytes('yilian/envelope/v1'), Uint8Array.of(0, 0, 0, 1, 0, 32), id);

@@ -76,6 +76,12 @@ export function generateTraceCode(): string {
   return code;
 }
 
+/** The form printed on a package (docs/formats.md § Trace code): four groups of eight joined by `-`. */
+export function printedTraceCode(code: string): string {
+  const symbols = normalizeTraceCode(code);
+  return [0, 8, 16, 24].map((start) => symbols.slice(start, start + 8)).join('-');
+}
+
 export function traceStepKey(code: string, id: Uint8Array): Uint8Array {
   expectLength(id, TRACE_ID_LENGTH, 'trace id');
   const ikm = utf8ToBytes(normalizeTraceCode(code));

@@ -28,13 +28,12 @@ import { Client as MllpClient } from '../../connectors/mllp/test-helpers.js';
 import type { SenderJob, SenderResult } from './mllp-sender.js';
 import { Client as FhirClient } from 'fhir-kit-client';
 import { Redis } from 'ioredis';
-import { generateTraceCode } from '../../core/crypto/index.js';
 import { issueOrgCredential } from '../../connectors/erp/credentials.js';
 import { pullServer } from '../../connectors/fhir/puller.js';
 import { fhirServerSchema } from '../../connectors/fhir/servers.js';
 import { redisPullState } from '../../connectors/fhir/state.js';
 import { scratchFhirServer } from '../scratch/fhir.js';
-import { startScratchErpApi } from '../scratch/erp.js';
+import { requestTraceCodes, startScratchErpApi } from '../scratch/erp.js';
 import { CodecKeyring } from '../codec/keyring.js';
 import { startScratchEngine } from '../scratch/engine.js';
 import { startScratchRedis } from '../scratch/services.js';
@@ -135,6 +134,7 @@ try {
   const erpStarted = performance.now();
   await Promise.all(
     Array.from({ length: ERP_BATCHES }, async (_, b) => {
+      const codes = await requestTraceCodes(erp.url, token, ERP_ITEMS);
       const response = await fetch(`${erp.url}/v1/trace/batches`, {
         method: 'POST',
         headers: {
@@ -148,7 +148,7 @@ try {
           lot: `L${runId}${b}`,
           manufacturedOn: '2026-11-02',
           expiresOn: '2028-11-01',
-          items: Array.from({ length: ERP_ITEMS }, () => ({ code: generateTraceCode() })),
+          items: codes.map((code) => ({ code })),
         }),
       });
       if (response.status !== 202) throw new Error(`batch ${b}: HTTP ${response.status} ${await response.text()}`);

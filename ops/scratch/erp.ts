@@ -8,6 +8,7 @@ import { createHttpApp } from '../../connectors/http/app.js';
 import { apiDocumentRoutes, traceRoutes } from '../../connectors/erp/routes.js';
 import type { IntakeQueue } from '../../connectors/intake/queue.js';
 import type { IntakeKeys } from '../../connectors/intake/sealed-job.js';
+import { MAX_CODES_PER_REQUEST } from '../../connectors/erp/schemas.js';
 
 /**
  * The ERP door as `./ops/up` serves it (`/v1/trace`, `/openapi.json`, `/docs/api`), on a free
@@ -37,4 +38,23 @@ export async function startScratchErpApi(options: {
         server.close(() => resolve());
       }),
   };
+}
+
+/**
+ * Fresh trace codes from `POST /v1/trace/codes`, as a manufacturer's ERP asks for them before it
+ * prints packages: a production batch takes no other codes.
+ */
+export async function requestTraceCodes(apiUrl: string, token: string, count: number): Promise<string[]> {
+  const codes: string[] = [];
+  while (codes.length < count) {
+    const response = await fetch(`${apiUrl}/v1/trace/codes`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify({ count: Math.min(count - codes.length, MAX_CODES_PER_REQUEST) }),
+    });
+    if (response.status !== 201)
+      throw new Error(`POST /v1/trace/codes: HTTP ${String(response.status)} ${await response.text()}`);
+    codes.push(...((await response.json()) as { codes: string[] }).codes);
+  }
+  return codes;
 }

@@ -7,9 +7,10 @@ import { chmod, readFile, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Connection, WorkflowClient } from '@temporalio/client';
 import type { StorySummary } from '../demo/story.js';
-import { generateTraceCode } from '../../core/crypto/index.js';
+import { normalizeTraceCode } from '../../core/crypto/index.js';
 import { freePort } from '../services/ports.js';
 import { tempDir } from '../scratch/services.js';
+import { requestTraceCodes } from '../scratch/erp.js';
 import { loadConfig, repoRoot } from '../config/index.js';
 import { codecFromConfig } from '../codec/from-config.js';
 import { parseCid } from '../../core/storage/index.js';
@@ -211,7 +212,7 @@ describe('./ops/up supervisor', () => {
     await cli('identity', 'Up Pharma', '--role', 'manufacturer');
     const erpToken = (await cli('org', 'issue', 'Up Pharma')).stdout.trim();
     const api = `http://127.0.0.1:${ports.api}`;
-    const codes = [generateTraceCode(), generateTraceCode()];
+    const codes = await requestTraceCodes(api, erpToken, 2);
     const batch = await fetch(`${api}/v1/trace/batches`, {
       method: 'POST',
       headers: { authorization: `Bearer ${erpToken}`, 'idempotency-key': 'UP-1', 'content-type': 'application/json' },
@@ -465,15 +466,14 @@ async function checkOperatorPage(t: TestContext, api: string, temporalUi: string
 }
 
 /**
- * The public trace page on ./ops/up: the ERP's batch, looked up from a code typed as printed in lower
- * case, shows the manufacturer's verified step; no request of the page carries either code.
+ * The public trace page on ./ops/up: the ERP's batch, looked up from a code (in printed form, as the
+ * engine issued it) typed in lower case, shows the manufacturer's verified step; no request of the page carries either code.
  */
 async function checkTracePage(t: TestContext, api: string, codes: string[]): Promise<void> {
   const browser = await openBrowser(t, 'up-trace');
   const page = await browser.newPage({ locale: 'en-US' });
   await page.goto(`${api}/trace`);
-  const printed = (code: string) => [0, 8, 16, 24].map((at) => code.slice(at, at + 8)).join('-');
-  await page.getByTestId('trace-code').fill(printed(codes[0] ?? '').toLowerCase());
+  await page.getByTestId('trace-code').fill((codes[0] ?? '').toLowerCase());
   await page.getByTestId('trace-submit').click();
   await page.getByTestId('trace-step').first().waitFor({ timeout: 30_000 });
   assert.deepEqual(await page.getByTestId('trace-step-actor').allInnerTexts(), ['by Up Pharma, manufacturer']);
@@ -482,7 +482,12 @@ async function checkTracePage(t: TestContext, api: string, codes: string[]): Pro
     /Produced[\s\S]*Signature verified[\s\S]*Up test product[\s\S]*国药准字H20065783/,
   );
   await browser.screenshot(page, 'trace-en');
-  const spellings = codes.flatMap((code) => [code, code.toLowerCase(), printed(code), printed(code).toLowerCase()]);
+  const spellings = codes.flatMap((code) => [
+    code,
+    code.toLowerCase(),
+    normalizeTraceCode(code),
+    normalizeTraceCode(code).toLowerCase(),
+  ]);
   const needles: Needle[] = spellings.map((bytes, i) => ({
     label: `spelling ${i} of a code`,
     bytes: Buffer.from(bytes),
