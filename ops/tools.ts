@@ -4,7 +4,7 @@ import { homedir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-export type Tool = 'temporal' | 'ipfs' | 'redis-server' | 'hapi-fhir';
+export type Tool = 'temporal' | 'ipfs' | 'redis-server' | 'hapi-fhir' | 'temporal-server';
 type VersionedTool = Exclude<Tool, 'redis-server'>;
 
 /** The pinned tools, one file shared with `ops/bootstrap` (which installs exactly these versions). */
@@ -17,6 +17,7 @@ export const toolVersions: Readonly<Record<VersionedTool, string>> = {
   temporal: manifest.temporal.version,
   ipfs: manifest.ipfs.version,
   'hapi-fhir': manifest['hapi-fhir'].version,
+  'temporal-server': manifest['temporal-server'].version,
 };
 
 const fhirServerSources = fileURLToPath(new URL('./fhir-server/', import.meta.url));
@@ -83,6 +84,7 @@ export function toolPath(toolsDir: string, tool: Tool): string {
       ipfs: './ops/bootstrap --with kubo',
       'hapi-fhir': './ops/bootstrap --with fhir (or ops/fhir-server/build.sh)',
       temporal: './ops/bootstrap',
+      'temporal-server': './ops/bootstrap --with cluster',
     }[tool];
     throw new Error(`${tool} ${version} is not installed (looked for ${path}); run ${install}`);
   }

@@ -24,7 +24,7 @@ import { openRecord } from '../wallet/open-record.js';
 import { walletDir } from '../wallet/node/wallet-dir.js';
 import { Wallet } from '../wallet/wallet.js';
 import { engineSecrets, runStoryOn, storyCredentials, storyHl7, storySecrets } from './harness/story.js';
-import { workerEnv } from './harness/worker-process.js';
+import { workerEnv } from '../ops/scratch/worker-process.js';
 import { entryOf, hl7Work, newKeyring, PATIENT_ID, PATIENT_NAME, waitFor } from './harness/intake.js';
 import { startScratchRedis } from '../ops/scratch/services.js';
 import { freePort } from '../ops/services/ports.js';

@@ -10,7 +10,7 @@ import type { StoryOutcome } from '../ops/demo/story.js';
 import { engineSecrets, runStoryOn, storySecrets } from './harness/story.js';
 import { startScratchEngine, SCRATCH_PASSWORD, type ScratchEngine } from '../ops/scratch/engine.js';
 import { startScratchRedis, tempDir } from '../ops/scratch/services.js';
-import { startWorkerProcess, workerEnv, type WorkerProcess } from './harness/worker-process.js';
+import { startWorkerProcess, workerEnv, type WorkerProcess } from '../ops/scratch/worker-process.js';
 import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy-scan.js';
 import { runsOn, waitFor } from './harness/intake.js';
 import { CodecKeyring } from '../ops/codec/keyring.js';

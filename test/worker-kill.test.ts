@@ -14,7 +14,7 @@ import { walletDir } from '../wallet/node/wallet-dir.js';
 import { Wallet } from '../wallet/wallet.js';
 import type { anchorRecord, traceStep } from '../workflows/index.js';
 import { startScratchEngine, SCRATCH_PASSWORD, SCRATCH_SCRYPT, type ScratchEngine } from '../ops/scratch/engine.js';
-import { startWorkerProcess, workerEnv } from './harness/worker-process.js';
+import { startWorkerProcess, workerEnv } from '../ops/scratch/worker-process.js';
 
 /**
  * Kills the worker process (SIGKILL, no drain) while each workflow is inside its chain write, starts

@@ -9,6 +9,9 @@
  *     to result, against the 10 s goal set for a production batch of 1,000.
  * Where the time goes comes from the workflow histories (server timestamps per activity).
  * Reports only: a missed goal is printed, not an exit code.
+ * With YILIAN_TEMPORAL_MODE=external (and YILIAN_TEMPORAL_ADDRESS, YILIAN_TEMPORAL_NAMESPACE, as
+ * `./ops/cluster` prints them) it runs against that Temporal instead of a dev server, with the
+ * engine's workers in a process of their own (`ops/workers/main.ts`), as production runs them.
  */
 import { randomUUID } from 'node:crypto';
 import { availableParallelism, cpus, totalmem } from 'node:os';
@@ -20,6 +23,7 @@ import { MAX_BATCH_ITEMS } from '../../native/index.js';
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
 import type { RecordReference } from '../../workflows/anchor-record.js';
 import { startScratchEngine } from '../scratch/engine.js';
+import { startWorkerProcess, workerEnv, type WorkerProcess } from '../scratch/worker-process.js';
 import { Role } from '../../core/roles.js';
 import { CodecKeyring } from '../codec/keyring.js';
 import { EncryptionCodec } from '../codec/encryption-codec.js';
@@ -200,14 +204,25 @@ await initPre();
 say(
   `machine: ${cpus()[0]?.model ?? 'unknown'}, ${availableParallelism()} cores, ${(totalmem() / 2 ** 30).toFixed(1)} GiB; Node ${process.version}`,
 );
+const external =
+  process.env.YILIAN_TEMPORAL_MODE === 'external'
+    ? {
+        address: process.env.YILIAN_TEMPORAL_ADDRESS ?? '127.0.0.1:7233',
+        namespace: process.env.YILIAN_TEMPORAL_NAMESPACE ?? 'default',
+      }
+    : undefined;
 say(
-  'stack: Temporal dev server (in memory) and dev chain in their own processes; engine, both workers and this client in this one; payload codec on',
+  external
+    ? `stack: the Temporal at ${external.address} (namespace ${external.namespace}) and the dev chain in their own processes; both workers in one more; engine and this client in this one; payload codec on`
+    : 'stack: Temporal dev server (in memory) and dev chain in their own processes; engine, both workers and this client in this one; payload codec on',
 );
 const setupStarted = performance.now();
-const stack = await startScratchEngine();
+const stack = await startScratchEngine(external ? { temporal: external } : {});
 let noop: { worker: Worker; run: Promise<void> } | undefined;
+let workerProcess: WorkerProcess | undefined;
 try {
-  await stack.startWorkers();
+  if (external) workerProcess = await startWorkerProcess(workerEnv(stack));
+  else await stack.startWorkers();
   const { client, taskQueue, workflows } = stack;
   const namespace = stack.temporal.namespace ?? 'default';
 
@@ -404,5 +419,6 @@ try {
     noop.worker.shutdown();
     await noop.run.catch(() => undefined);
   }
+  await workerProcess?.kill();
   await stack.stop();
 }

@@ -23,7 +23,7 @@ import { SCRATCH_PASSWORD, startScratchEngine, type ScratchEngine } from '../scr
 import { authorize } from '../../core/operators/authorization.js';
 import type { StoryOutcome } from '../demo/story.js';
 import { runStoryOn, storyCredentials, storyHl7 } from '../../test/harness/story.js';
-import { workerEnv } from '../../test/harness/worker-process.js';
+import { workerEnv } from '../scratch/worker-process.js';
 import { runYilian } from '../../test/harness/cli-process.js';
 import { plantRevocation, replaceStoredBlock, swapProof } from '../../test/harness/planted-faults.js';
 

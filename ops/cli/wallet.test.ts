@@ -8,7 +8,7 @@ import { Directory } from '../../contracts/artifacts.js';
 import { pushProvenStep } from '../../test/harness/trace-push.js';
 import { Role } from '../../core/roles.js';
 import { SCRATCH_PASSWORD, startScratchEngine, type ScratchEngine } from '../scratch/engine.js';
-import { workerEnv } from '../../test/harness/worker-process.js';
+import { workerEnv } from '../scratch/worker-process.js';
 import { runYilian } from '../../test/harness/cli-process.js';
 import { authorize } from '../../core/operators/authorization.js';
 

@@ -2,7 +2,7 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { Client } from '@temporalio/client';
 import type { Engine } from '../../activities/engine.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
@@ -58,11 +58,18 @@ export interface ScratchEngine {
 export async function startScratchEngine(
   options: {
     temporalDb?: string;
+    /**
+     * An external Temporal (a cluster started by ./ops/cluster) instead of a fresh dev server: the
+     * engine's task queues are fresh, so several runs can share one namespace.
+     */
+    temporal?: { address: string; namespace: string };
     /** Default true; false only to capture synthetic histories in the clear (test/histories). */ payloadCodec?: boolean;
   } = {},
 ): Promise<ScratchEngine> {
   const [temporal, devchain, home] = await Promise.all([
-    startScratchTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}),
+    options.temporal
+      ? TestWorkflowEnvironment.createFromExistingServer(options.temporal)
+      : startScratchTemporal(options.temporalDb ? { dbFilename: options.temporalDb } : {}),
     startScratchDevchain(),
     tempDir('engine'),
   ]);

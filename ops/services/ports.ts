@@ -30,3 +30,20 @@ export function assertPortFree(host: string, port: number, setting: string): Pro
     server.listen(port, host, () => server.close(() => resolve()));
   });
 }
+
+/**
+ * A free loopback port in [low, high]: for a server that stores its port in a narrower type than
+ * the kernel's ephemeral range needs (Temporal keeps membership ports in a smallint, ≤ 32767).
+ */
+export async function freePortBetween(low: number, high: number): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = low + Math.floor(Math.random() * (high - low + 1));
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer();
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+    });
+    if (free) return port;
+  }
+  throw new Error(`no free port between ${low} and ${high} on 127.0.0.1 after 200 tries`);
+}

@@ -1,7 +1,6 @@
-import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { repoRoot } from '../../ops/config/index.js';
-import { SCRATCH_PASSWORD, type ScratchEngine } from '../../ops/scratch/engine.js';
+import { repoRoot } from '../config/index.js';
+import { SCRATCH_PASSWORD, type ScratchEngine } from './engine.js';
 
 /** The YILIAN_* settings under which `ops/workers/main.ts` serves a test engine's queues. */
 export function workerEnv(stack: ScratchEngine): NodeJS.ProcessEnv {
@@ -38,7 +37,7 @@ export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<Worker
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
   for (let i = 0; !/polling .*-native/.test(output); i++) {
-    if (child.exitCode !== null || i > 600) assert.fail(`worker process did not start:\n${output}`);
+    if (child.exitCode !== null || i > 600) throw new Error(`worker process did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
   const exited = new Promise((resolve) => child.once('exit', resolve));
