@@ -99,7 +99,7 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
-  '0006-issued-trace-codes': {
+  '0007-issued-trace-codes': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema
         .createTable('issued_trace_codes')
