@@ -7,7 +7,8 @@
  *     worker of its own queue, same connection, same data converter, same concurrency levels.
  *  3. A drug batch: one traceStep with a full batch (`MAX_BATCH_ITEMS`, the most one proof carries), start
  *     to result, against the 10 s goal set for a production batch of 1,000.
- * Where the time goes comes from the workflow histories (server timestamps per activity).
+ * Where the time goes comes from the workflow histories (server timestamps per activity), and so do
+ * Temporal's billable actions per record (ops/bench/temporal-actions.ts).
  * Reports only: a missed goal is printed, not an exit code.
  */
 import { randomUUID } from 'node:crypto';
@@ -26,6 +27,14 @@ import { EncryptionCodec } from '../codec/encryption-codec.js';
 import { noopWorkflow, type NoopActivities } from './noop-workflow.js';
 import { enrolBenchPatients, syntheticOru } from './bench-patients.js';
 import { authorize } from '../../core/operators/authorization.js';
+import {
+  actionsOfWorkflows,
+  addActions,
+  describeActions,
+  noActions,
+  totalActions,
+  type ActionCount,
+} from './temporal-actions.js';
 
 const LEVELS = [1, 8, 32] as const;
 /** Per level: stop submitting after `seconds` or `max` workflows, whichever comes first; in-flight ones finish. */
@@ -273,6 +282,8 @@ try {
     records: Loop;
     noopBreakdown: Breakdown;
     recordBreakdown: Breakdown;
+    /** Temporal's billable actions over every record run of the level. */
+    recordActions: ActionCount;
   }> = [];
   for (const level of LEVELS) {
     const c = await closedLoop(level, NOOP_BUDGET[level], (i) => startNoop(i, `c${level}`));
@@ -289,6 +300,7 @@ try {
       records: r,
       noopBreakdown: await breakdown(client, c.workflowIds),
       recordBreakdown: await breakdown(client, r.workflowIds),
+      recordActions: await actionsOfWorkflows(client, r.workflowIds),
     });
   }
   noop.worker.shutdown();
@@ -335,6 +347,7 @@ try {
     ['no-op p50', 11],
     ['no-op p99', 11],
     ['% of ceiling', 14],
+    ['actions/rec', 13],
   ];
   const row = (cells: string[]) =>
     say(
@@ -343,7 +356,7 @@ try {
         .join(''),
     );
   row(columns.map(([name]) => name));
-  for (const { level, records: r, ceiling: c } of levels) {
+  for (const { level, records: r, ceiling: c, recordActions } of levels) {
     row([
       String(level),
       String(r.count),
@@ -355,6 +368,7 @@ try {
       f0(percentile(c.latencies, 50)),
       f0(percentile(c.latencies, 99)),
       `${f1((100 * rate(r)) / rate(c))} %`,
+      (totalActions(recordActions) / r.count).toFixed(2),
     ]);
   }
   const shares = levels.map(({ records: r, ceiling: c }) => rate(r) / rate(c));
@@ -364,6 +378,13 @@ try {
   const ceiling = levels.map((l) => l.ceiling);
   say(
     `goal: records/s >= 50 % of the no-op ceiling — ${at32 >= 0.5 ? 'met' : 'MISSED'} at 32 in flight (${f1(100 * at32)} %; best level ${f1(100 * best)} %)`,
+  );
+  const allRecords = levels.reduce((sum, l) => sum + l.records.count, 0);
+  say(
+    `Temporal actions per record (Temporal Cloud's billing, from every record run's history; queries, none here, are billed too): ${describeActions(
+      levels.reduce((sum, l) => addActions(sum, l.recordActions), noActions()),
+      allRecords,
+    )}`,
   );
   const failures = records.reduce((sum, r) => sum + r.failed, 0) + ceiling.reduce((sum, c) => sum + c.failed, 0);
   if (failures)
