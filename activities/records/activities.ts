@@ -2,7 +2,7 @@ import { Context } from '@temporalio/activity';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { PRE_CIPHERTEXT_LENGTH } from '../../core/crypto/index.js';
 import { RecordRegistry } from '../../contracts/artifacts.js';
-import { readContract, writeContract } from '../../core/ledger/contract-calls.js';
+import { readContract, writeContract, writeResult } from '../../core/ledger/contract-calls.js';
 import { DirectoryError, requireIdentity } from '../../core/ledger/directory.js';
 import { LedgerError } from '../../core/ledger/errors.js';
 import { GRANTEE_ROLES, isRole, roleName } from '../../core/roles.js';
@@ -13,7 +13,10 @@ import { cidHashOf, recordIdOf } from '../../core/records/record-format.js';
 import type { SealedRecord } from './native-activities.js';
 import { untimed, type CryptoTimer } from '../crypto-timer.js';
 
-/** Record chain I/O of the `yilian` queue: creating a record and re-encrypting it for a grantee. */
+/** The most records one `createRecordsOnChain` takes: `RecordRegistry.MAX_BATCH`. */
+export const MAX_RECORD_BATCH = 256;
+
+/** Record chain I/O of the `yilian` queue: creating records and re-encrypting one for a grantee. */
 export function createRecordActivities(engine: Engine, time: CryptoTimer = untimed) {
   const { chain, contracts } = engine;
   return activityGroup({
@@ -24,11 +27,8 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
      */
     async createRecordOnChain(author: string, sealed: SealedRecord): Promise<{ transactionHash: Hex | null }> {
       const { recordId, wrappedKey } = sealed;
-      if (hexToBytes(wrappedKey).length !== PRE_CIPHERTEXT_LENGTH)
-        throw badInput('BadWrappedKey', `wrapped key must be ${PRE_CIPHERTEXT_LENGTH} bytes`);
       const signer = await engine.keyring.identity(author);
-      if (toHex(recordIdOf(signer.address, sealed.cid)) !== recordId.toLowerCase())
-        throw badInput('RecordIdMismatch', `record ${recordId} is not the id ${author} creates for ${sealed.cid}`);
+      checkSealed(signer.address, author, sealed);
       // only this author can write the id, and the CID is fresh, so only an earlier attempt of this
       // very activity can have written it: look first on a retry, and skip the read on the first attempt
       if (Context.current().info.attempt > 1) {
@@ -50,10 +50,39 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
       }
 
       function alreadyThere(value: Hex) {
-        if (value.toLowerCase() !== wrappedKey.toLowerCase())
-          throw badInput('RecordConflict', `record ${recordId} already exists on chain with another wrapped key`);
+        requireSameKey(sealed, value);
         return { transactionHash: null };
       }
+    },
+
+    /**
+     * Many records of one author in one `RecordRegistry.createBatch` transaction, idempotently: a
+     * record an earlier attempt already wrote is skipped by the contract and reported with a null
+     * transaction hash (after checking it holds this very wrapped key), so a retry after a commit
+     * whose receipt was lost writes nothing twice. Results are in the order of `sealed`.
+     */
+    async createRecordsOnChain(
+      author: string,
+      sealed: SealedRecord[],
+    ): Promise<Array<{ recordId: Hex; transactionHash: Hex | null }>> {
+      if (sealed.length === 0 || sealed.length > MAX_RECORD_BATCH)
+        throw badInput('BadRecordBatch', `a batch is 1 to ${MAX_RECORD_BATCH} records, not ${sealed.length}`);
+      const signer = await engine.keyring.identity(author);
+      for (const record of sealed) checkSealed(signer.address, author, record);
+      const request = { abi: RecordRegistry.abi, functionName: 'createBatch' } as const;
+      const receipt = await writeContract(chain, signer.secretKey, {
+        ...request,
+        address: contracts.recordRegistry,
+        args: [sealed.map((record) => toHex(cidHashOf(record.cid))), sealed.map((record) => record.wrappedKey)],
+      });
+      const [, created] = writeResult(request, receipt);
+      return Promise.all(
+        sealed.map(async (record, i) => {
+          if (created[i]) return { recordId: record.recordId, transactionHash: receipt.transactionHash as Hex };
+          requireSameKey(record, (await storedWrappedKey(record.recordId)) as Hex);
+          return { recordId: record.recordId, transactionHash: null };
+        }),
+      );
     },
 
     /** A grantee must be a registered, unrevoked doctor, pharmacy, research institute or regulator. */
@@ -80,6 +109,20 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
       );
     },
   });
+
+  /** The wrapped key is a first-level ciphertext and the id is the one `author` creates for the CID. */
+  function checkSealed(signer: Uint8Array, author: string, { recordId, cid, wrappedKey }: SealedRecord) {
+    if (hexToBytes(wrappedKey).length !== PRE_CIPHERTEXT_LENGTH)
+      throw badInput('BadWrappedKey', `wrapped key must be ${PRE_CIPHERTEXT_LENGTH} bytes`);
+    if (toHex(recordIdOf(signer, cid)) !== recordId.toLowerCase())
+      throw badInput('RecordIdMismatch', `record ${recordId} is not the id ${author} creates for ${cid}`);
+  }
+
+  /** An id on chain already holds our wrapped key (an earlier attempt's) or something else: a conflict. */
+  function requireSameKey({ recordId, wrappedKey }: SealedRecord, stored: Hex) {
+    if (stored.toLowerCase() !== wrappedKey.toLowerCase())
+      throw badInput('RecordConflict', `record ${recordId} already exists on chain with another wrapped key`);
+  }
 
   async function storedWrappedKey(recordId: Hex): Promise<Hex | undefined> {
     try {

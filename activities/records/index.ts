@@ -1,4 +1,4 @@
-export { createRecordActivities, type RecordActivities } from './activities.js';
+export { createRecordActivities, MAX_RECORD_BATCH, type RecordActivities } from './activities.js';
 export {
   createRecordNativeActivities,
   type RecordNativeActivities,
