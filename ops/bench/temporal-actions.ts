@@ -3,8 +3,9 @@
  * load and Temporal Cloud's price scale with. The rules are Temporal Cloud's
  * (docs.temporal.io/cloud/actions): a workflow start (client, continue-as-new, signal-with-start)
  * is one; a child workflow's start is two, billed on the parent; each activity scheduled and each
- * retry of it is one; all local activities (and other markers) of one workflow task are one, and
- * each further local-activity attempt is one; each timer, signal received, accepted update,
+ * retry of it is one; all local activities (and other markers) of one workflow task are one,
+ * whatever attempts they took inside it, and each later attempt the SDK reports in the task's
+ * metering metadata (those after a workflow-task heartbeat) is one; each timer, signal received, accepted update,
  * search-attribute upsert, options update, Nexus operation and reset is one.
  *
  * What a history cannot show is left out: queries (each one IS billed, none is in a history),
