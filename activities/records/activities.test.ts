@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
-import { toHex, type Hex } from 'viem';
+import { hexToBytes, toHex, type Hex } from 'viem';
+import { recordIdOf } from '../../core/records/record-format.js';
 import { generateIdentity, initPre, preDelegatorPublicKey, preKeygenDelegator } from '../../core/crypto/index.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { readContract, writeContract } from '../../core/ledger/contract-calls.js';
@@ -63,22 +64,16 @@ describe('createRecordsOnChain on the dev chain', () => {
   /** Runs one activity call inside a mock activity context (attempt number). */
   const run = <R>(call: () => Promise<R>): Promise<R> => new MockActivityEnvironment().run(call);
 
-  /** `count` records sealed for a fresh patient prekey each, as sealRecord seals them. */
-  const sealed = (count: number): Promise<SealedRecord[]> => {
-    const native = createRecordNativeActivities({ store: engine.store, keyring: engine.keyring });
-    return Promise.all(
-      Array.from({ length: count }, (_, i) =>
-        run(() =>
-          native.sealRecord({
-            record: `MSH|^~\\&|batch test ${i}`,
-            author,
-            patient: toHex(randomBytes(20)),
-            prekey: { index: i, publicKey: toHex(preDelegatorPublicKey(preKeygenDelegator().secretKey)) },
-          }),
-        ),
-      ),
-    );
-  };
+  const native = () => createRecordNativeActivities({ store: engine.store, keyring: engine.keyring });
+  const sealInput = (i: number) => ({
+    record: `MSH|^~\\&|batch test ${i}`,
+    author,
+    patient: toHex(randomBytes(20)),
+    prekey: { index: i, publicKey: toHex(preDelegatorPublicKey(preKeygenDelegator().secretKey)) },
+  });
+  /** `count` records sealed in one `sealRecords`, each for a fresh patient prekey. */
+  const sealed = (count: number): Promise<SealedRecord[]> =>
+    run(() => native().sealRecords(Array.from({ length: count }, (_, i) => sealInput(i))));
   const stored = (recordId: Hex) =>
     readContract(engine.chain, {
       address: engine.contracts.recordRegistry,
@@ -114,6 +109,21 @@ describe('createRecordsOnChain on the dev chain', () => {
       [true, true, true, false, false],
     );
     for (const record of more) assert.equal((await stored(record.recordId))[0], record.wrappedKey);
+  });
+
+  test('sealRecords seals each record of a batch apart, bound to its author, and refuses an empty or oversize batch', async () => {
+    const records = await sealed(3);
+    assert.equal(new Set(records.map((r) => r.cid)).size, 3, 'a fresh DEK, so a CID of its own, per record');
+    for (const record of records)
+      assert.equal(record.recordId, toHex(recordIdOf(hexToBytes(author), record.cid)), 'the id its author creates');
+    await assert.rejects(
+      run(() => native().sealRecords([])),
+      failsWith('BadRecordBatch'),
+    );
+    await assert.rejects(
+      run(() => native().sealRecords(Array.from({ length: MAX_RECORD_BATCH + 1 }, (_, i) => sealInput(i)))),
+      failsWith('BadRecordBatch'),
+    );
   });
 
   test('an id on chain under another wrapped key is a conflict; bad batches are refused before any transaction', async () => {

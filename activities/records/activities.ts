@@ -10,11 +10,8 @@ import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 import { cidHashOf, recordIdOf } from '../../core/records/record-format.js';
-import type { SealedRecord } from './native-activities.js';
+import { checkBatchSize, type SealedRecord } from './native-activities.js';
 import { untimed, type CryptoTimer } from '../crypto-timer.js';
-
-/** The most records one `createRecordsOnChain` takes: `RecordRegistry.MAX_BATCH`. */
-export const MAX_RECORD_BATCH = 256;
 
 /** Record chain I/O of the `yilian` queue: creating records and re-encrypting one for a grantee. */
 export function createRecordActivities(engine: Engine, time: CryptoTimer = untimed) {
@@ -65,8 +62,7 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
       author: string,
       sealed: SealedRecord[],
     ): Promise<Array<{ recordId: Hex; transactionHash: Hex | null }>> {
-      if (sealed.length === 0 || sealed.length > MAX_RECORD_BATCH)
-        throw badInput('BadRecordBatch', `a batch is 1 to ${MAX_RECORD_BATCH} records, not ${sealed.length}`);
+      checkBatchSize(sealed.length);
       const signer = await engine.keyring.identity(author);
       for (const record of sealed) checkSealed(signer.address, author, record);
       const request = { abi: RecordRegistry.abi, functionName: 'createBatch' } as const;
