@@ -98,15 +98,27 @@ describe('createRecordsOnChain on the dev chain', () => {
     );
     const [hash] = new Set(first.map((r) => r.transactionHash));
     assert.match(hash ?? '', /^0x[0-9a-f]{64}$/, 'one transaction for the batch');
-    assert.equal(new Set(first.map((r) => r.transactionHash)).size, 1);
+    assert.deepEqual(
+      first.map((r) => [r.transactionHash, r.written]),
+      records.map(() => [hash, true]),
+    );
     for (const record of records) assert.equal((await stored(record.recordId))[0], record.wrappedKey);
 
-    // the retry also carries records the first attempt never sent: those are written, the others skipped
+    // the retry also carries records the first attempt never sent: those are written, the others
+    // skipped and named with the transaction that wrote them
     const more = await sealed(2);
     const retried = await run(() => io.createRecordsOnChain(author, [...records, ...more]));
+    const retryHash = retried.at(-1)?.transactionHash;
+    assert.notEqual(retryHash, hash);
     assert.deepEqual(
-      retried.map((r) => r.transactionHash === null),
-      [true, true, true, false, false],
+      retried.map((r) => [r.transactionHash, r.written]),
+      [
+        [hash, false],
+        [hash, false],
+        [hash, false],
+        [retryHash, true],
+        [retryHash, true],
+      ],
     );
     for (const record of more) assert.equal((await stored(record.recordId))[0], record.wrappedKey);
   });

@@ -11,6 +11,8 @@ import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 import { cidHashOf, recordIdOf } from '../../core/records/record-format.js';
 import { checkBatchSize, type SealedRecord } from './native-activities.js';
+import { ChainEvidence } from '../../core/audit/chain-evidence.js';
+import { recordCreatedTopics } from '../../core/audit/record-checks.js';
 import { untimed, type CryptoTimer } from '../crypto-timer.js';
 
 /** Record chain I/O of the `yilian` queue: creating records and re-encrypting one for a grantee. */
@@ -29,8 +31,8 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
       // only this author can write the id, and the CID is fresh, so only an earlier attempt of this
       // very activity can have written it: look first on a retry, and skip the read on the first attempt
       if (Context.current().info.attempt > 1) {
-        const existing = await storedWrappedKey(recordId);
-        if (existing !== undefined) return alreadyThere(existing);
+        const existing = await storedRecord(recordId);
+        if (existing !== undefined) return alreadyThere(existing.wrappedKey);
       }
       try {
         const receipt = await writeContract(chain, signer.secretKey, {
@@ -43,7 +45,7 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
       } catch (error) {
         if (!(error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('record exists')))
           throw error;
-        return alreadyThere((await storedWrappedKey(recordId)) as Hex);
+        return alreadyThere((await storedRecord(recordId))?.wrappedKey ?? '0x');
       }
 
       function alreadyThere(value: Hex) {
@@ -54,14 +56,16 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
 
     /**
      * Many records of one author in one `RecordRegistry.createBatch` transaction, idempotently: a
-     * record an earlier attempt already wrote is skipped by the contract and reported with a null
-     * transaction hash (after checking it holds this very wrapped key), so a retry after a commit
-     * whose receipt was lost writes nothing twice. Results are in the order of `sealed`.
+     * record an earlier attempt already wrote is skipped by the contract (`written: false`), checked
+     * to hold this very wrapped key, and reported with the transaction that did write it (found
+     * by its `RecordCreated` log in the record's block, as an audit finds it), so a retry after a
+     * commit whose receipt was lost writes nothing twice and the history still names each record's
+     * transaction. Results are in the order of `sealed`.
      */
     async createRecordsOnChain(
       author: string,
       sealed: SealedRecord[],
-    ): Promise<Array<{ recordId: Hex; transactionHash: Hex | null }>> {
+    ): Promise<Array<{ recordId: Hex; transactionHash: Hex; written: boolean }>> {
       checkBatchSize(sealed.length);
       const signer = await engine.keyring.identity(author);
       for (const record of sealed) checkSealed(signer.address, author, record);
@@ -72,11 +76,21 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
         args: [sealed.map((record) => toHex(cidHashOf(record.cid))), sealed.map((record) => record.wrappedKey)],
       });
       const [, created] = writeResult(request, receipt);
+      // one reader for the batch: records skipped together were mostly written in one block
+      const evidence = new ChainEvidence(chain);
       return Promise.all(
         sealed.map(async (record, i) => {
-          if (created[i]) return { recordId: record.recordId, transactionHash: receipt.transactionHash as Hex };
-          requireSameKey(record, (await storedWrappedKey(record.recordId)) as Hex);
-          return { recordId: record.recordId, transactionHash: null };
+          const { recordId } = record;
+          if (created[i]) return { recordId, transactionHash: receipt.transactionHash as Hex, written: true };
+          const stored = await storedRecord(recordId);
+          if (!stored) throw new Error(`createBatch skipped record ${recordId}, yet the registry does not hold it`);
+          requireSameKey(record, stored.wrappedKey);
+          const [writer] = await evidence.transactionsWithLog(Number(stored.createdAt), {
+            address: contracts.recordRegistry,
+            topics: recordCreatedTopics(recordId),
+          });
+          if (!writer) throw new Error(`no transaction in block ${stored.createdAt} logged RecordCreated(${recordId})`);
+          return { recordId, transactionHash: writer.transactionHash as Hex, written: false };
         }),
       );
     },
@@ -120,15 +134,15 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
       throw badInput('RecordConflict', `record ${recordId} already exists on chain with another wrapped key`);
   }
 
-  async function storedWrappedKey(recordId: Hex): Promise<Hex | undefined> {
+  async function storedRecord(recordId: Hex): Promise<{ wrappedKey: Hex; createdAt: bigint } | undefined> {
     try {
-      const [wrappedKey] = await readContract(chain, {
+      const [wrappedKey, createdAt] = await readContract(chain, {
         address: contracts.recordRegistry,
         abi: RecordRegistry.abi,
         functionName: 'get',
         args: [recordId],
       });
-      return wrappedKey;
+      return { wrappedKey, createdAt };
     } catch (error) {
       if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('no such record'))
         return undefined;
