@@ -33,6 +33,14 @@ test('a record waits for an unenrolled patient and is named when they enrol; the
   assert.notEqual(state.patientRef('HOSPITAL-MRN', '000123456'), state.patientRef('OTHER-MRN', '000123456'));
 });
 
+test('findPatient looks a patient up, through merges, without noting a wait', async () => {
+  const [merged, surviving] = [state.patientRef('MRN', 'find-old'), state.patientRef('MRN', 'find-new')];
+  assert.equal(await state.findPatient(surviving), undefined);
+  assert.deepEqual(await state.enrol(surviving, '0xf1'), [], 'nobody was noted as waiting');
+  await state.mergePatients(merged, surviving);
+  assert.equal(await state.findPatient(merged), '0xf1');
+});
+
 test('a merge (ADT^A40) re-points enrolment and waiting records from the merged identifier to the surviving one', async () => {
   const [old, surviving] = [state.patientRef('MRN', 'merge-old'), state.patientRef('MRN', 'merge-new')];
   assert.equal(await state.findPatientOrWait(old, 'hl7:M:1'), undefined);

@@ -202,6 +202,18 @@ export class EngineState {
     });
   }
 
+  /** The patient's account, or undefined, noting no wait: a batch hands a waiting record to a run of its own. */
+  async findPatient(recordRef: string): Promise<string | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const found = await tx
+        .selectFrom('enrolments')
+        .select('patient_address')
+        .where('patient_ref', '=', await resolveMerges(tx, recordRef))
+        .executeTakeFirst();
+      return found?.patient_address;
+    });
+  }
+
   /**
    * A hospital merged two identifiers of one patient (ADT^A40): from now on `mergedRef` names
    * `survivingRef`. An enrolment and the waiting records of the merged identifier move to the
