@@ -5,7 +5,9 @@
  *     to result) with 1, 8 and 32 submissions kept in flight (closed loop).
  *  2. Next to it, Temporal's own ceiling on this machine: a workflow calling one no-op activity on a
  *     worker of its own queue, same connection, same data converter, same concurrency levels.
- *  3. A drug batch: one traceStep with a full batch (`MAX_BATCH_ITEMS`, the most one proof carries), start
+ *  3. Records in batches (anchorBatch, issue 17): messages signalled in groups to a few batch
+ *     executions at once, records/s and latency until each record is filed, actions per record.
+ *  4. A drug batch: one traceStep with a full batch (`MAX_BATCH_ITEMS`, the most one proof carries), start
  *     to result, against the 10 s goal set for a production batch of 1,000.
  * Where the time goes comes from the workflow histories (server timestamps per activity), and so do
  * Temporal's billable actions per record (ops/bench/temporal-actions.ts).
@@ -20,6 +22,8 @@ import { generateTraceCode, initPre } from '../../core/crypto/index.js';
 import { MAX_BATCH_ITEMS } from '../../native/index.js';
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
 import type { RecordReference } from '../../workflows/anchor-record.js';
+import { anchorBatchWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
+import { sendToAnchorBatch } from '../../workflows/starter.js';
 import { startScratchEngine } from '../scratch/engine.js';
 import { Role } from '../../core/roles.js';
 import { CodecKeyring } from '../codec/keyring.js';
@@ -51,8 +55,12 @@ const RECORD_BUDGET = {
 const WARMUP_RECORDS = 4;
 /** Every record consumes one prekey: enough for every cap above, spread over a few patients. */
 const PATIENTS = 4;
+/** Batched anchoring (anchorBatch): messages signalled in groups, as the dispatcher is to group them, over shards. */
+const BATCHED = { messages: 480, group: 16, shards: 2 } as const;
 const PREKEYS_PER_PATIENT =
-  Math.ceil((WARMUP_RECORDS + Object.values(RECORD_BUDGET).reduce((sum, b) => sum + b.max, 0)) / PATIENTS) + 8;
+  Math.ceil(
+    (WARMUP_RECORDS + BATCHED.messages + Object.values(RECORD_BUDGET).reduce((sum, b) => sum + b.max, 0)) / PATIENTS,
+  ) + 8;
 const BATCH_ITEMS = MAX_BATCH_ITEMS;
 const BATCH_RUNS = 2;
 /** Histories read per level for the breakdown (reading is outside the timed window). */
@@ -307,6 +315,37 @@ try {
   await noop.run;
   noop = undefined;
 
+  // ——— records in batches: groups signalled to anchorBatch executions, until every record is filed ———
+  const batchedMessages = Array.from({ length: BATCHED.messages }, (_, i) => {
+    const hl7 = syntheticOru(`BATCHED-${runId}-${i}`, patients[i % patients.length] ?? '', i);
+    const { source, patient } = hl7Envelope(hl7);
+    return { source, record: hl7, patient };
+  });
+  const sentAt = new Map<string, number>();
+  const batchedStarted = performance.now();
+  for (let g = 0; g * BATCHED.group < BATCHED.messages; g++) {
+    const messages = batchedMessages.slice(g * BATCHED.group, (g + 1) * BATCHED.group);
+    await sendToAnchorBatch(client, taskQueue, { author: doctor.address, shard: g % BATCHED.shards, messages });
+    for (const message of messages) sentAt.set(sourceWorkflowId(message.source), performance.now());
+  }
+  const batchedLatencies: number[] = [];
+  for (const deadline = performance.now() + 600_000; sentAt.size > 0;) {
+    for (const key of [...sentAt.keys()]) {
+      if (!(await stack.engine.state.anchoredMessage(key))?.record) continue;
+      batchedLatencies.push(performance.now() - (sentAt.get(key) ?? NaN));
+      sentAt.delete(key);
+    }
+    if (performance.now() > deadline) throw new Error(`${sentAt.size} batched records were not anchored in 10 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const batchedSeconds = (performance.now() - batchedStarted) / 1000;
+  batchedLatencies.sort((a, b) => a - b);
+  const batchedActions = await actionsOfWorkflows(
+    client,
+    Array.from({ length: BATCHED.shards }, (_, shard) => anchorBatchWorkflowId(doctor.address, shard)),
+  );
+  say(`batched: ${BATCHED.messages} records anchored in ${f1(batchedSeconds)} s`);
+
   // ——— drug batch ———
   const batchRuns: Array<{ seconds: number; proofs: number; breakdown: Breakdown }> = [];
   const startBatch = async (items: number, tag: string) => {
@@ -402,6 +441,11 @@ try {
       `    ${'workflow tasks, other'.padEnd(22)} ${f0(b.between).padStart(13)} ms ${''.padStart(15)}${f0((100 * b.between) / b.total).padStart(3)} %`,
     );
   };
+  say(
+    `batched (anchorBatch, issue 17): ${BATCHED.messages} records signalled in groups of ${BATCHED.group} to ${BATCHED.shards} executions at once: ` +
+      `${f1(BATCHED.messages / batchedSeconds)} records/s, p50 ${f0(percentile(batchedLatencies, 50))} ms, p99 ${f0(percentile(batchedLatencies, 99))} ms ` +
+      `(signal → record filed), Temporal actions per record ${describeActions(batchedActions, BATCHED.messages)}`,
+  );
   say();
   say('where a record spends its time (mean per workflow; queued = scheduled → started, ran = started → completed):');
   for (const l of levels)
