@@ -5,7 +5,7 @@ import { keccak_256 } from '@noble/hashes/sha3.js';
 import { concat, getAddress, keccak256, toHex, type Hex } from 'viem';
 import { startScratchDevchain } from '../ops/scratch/services.js';
 import { FiscoClient } from '../core/ledger/fisco-client.js';
-import { deployContract, readContract, writeContract } from '../core/ledger/contract-calls.js';
+import { deployContract, readContract, writeContract, writeResult } from '../core/ledger/contract-calls.js';
 import { LedgerError } from '../core/ledger/errors.js';
 import {
   generateDek,
@@ -272,6 +272,72 @@ describe('contracts through the FISCO client on the dev chain', () => {
       }),
       rejectsWith('PRECOMPILE', /PrecompiledError.*BAD_POINT/),
       'a direct call to the precompile fails with status 15 and the reason',
+    );
+  });
+
+  test('RecordRegistry.createBatch: many records in one transaction; an id that exists is skipped, not a revert', async () => {
+    const hospital = await registered(Role.Hospital);
+    const batch = (count: number) =>
+      Array.from({ length: count }, () => ({ cidHash: toHex(randomBytes(32)), wrappedKey: firstLevel() }));
+    const request = { abi: RecordRegistry.abi, functionName: 'createBatch' } as const;
+    const createBatch = (author: Identity, records: Array<{ cidHash: Hex; wrappedKey: Hex }>) =>
+      writeContract(client, author.secretKey, {
+        ...request,
+        address: addresses.records,
+        args: [records.map((r) => r.cidHash), records.map((r) => r.wrappedKey)],
+      });
+    const idOf = (author: Identity, cidHash: Hex) => keccak256(concat([toHex(author.address), cidHash]));
+
+    const first = batch(3);
+    // one of them already created on its own, as a single create or an earlier batch did
+    await create(hospital, first[1]?.cidHash ?? '0x', first[1]?.wrappedKey ?? '0x');
+    const receipt = await createBatch(hospital, first);
+    const [ids, created] = writeResult(request, receipt);
+    assert.deepEqual(
+      ids,
+      first.map((r) => idOf(hospital, r.cidHash)),
+      'the ids create derives',
+    );
+    assert.deepEqual(created, [true, false, true]);
+    assert.deepEqual(
+      receipt.logEntries.map((log) => log.topics[1]),
+      [ids[0], ids[2]],
+      'only the records written emit RecordCreated',
+    );
+    const get = (id: Hex) =>
+      readContract(client, { address: addresses.records, abi: RecordRegistry.abi, functionName: 'get', args: [id] });
+    for (const [i, r] of first.entries()) assert.equal((await get(ids[i] ?? '0x'))[0], r.wrappedKey);
+    // the same batch again, as a retried activity sends it after its first attempt committed
+    const again = await createBatch(hospital, first);
+    assert.deepEqual(writeResult(request, again)[1], [false, false, false]);
+    assert.equal(again.logEntries.length, 0);
+
+    const malformed = batch(2);
+    malformed[1] = { cidHash: toHex(randomBytes(32)), wrappedKey: toHex(randomBytes(110)) };
+    await assert.rejects(createBatch(hospital, malformed), rejectsWith('REVERTED', /not a first-level PRE ciphertext/));
+    await assert.rejects(
+      get(idOf(hospital, malformed[0]?.cidHash ?? '0x')),
+      rejectsWith('REVERTED', /no such record/),
+      'a malformed key reverts the whole batch',
+    );
+    await assert.rejects(
+      createBatch(await registered(Role.Manufacturer), batch(1)),
+      rejectsWith('REVERTED', /only registered, unrevoked hospitals and doctors may create records/),
+    );
+    await assert.rejects(createBatch(hospital, []), rejectsWith('REVERTED', /a batch is 1 to 256/));
+    await assert.rejects(
+      writeContract(client, hospital.secretKey, {
+        ...request,
+        address: addresses.records,
+        args: [[toHex(randomBytes(32))], []],
+      }),
+      rejectsWith('REVERTED', /a batch is 1 to 256/),
+    );
+    const full = batch(256);
+    assert.equal(writeResult(request, await createBatch(hospital, full))[1].filter(Boolean).length, 256);
+    await assert.rejects(
+      createBatch(hospital, [...batch(256), ...batch(1)]),
+      rejectsWith('REVERTED', /a batch is 1 to 256/),
     );
   });
 

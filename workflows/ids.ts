@@ -46,3 +46,10 @@ export const traceQueryWorkflowId = (requestId: string): string => `trace-query:
 export function prekeysWorkflowId(owner: string, bundle: string): string {
   return `prekeys:${owner.toLowerCase()}:${bytesToHex(sha256(utf8ToBytes(bundle.toLowerCase()))).slice(0, 32)}`;
 }
+
+/**
+ * The batch execution anchoring `author`'s records in shard `shard` (docs/design.md § Anchoring
+ * in batches): a message goes to one shard always, so a copy of it meets the first in one run.
+ */
+export const anchorBatchWorkflowId = (author: string, shard: number): string =>
+  `anchor-batch:${author.toLowerCase()}:${shard}`;

@@ -8,3 +8,4 @@ export { traceEvent } from './trace-event.js';
 export { traceQuery } from './trace-query.js';
 export { mergePatients } from './merge-patients.js';
 export { publishPrekeys } from './publish-prekeys.js';
+export { anchorBatch } from './anchor-batch.js';

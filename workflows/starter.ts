@@ -7,7 +7,9 @@ import {
   type WorkflowStartOptions,
 } from '@temporalio/client';
 import type { Workflow } from '@temporalio/common';
+import { anchorMessagesSignal, type BatchMessage } from './anchor-batch.js';
 import {
+  anchorBatch,
   anchorRecord,
   enrolPatient,
   grantAccess,
@@ -20,6 +22,7 @@ import {
   traceStep,
 } from './index.js';
 import {
+  anchorBatchWorkflowId,
   enrolmentWorkflowId,
   grantWorkflowId,
   identityWorkflowId,
@@ -188,4 +191,25 @@ async function startedByTheEngine(client: Client, handle: WorkflowHandleWithFirs
   } catch {
     return false;
   }
+}
+
+/**
+ * Hands messages to the batch execution of their author and shard, starting it when none runs
+ * (signal-with-start): once this returns, Temporal holds them durably in that run's history. A
+ * finished execution's id is used again (a batch run ends when idle): what makes a message
+ * anchored once is its claim in the engine's state, not the id.
+ */
+export async function sendToAnchorBatch(
+  client: Client,
+  taskQueue: string,
+  batch: { author: string; shard: number; messages: BatchMessage[] },
+): Promise<void> {
+  await client.workflow.signalWithStart(anchorBatch, {
+    workflowId: anchorBatchWorkflowId(batch.author, batch.shard),
+    taskQueue,
+    args: [{ author: batch.author }],
+    signal: anchorMessagesSignal,
+    signalArgs: [batch.messages],
+    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+  });
 }

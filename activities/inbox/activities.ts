@@ -8,13 +8,42 @@ import type { Engine } from '../engine.js';
 /** Inbox delivery: items sealed to the recipient's Directory key, filed in the engine's state. */
 export function createInboxActivities(engine: Engine) {
   const recipientKeys = new RecentDirectoryEntries(engine);
+  /** Seals the message to the recipient's Directory key and files it once under `deliveryId`. */
+  const deliver = async (recipient: string, deliveryId: string, message: InboxMessage) => {
+    const parsed = inboxMessageSchema.parse(message);
+    const entry = await recipientKeys.get(recipient);
+    const sealed = sealTo(entry.publicKey, utf8ToBytes(JSON.stringify(parsed)), INBOX_CONTEXT);
+    await engine.state.deliver(entry.address, deliveryId, sealed);
+  };
   return activityGroup({
-    /** Seals the message to the recipient's Directory key and files it once under `deliveryId`. */
+    /** One item to one inbox, once per `deliveryId`. */
     async deliverToInbox(recipient: string, deliveryId: string, message: InboxMessage): Promise<void> {
-      const parsed = inboxMessageSchema.parse(message);
-      const entry = await recipientKeys.get(recipient);
-      const sealed = sealTo(entry.publicKey, utf8ToBytes(JSON.stringify(parsed)), INBOX_CONTEXT);
-      await engine.state.deliver(entry.address, deliveryId, sealed);
+      await deliver(recipient, deliveryId, message);
+    },
+
+    /**
+     * A batch's last step, one local activity: each record's inbox item, filed once under its
+     * message key, and the record filed under the message's claim (what `yilian audit` looks up).
+     */
+    async deliverBatch(
+      claim: string,
+      records: Array<{
+        messageKey: string;
+        patient: string;
+        item: InboxMessage & { kind: 'record' };
+        transactionHash: string;
+      }>,
+    ): Promise<void> {
+      for (const { messageKey, patient, item } of records) await deliver(patient, messageKey, item);
+      await engine.state.markAnchored(
+        claim,
+        records.map(({ messageKey, item, transactionHash }) => ({
+          messageKey,
+          recordId: item.recordId,
+          cid: item.cid,
+          transactionHash,
+        })),
+      );
     },
   });
 }

@@ -46,6 +46,16 @@ export interface ClaimedPrekey {
  */
 export function createPatientActivities(engine: Engine) {
   const { chain, contracts, state } = engine;
+  /** A prekey claimed for `claimKey`, or none when the pool ran dry (the record then waits on its own). */
+  const prekeyOrNone = async (account: string, claimKey: string): Promise<ClaimedPrekey | undefined> => {
+    try {
+      const prekey = await state.claimPrekey(account, claimKey);
+      return { index: prekey.index, publicKey: toHex(prekey.publicKey) };
+    } catch (error) {
+      if (error instanceof EngineStateError && error.code === 'PREKEYS_EXHAUSTED') return undefined;
+      throw error;
+    }
+  };
   return activityGroup({
     /**
      * The patient's account and a prekey this workflow holds for them, or null after noting that
@@ -62,6 +72,38 @@ export function createPatientActivities(engine: Engine) {
       if (account === undefined) return null;
       const prekey = await state.claimPrekey(account, workflowId);
       return { patient: account, prekey: { index: prekey.index, publicKey: toHex(prekey.publicKey) } };
+    },
+
+    /**
+     * A batch's first step (docs/design.md § Anchoring in batches), one local activity: claims the
+     * messages for the batch `claim`, then for each one it holds, the patient's account and a
+     * prekey keyed by the message (a retry gets the same). A message whose patient has not enrolled,
+     * or has no prekey left, is to wait in an anchorRecord run of its own; one another claim holds
+     * is `taken`, and this batch leaves it alone.
+     */
+    async claimBatch(
+      claim: string,
+      messages: Array<{ messageKey: string; patient: PatientIdentifier }>,
+    ): Promise<{
+      anchor: Array<{ messageKey: string; patient: string; prekey: ClaimedPrekey }>;
+      wait: string[];
+      taken: Array<{ messageKey: string; claim: string }>;
+    }> {
+      const { ours, taken } = await state.claimMessages(
+        messages.map((m) => m.messageKey),
+        claim,
+      );
+      const held = new Set(ours);
+      const anchor: Array<{ messageKey: string; patient: string; prekey: ClaimedPrekey }> = [];
+      const wait: string[] = [];
+      for (const { messageKey, patient } of messages) {
+        if (!held.delete(messageKey)) continue;
+        const account = await state.findPatient(state.patientRef(patient.authority, patient.identifier));
+        const prekey = account === undefined ? undefined : await prekeyOrNone(account, messageKey);
+        if (account === undefined || prekey === undefined) wait.push(messageKey);
+        else anchor.push({ messageKey, patient: account, prekey });
+      }
+      return { anchor, wait, taken };
     },
 
     /** Maps the hospital's identifier to a registered patient; returns the workflows waiting for them. */

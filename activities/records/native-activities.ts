@@ -10,6 +10,15 @@ import { contentContext, recordIdOf, wrapContext } from '../../core/records/reco
 import type { ClaimedPrekey } from '../patients/index.js';
 import { untimed, type CryptoTimer } from '../crypto-timer.js';
 
+/** The most records one batch takes, sealed or created: `RecordRegistry.MAX_BATCH`. */
+export const MAX_RECORD_BATCH = 256;
+
+/** A batch of records is 1 to {@link MAX_RECORD_BATCH}; another size is bad input. */
+export function checkBatchSize(count: number): void {
+  if (count === 0 || count > MAX_RECORD_BATCH)
+    throw badInput('BadRecordBatch', `a batch is 1 to ${MAX_RECORD_BATCH} records, not ${count}`);
+}
+
 /** How a workflow input carries record bytes: UTF-8 text, or base64 of bytes in another charset. */
 export type RecordEncoding = 'utf-8' | 'base64';
 
@@ -39,23 +48,38 @@ export function createRecordNativeActivities(deps: {
   time?: CryptoTimer;
 }) {
   const time = deps.time ?? untimed;
+  const sealOne = async (input: SealRecordInput): Promise<SealedRecord> => {
+    const author = await deps.keyring.identity(input.author);
+    const signed = signRecordAs(author, recordBytes(input), signDigest);
+    const dek = generateDek();
+    try {
+      const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);
+      const cid = (await deps.store.put(content)).toString();
+      const recordId = recordIdOf(author.address, cid);
+      const wrappedKey = await time('pre_encrypt', () =>
+        Promise.resolve(preEncrypt(hexToBytes(input.prekey.publicKey), dek, wrapContext(recordId))),
+      );
+      return { cid, recordId: toHex(recordId), wrappedKey: toHex(wrappedKey) };
+    } finally {
+      wipe(dek, signed);
+    }
+  };
   return activityGroup({
     async sealRecord(input: SealRecordInput): Promise<SealedRecord> {
       await initPre();
-      const author = await deps.keyring.identity(input.author);
-      const signed = signRecordAs(author, recordBytes(input), signDigest);
-      const dek = generateDek();
-      try {
-        const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);
-        const cid = (await deps.store.put(content)).toString();
-        const recordId = recordIdOf(author.address, cid);
-        const wrappedKey = await time('pre_encrypt', () =>
-          Promise.resolve(preEncrypt(hexToBytes(input.prekey.publicKey), dek, wrapContext(recordId))),
-        );
-        return { cid, recordId: toHex(recordId), wrappedKey: toHex(wrappedKey) };
-      } finally {
-        wipe(dek, signed);
-      }
+      return sealOne(input);
+    },
+
+    /**
+     * A batch's records sealed in one activity, each as `sealRecord` seals one, in order. A retry
+     * seals them all anew (new DEKs and CIDs): only the attempt that completes is used.
+     */
+    async sealRecords(inputs: SealRecordInput[]): Promise<SealedRecord[]> {
+      checkBatchSize(inputs.length);
+      await initPre();
+      const sealed: SealedRecord[] = [];
+      for (const input of inputs) sealed.push(await sealOne(input));
+      return sealed;
     },
 
     /**

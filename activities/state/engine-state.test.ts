@@ -33,6 +33,14 @@ test('a record waits for an unenrolled patient and is named when they enrol; the
   assert.notEqual(state.patientRef('HOSPITAL-MRN', '000123456'), state.patientRef('OTHER-MRN', '000123456'));
 });
 
+test('findPatient looks a patient up, through merges, without noting a wait', async () => {
+  const [merged, surviving] = [state.patientRef('MRN', 'find-old'), state.patientRef('MRN', 'find-new')];
+  assert.equal(await state.findPatient(surviving), undefined);
+  assert.deepEqual(await state.enrol(surviving, '0xf1'), [], 'nobody was noted as waiting');
+  await state.mergePatients(merged, surviving);
+  assert.equal(await state.findPatient(merged), '0xf1');
+});
+
 test('a merge (ADT^A40) re-points enrolment and waiting records from the merged identifier to the surviving one', async () => {
   const [old, surviving] = [state.patientRef('MRN', 'merge-old'), state.patientRef('MRN', 'merge-new')];
   assert.equal(await state.findPatientOrWait(old, 'hl7:M:1'), undefined);
@@ -91,6 +99,46 @@ test('an inbox item is delivered once per delivery id, in order', async () => {
   assert.deepEqual(
     (await state.inbox('0xdd', items[0]?.seq)).map((i) => i.deliveryId),
     ['d2'],
+  );
+});
+
+test('a message is claimed by one batch only: a retried claim keeps it, another batch is told who holds it', async () => {
+  const [first, second] = ['anchor-batch:0xaa:0/run-1#1', 'anchor-batch:0xaa:0/run-2#1'];
+  assert.deepEqual(await state.claimMessages(['hl7:F:1', 'hl7:F:2', 'hl7:F:2'], first), {
+    ours: ['hl7:F:1', 'hl7:F:2'],
+    taken: [],
+  });
+  assert.deepEqual(
+    await state.claimMessages(['hl7:F:1', 'hl7:F:2'], first),
+    { ours: ['hl7:F:1', 'hl7:F:2'], taken: [] },
+    'the same claim again (a retried local activity) holds the same messages',
+  );
+  assert.deepEqual(
+    await state.claimMessages(['hl7:F:2', 'hl7:F:3'], second),
+    { ours: ['hl7:F:3'], taken: [{ messageKey: 'hl7:F:2', claim: first }] },
+    'a message signalled again to another run is not anchored twice',
+  );
+  const record = { recordId: `0x${'ab'.repeat(32)}`, cid: 'bafkreiabc', transactionHash: `0x${'cd'.repeat(32)}` };
+  await state.markAnchored(second, [{ messageKey: 'hl7:F:2', ...record }]);
+  assert.deepEqual(
+    await state.anchoredMessage('hl7:F:2'),
+    { messageKey: 'hl7:F:2', claim: first },
+    'only its holder files its record',
+  );
+  await state.markAnchored(first, [{ messageKey: 'hl7:F:2', ...record }]);
+  await state.markAnchored(first, [{ messageKey: 'hl7:F:2', ...record, transactionHash: null }]);
+  assert.deepEqual(
+    await state.anchoredMessage('hl7:F:2'),
+    { messageKey: 'hl7:F:2', claim: first, record },
+    'filed once: a retry that found the record already on chain does not erase its transaction',
+  );
+  assert.equal(await state.anchoredMessage('hl7:F:9'), undefined);
+  await assert.rejects(
+    state.claimMessages(
+      Array.from({ length: 257 }, (_, i) => `hl7:F:big-${i}`),
+      first,
+    ),
+    (e: EngineStateError) => e.code === 'BATCH_TOO_LARGE',
   );
 });
 

@@ -16,12 +16,23 @@ export class EngineStateError extends Error {
       | 'PREKEY_CONFLICT'
       | 'IDENTITY_CONFLICT'
       | 'REGISTRATION_CONFLICT'
-      | 'TOO_MANY_REQUESTS',
+      | 'TOO_MANY_REQUESTS'
+      | 'BATCH_TOO_LARGE',
     message: string,
   ) {
     super(message);
     this.name = 'EngineStateError';
   }
+}
+
+/** The most messages one claim takes: a batch's `createBatch` holds 256. */
+export const MAX_CLAIMED_MESSAGES = 256;
+
+/** A message a batch run claimed, and once it is on chain, its record. */
+export interface AnchoredMessage {
+  messageKey: string;
+  claim: string;
+  record?: { recordId: string; cid: string; transactionHash: string | null };
 }
 
 export interface InboxItem {
@@ -188,6 +199,18 @@ export class EngineState {
         .onConflict((oc) => oc.columns(['patient_ref', 'workflow_id']).doNothing())
         .execute();
       return undefined;
+    });
+  }
+
+  /** The patient's account, or undefined, noting no wait: a batch hands a waiting record to a run of its own. */
+  async findPatient(recordRef: string): Promise<string | undefined> {
+    return this.db.transaction().execute(async (tx) => {
+      const found = await tx
+        .selectFrom('enrolments')
+        .select('patient_address')
+        .where('patient_ref', '=', await resolveMerges(tx, recordRef))
+        .executeTakeFirst();
+      return found?.patient_address;
     });
   }
 
@@ -507,6 +530,84 @@ export class EngineState {
         redeemedBy: row.redeemed_by,
       }
     );
+  }
+
+  /**
+   * Claims each message for the batch `claim` unless a claim holds it already, in one transaction.
+   * `ours` are the keys `claim` holds (claimed now, or by an earlier attempt of the same claim);
+   * `taken` are held by another claim: another batch anchors, or anchored, them.
+   */
+  async claimMessages(
+    messageKeys: readonly string[],
+    claim: string,
+  ): Promise<{ ours: string[]; taken: Array<{ messageKey: string; claim: string }> }> {
+    if (messageKeys.length > MAX_CLAIMED_MESSAGES)
+      throw new EngineStateError(
+        'BATCH_TOO_LARGE',
+        `a claim takes at most ${MAX_CLAIMED_MESSAGES} messages, not ${messageKeys.length}`,
+      );
+    if (messageKeys.length === 0) return { ours: [], taken: [] };
+    return this.db.transaction().execute(async (tx) => {
+      const claimedAt = now();
+      await tx
+        .insertInto('anchored_messages')
+        .values(messageKeys.map((key) => ({ message_key: key, claim, claimed_at: claimedAt })))
+        .onConflict((oc) => oc.column('message_key').doNothing())
+        .execute();
+      const rows = await tx
+        .selectFrom('anchored_messages')
+        .select(['message_key', 'claim'])
+        .where('message_key', 'in', messageKeys)
+        .execute();
+      const holder = new Map(rows.map((row) => [row.message_key, row.claim]));
+      const keys = [...new Set(messageKeys)];
+      return {
+        ours: keys.filter((key) => holder.get(key) === claim),
+        taken: keys
+          .filter((key) => holder.get(key) !== claim)
+          .map((key) => ({ messageKey: key, claim: holder.get(key) ?? '' })),
+      };
+    });
+  }
+
+  /** Files each message's record under its row, only where `claim` holds it; again is a no-op. */
+  async markAnchored(
+    claim: string,
+    records: ReadonlyArray<{ messageKey: string; recordId: string; cid: string; transactionHash: string | null }>,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      const anchoredAt = now();
+      for (const record of records)
+        await tx
+          .updateTable('anchored_messages')
+          .set({
+            record_id: record.recordId,
+            cid: record.cid,
+            transaction_hash: record.transactionHash,
+            anchored_at: anchoredAt,
+          })
+          .where('message_key', '=', record.messageKey)
+          .where('claim', '=', claim)
+          .where('record_id', 'is', null)
+          .execute();
+    });
+  }
+
+  /** Where a message was anchored: what `yilian audit` starts from for one message. */
+  async anchoredMessage(messageKey: string): Promise<AnchoredMessage | undefined> {
+    const row = await this.db
+      .selectFrom('anchored_messages')
+      .selectAll()
+      .where('message_key', '=', messageKey)
+      .executeTakeFirst();
+    if (!row) return undefined;
+    return {
+      messageKey: row.message_key,
+      claim: row.claim,
+      ...(row.record_id && row.cid
+        ? { record: { recordId: row.record_id, cid: row.cid, transactionHash: row.transaction_hash } }
+        : {}),
+    };
   }
 
   /**

@@ -99,6 +99,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0006-anchored-messages': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      await db.schema
+        .createTable('anchored_messages')
+        .addColumn('message_key', 'text', (c) => c.primaryKey())
+        .addColumn('claim', 'text', (c) => c.notNull())
+        .addColumn('claimed_at', 'text', (c) => c.notNull())
+        .addColumn('record_id', 'text')
+        .addColumn('cid', 'text')
+        .addColumn('transaction_hash', 'text')
+        .addColumn('anchored_at', 'text')
+        .execute();
+      await sql`create index anchored_messages_claim on anchored_messages (claim)`.execute(db);
+    },
+  },
   '0007-issued-trace-codes': {
     async up(db: Kysely<unknown>): Promise<void> {
       await db.schema

@@ -89,6 +89,21 @@ export interface EngineTables {
     redeemed_at: string | null;
   };
   /**
+   * Messages a batch run anchors (docs/design.md § Anchoring in batches): one row per message key
+   * (the id the message's own anchorRecord run would have), so a message signalled to two runs, or
+   * twice to one, is anchored under the first claim only. `claim` names the batch (workflow id, run
+   * id, batch number); the record's id, CID and transaction follow once it is on chain.
+   */
+  anchored_messages: {
+    message_key: string;
+    claim: string;
+    claimed_at: string;
+    record_id: string | null;
+    cid: string | null;
+    transaction_hash: string | null;
+    anchored_at: string | null;
+  };
+  /**
    * Trace codes this engine generated for a manufacturer (`POST /v1/trace/codes`), filed under
    * their public ids: the codes themselves are handed out once and never kept. A production batch
    * may only use codes issued to its organisation, each in one event (`used_by_event`, and the

@@ -30,18 +30,50 @@ contract RecordRegistry {
         directory = directory_;
     }
 
+    /// The most records one `createBatch` takes: 256 stay far below FISCO's default `tx_gas_limit`.
+    uint256 public constant MAX_BATCH = 256;
+
     /// `cidHash` is keccak256 of the content's binary CID; returns the record id.
     function create(bytes32 cidHash, bytes calldata wrappedKey) external returns (bytes32 id) {
+        requireAuthor();
+        bool created;
+        (id, created) = store(cidHash, wrappedKey);
+        require(created, "RecordRegistry: record exists");
+    }
+
+    /// Many records of the sender in one transaction. A record whose id exists already (an earlier
+    /// attempt of the same batch committed it) is skipped, not a revert of the batch: `created[i]`
+    /// says whether `ids[i]` was written by this call, and only those emit `RecordCreated`.
+    function createBatch(bytes32[] calldata cidHashes, bytes[] calldata wrappedKeys)
+        external
+        returns (bytes32[] memory ids, bool[] memory created)
+    {
+        requireAuthor();
+        require(
+            cidHashes.length == wrappedKeys.length && cidHashes.length > 0 && cidHashes.length <= MAX_BATCH,
+            "RecordRegistry: a batch is 1 to 256 CID hashes with as many wrapped keys"
+        );
+        ids = new bytes32[](cidHashes.length);
+        created = new bool[](cidHashes.length);
+        for (uint256 i = 0; i < cidHashes.length; i++) (ids[i], created[i]) = store(cidHashes[i], wrappedKeys[i]);
+    }
+
+    function requireAuthor() private view {
         uint8 role = directory.activeRole(msg.sender);
         require(
             role == Roles.HOSPITAL || role == Roles.DOCTOR,
             "RecordRegistry: only registered, unrevoked hospitals and doctors may create records"
         );
+    }
+
+    /// Writes the record unless its id exists; a malformed key reverts, whatever the batch.
+    function store(bytes32 cidHash, bytes calldata wrappedKey) private returns (bytes32 id, bool created) {
         require(wrappedKey.length == CIPHERTEXT_LENGTH && wrappedKey[0] == 0x01, "RecordRegistry: not a first-level PRE ciphertext");
         id = keccak256(abi.encodePacked(msg.sender, cidHash));
-        require(records[id].createdAt == 0, "RecordRegistry: record exists");
+        if (records[id].createdAt != 0) return (id, false);
         records[id] = Record(wrappedKey, uint64(block.number));
         emit RecordCreated(id);
+        return (id, true);
     }
 
     function get(bytes32 id) external view returns (bytes memory wrappedKey, uint64 createdAt) {

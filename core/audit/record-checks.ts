@@ -79,7 +79,8 @@ export interface RecordAuditInput {
   noReader?: string;
 }
 
-const RECORD_CREATED = (id: Hex): Hex[] => [toEventSelector('RecordCreated(bytes32)'), id];
+/** The topics of `RecordCreated(id)`: how the transaction that wrote a record is found in its block. */
+export const recordCreatedTopics = (id: Hex): Hex[] => [toEventSelector('RecordCreated(bytes32)'), id];
 
 /**
  * Re-derives one record's every link from the chain and the content store, trusting nothing the
@@ -219,7 +220,7 @@ async function dated(deps: RecordAuditDeps, block: number): Promise<{ timestamp:
 async function creatingTransaction(deps: RecordAuditDeps, id: Hex, block: number): Promise<CheckedTransaction> {
   const receipts = await deps.evidence.transactionsWithLog(block, {
     address: deps.contracts.recordRegistry,
-    topics: RECORD_CREATED(id),
+    topics: recordCreatedTopics(id),
   });
   const [receipt, other] = receipts;
   if (!receipt)

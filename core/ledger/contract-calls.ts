@@ -72,6 +72,18 @@ export function writeContract<A extends Abi, N extends WriteName<A>>(
   );
 }
 
+/** What a committed write returned (the receipt's output), decoded by the function's ABI. */
+export function writeResult<A extends Abi, N extends WriteName<A>>(
+  request: { abi: A; functionName: N },
+  receipt: Receipt,
+): ContractFunctionReturnType<A, 'nonpayable' | 'payable', N> {
+  return decodeResult({
+    abi: request.abi,
+    functionName: request.functionName,
+    data: receipt.output as Hex,
+  }) as ContractFunctionReturnType<A, 'nonpayable' | 'payable', N>;
+}
+
 /** Deploys and returns the new contract's address; `args` are the constructor's. */
 export async function deployContract(
   client: FiscoClient,

@@ -1,6 +1,7 @@
 /**
  * `npm run bench:chain`: committed transactions per second and latency through the FISCO client
- * against the dev chain (its own process, as `./ops/up` runs it), for RecordRegistry.create and
+ * against the dev chain (its own process, as `./ops/up` runs it), for RecordRegistry.create, its
+ * createBatch of 1, 16, 64 and 256 records (with gas per record against create), and
  * DrugTrace.push with 1 and 100 items. Proofs are made before the clock starts: proving is the
  * prover's cost (bench:native), not the chain's.
  */
@@ -11,6 +12,7 @@ import { toHex, type Hex } from 'viem';
 import { startScratchDevchain } from '../scratch/services.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { deployContract, writeContract } from '../../core/ledger/contract-calls.js';
+import type { Receipt } from '../../core/ledger/receipt.js';
 import {
   generateDek,
   generateIdentity,
@@ -24,6 +26,7 @@ import { Role, roleName } from '../../core/roles.js';
 import * as native from '../../native/index.js';
 
 const CROCKFORD = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+const BATCH_SIZES = [1, 16, 64, 256] as const;
 const traceCode = () => Array.from(randomBytes(32), (byte) => CROCKFORD[byte % 32]).join('');
 
 interface Row {
@@ -96,24 +99,53 @@ try {
   const rows: Row[] = [];
 
   const creates = 3000;
-  const keys = Array.from({ length: creates }, () =>
-    toHex(
-      preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), {
-        recordId: randomBytes(32),
-        version: 1,
-      }),
-    ),
-  );
+  const wrappedKeys = (count: number) =>
+    Array.from({ length: count }, () =>
+      toHex(
+        preEncrypt(preDelegatorPublicKey(preKeygenDelegator().secretKey), generateDek(), {
+          recordId: randomBytes(32),
+          version: 1,
+        }),
+      ),
+    );
+  /** Gas of each committed transaction, per row name. */
+  const gas = new Map<string, number[]>();
+  const metered = async (name: string, receipt: Promise<Receipt>) => {
+    const { gasUsed } = await receipt;
+    gas.set(name, [...(gas.get(name) ?? []), Number(gasUsed)]);
+  };
+  const createRow = 'RecordRegistry.create';
   rows.push(
-    await measure('RecordRegistry.create', keys, 1, 64, (key) =>
-      writeContract(client, hospital.secretKey, {
-        address: registry,
-        abi: RecordRegistry.abi,
-        functionName: 'create',
-        args: [toHex(randomBytes(32)), key],
-      }),
+    await measure(createRow, wrappedKeys(creates), 1, 64, (key) =>
+      metered(
+        createRow,
+        writeContract(client, hospital.secretKey, {
+          address: registry,
+          abi: RecordRegistry.abi,
+          functionName: 'create',
+          args: [toHex(randomBytes(32)), key],
+        }),
+      ),
     ),
   );
+  // a batch window's records in one transaction: what issue 17's batched anchoring sends
+  for (const size of BATCH_SIZES) {
+    const name = `RecordRegistry.createBatch (${size})`;
+    const batches = Array.from({ length: Math.max(4, Math.ceil(512 / size)) }, () => wrappedKeys(size));
+    rows.push(
+      await measure(name, batches, size, 4, (batch) =>
+        metered(
+          name,
+          writeContract(client, hospital.secretKey, {
+            address: registry,
+            abi: RecordRegistry.abi,
+            functionName: 'createBatch',
+            args: [batch.map(() => toHex(randomBytes(32))), batch],
+          }),
+        ),
+      ),
+    );
+  }
 
   async function proofs(count: number, items: number) {
     const nonce = (await client.getBlockHash(await client.getBlockNumber())) as Hex;
@@ -174,6 +206,17 @@ try {
     console.log(
       `${row.name.padEnd(34)}${String(row.transactions).padStart(7)}${String(row.items).padStart(8)}${(row.transactions / row.seconds).toFixed(0).padStart(9)}` +
         `${(row.items / row.seconds).toFixed(0).padStart(10)}${percentile(row.latencies, 50).toFixed(1).padStart(9)}${percentile(row.latencies, 99).toFixed(1).padStart(9)}`,
+    );
+  }
+  const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const createGas = mean(gas.get(createRow) ?? []);
+  console.log(`\ngas per record (mean over each row's transactions; FISCO's default tx_gas_limit is 300 M):`);
+  for (const row of rows) {
+    const used = gas.get(row.name);
+    if (!used) continue;
+    const perRecord = mean(used) / (row.items / row.transactions);
+    console.log(
+      `${row.name.padEnd(34)}${perRecord.toFixed(0).padStart(9)} gas/record${mean(used).toFixed(0).padStart(12)} gas/tx   ${((100 * perRecord) / createGas).toFixed(0).padStart(4)} % of create`,
     );
   }
   const [creating] = rows;

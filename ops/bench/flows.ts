@@ -5,9 +5,12 @@
  *     to result) with 1, 8 and 32 submissions kept in flight (closed loop).
  *  2. Next to it, Temporal's own ceiling on this machine: a workflow calling one no-op activity on a
  *     worker of its own queue, same connection, same data converter, same concurrency levels.
- *  3. A drug batch: one traceStep with a full batch (`MAX_BATCH_ITEMS`, the most one proof carries), start
+ *  3. Records in batches (anchorBatch, issue 17): messages signalled in groups to a few batch
+ *     executions at once, records/s and latency until each record is filed, actions per record.
+ *  4. A drug batch: one traceStep with a full batch (`MAX_BATCH_ITEMS`, the most one proof carries), start
  *     to result, against the 10 s goal set for a production batch of 1,000.
- * Where the time goes comes from the workflow histories (server timestamps per activity).
+ * Where the time goes comes from the workflow histories (server timestamps per activity), and so do
+ * Temporal's billable actions per record (ops/bench/temporal-actions.ts).
  * Reports only: a missed goal is printed, not an exit code.
  * With YILIAN_TEMPORAL_MODE=external (and YILIAN_TEMPORAL_ADDRESS, YILIAN_TEMPORAL_NAMESPACE, as
  * `./ops/cluster` prints them) it runs against that Temporal instead of a dev server, with the
@@ -22,6 +25,8 @@ import { generateTraceCode, initPre } from '../../core/crypto/index.js';
 import { MAX_BATCH_ITEMS } from '../../native/index.js';
 import { hl7Envelope } from '../../connectors/hl7/message-source.js';
 import type { RecordReference } from '../../workflows/anchor-record.js';
+import { anchorBatchWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
+import { sendToAnchorBatch } from '../../workflows/starter.js';
 import { startScratchEngine } from '../scratch/engine.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from '../scratch/worker-process.js';
 import { Role } from '../../core/roles.js';
@@ -30,6 +35,14 @@ import { EncryptionCodec } from '../codec/encryption-codec.js';
 import { noopWorkflow, type NoopActivities } from './noop-workflow.js';
 import { enrolBenchPatients, syntheticOru } from './bench-patients.js';
 import { authorize } from '../../core/operators/authorization.js';
+import {
+  actionsOfWorkflows,
+  addActions,
+  describeActions,
+  noActions,
+  totalActions,
+  type ActionCount,
+} from './temporal-actions.js';
 
 const LEVELS = [1, 8, 32] as const;
 /** Per level: stop submitting after `seconds` or `max` workflows, whichever comes first; in-flight ones finish. */
@@ -46,8 +59,12 @@ const RECORD_BUDGET = {
 const WARMUP_RECORDS = 4;
 /** Every record consumes one prekey: enough for every cap above, spread over a few patients. */
 const PATIENTS = 4;
+/** Batched anchoring (anchorBatch): messages signalled in groups, as the dispatcher is to group them, over shards. */
+const BATCHED = { messages: 480, group: 16, shards: 2 } as const;
 const PREKEYS_PER_PATIENT =
-  Math.ceil((WARMUP_RECORDS + Object.values(RECORD_BUDGET).reduce((sum, b) => sum + b.max, 0)) / PATIENTS) + 8;
+  Math.ceil(
+    (WARMUP_RECORDS + BATCHED.messages + Object.values(RECORD_BUDGET).reduce((sum, b) => sum + b.max, 0)) / PATIENTS,
+  ) + 8;
 const BATCH_ITEMS = MAX_BATCH_ITEMS;
 const BATCH_RUNS = 2;
 /** Histories read per level for the breakdown (reading is outside the timed window). */
@@ -288,6 +305,8 @@ try {
     records: Loop;
     noopBreakdown: Breakdown;
     recordBreakdown: Breakdown;
+    /** Temporal's billable actions over every record run of the level. */
+    recordActions: ActionCount;
   }> = [];
   for (const level of LEVELS) {
     const c = await closedLoop(level, NOOP_BUDGET[level], (i) => startNoop(i, `c${level}`));
@@ -304,11 +323,43 @@ try {
       records: r,
       noopBreakdown: await breakdown(client, c.workflowIds),
       recordBreakdown: await breakdown(client, r.workflowIds),
+      recordActions: await actionsOfWorkflows(client, r.workflowIds),
     });
   }
   noop.worker.shutdown();
   await noop.run;
   noop = undefined;
+
+  // ——— records in batches: groups signalled to anchorBatch executions, until every record is filed ———
+  const batchedMessages = Array.from({ length: BATCHED.messages }, (_, i) => {
+    const hl7 = syntheticOru(`BATCHED-${runId}-${i}`, patients[i % patients.length] ?? '', i);
+    const { source, patient } = hl7Envelope(hl7);
+    return { source, record: hl7, patient };
+  });
+  const sentAt = new Map<string, number>();
+  const batchedStarted = performance.now();
+  for (let g = 0; g * BATCHED.group < BATCHED.messages; g++) {
+    const messages = batchedMessages.slice(g * BATCHED.group, (g + 1) * BATCHED.group);
+    await sendToAnchorBatch(client, taskQueue, { author: doctor.address, shard: g % BATCHED.shards, messages });
+    for (const message of messages) sentAt.set(sourceWorkflowId(message.source), performance.now());
+  }
+  const batchedLatencies: number[] = [];
+  for (const deadline = performance.now() + 600_000; sentAt.size > 0;) {
+    for (const key of [...sentAt.keys()]) {
+      if (!(await stack.engine.state.anchoredMessage(key))?.record) continue;
+      batchedLatencies.push(performance.now() - (sentAt.get(key) ?? NaN));
+      sentAt.delete(key);
+    }
+    if (performance.now() > deadline) throw new Error(`${sentAt.size} batched records were not anchored in 10 minutes`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  const batchedSeconds = (performance.now() - batchedStarted) / 1000;
+  batchedLatencies.sort((a, b) => a - b);
+  const batchedActions = await actionsOfWorkflows(
+    client,
+    Array.from({ length: BATCHED.shards }, (_, shard) => anchorBatchWorkflowId(doctor.address, shard)),
+  );
+  say(`batched: ${BATCHED.messages} records anchored in ${f1(batchedSeconds)} s`);
 
   // ——— drug batch ———
   const batchRuns: Array<{ seconds: number; proofs: number; breakdown: Breakdown }> = [];
@@ -350,6 +401,7 @@ try {
     ['no-op p50', 11],
     ['no-op p99', 11],
     ['% of ceiling', 14],
+    ['actions/rec', 13],
   ];
   const row = (cells: string[]) =>
     say(
@@ -358,7 +410,7 @@ try {
         .join(''),
     );
   row(columns.map(([name]) => name));
-  for (const { level, records: r, ceiling: c } of levels) {
+  for (const { level, records: r, ceiling: c, recordActions } of levels) {
     row([
       String(level),
       String(r.count),
@@ -370,6 +422,7 @@ try {
       f0(percentile(c.latencies, 50)),
       f0(percentile(c.latencies, 99)),
       `${f1((100 * rate(r)) / rate(c))} %`,
+      (totalActions(recordActions) / r.count).toFixed(2),
     ]);
   }
   const shares = levels.map(({ records: r, ceiling: c }) => rate(r) / rate(c));
@@ -379,6 +432,13 @@ try {
   const ceiling = levels.map((l) => l.ceiling);
   say(
     `goal: records/s >= 50 % of the no-op ceiling — ${at32 >= 0.5 ? 'met' : 'MISSED'} at 32 in flight (${f1(100 * at32)} %; best level ${f1(100 * best)} %)`,
+  );
+  const allRecords = levels.reduce((sum, l) => sum + l.records.count, 0);
+  say(
+    `Temporal actions per record (Temporal Cloud's billing, from every record run's history; queries, none here, are billed too): ${describeActions(
+      levels.reduce((sum, l) => addActions(sum, l.recordActions), noActions()),
+      allRecords,
+    )}`,
   );
   const failures = records.reduce((sum, r) => sum + r.failed, 0) + ceiling.reduce((sum, c) => sum + c.failed, 0);
   if (failures)
@@ -396,6 +456,11 @@ try {
       `    ${'workflow tasks, other'.padEnd(22)} ${f0(b.between).padStart(13)} ms ${''.padStart(15)}${f0((100 * b.between) / b.total).padStart(3)} %`,
     );
   };
+  say(
+    `batched (anchorBatch, issue 17): ${BATCHED.messages} records signalled in groups of ${BATCHED.group} to ${BATCHED.shards} executions at once: ` +
+      `${f1(BATCHED.messages / batchedSeconds)} records/s, p50 ${f0(percentile(batchedLatencies, 50))} ms, p99 ${f0(percentile(batchedLatencies, 99))} ms ` +
+      `(signal → record filed), Temporal actions per record ${describeActions(batchedActions, BATCHED.messages)}`,
+  );
   say();
   say('where a record spends its time (mean per workflow; queued = scheduled → started, ran = started → completed):');
   for (const l of levels)

@@ -3,7 +3,9 @@
  * routing, the intake queue on a Redis that fsyncs every write (appendonly yes, appendfsync
  * always), the dispatcher, Temporal and both workers, the payload codec on.
  *  1. Fully anchored: messages for enrolled patients over 8 connections, from the first send
- *     until every record is on chain and in its patient's inbox, next to bench:flows' ceiling.
+ *     until every record is on chain and in its patient's inbox, next to bench:flows' ceiling;
+ *     each message's latency from its ACK to its run's close, and Temporal's billable actions per
+ *     record counted from the runs' histories (ops/bench/temporal-actions.ts).
  *  2. Acknowledged messages per second and ACK latency (p50/p99) from senders in a process of
  *     their own (as a hospital's interface engine is), each waiting for every ACK before the next
  *     message (how HIS interfaces send) on 1 and on 8 connections, and one connection pipelining
@@ -40,6 +42,7 @@ import { startScratchRedis } from '../scratch/services.js';
 import { startScratchListener } from '../scratch/intake.js';
 import { redisDurability } from '../services/redis-durability.js';
 import { enrolBenchPatients, syntheticOru } from './bench-patients.js';
+import { actionsOfWorkflows, describeActions } from './temporal-actions.js';
 
 const SECONDS_PER_LEVEL = 8;
 const PIPELINE_DEPTH = 32;
@@ -82,18 +85,22 @@ try {
   const listener = await startScratchListener({ queue, hospital: { name: 'hospital', address: hospital.address } });
   const port = listener.address.port;
 
-  /** Waits until `count` runs of `type` whose ids contain `marker` have completed (at most 10 minutes). */
+  /**
+   * Waits until `count` runs of `type` whose ids contain `marker` have completed (at most 10
+   * minutes); returns each one's id and the server's time it closed at.
+   */
   const completed = async (type: string, marker: string, count: number) => {
     const deadline = performance.now() + 600_000;
     for (;;) {
-      let done = 0;
+      const done: Array<{ workflowId: string; closedAt: number }> = [];
       for await (const run of stack.client.workflow.list({
         query: `TaskQueue = '${stack.taskQueue}' AND WorkflowType = '${type}' AND ExecutionStatus = 'Completed'`,
       }))
-        if (run.workflowId.includes(marker)) done++;
-      if (done >= count) return;
+        if (run.workflowId.includes(marker))
+          done.push({ workflowId: run.workflowId, closedAt: run.closeTime?.getTime() ?? NaN });
+      if (done.length >= count) return done;
       if (performance.now() > deadline)
-        throw new Error(`only ${done} of ${count} ${type} runs completed in 10 minutes`);
+        throw new Error(`only ${done.length} of ${count} ${type} runs completed in 10 minutes`);
       await new Promise((resolve) => setTimeout(resolve, 250));
     }
   };
@@ -101,19 +108,31 @@ try {
   // ——— fully anchored: enrolled patients, 8 connections, until every record is anchored ———
   const patients = await enrolBenchPatients(stack, ANCHOR_PATIENTS, Math.ceil(ANCHORED / ANCHOR_PATIENTS) + 2, runId);
   const anchorStarted = performance.now();
+  /** Wall-clock time each message was acknowledged, by control id: the server's close times are wall-clock too. */
+  const acknowledgedAt = new Map<string, number>();
   await Promise.all(
     Array.from({ length: 8 }, async (_, c) => {
       const client = await MllpClient.connect(port);
       for (let i = c; i < ANCHORED; i += 8) {
-        const ack = await client.roundTrip(syntheticOru(`A-${runId}-${i}`, patients[i % patients.length] ?? '', i));
-        if (ack[1]?.[1] !== 'AA') throw new Error(`message A-${runId}-${i} was refused: ${ack.join(' ')}`);
+        const controlId = `A-${runId}-${i}`;
+        const ack = await client.roundTrip(syntheticOru(controlId, patients[i % patients.length] ?? '', i));
+        if (ack[1]?.[1] !== 'AA') throw new Error(`message ${controlId} was refused: ${ack.join(' ')}`);
+        acknowledgedAt.set(controlId, Date.now());
       }
       client.close();
     }),
   );
   const acknowledgedAfter = (performance.now() - anchorStarted) / 1000;
-  await completed('anchorRecord', `A-${runId}`, ANCHORED);
+  const anchoredRuns = await completed('anchorRecord', `A-${runId}`, ANCHORED);
   const anchoredAfter = (performance.now() - anchorStarted) / 1000;
+  // an hl7 run's id ends in the message's control id (workflows/ids.ts)
+  const anchorLatencies = anchoredRuns
+    .map(({ workflowId, closedAt }) => closedAt - (acknowledgedAt.get(workflowId.split(':').at(-1) ?? '') ?? NaN))
+    .sort((a, b) => a - b);
+  const anchorActions = await actionsOfWorkflows(
+    stack.client,
+    anchoredRuns.map((run) => run.workflowId),
+  );
   say(`fully anchored: ${ANCHORED} in ${f1(anchoredAfter)} s`);
 
   // ——— ERP: batches of 1,000 items posted at once, until every part is proven and on chain ———
@@ -254,6 +273,13 @@ try {
     `\nfully anchored: ${ANCHORED} messages over 8 connections, acknowledged in ${f1(acknowledgedAfter)} s, ` +
       `all on chain and delivered in ${f1(anchoredAfter)} s = ${f1(ANCHORED / anchoredAfter)} records/s ` +
       '(bench:flows measured 31 records/s at 32 in flight on this machine: the workflow ceiling)',
+  );
+  say(
+    `  acknowledged → anchored and delivered: p50 ${f0(percentile(anchorLatencies, 0.5))} ms, p99 ${f0(percentile(anchorLatencies, 0.99))} ms ` +
+      `(goal ≥ 100 records/s at p99 ≤ 5 s: ${ANCHORED / anchoredAfter >= 100 && percentile(anchorLatencies, 0.99) <= 5000 ? 'met' : 'missed'})`,
+  );
+  say(
+    `  Temporal actions per record: ${describeActions(anchorActions, ANCHORED)}, from the ${ANCHORED} runs' histories (queries, none here, are billed too)`,
   );
   say(
     `ERP: ${f0((ERP_BATCHES * ERP_ITEMS) / erpSeconds)} items/s committed (${ERP_BATCHES} batches of ${ERP_ITEMS} posted at once, ` +

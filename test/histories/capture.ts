@@ -23,7 +23,13 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '../../ops/audit/replay.js';
 import { authorize } from '../../core/operators/authorization.js';
 import { runStoryOn } from '../harness/story.js';
-import { identityWorkflowId, localIdentityWorkflowId, sourceWorkflowId } from '../../workflows/ids.js';
+import {
+  anchorBatchWorkflowId,
+  identityWorkflowId,
+  localIdentityWorkflowId,
+  sourceWorkflowId,
+} from '../../workflows/ids.js';
+import { sendToAnchorBatch } from '../../workflows/starter.js';
 import { startScratchEngine } from '../../ops/scratch/engine.js';
 import { anchorStatusQuery } from '../../workflows/anchor-record.js';
 import { generateTraceCode } from '../../core/crypto/index.js';
@@ -86,6 +92,28 @@ try {
   });
   await topUp.result();
 
+  // a batch of two messages: one for Alice, one for a patient who has not enrolled (it leaves the
+  // batch for a run of its own); the execution ends after a minute with nothing to do
+  const batchAuthor = outcome.localIdentities[0] ?? '';
+  await sendToAnchorBatch(stack.client, stack.taskQueue, {
+    author: batchAuthor,
+    shard: 0,
+    messages: [
+      {
+        source: { kind: 'hl7', sendingFacility: 'Capture', controlId: `batch-1-${outcome.runId}` },
+        record: 'MSH|^~\\&|capture batch 1',
+        patient: outcome.patient,
+      },
+      {
+        source: { kind: 'hl7', sendingFacility: 'Capture', controlId: `batch-2-${outcome.runId}` },
+        record: 'MSH|^~\\&|capture batch 2',
+        patient: { authority: outcome.patient.authority, identifier: `NOT-ENROLLED-${outcome.runId}` },
+      },
+    ],
+  });
+  const batchId = anchorBatchWorkflowId(batchAuthor, 0);
+  await stack.client.workflow.getHandle(batchId).result();
+
   const captures: Array<{ file: string; workflowId: string; type: string; status: 'COMPLETED' | 'FAILED' }> = [
     {
       file: 'registerIdentity-local',
@@ -134,6 +162,7 @@ try {
     { file: 'mergePatients', workflowId: merge.workflowId, type: 'mergePatients', status: 'COMPLETED' },
     { file: 'revokeIdentity', workflowId: revocation.workflowId, type: 'revokeIdentity', status: 'COMPLETED' },
     { file: 'publishPrekeys', workflowId: topUp.workflowId, type: 'publishPrekeys', status: 'COMPLETED' },
+    { file: 'anchorBatch', workflowId: batchId, type: 'anchorBatch', status: 'COMPLETED' },
   ];
 
   const all = process.argv.includes('--all');

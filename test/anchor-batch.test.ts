@@ -1,0 +1,123 @@
+/**
+ * anchorBatch on the real stack (docs/design.md § Anchoring in batches): messages signalled to one
+ * batch execution are anchored in one transaction each batch and delivered, a message signalled
+ * twice is anchored once, and a record for a patient who has not enrolled leaves the batch to wait
+ * in an anchorRecord run of its own.
+ */
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import type { Hex } from 'viem';
+import { authorize } from '../core/operators/authorization.js';
+import { Role } from '../core/roles.js';
+import { readContract } from '../core/ledger/contract-calls.js';
+import { RecordRegistry } from '../contracts/artifacts.js';
+import { hl7Envelope } from '../connectors/hl7/message-source.js';
+import { enrolBenchPatients, syntheticOru } from '../ops/bench/bench-patients.js';
+import { describeActions, totalActions, workflowActions } from '../ops/bench/temporal-actions.js';
+import { startScratchEngine, type ScratchEngine } from '../ops/scratch/engine.js';
+import type { BatchMessage } from '../workflows/anchor-batch.js';
+import { anchorStatusQuery, type anchorRecord } from '../workflows/anchor-record.js';
+import { anchorBatchWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
+import { sendToAnchorBatch } from '../workflows/starter.js';
+
+let stack: ScratchEngine;
+let author: string;
+let patients: string[];
+const runId = randomUUID().slice(0, 8);
+
+before(async () => {
+  stack = await startScratchEngine();
+  await stack.startWorkers();
+  ({ address: author } = await stack.workflows.execute.registerIdentity(
+    authorize(stack.operator, 'registerIdentity', { name: `Batch hospital (${runId})`, role: Role.Hospital }),
+  ));
+  patients = await enrolBenchPatients(stack, 2, 4, runId);
+});
+after(async () => stack.stop());
+
+const message = (n: number, patient: string): BatchMessage => {
+  const hl7 = syntheticOru(`BATCH-${runId}-${n}`, patient, n);
+  const { source, patient: identifier } = hl7Envelope(hl7);
+  return { source, record: hl7, patient: identifier };
+};
+const keyOf = (m: BatchMessage) => sourceWorkflowId(m.source);
+const send = (messages: BatchMessage[]) =>
+  sendToAnchorBatch(stack.client, stack.taskQueue, { author, shard: 0, messages });
+
+/** Waits until every message has its record filed (at most a minute). */
+async function anchored(messages: BatchMessage[]) {
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const rows = await Promise.all(messages.map((m) => stack.engine.state.anchoredMessage(keyOf(m))));
+    const records = rows.flatMap((row) => (row?.record ? [row.record] : []));
+    if (records.length === messages.length) return records;
+    if (Date.now() > deadline) throw new Error(`only ${records.length} of ${messages.length} anchored`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+const patientAccount = async (identifier: string) => {
+  const { patient } = message(0, identifier);
+  const account = await stack.engine.state.findPatient(
+    stack.engine.state.patientRef(patient.authority, patient.identifier),
+  );
+  assert.ok(account);
+  return account;
+};
+
+test('a batch anchors each message once, in one transaction, and delivers it; a copy signalled again changes nothing', async (t) => {
+  const [alice = '', bob = ''] = patients;
+  const first = [message(1, alice), message(2, bob), message(3, alice)];
+  await send(first);
+  // the first message again, with one more: the copy meets its claim
+  const second = [message(1, alice), message(4, bob)];
+  await send(second);
+  const records = await anchored([...first, message(4, bob)]);
+  assert.equal(new Set(records.map((r) => r.recordId)).size, 4, 'one record per message');
+  for (const record of records) {
+    const [wrappedKey] = await readContract(stack.engine.chain, {
+      address: stack.engine.contracts.recordRegistry,
+      abi: RecordRegistry.abi,
+      functionName: 'get',
+      args: [record.recordId as Hex],
+    });
+    assert.match(wrappedKey, /^0x01/, 'on chain');
+    assert.match(record.transactionHash ?? '', /^0x[0-9a-f]{64}$/);
+  }
+  const transactions = new Set(records.map((r) => r.transactionHash));
+  assert.ok(transactions.size <= 2, `a batch is one transaction: ${transactions.size} for two signals`);
+  const inbox = await stack.engine.state.inbox(await patientAccount(alice));
+  assert.deepEqual(
+    inbox.map((item) => item.deliveryId).sort(),
+    [keyOf(message(1, alice)), keyOf(message(3, alice))].sort(),
+    "one inbox item per message of Alice's, the copy not delivered twice",
+  );
+
+  // sent again once it is anchored: still one record, one item
+  await send([message(1, alice), message(5, alice)]);
+  await anchored([message(5, alice)]);
+  const [again] = await anchored([message(1, alice)]);
+  assert.equal(again?.recordId, records[0]?.recordId);
+  assert.equal((await stack.engine.state.inbox(await patientAccount(alice))).length, 3);
+
+  const actions = await workflowActions(stack.client, anchorBatchWorkflowId(author, 0));
+  t.diagnostic(`Temporal actions of the batch execution for its 5 records: ${describeActions(actions, 5)}`);
+  assert.ok(totalActions(actions) / 5 < 5, "fewer Temporal actions per record than an anchorRecord run's 5");
+});
+
+test('a record for a patient who has not enrolled leaves the batch and waits in an anchorRecord run of its own', async () => {
+  const waiting = message(6, `NOT-ENROLLED-${runId}`);
+  const enrolled = message(7, patients[0] ?? '');
+  await send([waiting, enrolled]);
+  await anchored([enrolled]);
+  const row = await stack.engine.state.anchoredMessage(keyOf(waiting));
+  assert.ok(row && !row.record, 'claimed by the batch, anchored by no one yet');
+  const own = stack.client.workflow.getHandle<typeof anchorRecord>(keyOf(waiting));
+  const deadline = Date.now() + 30_000;
+  while ((await own.query(anchorStatusQuery).catch(() => 'not yet')) !== 'waiting for the patient to enrol') {
+    if (Date.now() > deadline) throw new Error(`the waiting record's own run did not start waiting`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  assert.equal((await own.describe()).type, 'anchorRecord');
+});
