@@ -232,9 +232,17 @@ fn batch_layouts() {
     // the cap is the largest batch that fits: one more item would double the trace
     assert!(8 * (MAX_ITEMS + 1) + MIN_RANDOM_ROWS > MAX_TRACE_LENGTH);
     assert_eq!(Layout::new(1, Hiding::Transparent).unwrap().trace_length, 8);
-    // the mask count is enough only from N = (e + 1)(q + 2e) on (docs/formats.md § Hiding)
-    assert!(padded(1) >= MASK_COLUMNS * (NUM_QUERIES + 2 * EXTENSION_DEGREE));
+    // the mask count is enough only from N = (e + 1)(q + 2e) − e on (docs/formats.md § Hiding)
+    assert!(padded(1) >= MASK_COLUMNS * (NUM_QUERIES + 2 * EXTENSION_DEGREE) - EXTENSION_DEGREE);
     assert_eq!(MASK_COLUMNS, EXTENSION_DEGREE + 1);
+    // the linear criterion's minimum: q + 2e random cells in column 4, whose padding groups pin
+    // 2 of every 8 cells (the zk.rs criterion, run with MIN_RANDOM_ROWS set by hand: 88 hides,
+    // 80 leaks)
+    let linear = ((NUM_QUERIES + 2 * EXTENSION_DEGREE) * 8)
+        .div_ceil(6)
+        .next_multiple_of(8);
+    assert_eq!(linear, 88);
+    assert!(MIN_RANDOM_ROWS >= linear);
     assert_eq!(Layout::new(0, Hiding::Padded), Err(Error::BadBatchSize(0)));
     assert_eq!(
         Layout::new(MAX_ITEMS + 1, Hiding::Padded),
