@@ -153,3 +153,71 @@ fn a_yl_stk_2_proof_is_refused_by_name() {
          yl-stk-3 proofs only"
     );
 }
+
+/// Salting is the verifier's rule, not the prover's choice: a proof whose trace opening has its
+/// salts stripped (re-encoded as a well-formed unsalted opening) is refused, and so is one whose
+/// FRI layers would carry salts.
+#[test]
+fn the_verifier_decides_which_openings_carry_salts() {
+    use winter_air::proof::Queries;
+    use winterfell::math::fields::f64::BaseElement as Felt;
+    use winterfell::Proof;
+    use yilian_native::options::{Layout, BLOWUP};
+    use yilian_native::prover::{prove, Item};
+    use yilian_native::trace_code::TraceCode;
+
+    let items = vec![Item {
+        code: TraceCode::random(),
+        ciphertext_hash: [5; 32],
+    }];
+    let nonce = [6; 32];
+    let statement = PublicInputs {
+        ids: items.iter().map(|item| item.code.id()).collect(),
+        ciphertext_hashes: vec![[5; 32]],
+        nonce,
+        hiding: Hiding::Padded,
+    };
+    let bytes = prove(&items, &nonce, Hiding::Padded).unwrap();
+    assert_eq!(verify(&bytes, statement.clone()), Ok(()));
+
+    let layout = Layout::new(1, Hiding::Padded).unwrap();
+    let mut proof = Proof::from_bytes(&bytes).unwrap();
+    // Queries = usize(values.len) ‖ values ‖ …: one row of `width` 8-byte elements per position
+    let encoded = proof.trace_queries[0].to_bytes();
+    let mut reader = SliceReader::new(&encoded);
+    let positions = winter_utils::ByteReader::read_usize(&mut reader).unwrap() / (8 * layout.width);
+    let (opening, table) = proof.trace_queries[0]
+        .clone()
+        .parse::<Felt, Hasher, Commitment>(layout.trace_length * BLOWUP, positions, layout.width)
+        .unwrap();
+    let rows: Vec<Vec<Felt>> = table.rows().map(|row| row.to_vec()).collect();
+    let stripped = MultiProof {
+        salts: Vec::new(),
+        paths: opening.paths,
+    };
+    proof.trace_queries[0] = Queries::new::<Hasher, Felt, Commitment>(stripped, rows);
+    assert_eq!(
+        verify(&proof.to_bytes(), statement.clone()),
+        Err(Error::MalformedProof)
+    );
+
+    // the first FRI layer's opening with one salt put in front of it
+    let mut salted_fri = bytes.clone();
+    let fri = Proof::from_bytes(&bytes).unwrap().fri_proof.to_bytes();
+    let at = bytes.windows(fri.len()).position(|w| w == fri).unwrap();
+    // FriProof = u8 layers ‖ u32 values.len ‖ values ‖ u32 paths.len ‖ paths (salt count first)
+    let values = u32::from_le_bytes(fri[1..5].try_into().unwrap()) as usize;
+    let paths_len_at = at + 5 + values;
+    let paths_len = u32::from_le_bytes(bytes[paths_len_at..paths_len_at + 4].try_into().unwrap());
+    // winterfell's varint: the low bits count the extra bytes, so 0x01 is 0 and 0x03 is 1
+    assert_eq!(bytes[paths_len_at + 4], 0x01, "FRI openings carry no salts");
+    salted_fri.splice(
+        paths_len_at..paths_len_at + 5,
+        (paths_len + SALT_BYTES as u32)
+            .to_le_bytes()
+            .into_iter()
+            .chain([0x03])
+            .chain([7; SALT_BYTES]),
+    );
+    assert_eq!(verify(&salted_fri, statement), Err(Error::MalformedProof));
+}
