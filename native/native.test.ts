@@ -52,13 +52,24 @@ test('traceId is 32 bytes, deterministic, alias-insensitive, and rejects bad cod
   assert.throws(() => native.traceId(code.slice(0, 20)), /^Error: BAD_TRACE_CODE/);
 });
 
+test('a proof of the retired unsalted format (yl-stk-2) is refused by name', async () => {
+  const old = JSON.parse(
+    readFileSync(new URL('./tests/vectors/yl-stk-2-proof.json', import.meta.url), 'utf8'),
+  ) as Record<'id' | 'ciphertextHash' | 'nonce' | 'proof', string>;
+  const bytes = (key: keyof typeof old) => Buffer.from(old[key], 'hex');
+  await assert.rejects(
+    native.verify(bytes('id'), bytes('ciphertextHash'), bytes('nonce'), bytes('proof')),
+    /^Error: WRONG_OPTIONS: proof is in the retired format yl-stk-2 \(unsalted Merkle leaves\); this verifier accepts yl-stk-3 proofs only$/,
+  );
+});
+
 test('prove / verify one item, bound to ciphertext hash and nonce', async () => {
   const code = randomCode();
   const id = native.traceId(code);
   const hash = sha256('ciphertext');
   const nonce = sha256('block');
   const proof = await native.prove(code, hash, nonce);
-  // 58 queries (proven ≥ 100 bits): 44–48 KB, the count of distinct queries varies per proof
+  // 58 queries (proven ≥ 100 bits) and salted leaves: 46–50 KB, the count of distinct queries varies
   assert.ok(proof.length < 52 * 1024, `proof is ${proof.length} bytes`);
   await native.verify(id, hash, nonce, proof);
   await assert.rejects(native.verify(id, sha256('other'), nonce, proof), /^Error: PROOF_REJECTED/);

@@ -33,8 +33,9 @@ use crate::trace_code::{hash_limbs, TraceId, HASH_BYTES, ID_TAG, KEY_LIMBS};
 
 const ROUNDS: usize = 7;
 /// Fiat–Shamir domain separator and version of this statement and its proof options
-/// ("yl-stk-2" as a little-endian u64; "yl-stk-1" was the same AIR with 38 queries).
-const STATEMENT_TAG: Felt = Felt::new(u64::from_le_bytes(*b"yl-stk-2"));
+/// ("yl-stk-3" as a little-endian u64: salted trace and constraint Merkle leaves; "yl-stk-2" was
+/// unsalted, "yl-stk-1" the same AIR with 38 queries).
+const STATEMENT_TAG: Felt = Felt::new(u64::from_le_bytes(*b"yl-stk-3"));
 /// Columns of the initial state that are public: capacity, tag and the two zero rate cells.
 const PUBLIC_INIT: [(usize, Felt); 7] = [
     (0, Felt::new(1 + KEY_LIMBS as u64)),

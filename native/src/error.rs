@@ -22,6 +22,8 @@ pub enum Error {
     BadBatchSize(usize),
     /// The proof bytes do not deserialize.
     MalformedProof,
+    /// The proof is in an earlier format (statement version) that this verifier no longer accepts.
+    ObsoleteProof(&'static str),
     /// The proof was made with other options or another trace shape than the verifier expects.
     WrongOptions,
     /// The proof is well formed but does not verify for these public inputs.
@@ -41,7 +43,8 @@ impl Error {
             Error::BadPoint(_) => Status::BadPoint,
             Error::BadBatchSize(_) => Status::BadBatchSize,
             Error::MalformedProof => Status::MalformedProof,
-            Error::WrongOptions => Status::WrongOptions,
+            // an older proof format is a proof made with other options, to a C or chain caller
+            Error::ObsoleteProof(_) | Error::WrongOptions => Status::WrongOptions,
             Error::ProofRejected => Status::ProofRejected,
             Error::ProverFailed => Status::ProverFailed,
             Error::Panic => Status::Panic,
@@ -88,6 +91,10 @@ impl fmt::Display for Error {
                 )
             }
             Error::MalformedProof => write!(f, "proof bytes do not deserialize"),
+            Error::ObsoleteProof(format) => write!(
+                f,
+                "proof is in the retired format {format}; this verifier accepts yl-stk-3 proofs only"
+            ),
             Error::WrongOptions => {
                 write!(f, "proof options or trace shape are not the expected ones")
             }

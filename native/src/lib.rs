@@ -14,6 +14,7 @@ pub mod options;
 pub mod pre;
 mod proof_bytes;
 pub mod prover;
+pub mod salted_merkle;
 pub mod trace_code;
 pub mod verifier;
 

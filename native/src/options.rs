@@ -42,12 +42,16 @@ pub const ROWS_PER_ITEM: usize = 8;
 /// The Rescue state is 12 field elements.
 pub const STATE_WIDTH: usize = 12;
 
-/// Random rows appended to every column: `2·f·q + 2·e` (each FRI query opens `f` points of the
-/// DEEP polynomial and each of those ties to two trace points; the OOD frame adds `2·e`
-/// base-field equations per column).
+/// Random rows appended to every column: `2·f·q + 2·e`, every trace point a layer-0 FRI opening
+/// ties to, through the quotient too (`y` and `g·y` for each of the `f` points per query), plus
+/// the OOD frame. The linear criterion alone needs 88 (`q + 2·e` random cells per column, and the
+/// padding's public cells leave column 4 only 6 of every 8); the rest is a margin for the
+/// non-linear quotient relation. docs/formats.md § Hiding.
 pub const MIN_RANDOM_ROWS: usize = 2 * FRI_FOLDING * NUM_QUERIES + 2 * EXTENSION_DEGREE;
 /// Wholly random columns no constraint touches; they enter the DEEP combination with
-/// verifier-chosen weights and mask it (`e + 1`, heuristic sizing).
+/// verifier-chosen weights and mask it. The DEEP polynomial has `e·(N − 1)` base coordinates;
+/// `e + 1` masks keep `(e + 1)(N − q − 2e)` free values after their own openings, enough from
+/// `N = 253` on, so for the shortest trace a batch takes (256).
 pub const MASK_COLUMNS: usize = EXTENSION_DEGREE + 1;
 
 pub fn proof_options() -> ProofOptions {

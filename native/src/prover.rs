@@ -2,7 +2,7 @@
 
 use rand::Rng;
 use winterfell::crypto::hashers::{Blake3_256, Rp64_256};
-use winterfell::crypto::{DefaultRandomCoin, MerkleTree};
+use winterfell::crypto::DefaultRandomCoin;
 use winterfell::math::fields::f64::BaseElement as Felt;
 use winterfell::math::{FieldElement, StarkField};
 use winterfell::matrix::ColMatrix;
@@ -14,12 +14,13 @@ use winterfell::{
 
 use crate::air::{digest_columns, public_init_cells, PublicInputs, RescueAir};
 use crate::options::{proof_options, Hiding, Layout, ROWS_PER_ITEM, STATE_WIDTH};
+use crate::salted_merkle::{salting, SaltedMerkleTree};
 use crate::trace_code::{TraceCode, HASH_BYTES};
 use crate::Error;
 
 pub type Hasher = Blake3_256<Felt>;
 pub type Coin = DefaultRandomCoin<Hasher>;
-pub type Commitment = MerkleTree<Hasher>;
+pub type Commitment = SaltedMerkleTree<Hasher>;
 
 /// One item of a batch: the secret code and the hash of the ciphertext appended under it.
 pub struct Item {
@@ -127,7 +128,7 @@ impl Prover for RescueProver {
         domain: &StarkDomain<Felt>,
         partition_option: PartitionOptions,
     ) -> (Self::TraceLde<E>, TracePolyTable<E>) {
-        DefaultTraceLde::new(trace_info, main_trace, domain, partition_option)
+        salting(|| DefaultTraceLde::new(trace_info, main_trace, domain, partition_option))
     }
 
     fn new_evaluator<'a, E: FieldElement<BaseField = Felt>>(
@@ -146,11 +147,13 @@ impl Prover for RescueProver {
         domain: &StarkDomain<Felt>,
         partition_options: PartitionOptions,
     ) -> (Self::ConstraintCommitment<E>, CompositionPoly<E>) {
-        DefaultConstraintCommitment::new(
-            composition_poly_trace,
-            num_constraint_composition_columns,
-            domain,
-            partition_options,
-        )
+        salting(|| {
+            DefaultConstraintCommitment::new(
+                composition_poly_trace,
+                num_constraint_composition_columns,
+                domain,
+                partition_options,
+            )
+        })
     }
 }

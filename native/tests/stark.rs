@@ -7,9 +7,11 @@ use winterfell::TraceInfo;
 use winterfell::{BatchingMethod, FieldExtension, Proof, ProofOptions};
 use yilian_native::air::PublicInputs;
 use yilian_native::options::{
-    proof_options, Hiding, Layout, MAX_ITEMS, MAX_TRACE_LENGTH, MIN_RANDOM_ROWS, NUM_QUERIES,
+    proof_options, Hiding, Layout, EXTENSION_DEGREE, MASK_COLUMNS, MAX_ITEMS, MAX_TRACE_LENGTH,
+    MIN_RANDOM_ROWS, NUM_QUERIES,
 };
 use yilian_native::prover::{prove, Hasher, Item};
+use yilian_native::salted_merkle::SALT_BYTES;
 use yilian_native::trace_code::{TraceCode, TraceId};
 use yilian_native::verifier::verify;
 use yilian_native::Error;
@@ -230,6 +232,17 @@ fn batch_layouts() {
     // the cap is the largest batch that fits: one more item would double the trace
     assert!(8 * (MAX_ITEMS + 1) + MIN_RANDOM_ROWS > MAX_TRACE_LENGTH);
     assert_eq!(Layout::new(1, Hiding::Transparent).unwrap().trace_length, 8);
+    // the mask count is enough only from N = (e + 1)(q + 2e) − e on (docs/formats.md § Hiding)
+    assert!(padded(1) >= MASK_COLUMNS * (NUM_QUERIES + 2 * EXTENSION_DEGREE) - EXTENSION_DEGREE);
+    assert_eq!(MASK_COLUMNS, EXTENSION_DEGREE + 1);
+    // the linear criterion's minimum: q + 2e random cells in column 4, whose padding groups pin
+    // 2 of every 8 cells (the zk.rs criterion, run with MIN_RANDOM_ROWS set by hand: 88 hides,
+    // 80 leaks)
+    let linear = ((NUM_QUERIES + 2 * EXTENSION_DEGREE) * 8)
+        .div_ceil(6)
+        .next_multiple_of(8);
+    assert_eq!(linear, 88);
+    assert!(MIN_RANDOM_ROWS >= linear);
     assert_eq!(Layout::new(0, Hiding::Padded), Err(Error::BadBatchSize(0)));
     assert_eq!(
         Layout::new(MAX_ITEMS + 1, Hiding::Padded),
@@ -312,50 +325,90 @@ fn trace_id_matches_rp64_256_and_rejects_non_canonical_bytes() {
     ));
 }
 
-/// A Merkle multiproof whose vector count is read as a 9-byte varint (first byte 0x00) claims
-/// billions of vectors; winterfell would allocate for them up front and abort the process.
+/// A count read as a 9-byte varint (first byte 0x00) claims billions of elements: the salt count
+/// of an opening, or the vector count of its Merkle multiproof. winterfell would allocate for the
+/// vectors up front and abort the process; both are refused by the bytes left.
 #[test]
 fn huge_counts_inside_openings_are_refused_before_allocation() {
-    use winter_utils::Serializable;
     let (items, proof) = single();
-    let parsed = Proof::from_bytes(&proof).unwrap();
-    for queries in [&parsed.trace_queries[0], &parsed.constraint_queries] {
-        let encoded = queries.to_bytes();
-        let at = proof
-            .windows(encoded.len())
-            .position(|w| w == encoded.as_slice())
-            .unwrap();
-        // Queries = usize(values.len) ‖ values ‖ usize(paths.len) ‖ paths; paths = u8 depth ‖ usize count ‖ …
-        let mut r = 0usize;
-        let vint_len = |b: u8| {
-            if b == 0 {
-                9
-            } else {
-                b.trailing_zeros() as usize + 1
-            }
-        };
-        let read_vint = |bytes: &[u8], at: &mut usize| {
-            let n = vint_len(bytes[*at]);
-            let mut buf = [0u8; 8];
-            if n == 9 {
-                buf.copy_from_slice(&bytes[*at + 1..*at + 9]);
-                *at += 9;
-                u64::from_le_bytes(buf) as usize
-            } else {
-                buf[..n].copy_from_slice(&bytes[*at..*at + n]);
-                *at += n;
-                (u64::from_le_bytes(buf) >> n) as usize
-            }
-        };
-        let values = read_vint(&encoded, &mut r);
-        r += values;
-        read_vint(&encoded, &mut r);
-        let count_at = at + r + 1; // skip the depth byte
+    let counts = salt_counts(&proof)
+        .into_iter()
+        .flat_map(|(salts_at, salts)| {
+            // the multiproof follows the salts: u8 depth, then its vector count
+            let depth_at = salts_at + vint_len(proof[salts_at]) + salts * SALT_BYTES;
+            [salts_at, depth_at + 1]
+        });
+    for count_at in counts {
         let mut bad = proof.clone();
         bad[count_at] = 0x00;
         assert_eq!(
             verify(&bad, public(&items, NONCE, Hiding::Padded)),
             Err(Error::MalformedProof)
         );
+    }
+}
+
+/// Each salt is bound to its own leaf: swapping two salts of the trace opening, or of the
+/// constraint opening, breaks the proof (the bit-flip test above covers single salt bits).
+#[test]
+fn swapped_salts_are_rejected() {
+    let (items, proof) = single();
+    for (salts_at, salts) in salt_counts(&proof) {
+        assert!(salts >= 2);
+        let first = salts_at + vint_len(proof[salts_at]);
+        let mut bad = proof.clone();
+        let (a, b) = bad[first..first + 2 * SALT_BYTES].split_at_mut(SALT_BYTES);
+        a.swap_with_slice(b);
+        assert_ne!(bad, proof);
+        assert_eq!(
+            verify(&bad, public(&items, NONCE, Hiding::Padded)),
+            Err(Error::ProofRejected)
+        );
+    }
+}
+
+/// Where the salt count of the trace and of the constraint opening sits in `proof`, and its value.
+fn salt_counts(proof: &[u8]) -> Vec<(usize, usize)> {
+    use winter_utils::Serializable;
+    let parsed = Proof::from_bytes(proof).unwrap();
+    [&parsed.trace_queries[0], &parsed.constraint_queries]
+        .into_iter()
+        .map(|queries| {
+            let encoded = queries.to_bytes();
+            let at = proof
+                .windows(encoded.len())
+                .position(|w| w == encoded.as_slice())
+                .unwrap();
+            // Queries = usize(values.len) ‖ values ‖ usize(paths.len) ‖ paths;
+            // paths = usize(salt count) ‖ salts ‖ u8 depth ‖ usize vector count ‖ …
+            let mut r = 0usize;
+            let values = read_vint(&encoded, &mut r);
+            r += values;
+            read_vint(&encoded, &mut r);
+            let salts_at = r;
+            (at + salts_at, read_vint(&encoded, &mut r))
+        })
+        .collect()
+}
+
+fn vint_len(b: u8) -> usize {
+    if b == 0 {
+        9
+    } else {
+        b.trailing_zeros() as usize + 1
+    }
+}
+
+fn read_vint(bytes: &[u8], at: &mut usize) -> usize {
+    let n = vint_len(bytes[*at]);
+    let mut buf = [0u8; 8];
+    if n == 9 {
+        buf.copy_from_slice(&bytes[*at + 1..*at + 9]);
+        *at += 9;
+        u64::from_le_bytes(buf) as usize
+    } else {
+        buf[..n].copy_from_slice(&bytes[*at..*at + n]);
+        *at += n;
+        (u64::from_le_bytes(buf) >> n) as usize
     }
 }

@@ -9,6 +9,17 @@
 //! the attacked key column and the mask columns is treated as known, the composition polynomial
 //! is treated as known, and the DEEP polynomial is treated as fully revealed (as a polynomial, not
 //! just at the FRI query points) — which subsumes every FRI layer opening and the remainder.
+//!
+//! Merkle openings are outside any linear test. Since "yl-stk-3" the trace and constraint leaves
+//! are salted (src/salted_merkle.rs, tests/salted.rs): the Merkle siblings of opened leaves are no
+//! longer deterministic hashes of unopened rows but hashes of 128-bit salts the proof never
+//! reveals, independent of the trace in the random-oracle model, so what these commitments reveal
+//! beyond the opened rows is nothing the criterion below needs to model. The FRI layers stay
+//! unsalted: their leaves are functions of the DEEP polynomial, which the model hands over whole.
+//! What remains between this and formal zero knowledge, and why its honest name is "heuristic
+//! hiding": the quotient segments are not randomised and relate non-linearly to the trace (the
+//! model treats them as known values), only linear attacks are tested, Fiat–Shamir is not
+//! salted, and there is no simulator (docs/formats.md § Hiding).
 
 use std::cell::RefCell;
 

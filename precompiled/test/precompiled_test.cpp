@@ -283,15 +283,15 @@ TEST(Reencrypt, ChargesItsGasBeforePairing) {
 TEST(StarkVerify, ChargesGasByItemsAndInputBytesBeforeVerifying) {
     const auto v = singleVector();
     const Bytes call = verifyTraceCall(v.id, v.hash, v.nonce, v.proof);
-    ASSERT_EQ(call.size(), 47268u);  // selector, 5 words, the 47 104-byte proof
-    const uint64_t needed = 500000 + 2000 * 1 + 16 * 47268;
-    ASSERT_EQ(needed, 1258288u);
+    ASSERT_EQ(call.size(), 49220u);  // selector, 5 words, the 49 056-byte proof
+    const uint64_t needed = 500000 + 2000 * 1 + 16 * 49220;
+    ASSERT_EQ(needed, 1289520u);
 
     auto result = yilian::callStarkVerify(call, needed - 1);
     EXPECT_FALSE(result.ok);
     EXPECT_TRUE(result.outOfGas);
     EXPECT_EQ(result.gasUsed, needed - 1);
-    EXPECT_EQ(result.error, "out of gas: verifyTrace needs 1258288 gas, 1258287 given");
+    EXPECT_EQ(result.error, "out of gas: verifyTrace needs 1289520 gas, 1289519 given");
 
     result = yilian::callStarkVerify(call, needed);
     ASSERT_TRUE(result.ok) << result.error;
