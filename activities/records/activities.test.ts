@@ -5,61 +5,25 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { recordIdOf } from '../../core/records/record-format.js';
-import { generateIdentity, initPre, preDelegatorPublicKey, preKeygenDelegator } from '../../core/crypto/index.js';
-import { FiscoClient } from '../../core/ledger/fisco-client.js';
-import { readContract, writeContract } from '../../core/ledger/contract-calls.js';
-import { Directory, RecordRegistry } from '../../contracts/artifacts.js';
+import { initPre, preDelegatorPublicKey, preKeygenDelegator } from '../../core/crypto/index.js';
+import { readContract } from '../../core/ledger/contract-calls.js';
+import { RecordRegistry } from '../../contracts/artifacts.js';
 import { Role } from '../../core/roles.js';
-import { EmbeddedContentStore } from '../../core/storage/node/index.js';
-import { signDigest } from '../../native/index.js';
-import { ensureDeployed } from '../../ops/chain/deployment.js';
-import { openEngine } from '../../ops/engine/open.js';
-import { startScratchDevchain, tempDir } from '../../ops/scratch/services.js';
-import { SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../../ops/scratch/engine.js';
 import type { Engine } from '../engine.js';
-import { OperatorList } from '../operators.js';
+import { startActivityEngine } from '../../test/harness/activity-engine.js';
 import { createRecordActivities, createRecordNativeActivities, MAX_RECORD_BATCH, type SealedRecord } from './index.js';
 
 describe('createRecordsOnChain on the dev chain', () => {
-  let devchain: Awaited<ReturnType<typeof startScratchDevchain>>;
-  let home: Awaited<ReturnType<typeof tempDir>>;
+  let stack: Awaited<ReturnType<typeof startActivityEngine>>;
   let engine: Engine;
   let author: Hex;
 
   before(async () => {
     await initPre();
-    [devchain, home] = await Promise.all([startScratchDevchain(), tempDir('record-activities')]);
-    const chain = new FiscoClient({
-      rpcUrl: devchain.rpcUrl,
-      chainId: 'chain0',
-      groupId: 'group0',
-      signer: signDigest,
-    });
-    const ca = generateIdentity();
-    const { deployment } = await ensureDeployed(chain, home.path, ca);
-    engine = await openEngine({
-      home: home.path,
-      chain,
-      contracts: deployment,
-      store: new EmbeddedContentStore(home.path),
-      keystorePassword: SCRATCH_PASSWORD,
-      operators: new OperatorList([]),
-      scrypt: SCRATCH_SCRYPT,
-    });
-    const hospital = await engine.keyring.create();
-    author = toHex(hospital.address);
-    await writeContract(chain, ca.secretKey, {
-      address: deployment.directory,
-      abi: Directory.abi,
-      functionName: 'register',
-      args: [author, Role.Hospital, 'Hospital', toHex(hospital.publicKey)],
-    });
+    stack = await startActivityEngine('record-activities', { role: Role.Hospital, name: 'Hospital' });
+    ({ engine, account: author } = stack);
   });
-  after(async () => {
-    await engine.state.close();
-    await devchain.stop();
-    await home.remove();
-  });
+  after(() => stack.stop());
 
   /** Runs one activity call inside a mock activity context (attempt number). */
   const run = <R>(call: () => Promise<R>): Promise<R> => new MockActivityEnvironment().run(call);

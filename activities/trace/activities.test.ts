@@ -5,60 +5,23 @@ import { MockActivityEnvironment } from '@temporalio/testing';
 import { ApplicationFailure } from '@temporalio/common';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { generateIdentity, generateTraceCode } from '../../core/crypto/index.js';
-import { FiscoClient } from '../../core/ledger/fisco-client.js';
-import { writeContract } from '../../core/ledger/contract-calls.js';
-import { Directory } from '../../contracts/artifacts.js';
 import { Role } from '../../core/roles.js';
-import { EmbeddedContentStore } from '../../core/storage/node/index.js';
-import { MAX_BATCH_ITEMS, signDigest, proveBatch } from '../../native/index.js';
+import { MAX_BATCH_ITEMS, proveBatch } from '../../native/index.js';
 import { pushProvenStep } from '../../test/harness/trace-push.js';
-import { ensureDeployed } from '../../ops/chain/deployment.js';
-import { openEngine } from '../../ops/engine/open.js';
-import { startScratchDevchain, tempDir } from '../../ops/scratch/services.js';
-import { SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../../ops/scratch/engine.js';
 import type { Engine } from '../engine.js';
-import { OperatorList } from '../operators.js';
+import { startActivityEngine } from '../../test/harness/activity-engine.js';
 import { createTraceActivities, createTraceNativeActivities } from './index.js';
 
 describe('pushTraceBatch on the dev chain', () => {
-  let devchain: Awaited<ReturnType<typeof startScratchDevchain>>;
-  let home: Awaited<ReturnType<typeof tempDir>>;
+  let stack: Awaited<ReturnType<typeof startActivityEngine>>;
   let engine: Engine;
   let participant: Hex;
 
   before(async () => {
-    [devchain, home] = await Promise.all([startScratchDevchain(), tempDir('trace-activities')]);
-    const chain = new FiscoClient({
-      rpcUrl: devchain.rpcUrl,
-      chainId: 'chain0',
-      groupId: 'group0',
-      signer: signDigest,
-    });
-    const ca = generateIdentity();
-    const { deployment } = await ensureDeployed(chain, home.path, ca);
-    engine = await openEngine({
-      home: home.path,
-      chain,
-      contracts: deployment,
-      store: new EmbeddedContentStore(home.path),
-      keystorePassword: SCRATCH_PASSWORD,
-      operators: new OperatorList([]),
-      scrypt: SCRATCH_SCRYPT,
-    });
-    const carrier = await engine.keyring.create();
-    participant = toHex(carrier.address);
-    await writeContract(chain, ca.secretKey, {
-      address: deployment.directory,
-      abi: Directory.abi,
-      functionName: 'register',
-      args: [participant, Role.Carrier, 'Carrier', toHex(carrier.publicKey)],
-    });
+    stack = await startActivityEngine('trace-activities', { role: Role.Carrier, name: 'Carrier' });
+    ({ engine, account: participant } = stack);
   });
-  after(async () => {
-    await engine.state.close();
-    await devchain.stop();
-    await home.remove();
-  });
+  after(() => stack.stop());
 
   /** Runs one activity call inside a mock activity context (heartbeats, attempt number). */
   const run = <R>(call: () => Promise<R>): Promise<R> => new MockActivityEnvironment().run(call);
