@@ -12,6 +12,8 @@ import { Role } from '../core/roles.js';
 import { walletDir } from '../wallet/node/wallet-dir.js';
 import { Wallet } from '../wallet/wallet.js';
 import { SCRATCH_PASSWORD, SCRATCH_SCRYPT, startScratchEngine, type ScratchEngine } from '../ops/scratch/engine.js';
+import { anchorBatchWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
+import { sendToAnchorBatch } from '../workflows/starter.js';
 
 /**
  * The engine's side of Temporal (docs/security.md § Temporal): whoever reaches the frontend without
@@ -93,6 +95,33 @@ describe('what reaches the engine through Temporal', () => {
     // the engine's own runs are joined, never replaced
     const again = await stack.workflows.start.anchorRecord(real);
     assert.equal((await again.describe()).runId, runId);
+  });
+
+  test('a batch id taken in the clear is taken back too, and the messages sent to it are anchored', async () => {
+    const patient = { authority: 'BOUNDARY-BATCH', identifier: '2001' };
+    await stack.workflows.execute.enrolPatient(
+      authorize(stack.operator, 'enrolPatient', { patient, account: alice.identity.address }),
+    );
+    const workflowId = anchorBatchWorkflowId(bob, 7);
+    const squatted = await outsider.workflow.start('anchorBatch', {
+      workflowId,
+      taskQueue: stack.taskQueue,
+      args: [{ author: bob }],
+    });
+    const source = { kind: 'hl7', sendingFacility: 'BOUNDARY', controlId: 'BATCH-1' } as const;
+    await sendToAnchorBatch(stack.client, stack.taskQueue, {
+      author: bob,
+      shard: 7,
+      messages: [{ source, record: hl7('BATCH-1', '2001'), patient }],
+    });
+    for (let i = 0; !(await stack.engine.state.anchoredMessage(sourceWorkflowId(source)))?.record; i++) {
+      assert.ok(i < 300, 'the message is anchored within a minute');
+      await sleep(200);
+    }
+    assert.equal(
+      (await stack.client.workflow.getHandle(workflowId, squatted.firstExecutionRunId).describe()).status.name,
+      'TERMINATED',
+    );
   });
 
   test('a signal sent in the clear is dropped and the workflow goes on', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
   WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
   type Client,
   type WorkflowHandle,
   type WorkflowHandleWithFirstExecutionRunId,
@@ -142,7 +143,7 @@ async function startOnce<W extends Workflow>(
 ): Promise<WorkflowHandle<W>> {
   const joined = await startOrJoin(client, workflow, options, 'join');
   if (joined === 'closed') return client.workflow.getHandle<W>(options.workflowId);
-  if (await startedByTheEngine(client, joined)) return joined;
+  if (await startedByTheEngine(client, joined.workflowId, joined.firstExecutionRunId)) return joined;
   const replaced = await startOrJoin(client, workflow, options, 'replace');
   return replaced === 'closed' ? client.workflow.getHandle<W>(options.workflowId) : replaced;
 }
@@ -176,12 +177,12 @@ async function startOrJoin<W extends Workflow>(
  * codec key started it. A client without a codec (histories captured in the clear) cannot tell and
  * trusts the run.
  */
-async function startedByTheEngine(client: Client, handle: WorkflowHandleWithFirstExecutionRunId): Promise<boolean> {
+async function startedByTheEngine(client: Client, workflowId: string, runId: string): Promise<boolean> {
   const codecs = client.options.loadedDataConverter.payloadCodecs;
   if (codecs.length === 0) return true;
   const { history } = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
-    execution: { workflowId: handle.workflowId, runId: handle.firstExecutionRunId },
+    execution: { workflowId, runId },
     maximumPageSize: 1,
   });
   let payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
@@ -197,19 +198,33 @@ async function startedByTheEngine(client: Client, handle: WorkflowHandleWithFirs
  * Hands messages to the batch execution of their author and shard, starting it when none runs
  * (signal-with-start): once this returns, Temporal holds them durably in that run's history. A
  * finished execution's id is used again (a batch run ends when idle): what makes a message
- * anchored once is its claim in the engine's state, not the id.
+ * anchored once is its claim in the engine's state, not the id. A run the engine did not start
+ * (someone without the codec key took the id first) would idle with the messages
+ * (workflows/interceptors.ts), so it is ended and the messages are sent again, to a run of ours.
  */
 export async function sendToAnchorBatch(
   client: Client,
   taskQueue: string,
   batch: { author: string; shard: number; messages: BatchMessage[] },
 ): Promise<void> {
-  await client.workflow.signalWithStart(anchorBatch, {
-    workflowId: anchorBatchWorkflowId(batch.author, batch.shard),
-    taskQueue,
-    args: [{ author: batch.author }],
-    signal: anchorMessagesSignal,
-    signalArgs: [batch.messages],
-    workflowIdReusePolicy: 'ALLOW_DUPLICATE',
-  });
+  const workflowId = anchorBatchWorkflowId(batch.author, batch.shard);
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const handle = await client.workflow.signalWithStart(anchorBatch, {
+      workflowId,
+      taskQueue,
+      args: [{ author: batch.author }],
+      signal: anchorMessagesSignal,
+      signalArgs: [batch.messages],
+      workflowIdReusePolicy: 'ALLOW_DUPLICATE',
+    });
+    if (await startedByTheEngine(client, workflowId, handle.signaledRunId)) return;
+    await client.workflow
+      .getHandle(workflowId, handle.signaledRunId)
+      .terminate('started without the engine’s codec key: replaced by a run of the engine')
+      .catch((error: unknown) => {
+        // it may have ended meanwhile; the next round looks again
+        if (!(error instanceof WorkflowNotFoundError)) throw error;
+      });
+  }
+  throw new Error(`${workflowId}: runs the engine did not start took the id three times in a row`);
 }
