@@ -6,6 +6,7 @@ import type { EngineKeyring } from '../../activities/state/index.js';
 import { createRecordNativeActivities } from '../../activities/records/index.js';
 import { createTraceNativeActivities } from '../../activities/trace/index.js';
 import { activityTimings, cryptoTimer } from '../telemetry/instruments.js';
+import { workerShutdown } from './shutdown.js';
 import type { Tracing } from '../telemetry/otel.js';
 
 export interface NativeWorkerOptions {
@@ -35,5 +36,6 @@ export function createNativeWorker(options: NativeWorkerOptions): Promise<Worker
     interceptors: { activity: [activityTimings('native', activities), ...(options.tracing?.activity ?? [])] },
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     maxConcurrentActivityTaskExecutions: 4 * availableParallelism(),
+    ...workerShutdown,
   });
 }

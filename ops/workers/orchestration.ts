@@ -8,6 +8,7 @@ import { createPatientActivities } from '../../activities/patients/index.js';
 import { createRecordActivities } from '../../activities/records/index.js';
 import { createTraceActivities } from '../../activities/trace/index.js';
 import { activityTimings, cryptoTimer, runSinks } from '../telemetry/instruments.js';
+import { workerShutdown } from './shutdown.js';
 import type { Tracing } from '../telemetry/otel.js';
 
 export const workflowsPath = new URL('../../workflows/index.ts', import.meta.url).pathname;
@@ -49,5 +50,6 @@ export function createOrchestrationWorker(options: OrchestrationWorkerOptions): 
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     // I/O-bound activities: a few per core keep the store and chain busy without starving the event loop
     maxConcurrentActivityTaskExecutions: 8 * availableParallelism(),
+    ...workerShutdown,
   });
 }

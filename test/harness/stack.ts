@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { after } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { repoRoot } from '../../ops/config/index.js';
 import { freePort } from '../../ops/services/ports.js';
 import { tempDir } from '../../ops/scratch/services.js';
@@ -20,6 +21,8 @@ export interface RunningStack {
 
 /** How often a stack is started again on fresh ports when one of them was taken meanwhile. */
 const PORT_RETRIES = 2;
+/** Workers drain for at most 30 s (ops/workers/shutdown.ts); the services then stop in a few seconds. */
+const STOP_TIMEOUT_MS = 90_000;
 
 /**
  * The whole stack as `./ops/up` runs it (ops/stack/up.ts) in a data dir and on ports of its own,
@@ -69,8 +72,14 @@ async function launch(name: string, timeoutMs: number): Promise<RunningStack | {
       .join('') + stderr;
   after(async () => {
     if (child.exitCode === null) child.kill('SIGINT');
-    await exited;
+    const stopped = await Promise.race([exited.then(() => true), sleep(STOP_TIMEOUT_MS).then(() => false)]);
+    if (!stopped) {
+      // so that the file ends with a failure that shows the supervisor's last lines, not a hang
+      child.kill('SIGKILL');
+      await exited;
+    }
     await home.remove();
+    assert.ok(stopped, `the stack did not stop within ${STOP_TIMEOUT_MS} ms of SIGINT:\n${output().slice(-4000)}`);
   });
   const deadline = Date.now() + timeoutMs;
   while (!/^ready /m.test(output())) {
