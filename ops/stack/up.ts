@@ -293,7 +293,17 @@ async function main(): Promise<void> {
     const listening = app.listen(config.api.port, config.api.host, () => resolve(listening));
     listening.once('error', reject);
   });
-  stoppers.push(['api', () => new Promise<void>((resolve) => server.close(() => resolve()))]);
+  stoppers.push([
+    'api',
+    () =>
+      new Promise<void>((resolve) => {
+        server.close(() => resolve());
+        // close() waits for every keep-alive connection (a browser holds some open): idle ones go
+        // now, and requests still running get a few seconds before their connections are cut
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 5000).unref();
+      }),
+  ]);
   const apiUrl = apiUrlOf(config);
   say(
     'api',
