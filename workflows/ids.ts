@@ -53,3 +53,13 @@ export function prekeysWorkflowId(owner: string, bundle: string): string {
  */
 export const anchorBatchWorkflowId = (author: string, shard: number): string =>
   `anchor-batch:${author.toLowerCase()}:${shard}`;
+
+/**
+ * The shard of a message's batch execution: FNV-1a of its key, so every copy of a message, from
+ * any dispatcher, meets the first in one execution (where it is dropped as already seen).
+ */
+export function anchorBatchShard(messageKey: string, shards: number): number {
+  let hash = 0x811c9dc5;
+  for (const byte of utf8ToBytes(messageKey)) hash = Math.imul(hash ^ byte, 0x01000193) >>> 0;
+  return hash % shards;
+}

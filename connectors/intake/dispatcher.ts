@@ -2,7 +2,9 @@ import { UnrecoverableError, Worker, type Job } from 'bullmq';
 import { Redis } from 'ioredis';
 import { isGrpcServiceError, ServiceError, type Client } from '@temporalio/client';
 import { ValueError } from '@temporalio/common';
-import { workflowStarter, type WorkflowInput, type WorkflowName } from '../../workflows/starter.js';
+import { sendToAnchorBatch, workflowStarter, type WorkflowInput, type WorkflowName } from '../../workflows/starter.js';
+import { anchorBatchWorkflowId } from '../../workflows/ids.js';
+import { AnchorGroups, type Grouping } from './anchor-groups.js';
 import { IntakeJobError, openIntakeJob, type IntakeKeys, type SealedJobData } from './sealed-job.js';
 import { INTAKE_PREFIX, intakeQueueName, keyOfJobId, workflowIdOfWork } from './queue.js';
 import { DEFAULT_RETRY, retryDelay, type RetryPolicy } from './retry.js';
@@ -15,8 +17,13 @@ export interface DispatcherOptions {
   taskQueue: string;
   /** Jobs started at once (default 16). */
   concurrency?: number;
+  /**
+   * Records to anchor go to batch executions (`anchorBatch`), grouped; without it each message
+   * starts an `anchorRecord` run of its own.
+   */
+  grouping?: Grouping;
   retry?: RetryPolicy;
-  /** How long one start may take before it counts as failed and is retried (default 10 s). */
+  /** How long one start, or one group's signal, may take before it counts as failed and is retried (default 10 s). */
   startTimeoutMs?: number;
   /** A job whose dispatcher stops renewing this lock (it died) runs again elsewhere (default 30 s). */
   lockDurationMs?: number;
@@ -34,6 +41,10 @@ export interface Dispatcher {
 /**
  * Takes intake jobs and starts each one's workflow through the typed starter, with the id its
  * input derives, and does not wait for the run: an anchorRecord may wait months for its patient.
+ * With `grouping`, a record to anchor is instead sent, in a group of its author's messages, to a
+ * batch execution (`sendToAnchorBatch`); its job completes once the group's signal was accepted,
+ * and a copy of it sent again is dropped by the batch run or its claim (docs/design.md §
+ * Anchoring in batches).
  * BullMQ is at-least-once (a dispatcher that dies mid-job has the job run again by another), and
  * a job run twice starts one workflow because the starter joins or refuses a second start of the
  * same id — so any number of dispatchers, on any hosts, may serve one Redis.
@@ -48,6 +59,25 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const policy = options.retry ?? DEFAULT_RETRY;
   const startTimeoutMs = options.startTimeoutMs ?? 10_000;
   const log = options.log ?? (() => {});
+  const { grouping } = options;
+  const groups =
+    grouping &&
+    new AnchorGroups(
+      grouping,
+      async (author, shard, messages) => {
+        try {
+          await options.client.withDeadline(Date.now() + startTimeoutMs, () =>
+            sendToAnchorBatch(options.client, options.taskQueue, { author, shard, messages }),
+          );
+        } catch (error) {
+          throw startFailure(
+            error,
+            `sending ${messages.length} to anchorBatch ${anchorBatchWorkflowId(author, shard)}`,
+          );
+        }
+      },
+      (error) => error instanceof UnrecoverableError,
+    );
 
   const dispatch = async (job: Job<SealedJobData>): Promise<void> => {
     const key = keyOfJobId(job.id ?? '');
@@ -60,11 +90,16 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
     }
     const derived = workflowIdOfWork(work);
     if (derived !== key) throw new UnrecoverableError(`job ${key}: its work derives another workflow id, ${derived}`);
+    if (groups && work.workflow === 'anchorRecord') {
+      const { author, ...message } = work.input;
+      await groups.add(author, key, message);
+      return;
+    }
     const start = starter.start[work.workflow] as (input: WorkflowInput<WorkflowName>) => Promise<unknown>;
     try {
       await options.client.withDeadline(Date.now() + startTimeoutMs, () => start(work.input));
     } catch (error) {
-      throw startFailure(error, key, work.workflow);
+      throw startFailure(error, `starting ${work.workflow} ${key}`);
     }
   };
 
@@ -72,7 +107,9 @@ export function startDispatcher(options: DispatcherOptions): Dispatcher {
   const worker = new Worker<SealedJobData>(intakeQueueName(options.taskQueue), dispatch, {
     connection,
     prefix: INTAKE_PREFIX,
-    concurrency: options.concurrency ?? 16,
+    // grouped jobs wait in memory for their group's signal: room for a full group per shard, twice
+    // (one filling while the one before is sent), beside the starts
+    concurrency: (options.concurrency ?? 16) + (grouping ? 2 * grouping.maxMessages * grouping.shards : 0),
     lockDuration: options.lockDurationMs ?? 30_000,
     // a job is re-run after each dispatcher death, as a start is idempotent; one that keeps
     // killing its dispatcher is dead-lettered
@@ -135,15 +172,15 @@ const GRPC_CODES = [
   'UNAUTHENTICATED',
 ];
 
-function startFailure(error: unknown, key: string, workflow: string): Error {
+function startFailure(error: unknown, doing: string): Error {
   const cause = error instanceof ServiceError ? error.cause : error;
   if (isGrpcServiceError(cause)) {
     const code = GRPC_CODES[cause.code] ?? String(cause.code);
-    const message = `starting ${workflow} ${key}: Temporal ${code}: ${cause.details}`;
+    const message = `${doing}: Temporal ${code}: ${cause.details}`;
     return code === 'INVALID_ARGUMENT' ? new UnrecoverableError(message) : new Error(message);
   }
   if (error instanceof ValueError)
-    return new UnrecoverableError(`starting ${workflow} ${key}: the input cannot be serialized (${error.name})`);
+    return new UnrecoverableError(`${doing}: the input cannot be serialized (${error.name})`);
   const name = error instanceof Error ? error.name : typeof error;
-  return new Error(`starting ${workflow} ${key}: ${name} (its message is not kept: it may quote the input)`);
+  return new Error(`${doing}: ${name} (its message is not kept: it may quote the input)`);
 }

@@ -43,6 +43,14 @@ export const configSchema = z.strictObject({
       .max(24 * 365),
     /** Workflow starts one dispatcher runs at once. */
     concurrency: z.number().int().min(1).max(1000),
+    /** `batched`: records are anchored by batch executions; `per-message`: one anchorRecord run each. */
+    anchoring: z.enum(['batched', 'per-message']),
+    /** Messages one dispatcher sends to a batch execution in one signal at most. */
+    batchMessages: z.number().int().min(1).max(256),
+    /** How long a group's first message waits for more. */
+    batchWindowMs: z.number().int().min(0).max(10_000),
+    /** Batch executions per author, anchoring side by side. */
+    batchShards: z.number().int().min(1).max(64),
   }),
   storage: z.strictObject({
     backend: z.enum(['embedded', 'kubo']),

@@ -14,6 +14,8 @@ export interface TemporalDevServerOptions {
   logFile: string;
   /** The engine's `/codec` endpoint, so the Web UI offers to decode payloads there. */
   uiCodecEndpoint?: string;
+  /** Server settings other than the dev server's defaults (`--dynamic-config-value key=value`), e.g. a cluster's lower limits. */
+  dynamicConfig?: Readonly<Record<string, number | string | boolean>>;
 }
 
 /** `temporal server start-dev` with its state in a SQLite file: the embedded workflow engine. */
@@ -39,6 +41,10 @@ export async function startTemporalDevServer(options: TemporalDevServerOptions):
       '--log-level',
       'warn',
       ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
+      ...Object.entries(options.dynamicConfig ?? {}).flatMap(([key, value]) => [
+        '--dynamic-config-value',
+        `${key}=${JSON.stringify(value)}`,
+      ]),
       // the dev server always creates `default`; any other namespace must be asked for
       ...(options.namespace === 'default' ? [] : ['--namespace', options.namespace]),
     ],

@@ -34,6 +34,15 @@ export async function startDispatcherFromConfig(config: Config, log: Logger, tra
     }),
     taskQueue: config.workers.taskQueue,
     concurrency: config.intake.concurrency,
+    ...(config.intake.anchoring === 'batched'
+      ? {
+          grouping: {
+            maxMessages: config.intake.batchMessages,
+            windowMs: config.intake.batchWindowMs,
+            shards: config.intake.batchShards,
+          },
+        }
+      : {}),
     retry: retryOf(config),
     log: (line, fields) => log.warn(fields ?? {}, line),
   });

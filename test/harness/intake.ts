@@ -10,6 +10,8 @@ import { tempDir, toolsDir } from '../../ops/scratch/services.js';
 import { toolPath } from '../../ops/tools.js';
 import { workflowIdOfWork, type IntakeEntry } from '../../connectors/intake/queue.js';
 import type { IntakeWork } from '../../connectors/intake/work.js';
+import type { BatchMessage } from '../../workflows/anchor-batch.js';
+import { sourceWorkflowId } from '../../workflows/ids.js';
 
 /** What the privacy checks look for: a patient's name and identifier inside a queued message. */
 export const PATIENT_NAME = 'HUCKLEBERRY^FINN';
@@ -18,8 +20,16 @@ export const PATIENT_ID = 'MRN-7731-SECRET';
 export const newKeyring = (id = 'k1'): CodecKeyring =>
   CodecKeyring.parse(`${id}:${randomBytes(32).toString('base64')}`);
 
-/** An ORU for a patient who has not enrolled: its anchorRecord starts and waits, which is all a dispatcher owes. */
-export function hl7Work(controlId: string, note = 'Bacteria identified in Stool'): IntakeWork {
+/**
+ * An ORU for a patient who has not enrolled: its anchorRecord starts and waits, which is all a
+ * dispatcher owes. Batch executions are named by author, so tests sharing a Temporal give each
+ * feed an author of its own.
+ */
+export function hl7Work(
+  controlId: string,
+  note = 'Bacteria identified in Stool',
+  author = `0x${'11'.repeat(20)}`,
+): IntakeWork {
   const record =
     `MSH|^~\\&|LAB|FAC|YILIAN|HOSP|20261201120000||ORU^R01|${controlId}|P|2.5\r` +
     `PID|1||${PATIENT_ID}^^^MRN||${PATIENT_NAME}\rOBX|1|TX|NOTE||${note}\r`;
@@ -29,7 +39,7 @@ export function hl7Work(controlId: string, note = 'Bacteria identified in Stool'
       source: { kind: 'hl7', sendingFacility: 'FAC', controlId },
       record,
       patient: { authority: 'MRN', identifier: PATIENT_ID },
-      author: `0x${'11'.repeat(20)}`,
+      author,
     },
   };
 }
@@ -64,7 +74,7 @@ export async function waitFor<T>(
  * A Temporal dev server that can be stopped and started again on the same ports and SQLite file,
  * to take Temporal away from a dispatcher and bring it back.
  */
-export async function restartableTemporal(): Promise<{
+export async function restartableTemporal(dynamicConfig?: Record<string, number>): Promise<{
   address: string;
   start(): Promise<void>;
   stop(): Promise<void>;
@@ -84,6 +94,7 @@ export async function restartableTemporal(): Promise<{
       namespace: 'default',
       dataDir: dir.path,
       logFile: join(dir.path, 'temporal.log'),
+      ...(dynamicConfig ? { dynamicConfig } : {}),
     });
   };
   await start();
@@ -113,6 +124,42 @@ export function codecClient(address: string, keys: CodecKeyring): Client {
     connection: Connection.lazy({ address }),
     dataConverter: { payloadCodecs: [new EncryptionCodec(keys)] },
   });
+}
+
+/**
+ * The messages every batch execution on a task queue was sent (its signals, decoded with the
+ * engine's codec), by message key: how many times each was handed to Temporal, and the size of
+ * each signal.
+ */
+export async function messagesSignalled(
+  client: Client,
+  taskQueue: string,
+): Promise<{ byKey: Map<string, number>; byExecution: Map<string, string[]>; signalSizes: number[] }> {
+  const byKey = new Map<string, number>();
+  const byExecution = new Map<string, string[]>();
+  const signalSizes: number[] = [];
+  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  const query = `TaskQueue = '${taskQueue}' AND WorkflowType = 'anchorBatch'`;
+  for await (const run of client.workflow.list({ query })) {
+    const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
+    for (const event of history.events ?? []) {
+      let payloads = event.workflowExecutionSignaledEventAttributes?.input?.payloads;
+      if (!payloads) continue;
+      for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
+      const [first] = payloads;
+      if (!first) continue;
+      const messages = payloadConverter.fromPayload<BatchMessage[]>(first);
+      signalSizes.push(messages.length);
+      const keys = byExecution.get(run.workflowId) ?? [];
+      for (const message of messages) {
+        const key = sourceWorkflowId(message.source);
+        byKey.set(key, (byKey.get(key) ?? 0) + 1);
+        keys.push(key);
+      }
+      byExecution.set(run.workflowId, keys);
+    }
+  }
+  return { byKey, byExecution, signalSizes };
 }
 
 /** Every run on a task queue, by workflow id: how many times each id was started. */
