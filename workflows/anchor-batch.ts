@@ -92,20 +92,23 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
       return message;
     };
 
-    for (const key of wait) {
-      try {
-        await startChild(anchorRecord, {
-          workflowId: key,
-          args: [{ ...messageOf(key), author: input.author }],
-          parentClosePolicy: 'ABANDON',
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        });
-      } catch (error) {
-        // the message has a run of its own already (anchored alone before batches): it is there.
-        // The workflow bundle exports no class to test against, so the failure is known by name
-        if (!(error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError')) throw error;
-      }
-    }
+    // all started in one workflow task: where few patients have enrolled yet, most of a batch waits
+    await Promise.all(
+      wait.map(async (key) => {
+        try {
+          await startChild(anchorRecord, {
+            workflowId: key,
+            args: [{ ...messageOf(key), author: input.author }],
+            parentClosePolicy: 'ABANDON',
+            workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          });
+        } catch (error) {
+          // the message has a run of its own already (anchored alone before batches): it is there.
+          // The workflow bundle exports no class to test against, so the failure is known by name
+          if (!(error instanceof Error && error.name === 'WorkflowExecutionAlreadyStartedError')) throw error;
+        }
+      }),
+    );
     if (anchor.length === 0) continue;
 
     const sealed = await sealRecords(

@@ -127,11 +127,13 @@ test('a message is claimed by one batch only: a retried claim keeps it, another 
   );
   await state.markAnchored(first, [{ messageKey: 'hl7:F:2', ...record }]);
   await state.markAnchored(first, [{ messageKey: 'hl7:F:2', ...record, transactionHash: null }]);
+  const filed = await state.anchoredMessage('hl7:F:2');
   assert.deepEqual(
-    await state.anchoredMessage('hl7:F:2'),
-    { messageKey: 'hl7:F:2', claim: first, record },
+    { ...filed, record: { ...filed?.record, anchoredAt: undefined } },
+    { messageKey: 'hl7:F:2', claim: first, record: { ...record, anchoredAt: undefined } },
     'filed once: a retry that found the record already on chain does not erase its transaction',
   );
+  assert.ok(Math.abs(Date.parse(filed?.record?.anchoredAt ?? '') - Date.now()) < 60_000, 'with the time it was filed');
   assert.equal(await state.anchoredMessage('hl7:F:9'), undefined);
   await assert.rejects(
     state.claimMessages(

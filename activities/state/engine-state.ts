@@ -32,7 +32,7 @@ export const MAX_CLAIMED_MESSAGES = 256;
 export interface AnchoredMessage {
   messageKey: string;
   claim: string;
-  record?: { recordId: string; cid: string; transactionHash: string | null };
+  record?: { recordId: string; cid: string; transactionHash: string | null; anchoredAt: string };
 }
 
 export interface InboxItem {
@@ -604,8 +604,15 @@ export class EngineState {
     return {
       messageKey: row.message_key,
       claim: row.claim,
-      ...(row.record_id && row.cid
-        ? { record: { recordId: row.record_id, cid: row.cid, transactionHash: row.transaction_hash } }
+      ...(row.record_id && row.cid && row.anchored_at
+        ? {
+            record: {
+              recordId: row.record_id,
+              cid: row.cid,
+              transactionHash: row.transaction_hash,
+              anchoredAt: row.anchored_at,
+            },
+          }
         : {}),
     };
   }

@@ -10,6 +10,12 @@ export interface Grouping {
   shards: number;
 }
 
+/**
+ * 64 messages or 100 ms: at 100 messages/s a group holds about 10 and waits 100 ms at most;
+ * under a peak groups fill at once, and the batch run coalesces the groups it is sent meanwhile.
+ */
+export const DEFAULT_GROUPING: Grouping = { maxMessages: 64, windowMs: 100, shards: 2 };
+
 /** Where a group goes: one signal-with-start to the batch execution of `author` and `shard`. */
 export type SendGroup = (author: string, shard: number, messages: BatchMessage[]) => Promise<void>;
 

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { configSchema, secretPaths, type Config } from './schema.js';
 import { defaultToolsDir } from '../tools.js';
 import { redactUrl } from '../../core/redact-url.js';
+import { DEFAULT_GROUPING } from '../../connectors/intake/anchor-groups.js';
 
 export const repoRoot = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -74,9 +75,9 @@ const defaults = {
     retryHours: 24,
     concurrency: 16,
     anchoring: 'batched',
-    batchMessages: 64,
-    batchWindowMs: 100,
-    batchShards: 2,
+    batchMessages: DEFAULT_GROUPING.maxMessages,
+    batchWindowMs: DEFAULT_GROUPING.windowMs,
+    batchShards: DEFAULT_GROUPING.shards,
   },
   storage: { backend: 'embedded', kuboApiUrl: 'http://127.0.0.1:5001' },
   chain: { mode: 'embedded', rpcUrl: 'http://127.0.0.1:20200', chainId: 'chain0', groupId: 'group0' },
