@@ -210,6 +210,35 @@ describe('yilian audit verify', () => {
     assert.equal(lines.at(-1), `record ${outcome.record.recordId} holds`);
   });
 
+  test('a message anchored by its own anchorRecord run, as before batches: found by its key, its run named', async () => {
+    const key = outcome.recordWorkflowId;
+    const [run, text, malformed] = await Promise.all([
+      audit('message', key),
+      yilian('audit', 'verify', 'message', key),
+      yilian('audit', 'verify', 'message', `hl7:A:${'9'.repeat(1000)}`),
+    ]);
+    assert.deepEqual(
+      { code: run.code, holds: run.holds, checks: statuses(run.verdicts) },
+      {
+        code: 0,
+        holds: true,
+        checks: { message: 'PASS', ...expected(RECORD_CHECKS, { 'decrypt-signature': 'SKIP' }) },
+      },
+      notPassing(run.verdicts),
+    );
+    assert.match(
+      run.verdicts[0]?.detail ?? '',
+      new RegExp(`^anchored by its own anchorRecord run ${escape(key)} \\(run [0-9a-f-]+\\)$`),
+    );
+    assert.equal(text.code, 0);
+    assert.equal(text.stdout.trimEnd().split('\n').at(-1), `message ${key} holds`);
+    assert.equal(malformed.code, 2);
+    assert.match(
+      malformed.stderr,
+      /^yilian: a message key is 1 to 1000 characters without control characters, like hl7:<MSH-4>:<MSH-10>, not "hl7:A:9+"\n$/,
+    );
+  });
+
   test('(a) a stored object replaced: content-hash fails, and the checks that need the content are skipped, naming it', async () => {
     const run = await audit('record', planted.replacedContent, '--wallet', aliceWallet);
     assert.deepEqual(
@@ -387,3 +416,7 @@ describe('yilian audit verify', () => {
     });
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
