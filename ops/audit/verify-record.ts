@@ -104,21 +104,25 @@ async function anchoringAccount(
 }
 
 /**
- * The runs that may have anchored a record of a block at `timestamp`: completed anchorRecord
- * runs, and anchorBatch runs however they ended (a batch run ends by continuing as new, and one
- * still running has anchored batches too).
+ * The runs that may have anchored a record of a block at `timestamp`: anchorBatch runs however
+ * they ended (a batch run ends by continuing as new, and one still running has anchored batches
+ * too), then completed anchorRecord runs. Batch runs come first: a few of them anchor what
+ * thousands of anchorRecord runs would, so the bound on candidates does not crowd them out.
  */
 async function anchorCandidates(temporal: Client, timestamp: number): Promise<Required<AnchoringRun>[]> {
   const iso = (ms: number) => new Date(ms).toISOString();
-  const query =
-    `(WorkflowType = 'anchorBatch' OR (WorkflowType = 'anchorRecord' AND ExecutionStatus = 'Completed')) AND ` +
+  const during =
     `StartTime <= '${iso(timestamp + CLOCK_SLACK_MS)}' AND ` +
     `(ExecutionStatus = 'Running' OR CloseTime >= '${iso(timestamp - CLOCK_SLACK_MS)}')`;
   const runs: Required<AnchoringRun>[] = [];
-  for await (const execution of temporal.workflow.list({ query })) {
-    runs.push({ workflowId: execution.workflowId, runId: execution.runId });
-    if (runs.length >= MAX_CANDIDATES) break;
-  }
+  for (const query of [
+    `WorkflowType = 'anchorBatch' AND ${during}`,
+    `WorkflowType = 'anchorRecord' AND ExecutionStatus = 'Completed' AND ${during}`,
+  ])
+    for await (const execution of temporal.workflow.list({ query })) {
+      if (runs.length >= MAX_CANDIDATES) return runs;
+      runs.push({ workflowId: execution.workflowId, runId: execution.runId });
+    }
   return runs;
 }
 
