@@ -209,7 +209,22 @@ test('an auditor finds each message of a batch, its record, transaction and run:
   const wrongRun = await audit('message', keyOf(ours));
   rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: original.claim, record_id: otherRecord.recordId });
   const wrongRecord = await audit('message', keyOf(ours));
+  // no record filed: held by the running batch run, or by a run Temporal does not know
+  rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: original.claim, record_id: null });
+  const held = await audit('message', keyOf(ours));
+  rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: `${batchId}/${randomUUID()}#1`, record_id: null });
+  const lost = await audit('message', keyOf(ours));
   rewriteAnchoredMessage(stack.home, keyOf(ours), original);
+  assert.deepEqual(
+    [held.code, held.state, held.detail],
+    [
+      0,
+      'claimed',
+      `claimed by batch run ${batchId} (run ${runOfBatch}) (batch ${original.claim.split('#')[1] ?? ''}), not on chain yet`,
+    ],
+  );
+  assert.deepEqual([lost.code, lost.state], [1, 'ended']);
+  assert.match(lost.detail ?? '', /\(batch 1\), which Temporal does not know and filed no record for it$/);
   assert.deepEqual(
     { code: wrongRun.code, checks: statuses(wrongRun.verdicts) },
     {

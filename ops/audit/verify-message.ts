@@ -8,8 +8,8 @@ import { namedAccount, verifyRecord, type AnchoringRun, type AuditSources } from
  * What an audit of one message found. `anchored`: its record, every record check run against
  * the run that anchored it, after the `message` check (the engine's row against that run's
  * history). `waiting`: its own anchorRecord run has not anchored it yet (the patient has not
- * enrolled). `claimed`: a batch run holds it and has not filed its record yet. `ended`: its own
- * run ended without a record.
+ * enrolled). `claimed`: a running batch run holds it and has not filed its record yet. `ended`:
+ * the run that held it ended without filing a record.
  */
 export type MessageAudit =
   | { messageKey: string; state: 'anchored'; recordId: string; verdicts: Verdict[] }
@@ -87,11 +87,23 @@ export async function verifyMessage(
         `no message ${messageKey}: the engine's state holds no claim of it, and Temporal no run under that id`,
       );
     const batch = batchOfClaim(row.claim);
+    if (!batch)
+      return {
+        messageKey,
+        state: 'ended',
+        run: { workflowId: row.claim },
+        detail: `the engine's state holds it under ${JSON.stringify(row.claim)}, which names no run, and files no record`,
+      };
+    // a batch run files its batch's records before it continues as new or ends, so only a running one may still owe it
+    const described = await describeRun(sources, batch.run);
+    const holder = `batch run ${runName(batch.run)} (batch ${batch.number})`;
+    if (described?.status === 'RUNNING')
+      return { messageKey, state: 'claimed', run: batch.run, detail: `claimed by ${holder}, not on chain yet` };
     return {
       messageKey,
-      state: 'claimed',
-      run: batch?.run ?? { workflowId: row.claim },
-      detail: `claimed by ${batch ? `batch run ${runName(batch.run)} (batch ${batch.number})` : row.claim}, not on chain yet`,
+      state: 'ended',
+      run: batch.run,
+      detail: `claimed by ${holder}, which ${described ? `is ${statusName(described.status)}` : 'Temporal does not know'} and filed no record for it`,
     };
   }
   if (own.type !== 'anchorRecord')
@@ -111,7 +123,7 @@ export async function verifyMessage(
       messageKey,
       state: 'ended',
       run,
-      detail: `its own anchorRecord run ${runName(run)} ended ${own.status.toLowerCase()} without a record${
+      detail: `its own anchorRecord run ${runName(run)} ended ${statusName(own.status)} without a record${
         'unavailable' in account ? ` (${account.unavailable})` : ''
       }${left}`,
     };
@@ -135,13 +147,18 @@ function batchOfClaim(claim: string): { run: Required<AnchoringRun>; number: num
   return { run: { workflowId: parts[1], runId: parts[2] }, number: Number(parts[3]) };
 }
 
+/** `CONTINUED_AS_NEW` as `continued as new`. */
+const statusName = (status: string) => status.toLowerCase().replaceAll('_', ' ');
+
 /** The run under the message's own key, if there is one: before batches, and for a message that waited. */
-async function ownRun(
+const ownRun = (sources: AuditSources, messageKey: string) => describeRun(sources, { workflowId: messageKey });
+
+async function describeRun(
   sources: AuditSources,
-  messageKey: string,
+  run: AnchoringRun,
 ): Promise<{ type: string; runId: string; status: string } | undefined> {
   try {
-    const description = await sources.temporal.workflow.getHandle(messageKey).describe();
+    const description = await sources.temporal.workflow.getHandle(run.workflowId, run.runId).describe();
     return { type: description.type, runId: description.runId, status: description.status.name };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
