@@ -1,30 +1,9 @@
 import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Hex } from 'viem';
 import type { AnchoredMessage } from '../../activities/state/index.js';
+import type { MessageAudit } from '../../core/audit/message-audit.js';
 import { fail, pass, type Verdict } from '../../core/audit/verdict.js';
 import { namedAccount, verifyRecord, type AnchoringRun, type AuditSources } from './verify-record.js';
-
-/**
- * What an audit of one message found. `anchored`: its record, every record check run against
- * the run that anchored it, after the `message` check (the engine's row against that run's
- * history). `waiting`: its own anchorRecord run has not anchored it yet (the patient has not
- * enrolled). `claimed`: a running batch run holds it and has not filed its record yet. `ended`:
- * the run that held it ended without filing a record.
- */
-export type MessageAudit =
-  | { messageKey: string; state: 'anchored'; recordId: string; verdicts: Verdict[] }
-  | { messageKey: string; state: 'waiting' | 'claimed' | 'ended'; run: AnchoringRun; detail: string };
-
-/** The message key names no message this engine took: nothing to audit. */
-export class UnknownMessageError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'UnknownMessageError';
-  }
-}
-
-/** The longest message key taken: a key is a workflow id, which Temporal bounds by 1,000 characters by default. */
-export const MAX_MESSAGE_KEY = 1000;
 
 const runName = (run: AnchoringRun) =>
   run.runId === undefined ? run.workflowId : `${run.workflowId} (run ${run.runId})`;
@@ -83,9 +62,11 @@ export async function verifyMessage(
   const own = await ownRun(sources, messageKey);
   if (!own) {
     if (!row)
-      throw new UnknownMessageError(
-        `no message ${messageKey}: the engine's state holds no claim of it, and Temporal no run under that id`,
-      );
+      return {
+        messageKey,
+        state: 'unknown',
+        detail: `no message ${messageKey}: the engine's state holds no claim of it, and Temporal no run under that id`,
+      };
     const batch = batchOfClaim(row.claim);
     if (!batch)
       return {
@@ -107,7 +88,11 @@ export async function verifyMessage(
     };
   }
   if (own.type !== 'anchorRecord')
-    throw new UnknownMessageError(`${messageKey} names a ${own.type} workflow, not a message's anchorRecord run`);
+    return {
+      messageKey,
+      state: 'unknown',
+      detail: `no message ${messageKey}: it names a ${own.type} workflow, not a message's anchorRecord run`,
+    };
   const run = { workflowId: messageKey, runId: own.runId };
   const left = row ? `; batch run ${batchOfClaim(row.claim)?.run.workflowId ?? row.claim} left it to wait there` : '';
   if (own.status === 'RUNNING')

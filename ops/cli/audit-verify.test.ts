@@ -143,13 +143,16 @@ describe('yilian audit verify', () => {
         health: {},
         routes: {
           '/v1/audit/verify': auditVerifyRoutes(
-            apiAuditVerifier({
-              chain: stack.chain,
-              contracts: stack.engine.contracts,
-              store: stack.engine.store,
-              temporal: stack.client,
-              codec,
-            }),
+            apiAuditVerifier(
+              {
+                chain: stack.chain,
+                contracts: stack.engine.contracts,
+                store: stack.engine.store,
+                temporal: stack.client,
+                codec,
+              },
+              (key) => stack.engine.state.anchoredMessage(key),
+            ),
             { state: stack.engine.state },
           ),
         },
@@ -349,7 +352,7 @@ describe('yilian audit verify', () => {
       });
       return {
         status: response.status,
-        body: (await response.json()) as { holds?: boolean; verdicts?: Verdict[]; error?: string },
+        body: (await response.json()) as { holds?: boolean; state?: string; verdicts?: Verdict[]; error?: string },
         ms: Math.round(performance.now() - started),
       };
     };
@@ -385,6 +388,36 @@ describe('yilian audit verify', () => {
         expected(TRACE_CHECKS, { signatures: 'SKIP', proofs: 'FAIL' }),
       );
       assert.equal(swapped.body.holds, false);
+    });
+
+    test('messages by key: where the engine filed it and the record checks, without content; an unknown key is a 404, a malformed one a 400', async () => {
+      const key = outcome.recordWorkflowId;
+      const [anchored, unknown, long, control] = await Promise.all([
+        get(`/messages/${encodeURIComponent(key)}`),
+        get(`/messages/${encodeURIComponent(`hl7:NOWHERE:${outcome.runId}`)}`),
+        get(`/messages/${'9'.repeat(1001)}`),
+        get('/messages/hl7%3AA%3A1%0A'),
+      ]);
+      assert.deepEqual(
+        { status: anchored.status, state: anchored.body.state, holds: anchored.body.holds },
+        { status: 200, state: 'anchored', holds: true },
+      );
+      assert.deepEqual(statuses(anchored.body.verdicts ?? []), {
+        message: 'PASS',
+        ...expected(RECORD_CHECKS, { 'decrypt-signature': 'SKIP' }),
+      });
+      assert.match(anchored.body.verdicts?.at(-1)?.detail ?? '', /integrity, authorship and timing only/);
+      assert.deepEqual(
+        [unknown.status, unknown.body.error],
+        [
+          404,
+          `no message hl7:NOWHERE:${outcome.runId}: the engine's state holds no claim of it, and Temporal no run under that id`,
+        ],
+      );
+      for (const malformed of [long, control]) {
+        assert.equal(malformed.status, 400);
+        assert.match(malformed.body.error ?? '', /^a message key is 1 to 1000 characters without control characters/);
+      }
     });
 
     test('only a regulator audits: no credential is a 401, another role a 403', async () => {

@@ -15,7 +15,8 @@ import { Wallet } from '../../wallet/wallet.js';
 import { verifyRecord, type AuditSources } from '../audit/verify-record.js';
 import { TRACE_CODE_ARGUMENT_HELP, traceCodeFrom } from './trace-code-input.js';
 import { verifyTraceByCode } from '../audit/verify-trace.js';
-import { MAX_MESSAGE_KEY, verifyMessage } from '../audit/verify-message.js';
+import { verifyMessage } from '../audit/verify-message.js';
+import { messageAnswer, messageKeyProblem } from '../../core/audit/message-audit.js';
 import { withEngineState } from '../engine/open.js';
 
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
@@ -85,34 +86,23 @@ export function auditVerifyCommands(audit: Command, config: () => Config): void 
         "Run on the engine's host: it reads the engine's state",
     )
     .action(async (messageKey: string, options: { json?: boolean }) => {
-      if (messageKey.length === 0 || messageKey.length > MAX_MESSAGE_KEY || /\p{Cc}/u.test(messageKey))
-        throw new Error(
-          `a message key is 1 to ${MAX_MESSAGE_KEY} characters without control characters, like hl7:<MSH-4>:<MSH-10>, not ${JSON.stringify(messageKey.slice(0, 80))}`,
-        );
+      const problem = messageKeyProblem(messageKey);
+      if (problem) throw new Error(problem);
       const settings = config();
       const audit = await withEngineState(settings.home, (state) =>
         withAuditSources(settings, (sources) =>
           verifyMessage(sources, (key) => state.anchoredMessage(key), messageKey),
         ),
       );
+      if (audit.state === 'unknown') throw new Error(audit.detail);
+      if (options.json) console.log(JSON.stringify(messageAnswer(audit)));
       if (audit.state === 'anchored') {
-        report({ kind: 'message', id: messageKey, recordId: audit.recordId }, audit.verdicts, options.json === true);
+        if (!options.json) printVerdicts(`message ${messageKey}`, audit.verdicts);
+        if (!holds(audit.verdicts)) process.exitCode = 1;
         return;
       }
-      const ended = audit.state === 'ended';
-      if (options.json)
-        console.log(
-          JSON.stringify({
-            kind: 'message',
-            id: messageKey,
-            state: audit.state,
-            holds: !ended,
-            run: audit.run,
-            detail: audit.detail,
-          }),
-        );
-      else console.log(`message ${messageKey} ${NOT_ANCHORED[audit.state]}: ${audit.detail}`);
-      if (ended) process.exitCode = 1;
+      if (!options.json) console.log(`message ${messageKey} ${NOT_ANCHORED[audit.state]}: ${audit.detail}`);
+      if (audit.state === 'ended') process.exitCode = 1;
     });
 
   verify
@@ -160,25 +150,16 @@ async function readerAccess(config: Config, dir: string, id: Hex): Promise<Reade
   return { ...location, key };
 }
 
-function report(
-  subject: { kind: 'record' | 'trace' | 'message'; id: string; recordId?: string },
-  verdicts: Verdict[],
-  json: boolean,
-): void {
-  const ok = holds(verdicts);
-  if (json)
-    console.log(
-      JSON.stringify({ ...subject, ...(subject.kind === 'message' ? { state: 'anchored' } : {}), holds: ok, verdicts }),
-    );
-  else {
-    const width = Math.max(...verdicts.map((v) => v.check.length));
-    for (const v of verdicts) console.log(`${v.status} ${v.check.padEnd(width)}  ${v.detail}`);
-    const failed = verdicts.filter((v) => v.status === 'FAIL').map((v) => v.check);
-    console.log(
-      ok
-        ? `${subject.kind} ${subject.id} holds`
-        : `${subject.kind} ${subject.id} does NOT hold: ${failed.join(', ')} failed`,
-    );
-  }
-  if (!ok) process.exitCode = 1;
+function report(subject: { kind: 'record' | 'trace'; id: string }, verdicts: Verdict[], json: boolean): void {
+  if (json) console.log(JSON.stringify({ ...subject, holds: holds(verdicts), verdicts }));
+  else printVerdicts(`${subject.kind} ${subject.id}`, verdicts);
+  if (!holds(verdicts)) process.exitCode = 1;
+}
+
+/** One line per check, then whether the subject holds. */
+function printVerdicts(subject: string, verdicts: Verdict[]): void {
+  const width = Math.max(...verdicts.map((v) => v.check.length));
+  for (const v of verdicts) console.log(`${v.status} ${v.check.padEnd(width)}  ${v.detail}`);
+  const failed = verdicts.filter((v) => v.status === 'FAIL').map((v) => v.check);
+  console.log(holds(verdicts) ? `${subject} holds` : `${subject} does NOT hold: ${failed.join(', ')} failed`);
 }
