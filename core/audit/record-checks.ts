@@ -49,8 +49,8 @@ export type HistoryAccount =
   | { workflowId: string; runId?: string; recordId: string; cid: string; transactionHash: string | null }
   | { unavailable: string };
 
-/** How a verdict names the run an account comes from. */
-const runName = (history: { workflowId: string; runId?: string }): string =>
+/** How a verdict names a run: its workflow id, and its run id when known. */
+export const runName = (history: { workflowId: string; runId?: string }): string =>
   history.runId === undefined ? history.workflowId : `${history.workflowId} (run ${history.runId})`;
 
 /** A reader's way in, from their wallet and inbox: the record's CID, its context and their key. */

@@ -2,11 +2,9 @@ import { WorkflowNotFoundError } from '@temporalio/client';
 import type { Hex } from 'viem';
 import type { AnchoredMessage } from '../../activities/state/index.js';
 import type { MessageAudit } from '../../core/audit/message-audit.js';
+import { runName } from '../../core/audit/record-checks.js';
 import { fail, pass, type Verdict } from '../../core/audit/verdict.js';
 import { namedAccount, verifyRecord, type AnchoringRun, type AuditSources } from './verify-record.js';
-
-const runName = (run: AnchoringRun) =>
-  run.runId === undefined ? run.workflowId : `${run.workflowId} (run ${run.runId})`;
 
 /**
  * Audits one message by its key (`hl7:<MSH-4>:<MSH-10>`, the id its own run would have). The

@@ -4,7 +4,7 @@ import type { temporal } from '@temporalio/proto';
 import type { Hex } from 'viem';
 import { z } from 'zod';
 import { ChainEvidence } from '../../core/audit/chain-evidence.js';
-import { auditRecord, type HistoryAccount, type ReaderAccess } from '../../core/audit/record-checks.js';
+import { auditRecord, runName, type HistoryAccount, type ReaderAccess } from '../../core/audit/record-checks.js';
 import type { RegistrationAccount } from '../../core/audit/standing.js';
 import { identityWorkflowId, localIdentityWorkflowId } from '../../workflows/ids.js';
 import type { Verdict } from '../../core/audit/verdict.js';
@@ -134,7 +134,7 @@ async function runHistory(
   sources: Pick<AuditSources, 'temporal'>,
   run: AnchoringRun,
 ): Promise<{ type: string; runId: string; events: HistoryEvent[] } | string> {
-  const name = run.runId === undefined ? run.workflowId : `${run.workflowId} (run ${run.runId})`;
+  const name = runName(run);
   let events: HistoryEvent[];
   let runId = run.runId;
   try {
@@ -190,7 +190,7 @@ async function resultOf(
  * message its id names), an anchorBatch run the results of its activities (batchEntries).
  */
 async function runAccount(sources: AuditSources, run: AnchoringRun, wanted: Wanted): Promise<RunAccount | string> {
-  const name = run.runId === undefined ? run.workflowId : `${run.workflowId} (run ${run.runId})`;
+  const name = runName(run);
   const history = await runHistory(sources, run);
   if (typeof history === 'string') return history;
   if (history.type === 'anchorBatch') {
