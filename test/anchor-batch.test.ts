@@ -2,7 +2,8 @@
  * anchorBatch on the real stack (docs/design.md § Anchoring in batches): messages signalled to one
  * batch execution are anchored in one transaction each batch and delivered, a message signalled
  * twice is anchored once, and a record for a patient who has not enrolled leaves the batch to wait
- * in an anchorRecord run of its own.
+ * in an anchorRecord run of its own. An auditor finds each message's record, transaction and run
+ * (`yilian audit verify record|message`, `yilian audit replay`).
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -20,6 +21,11 @@ import type { BatchMessage } from '../workflows/anchor-batch.js';
 import { anchorStatusQuery, type anchorRecord } from '../workflows/anchor-record.js';
 import { anchorBatchWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
 import { sendToAnchorBatch } from '../workflows/starter.js';
+import { RECORD_CHECKS } from '../core/audit/record-checks.js';
+import type { Verdict } from '../core/audit/verdict.js';
+import { workerEnv } from '../ops/scratch/worker-process.js';
+import { runYilian } from './harness/cli-process.js';
+import { rewriteAnchoredMessage } from './harness/planted-faults.js';
 
 let stack: ScratchEngine;
 let author: string;
@@ -32,7 +38,7 @@ before(async () => {
   ({ address: author } = await stack.workflows.execute.registerIdentity(
     authorize(stack.operator, 'registerIdentity', { name: `Batch hospital (${runId})`, role: Role.Hospital }),
   ));
-  patients = await enrolBenchPatients(stack, 2, 4, runId);
+  patients = await enrolBenchPatients(stack, 2, 6, runId);
 });
 after(async () => stack.stop());
 
@@ -120,4 +126,137 @@ test('a record for a patient who has not enrolled leaves the batch and waits in 
     await new Promise((resolve) => setTimeout(resolve, 200));
   }
   assert.equal((await own.describe()).type, 'anchorRecord');
+});
+
+test('an auditor finds each message of a batch, its record, transaction and run: yilian audit verify record and message, and replay of the batch run; a row that points elsewhere fails', async (t) => {
+  const [alice = '', bob = ''] = patients;
+  const ours = message(8, alice);
+  const other = message(9, bob);
+  // the other message goes to the other shard's execution: another batch run to point at
+  await sendToAnchorBatch(stack.client, stack.taskQueue, { author, shard: 1, messages: [other] });
+  await send([ours]);
+  const [record, otherRecord] = await anchored([ours, other]);
+  assert.ok(record && otherRecord);
+  const row = await stack.engine.state.anchoredMessage(keyOf(ours));
+  const [, batchId = '', runOfBatch = ''] = /^(anchor-batch:[^/]+)\/([^#]+)#\d+$/.exec(row?.claim ?? '') ?? [];
+  assert.equal(batchId, anchorBatchWorkflowId(author, 0));
+
+  const env = workerEnv(stack);
+  const yilian = (...args: string[]) => runYilian(args, { env });
+  const audit = async (...args: string[]) => {
+    const run = await yilian('audit', 'verify', ...args, '--json');
+    assert.ok(run.stdout.length > 0, `no answer (exit ${String(run.code)}): ${run.stderr}`);
+    return { code: run.code, ...(JSON.parse(run.stdout) as { state?: string; detail?: string; verdicts?: Verdict[] }) };
+  };
+  const statuses = (verdicts: Verdict[] = []) => Object.fromEntries(verdicts.map((v) => [v.check, v.status]));
+  const detail = (verdicts: Verdict[] = [], check: string) => verdicts.find((v) => v.check === check)?.detail ?? '';
+  const clean = Object.fromEntries(
+    RECORD_CHECKS.map((check) => [check, check === 'decrypt-signature' ? 'SKIP' : 'PASS']),
+  );
+
+  const started = Date.now();
+  const [byRecord, byMessage, waiting, unknown, replayed] = await Promise.all([
+    audit('record', record.recordId),
+    audit('message', keyOf(ours)),
+    audit('message', keyOf(message(6, `NOT-ENROLLED-${runId}`))),
+    yilian('audit', 'verify', 'message', `hl7:NOWHERE:${runId}`),
+    yilian('audit', 'replay', batchId, '--run-id', runOfBatch),
+  ]);
+  t.diagnostic(`five yilian processes at once: ${Date.now() - started} ms`);
+  // the record, found by its block's time among the runs: the batch run's activities name it
+  assert.deepEqual({ code: byRecord.code, checks: statuses(byRecord.verdicts) }, { code: 0, checks: clean });
+  assert.match(
+    detail(byRecord.verdicts, 'history'),
+    new RegExp(
+      `^workflow ${batchId} \\(run ${runOfBatch}\\)'s history \\(decoded through the payload codec\\) names the same record id, CID and transaction$`,
+    ),
+  );
+  // the message: the row says where, the run's history and the chain agree
+  assert.deepEqual(
+    { code: byMessage.code, state: byMessage.state, checks: statuses(byMessage.verdicts) },
+    { code: 0, state: 'anchored', checks: { message: 'PASS', ...clean } },
+  );
+  assert.match(
+    detail(byMessage.verdicts, 'message'),
+    new RegExp(`under batch run ${batchId} \\(run ${runOfBatch}\\) \\(batch \\d+\\) as record ${record.recordId}`),
+  );
+  // a message left to wait for its patient is named with the run that holds it
+  assert.deepEqual({ code: waiting.code, state: waiting.state }, { code: 0, state: 'waiting' });
+  const waitingKey = keyOf(message(6, `NOT-ENROLLED-${runId}`));
+  assert.ok(
+    waiting.detail?.startsWith(`its own anchorRecord run ${waitingKey} (run `) &&
+      waiting.detail.endsWith(
+        `is running (it waits for the patient to enrol); batch run ${batchId} left it to wait there`,
+      ),
+    waiting.detail,
+  );
+  assert.deepEqual(
+    { code: unknown.code, stderr: unknown.stderr },
+    {
+      code: 2,
+      stderr: `yilian: no message hl7:NOWHERE:${runId}: the engine's state holds no claim of it, and Temporal no run under that id\n`,
+    },
+  );
+  assert.equal(replayed.code, 0, replayed.stderr);
+  assert.match(
+    replayed.stdout,
+    new RegExp(`^replayed ${batchId} \\(anchorBatch, run ${runOfBatch}\\): \\d+ events, deterministic\\n$`),
+  );
+
+  // the row rewritten behind the engine's back: pointing at the other shard's run, or at its record
+  const otherClaim = (await stack.engine.state.anchoredMessage(keyOf(other)))?.claim ?? '';
+  const original = rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: otherClaim });
+  const wrongRun = await audit('message', keyOf(ours));
+  rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: original.claim, record_id: otherRecord.recordId });
+  const wrongRecord = await audit('message', keyOf(ours));
+  // no record filed: held by the running batch run, or by a run Temporal does not know
+  rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: original.claim, record_id: null });
+  const held = await audit('message', keyOf(ours));
+  rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: `${batchId}/${randomUUID()}#1`, record_id: null });
+  const lost = await audit('message', keyOf(ours));
+  rewriteAnchoredMessage(stack.home, keyOf(ours), original);
+  assert.deepEqual(
+    [held.code, held.state, held.detail],
+    [
+      0,
+      'claimed',
+      `claimed by batch run ${batchId} (run ${runOfBatch}) (batch ${original.claim.split('#')[1] ?? ''}), not on chain yet`,
+    ],
+  );
+  assert.deepEqual([lost.code, lost.state], [1, 'ended']);
+  assert.match(lost.detail ?? '', /\(batch 1\), which Temporal does not know and filed no record for it$/);
+  assert.deepEqual(
+    { code: wrongRun.code, checks: statuses(wrongRun.verdicts) },
+    {
+      code: 1,
+      checks: {
+        ...clean,
+        message: 'FAIL',
+        'id-binds-cid': 'SKIP',
+        'content-hash': 'SKIP',
+        ciphertext: 'SKIP',
+        history: 'FAIL',
+      },
+    },
+  );
+  assert.match(detail(wrongRun.verdicts, 'history'), new RegExp(`anchored no message ${keyOf(ours)}`));
+  assert.deepEqual(
+    { code: wrongRecord.code, checks: statuses(wrongRecord.verdicts) },
+    {
+      code: 1,
+      // the run's CID for the message is not the other record's: its id does not bind it
+      checks: {
+        message: 'FAIL',
+        ...clean,
+        'id-binds-cid': 'FAIL',
+        'content-hash': 'SKIP',
+        ciphertext: 'SKIP',
+        history: 'FAIL',
+      },
+    },
+  );
+  assert.match(
+    detail(wrongRecord.verdicts, 'message'),
+    new RegExp(`names record ${record.recordId}, not ${otherRecord.recordId}`),
+  );
 });

@@ -53,12 +53,15 @@ describe('the Regulator page', () => {
         health: {},
         routes: {
           '/v1/audit/verify': auditVerifyRoutes(
-            apiAuditVerifier({
-              ...sources,
-              store: stack.engine.store,
-              temporal: stack.client,
-              codec: new EncryptionCodec(CodecKeyring.parse(stack.codecKeys)),
-            }),
+            apiAuditVerifier(
+              {
+                ...sources,
+                store: stack.engine.store,
+                temporal: stack.client,
+                codec: new EncryptionCodec(CodecKeyring.parse(stack.codecKeys)),
+              },
+              (key) => stack.engine.state.anchoredMessage(key),
+            ),
             { state: stack.engine.state },
           ),
           '/v1/audit/report': auditReportRoutes({

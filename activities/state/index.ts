@@ -2,6 +2,7 @@ export {
   EngineState,
   EngineStateError,
   MAX_PENDING_REGISTRATIONS,
+  type AnchoredMessage,
   type InboxItem,
   type KeptRegistrationRequest,
   type KeptEnrolmentOffer,

@@ -41,9 +41,17 @@ export const RECORD_CHECKS = [
   'decrypt-signature',
 ] as const;
 
-/** What the anchoring workflow's history says it anchored, decoded through the payload codec. */
+/**
+ * What the anchoring workflow's history says it anchored, decoded through the payload codec. A
+ * batch execution runs many runs under one id, so its account names the run.
+ */
 export type HistoryAccount =
-  { workflowId: string; recordId: string; cid: string; transactionHash: string | null } | { unavailable: string };
+  | { workflowId: string; runId?: string; recordId: string; cid: string; transactionHash: string | null }
+  | { unavailable: string };
+
+/** How a verdict names a run: its workflow id, and its run id when known. */
+export const runName = (history: { workflowId: string; runId?: string }): string =>
+  history.runId === undefined ? history.workflowId : `${history.workflowId} (run ${history.runId})`;
 
 /** A reader's way in, from their wallet and inbox: the record's CID, its context and their key. */
 export interface ReaderAccess {
@@ -131,7 +139,7 @@ export async function auditRecord(deps: RecordAuditDeps, input: RecordAuditInput
   const claimed = input.reader
     ? { cid: input.reader.cid, source: "the reader's inbox item" }
     : history && 'cid' in history
-      ? { cid: history.cid, source: `workflow ${history.workflowId}'s history` }
+      ? { cid: history.cid, source: `workflow ${runName(history)}'s history` }
       : undefined;
   let cid: string | undefined;
   if (!creation) add(skip('id-binds-cid', noChain));
@@ -292,10 +300,10 @@ function historyAgrees(
   if (history.transactionHash !== null && history.transactionHash.toLowerCase() !== chain.transaction)
     problems.push(`transaction ${history.transactionHash}, not ${chain.transaction}`);
   if (problems.length > 0)
-    return fail('history', `workflow ${history.workflowId}'s history names ${problems.join(', ')}`);
+    return fail('history', `workflow ${runName(history)}'s history names ${problems.join(', ')}`);
   return pass(
     'history',
-    `workflow ${history.workflowId}'s history (decoded through the payload codec) names the same record id, CID and ${
+    `workflow ${runName(history)}'s history (decoded through the payload codec) names the same record id, CID and ${
       history.transactionHash === null ? 'no transaction (an earlier attempt had written the record)' : 'transaction'
     }`,
   );

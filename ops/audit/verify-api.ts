@@ -1,4 +1,6 @@
 import type { AuditVerifier } from '../../connectors/http/audit-verify-routes.js';
+import type { AnchoredMessage } from '../../activities/state/index.js';
+import { verifyMessage } from './verify-message.js';
 import { verifyRecord, type AuditSources } from './verify-record.js';
 import { verifyTraceById } from './verify-trace.js';
 
@@ -7,10 +9,17 @@ const NO_CONTENT =
 const NO_CODE =
   'the API takes only the public trace id; decrypting the steps and checking their signatures needs the trace code (yilian audit verify trace CODE)';
 
-/** The audits the API serves: no reader's key and no trace code ever reach it. */
-export function apiAuditVerifier(sources: AuditSources): AuditVerifier {
+/**
+ * The audits the API serves: no reader's key and no trace code ever reach it. `anchored` is the
+ * engine's state's look-up of a message's row (`EngineState.anchoredMessage`).
+ */
+export function apiAuditVerifier(
+  sources: AuditSources,
+  anchored: (messageKey: string) => Promise<AnchoredMessage | undefined>,
+): AuditVerifier {
   return {
     record: (recordId) => verifyRecord(sources, { recordId, noReader: NO_CONTENT }),
+    message: (key) => verifyMessage(sources, anchored, key, { noReader: NO_CONTENT }),
     trace: (id) => verifyTraceById(sources, id, NO_CODE),
   };
 }

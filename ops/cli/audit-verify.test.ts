@@ -143,13 +143,16 @@ describe('yilian audit verify', () => {
         health: {},
         routes: {
           '/v1/audit/verify': auditVerifyRoutes(
-            apiAuditVerifier({
-              chain: stack.chain,
-              contracts: stack.engine.contracts,
-              store: stack.engine.store,
-              temporal: stack.client,
-              codec,
-            }),
+            apiAuditVerifier(
+              {
+                chain: stack.chain,
+                contracts: stack.engine.contracts,
+                store: stack.engine.store,
+                temporal: stack.client,
+                codec,
+              },
+              (key) => stack.engine.state.anchoredMessage(key),
+            ),
             { state: stack.engine.state },
           ),
         },
@@ -208,6 +211,35 @@ describe('yilian audit verify', () => {
       RECORD_CHECKS.map((check) => [check === 'decrypt-signature' ? 'SKIP' : 'PASS', check]),
     );
     assert.equal(lines.at(-1), `record ${outcome.record.recordId} holds`);
+  });
+
+  test('a message anchored by its own anchorRecord run, as before batches: found by its key, its run named', async () => {
+    const key = outcome.recordWorkflowId;
+    const [run, text, malformed] = await Promise.all([
+      audit('message', key),
+      yilian('audit', 'verify', 'message', key),
+      yilian('audit', 'verify', 'message', `hl7:A:${'9'.repeat(1000)}`),
+    ]);
+    assert.deepEqual(
+      { code: run.code, holds: run.holds, checks: statuses(run.verdicts) },
+      {
+        code: 0,
+        holds: true,
+        checks: { message: 'PASS', ...expected(RECORD_CHECKS, { 'decrypt-signature': 'SKIP' }) },
+      },
+      notPassing(run.verdicts),
+    );
+    assert.match(
+      run.verdicts[0]?.detail ?? '',
+      new RegExp(`^anchored by its own anchorRecord run ${escape(key)} \\(run [0-9a-f-]+\\)$`),
+    );
+    assert.equal(text.code, 0);
+    assert.equal(text.stdout.trimEnd().split('\n').at(-1), `message ${key} holds`);
+    assert.equal(malformed.code, 2);
+    assert.match(
+      malformed.stderr,
+      /^yilian: a message key is 1 to 1000 characters without control characters, like hl7:<MSH-4>:<MSH-10>, not "hl7:A:9+"\n$/,
+    );
   });
 
   test('(a) a stored object replaced: content-hash fails, and the checks that need the content are skipped, naming it', async () => {
@@ -320,7 +352,7 @@ describe('yilian audit verify', () => {
       });
       return {
         status: response.status,
-        body: (await response.json()) as { holds?: boolean; verdicts?: Verdict[]; error?: string },
+        body: (await response.json()) as { holds?: boolean; state?: string; verdicts?: Verdict[]; error?: string },
         ms: Math.round(performance.now() - started),
       };
     };
@@ -358,6 +390,36 @@ describe('yilian audit verify', () => {
       assert.equal(swapped.body.holds, false);
     });
 
+    test('messages by key: where the engine filed it and the record checks, without content; an unknown key is a 404, a malformed one a 400', async () => {
+      const key = outcome.recordWorkflowId;
+      const [anchored, unknown, long, control] = await Promise.all([
+        get(`/messages/${encodeURIComponent(key)}`),
+        get(`/messages/${encodeURIComponent(`hl7:NOWHERE:${outcome.runId}`)}`),
+        get(`/messages/${'9'.repeat(1001)}`),
+        get('/messages/hl7%3AA%3A1%0A'),
+      ]);
+      assert.deepEqual(
+        { status: anchored.status, state: anchored.body.state, holds: anchored.body.holds },
+        { status: 200, state: 'anchored', holds: true },
+      );
+      assert.deepEqual(statuses(anchored.body.verdicts ?? []), {
+        message: 'PASS',
+        ...expected(RECORD_CHECKS, { 'decrypt-signature': 'SKIP' }),
+      });
+      assert.match(anchored.body.verdicts?.at(-1)?.detail ?? '', /integrity, authorship and timing only/);
+      assert.deepEqual(
+        [unknown.status, unknown.body.error],
+        [
+          404,
+          `no message hl7:NOWHERE:${outcome.runId}: the engine's state holds no claim of it, and Temporal no run under that id`,
+        ],
+      );
+      for (const malformed of [long, control]) {
+        assert.equal(malformed.status, 400);
+        assert.match(malformed.body.error ?? '', /^a message key is 1 to 1000 characters without control characters/);
+      }
+    });
+
     test('only a regulator audits: no credential is a 401, another role a 403', async () => {
       const path = `/records/${outcome.record.recordId}`;
       const [none, manufacturer] = await Promise.all([get(path, null), get(path, tokens.manufacturer)]);
@@ -387,3 +449,7 @@ describe('yilian audit verify', () => {
     });
   });
 });
+
+function escape(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}

@@ -15,11 +15,19 @@ import { Wallet } from '../../wallet/wallet.js';
 import { verifyRecord, type AuditSources } from '../audit/verify-record.js';
 import { TRACE_CODE_ARGUMENT_HELP, traceCodeFrom } from './trace-code-input.js';
 import { verifyTraceByCode } from '../audit/verify-trace.js';
+import { verifyMessage } from '../audit/verify-message.js';
+import { messageAnswer, messageKeyProblem } from '../../core/audit/message-audit.js';
+import { withEngineState } from '../engine/open.js';
 
 const RECORD_ID = /^0x[0-9a-fA-F]{64}$/;
+const NOT_ANCHORED = {
+  waiting: 'is not anchored yet',
+  claimed: 'is being anchored',
+  ended: 'was not anchored',
+} as const;
 
 /**
- * `yilian audit verify record|trace`: an audit that re-derives every link from the chain and the
+ * `yilian audit verify record|trace|message`: an audit that re-derives every link from the chain and the
  * content store (core/audit). One verdict line per check; exit 0 when none failed, 1 when one
  * did, 2 when the audit could not run (bad input, a service away).
  */
@@ -37,26 +45,64 @@ export function auditVerifyCommands(audit: Command, config: () => Config): void 
       '--wallet <dir>',
       "the reader's wallet (the patient's, or a grantee's holding a grant): adds decryption and the author's signature",
     )
-    .option('--workflow <id>', 'the anchoring workflow, when known (default: found by the record block’s time)')
+    .option(
+      '--workflow <id>',
+      'the anchoring workflow (anchorRecord or anchorBatch), when known (default: found by the record block’s time)',
+    )
+    .option('--run-id <runId>', 'with --workflow: its run (a batch execution has many; default: the latest)')
     .option('--json', 'print the verdicts as one JSON object')
     .description(
       'check a record: its chain entry and creating transaction, the id bound to the CID under that sender, the sender in the Directory as of the block, the content against its CID, the wrapped key and ciphertext well formed, the anchoring workflow’s history; with --wallet, decryption and the signature. ' +
         'The CID comes from the reader’s inbox with --wallet, else from the anchoring workflow’s history; the id binds it either way',
     )
-    .action(async (recordId: string, options: { wallet?: string; workflow?: string; json?: boolean }) => {
-      if (!RECORD_ID.test(recordId))
-        throw new Error(`a record id is 0x and 64 hex digits, not ${JSON.stringify(recordId.slice(0, 80))}`);
-      const id = recordId.toLowerCase() as Hex;
+    .action(
+      async (recordId: string, options: { wallet?: string; workflow?: string; runId?: string; json?: boolean }) => {
+        if (!RECORD_ID.test(recordId))
+          throw new Error(`a record id is 0x and 64 hex digits, not ${JSON.stringify(recordId.slice(0, 80))}`);
+        if (options.runId !== undefined && options.workflow === undefined)
+          throw new Error('--run-id goes with --workflow');
+        const id = recordId.toLowerCase() as Hex;
+        const settings = config();
+        const reader = options.wallet ? await readerAccess(settings, options.wallet, id) : undefined;
+        const verdicts = await withAuditSources(settings, (sources) =>
+          verifyRecord(sources, {
+            recordId: id,
+            ...(options.workflow
+              ? { anchoring: { workflowId: options.workflow, ...(options.runId ? { runId: options.runId } : {}) } }
+              : {}),
+            ...(reader ? { reader } : {}),
+          }),
+        );
+        report({ kind: 'record', id }, verdicts, options.json === true);
+      },
+    );
+
+  verify
+    .command('message')
+    .argument('<messageKey>', 'the message key, as the intake names it: hl7:<MSH-4>:<MSH-10> (or fhir:…, erp:…)')
+    .option('--json', 'print the outcome as one JSON object')
+    .description(
+      "check one message: the engine's record of where it was anchored (a batch run, or its own anchorRecord run) against that run's history, then every record check on its record; a message not anchored yet is named with the run that holds it. " +
+        "Run on the engine's host: it reads the engine's state",
+    )
+    .action(async (messageKey: string, options: { json?: boolean }) => {
+      const problem = messageKeyProblem(messageKey);
+      if (problem) throw new Error(problem);
       const settings = config();
-      const reader = options.wallet ? await readerAccess(settings, options.wallet, id) : undefined;
-      const verdicts = await withAuditSources(settings, (sources) =>
-        verifyRecord(sources, {
-          recordId: id,
-          ...(options.workflow ? { workflowId: options.workflow } : {}),
-          ...(reader ? { reader } : {}),
-        }),
+      const audit = await withEngineState(settings.home, (state) =>
+        withAuditSources(settings, (sources) =>
+          verifyMessage(sources, (key) => state.anchoredMessage(key), messageKey),
+        ),
       );
-      report({ kind: 'record', id }, verdicts, options.json === true);
+      if (audit.state === 'unknown') throw new Error(audit.detail);
+      if (options.json) console.log(JSON.stringify(messageAnswer(audit)));
+      if (audit.state === 'anchored') {
+        if (!options.json) printVerdicts(`message ${messageKey}`, audit.verdicts);
+        if (!holds(audit.verdicts)) process.exitCode = 1;
+        return;
+      }
+      if (!options.json) console.log(`message ${messageKey} ${NOT_ANCHORED[audit.state]}: ${audit.detail}`);
+      if (audit.state === 'ended') process.exitCode = 1;
     });
 
   verify
@@ -105,17 +151,15 @@ async function readerAccess(config: Config, dir: string, id: Hex): Promise<Reade
 }
 
 function report(subject: { kind: 'record' | 'trace'; id: string }, verdicts: Verdict[], json: boolean): void {
-  const ok = holds(verdicts);
-  if (json) console.log(JSON.stringify({ ...subject, holds: ok, verdicts }));
-  else {
-    const width = Math.max(...verdicts.map((v) => v.check.length));
-    for (const v of verdicts) console.log(`${v.status} ${v.check.padEnd(width)}  ${v.detail}`);
-    const failed = verdicts.filter((v) => v.status === 'FAIL').map((v) => v.check);
-    console.log(
-      ok
-        ? `${subject.kind} ${subject.id} holds`
-        : `${subject.kind} ${subject.id} does NOT hold: ${failed.join(', ')} failed`,
-    );
-  }
-  if (!ok) process.exitCode = 1;
+  if (json) console.log(JSON.stringify({ ...subject, holds: holds(verdicts), verdicts }));
+  else printVerdicts(`${subject.kind} ${subject.id}`, verdicts);
+  if (!holds(verdicts)) process.exitCode = 1;
+}
+
+/** One line per check, then whether the subject holds. */
+function printVerdicts(subject: string, verdicts: Verdict[]): void {
+  const width = Math.max(...verdicts.map((v) => v.check.length));
+  for (const v of verdicts) console.log(`${v.status} ${v.check.padEnd(width)}  ${v.detail}`);
+  const failed = verdicts.filter((v) => v.status === 'FAIL').map((v) => v.check);
+  console.log(holds(verdicts) ? `${subject} holds` : `${subject} does NOT hold: ${failed.join(', ')} failed`);
 }

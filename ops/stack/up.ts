@@ -249,7 +249,9 @@ async function main(): Promise<void> {
         }),
       ),
       '/v1/audit/verify': auditVerifyRoutes(
-        apiAuditVerifier({ chain, contracts: deployment, store, temporal: codecClient, codec }),
+        apiAuditVerifier({ chain, contracts: deployment, store, temporal: codecClient, codec }, (key) =>
+          running.engine.state.anchoredMessage(key),
+        ),
         { state: running.engine.state },
       ),
       '/v1/audit/report': auditReportRoutes({

@@ -121,3 +121,34 @@ export function swapProof(dataDir: string, victim: string, donor: string, sender
     db.close();
   }
 }
+
+/**
+ * Rewrites a message's row in the engine's `anchored_messages` (its SQLite file, beside the
+ * running engine): the row says where the message was anchored, and an audit must not take its
+ * word for it. Returns the row as it was, to put back.
+ */
+export function rewriteAnchoredMessage(
+  home: string,
+  messageKey: string,
+  changes: { claim?: string; record_id?: string | null },
+): { claim: string; record_id: string | null } {
+  const db = new Database(join(home, 'engine.sqlite'));
+  try {
+    db.pragma('busy_timeout = 10000');
+    const before = db
+      .prepare<[string], { claim: string; record_id: string | null }>(
+        'select claim, record_id from anchored_messages where message_key = ?',
+      )
+      .get(messageKey);
+    if (!before) throw new Error(`no anchored_messages row for ${messageKey}`);
+    const row = { ...before, ...changes };
+    db.prepare('update anchored_messages set claim = ?, record_id = ? where message_key = ?').run(
+      row.claim,
+      row.record_id,
+      messageKey,
+    );
+    return before;
+  } finally {
+    db.close();
+  }
+}

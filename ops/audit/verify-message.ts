@@ -1,0 +1,150 @@
+import { WorkflowNotFoundError } from '@temporalio/client';
+import type { Hex } from 'viem';
+import type { AnchoredMessage } from '../../activities/state/index.js';
+import type { MessageAudit } from '../../core/audit/message-audit.js';
+import { runName } from '../../core/audit/record-checks.js';
+import { fail, pass, type Verdict } from '../../core/audit/verdict.js';
+import { namedAccount, verifyRecord, type AnchoringRun, type AuditSources } from './verify-record.js';
+
+/**
+ * Audits one message by its key (`hl7:<MSH-4>:<MSH-10>`, the id its own run would have). The
+ * engine's `anchored_messages` row (`anchored`) only says where to look: the record is the one
+ * the named run's history anchored for this message, and every value is compared with that
+ * history and the chain. A message without a row was anchored, as before batches, by an
+ * anchorRecord run under its key; so is one a batch left to wait for its patient.
+ */
+export async function verifyMessage(
+  sources: AuditSources,
+  anchored: (messageKey: string) => Promise<AnchoredMessage | undefined>,
+  messageKey: string,
+  options: { noReader?: string } = {},
+): Promise<MessageAudit> {
+  const row = await anchored(messageKey);
+  if (row?.record) {
+    const batch = batchOfClaim(row.claim);
+    const account = batch
+      ? await namedAccount(sources, batch.run, { messageKey })
+      : { unavailable: `the engine's state files the message under ${JSON.stringify(row.claim)}, which names no run` };
+    const filed = row.record;
+    const where = batch ? `batch run ${runName(batch.run)} (batch ${batch.number})` : 'no run';
+    let check: Verdict;
+    if ('unavailable' in account)
+      check = fail(
+        'message',
+        `the engine's state files it under ${where}, whose history does not anchor it: ${account.unavailable}`,
+      );
+    else {
+      const differs = [
+        filed.recordId.toLowerCase() !== account.recordId.toLowerCase() &&
+          `record ${account.recordId}, not ${filed.recordId}`,
+        filed.cid !== account.cid && `CID ${account.cid}, not ${filed.cid}`,
+        filed.transactionHash?.toLowerCase() !== account.transactionHash?.toLowerCase() &&
+          `transaction ${account.transactionHash ?? 'none'}, not ${filed.transactionHash ?? 'none'}`,
+      ].filter((problem) => problem !== false);
+      check =
+        differs.length > 0
+          ? fail('message', `the engine's state files it under ${where}, whose history names ${differs.join(', ')}`)
+          : pass(
+              'message',
+              `the engine's state files it under ${where} as record ${filed.recordId}; that run's history anchored the same record, CID and transaction for it`,
+            );
+    }
+    const verdicts = await verifyRecord(sources, {
+      recordId: filed.recordId.toLowerCase() as Hex,
+      anchoring: () => Promise.resolve(account),
+      ...options,
+    });
+    return { messageKey, state: 'anchored', recordId: filed.recordId, verdicts: [check, ...verdicts] };
+  }
+
+  const own = await ownRun(sources, messageKey);
+  if (!own) {
+    if (!row)
+      return {
+        messageKey,
+        state: 'unknown',
+        detail: `no message ${messageKey}: the engine's state holds no claim of it, and Temporal no run under that id`,
+      };
+    const batch = batchOfClaim(row.claim);
+    if (!batch)
+      return {
+        messageKey,
+        state: 'ended',
+        run: { workflowId: row.claim },
+        detail: `the engine's state holds it under ${JSON.stringify(row.claim)}, which names no run, and files no record`,
+      };
+    // a batch run files its batch's records before it continues as new or ends, so only a running one may still owe it
+    const described = await describeRun(sources, batch.run);
+    const holder = `batch run ${runName(batch.run)} (batch ${batch.number})`;
+    if (described?.status === 'RUNNING')
+      return { messageKey, state: 'claimed', run: batch.run, detail: `claimed by ${holder}, not on chain yet` };
+    return {
+      messageKey,
+      state: 'ended',
+      run: batch.run,
+      detail: `claimed by ${holder}, which ${described ? `is ${statusName(described.status)}` : 'Temporal does not know'} and filed no record for it`,
+    };
+  }
+  if (own.type !== 'anchorRecord')
+    return {
+      messageKey,
+      state: 'unknown',
+      detail: `no message ${messageKey}: it names a ${own.type} workflow, not a message's anchorRecord run`,
+    };
+  const run = { workflowId: messageKey, runId: own.runId };
+  const left = row ? `; batch run ${batchOfClaim(row.claim)?.run.workflowId ?? row.claim} left it to wait there` : '';
+  if (own.status === 'RUNNING')
+    return {
+      messageKey,
+      state: 'waiting',
+      run,
+      detail: `its own anchorRecord run ${runName(run)} is running (it waits for the patient to enrol)${left}`,
+    };
+  const account = await namedAccount(sources, run, { messageKey });
+  if (own.status !== 'COMPLETED' || 'unavailable' in account)
+    return {
+      messageKey,
+      state: 'ended',
+      run,
+      detail: `its own anchorRecord run ${runName(run)} ended ${statusName(own.status)} without a record${
+        'unavailable' in account ? ` (${account.unavailable})` : ''
+      }${left}`,
+    };
+  const verdicts = await verifyRecord(sources, {
+    recordId: account.recordId.toLowerCase() as Hex,
+    anchoring: () => Promise.resolve(account),
+    ...options,
+  });
+  return {
+    messageKey,
+    state: 'anchored',
+    recordId: account.recordId,
+    verdicts: [pass('message', `anchored by its own anchorRecord run ${runName(run)}${left}`), ...verdicts],
+  };
+}
+
+/** The batch run a claim names: `<batch workflow id>/<run id>#<batch number>` (workflows/anchor-batch.ts). */
+function batchOfClaim(claim: string): { run: Required<AnchoringRun>; number: number } | undefined {
+  const parts = /^(anchor-batch:[^/]+)\/([^/#]+)#(\d+)$/.exec(claim);
+  if (!parts?.[1] || !parts[2] || !parts[3]) return undefined;
+  return { run: { workflowId: parts[1], runId: parts[2] }, number: Number(parts[3]) };
+}
+
+/** `CONTINUED_AS_NEW` as `continued as new`. */
+const statusName = (status: string) => status.toLowerCase().replaceAll('_', ' ');
+
+/** The run under the message's own key, if there is one: before batches, and for a message that waited. */
+const ownRun = (sources: AuditSources, messageKey: string) => describeRun(sources, { workflowId: messageKey });
+
+async function describeRun(
+  sources: AuditSources,
+  run: AnchoringRun,
+): Promise<{ type: string; runId: string; status: string } | undefined> {
+  try {
+    const description = await sources.temporal.workflow.getHandle(run.workflowId, run.runId).describe();
+    return { type: description.type, runId: description.runId, status: description.status.name };
+  } catch (error) {
+    if (error instanceof WorkflowNotFoundError) return undefined;
+    throw error;
+  }
+}
