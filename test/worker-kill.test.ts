@@ -225,12 +225,14 @@ describe('a worker killed in the middle of a workflow', () => {
    * chain per message since block `from` and no other, each message's row naming that record and
    * the transaction that logged it, one inbox item per message.
    */
-  async function assertOncePerMessage(messages: BatchMessage[], from: number): Promise<void> {
+  async function assertOncePerMessage(workflowId: string, messages: BatchMessage[], from: number): Promise<void> {
     const keys = messages.map((m) => sourceWorkflowId(m.source));
     const deadline = Date.now() + 90_000;
     let rows = await Promise.all(keys.map((key) => stack.engine.state.anchoredMessage(key)));
     while (!rows.every((row) => row?.record)) {
-      if (Date.now() > deadline) assert.fail(`not every message was anchored: ${JSON.stringify(rows)}`);
+      const { status } = await stack.client.workflow.getHandle(workflowId).describe();
+      if (status.name !== 'RUNNING' || Date.now() > deadline)
+        assert.fail(`the batch is ${status.name} and not every message was anchored: ${JSON.stringify(rows)}`);
       await new Promise((r) => setTimeout(r, 200));
       rows = await Promise.all(keys.map((key) => stack.engine.state.anchoredMessage(key)));
     }
@@ -267,7 +269,7 @@ describe('a worker killed in the middle of a workflow', () => {
       await killHolding(activityType);
       const worker = await startWorkerProcess(env);
       try {
-        await assertOncePerMessage(messages, from);
+        await assertOncePerMessage(workflowId, messages, from);
         assert.deepEqual(await attempts(workflowId, activityType), [2], 'the batch ran it again on the new worker');
       } finally {
         await worker.kill();
@@ -284,10 +286,10 @@ describe('a worker killed in the middle of a workflow', () => {
         const from = (await stack.chain.getBlockNumber()) + 1;
         const messages = batchMessages(`CHAIN-${point}`, 6);
         const held = proxy.arm(point);
-        await sendBatch(messages);
+        const workflowId = await sendBatch(messages);
         await held;
         await stack.devchain.restart();
-        await assertOncePerMessage(messages, from);
+        await assertOncePerMessage(workflowId, messages, from);
       }
     } finally {
       await worker.kill();
