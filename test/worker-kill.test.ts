@@ -21,7 +21,7 @@ import { recordCreatedTopics } from '../core/audit/record-checks.js';
 import type { BatchMessage } from '../workflows/anchor-batch.js';
 import { anchorBatchWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
 import { sendToAnchorBatch } from '../workflows/starter.js';
-import { HELD, holdActivity } from './harness/hold-activity.js';
+import { HELD, holdActivity, holdSetting, type HeldActivity } from './harness/hold-activity.js';
 import { startChainProxy } from './harness/chain-proxy.js';
 
 /**
@@ -55,8 +55,8 @@ describe('a worker killed in the middle of a workflow', () => {
     const prekeyBundle = await alice.addPrekeys(4);
     await register({ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle });
     await execute.enrolPatient(authorize(stack.operator, 'enrolPatient', { patient, account: alice.identity.address }));
-    // a prekey for each batch message of the tests below
-    patients = await enrolBenchPatients(stack, 2, 12, 'kill');
+    // a prekey for each batch message of the tests below: 6 batches of 6, half to each patient
+    patients = await enrolBenchPatients(stack, 2, 18, 'kill');
     await stack.stopWorkers();
     env = workerEnv(stack);
   });
@@ -177,14 +177,11 @@ describe('a worker killed in the middle of a workflow', () => {
     return anchorBatchWorkflowId(bob, shard);
   }
 
-  /** Starts a worker process that holds `activityType`'s first result, and SIGKILLs it once it does. */
-  async function killHolding(activityType: string): Promise<void> {
-    const worker = await startWorkerProcess(
-      { ...env, KILL_TEST_HOLD_ACTIVITY: activityType },
-      { preload: [holdActivity] },
-    );
-    for (let i = 0; !worker.output().includes(HELD(activityType)); i++) {
-      if (i > 1200) assert.fail(`${activityType} never finished its first attempt:\n${worker.output()}`);
+  /** Starts a worker process that holds these activities' first results, and SIGKILLs it once it holds them all. */
+  async function killHolding(held: HeldActivity[]): Promise<void> {
+    const worker = await startWorkerProcess({ ...env, KILL_TEST_HOLD: holdSetting(held) }, { preload: [holdActivity] });
+    for (let i = 0; !held.every((activity) => worker.output().includes(HELD(activity))); i++) {
+      if (i > 1200) assert.fail(`not every activity finished its first attempt:\n${worker.output()}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     await worker.kill();
@@ -221,20 +218,31 @@ describe('a worker killed in the middle of a workflow', () => {
   }
 
   /**
-   * Waits until every message is anchored, then checks exactly once: one RecordCreated log on the
-   * chain per message since block `from` and no other, each message's row naming that record and
-   * the transaction that logged it, one inbox item per message.
+   * Waits until every message of the batches is anchored, then checks exactly once: one
+   * RecordCreated log on the chain per message since block `from` and no other, each message's row
+   * naming that record and the transaction that logged it, one inbox item per message.
    */
-  async function assertOncePerMessage(workflowId: string, messages: BatchMessage[], from: number): Promise<void> {
-    const keys = messages.map((m) => sourceWorkflowId(m.source));
+  async function assertOncePerMessage(
+    batches: ReadonlyArray<{ workflowId: string; messages: BatchMessage[] }>,
+    from: number,
+  ): Promise<void> {
+    const rows = [];
     const deadline = Date.now() + 90_000;
-    let rows = await Promise.all(keys.map((key) => stack.engine.state.anchoredMessage(key)));
-    while (!rows.every((row) => row?.record)) {
-      const { status } = await stack.client.workflow.getHandle(workflowId).describe();
-      if (status.name !== 'RUNNING' || Date.now() > deadline)
-        assert.fail(`the batch is ${status.name} and not every message was anchored: ${JSON.stringify(rows)}`);
-      await new Promise((r) => setTimeout(r, 200));
-      rows = await Promise.all(keys.map((key) => stack.engine.state.anchoredMessage(key)));
+    for (const { workflowId, messages } of batches) {
+      const keys = messages.map((m) => sourceWorkflowId(m.source));
+      for (;;) {
+        const batchRows = await Promise.all(keys.map((key) => stack.engine.state.anchoredMessage(key)));
+        if (batchRows.every((row) => row?.record)) {
+          rows.push(...batchRows);
+          break;
+        }
+        const { status } = await stack.client.workflow.getHandle(workflowId).describe();
+        if (status.name !== 'RUNNING' || Date.now() > deadline)
+          assert.fail(
+            `${workflowId} is ${status.name} and not every message was anchored: ${JSON.stringify(batchRows)}`,
+          );
+        await new Promise((r) => setTimeout(r, 200));
+      }
     }
     const created = await recordsCreatedSince(from);
     const expected = rows.map((row) => ({
@@ -257,25 +265,37 @@ describe('a worker killed in the middle of a workflow', () => {
       }),
     );
     const delivered = (await Promise.all(accounts.map((a) => stack.engine.state.inbox(a)))).flat();
-    for (const key of keys)
+    for (const key of batches.flatMap(({ messages }) => messages.map((m) => sourceWorkflowId(m.source))))
       assert.equal(delivered.filter((item) => item.deliveryId === key).length, 1, `one inbox item for ${key}`);
   }
 
-  for (const activityType of ['sealRecords', 'createRecordsOnChain']) {
-    test(`anchorBatch, killed once ${activityType} is done but not reported: one record per message`, async () => {
-      const from = (await stack.chain.getBlockNumber()) + 1;
-      const messages = batchMessages(`KILL-${activityType}`, 6);
-      const workflowId = await sendBatch(messages);
-      await killHolding(activityType);
-      const worker = await startWorkerProcess(env);
-      try {
-        await assertOncePerMessage(workflowId, messages, from);
-        assert.deepEqual(await attempts(workflowId, activityType), [2], 'the batch ran it again on the new worker');
-      } finally {
-        await worker.kill();
-      }
-    });
-  }
+  test('anchorBatch, the worker killed once a step of a batch is done but not reported: one record per message', async () => {
+    const from = (await stack.chain.getBlockNumber()) + 1;
+    // a batch for each step, all held at once by one worker, so that the kill and its timeouts are waited for once;
+    // local activities (claiming, delivering) run again in the replayed workflow task, the others are retried
+    const steps = [
+      { activityType: 'claimBatch', local: true },
+      { activityType: 'sealRecords', local: false },
+      { activityType: 'createRecordsOnChain', local: false },
+      { activityType: 'deliverBatch', local: true },
+    ];
+    const batches = await Promise.all(
+      steps.map(async (step) => {
+        const messages = batchMessages(`KILL-${step.activityType}`, 6);
+        return { ...step, messages, workflowId: await sendBatch(messages) };
+      }),
+    );
+    await killHolding(batches);
+    const worker = await startWorkerProcess(env);
+    try {
+      await assertOncePerMessage(batches, from);
+      // a local activity leaves no attempts in the history
+      for (const { activityType, workflowId } of batches.filter((batch) => !batch.local))
+        assert.deepEqual(await attempts(workflowId, activityType), [2], `${activityType} ran again on the new worker`);
+    } finally {
+      await worker.kill();
+    }
+  });
 
   test('anchorBatch, the chain node killed under its transaction and restarted on its data: one record per message', async () => {
     const proxy = await startChainProxy(Number(new URL(stack.devchain.rpcUrl).port));
@@ -289,7 +309,7 @@ describe('a worker killed in the middle of a workflow', () => {
         const workflowId = await sendBatch(messages);
         await held;
         await stack.devchain.restart();
-        await assertOncePerMessage(workflowId, messages, from);
+        await assertOncePerMessage([{ workflowId, messages }], from);
       }
     } finally {
       await worker.kill();

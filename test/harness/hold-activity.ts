@@ -1,27 +1,40 @@
 /**
  * Imported first into a worker process by the kill tests (`startWorkerProcess(env, { preload })`):
- * the first attempt of the activity named in KILL_TEST_HOLD_ACTIVITY runs to its end, then a line
- * on stdout says so and its result is held instead of reported. SIGKILL then lands at a known point:
- * the activity's work is done (content stored, transaction committed) and Temporal does not know it.
+ * the first attempt of each activity named in KILL_TEST_HOLD (`<activity type>@<workflow id>`, comma
+ * separated; local activities too) runs to its end, then a line on stdout says so and its result is
+ * held instead of reported. SIGKILL then lands at a known point: the activity's work is done
+ * (claims written, content stored, transaction committed, items delivered) and Temporal does not know it.
  */
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
-/** What the worker prints once it holds the result: the test's cue to kill it. */
-export const HELD = (activityType: string) => `yilian-test: holding the result of ${activityType}`;
+export interface HeldActivity {
+  activityType: string;
+  workflowId: string;
+}
+
+/** KILL_TEST_HOLD's value for these activities. */
+export const holdSetting = (held: readonly HeldActivity[]) =>
+  held.map(({ activityType, workflowId }) => `${activityType}@${workflowId}`).join(',');
+
+/** What the worker prints once it holds a result: the test's cue to kill it. */
+export const HELD = ({ activityType, workflowId }: HeldActivity) =>
+  `yilian-test: holding the result of ${activityType} in ${workflowId}`;
 
 /** This module's path, for `preload`. */
 export const holdActivity = new URL(import.meta.url).pathname;
 
 // unset where a test imports HELD: only the worker process it starts holds anything
-const held = process.env.KILL_TEST_HOLD_ACTIVITY;
-if (held) {
+const held = new Set(process.env.KILL_TEST_HOLD?.split(',') ?? []);
+if (held.size > 0) {
   const hold: ActivityInterceptorsFactory = (context) => ({
     inbound: {
       async execute(input, next) {
         const result = await next(input);
-        if (context.info.activityType !== held || context.info.attempt > 1) return result;
-        process.stdout.write(`${HELD(held)}\n`);
+        const { activityType, attempt, workflowExecution } = context.info;
+        const activity = { activityType, workflowId: workflowExecution?.workflowId ?? '' };
+        if (attempt > 1 || !held.has(holdSetting([activity]))) return result;
+        process.stdout.write(`${HELD(activity)}\n`);
         return new Promise<never>(() => undefined);
       },
     },
