@@ -1,12 +1,26 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { CryptoError } from '../core/crypto/index.js';
 import { LedgerError } from '../core/ledger/errors.js';
+import { TransactionStatus } from '../core/ledger/status.js';
 import { StorageError } from '../core/storage/index.js';
 import { EngineStateError } from './state/index.js';
 import { DirectoryError } from '../core/ledger/directory.js';
 
 /** Ledger failures that another attempt can fix: the node was away or slow. */
 const transientLedger = new Set<LedgerError['code']>(['UNAVAILABLE', 'TIMEOUT']);
+/**
+ * Pool refusals another attempt can pass: a full pool drains (a node shutting down refuses its
+ * pool so too), and a new attempt signs a new transaction, with a new nonce and block limit.
+ * Retrying a write is safe: each one is idempotent (I9).
+ */
+const transientRejections = new Set<number>([
+  TransactionStatus.TxPoolIsFull,
+  TransactionStatus.NonceCheckFail,
+  TransactionStatus.BlockLimitCheckFail,
+]);
+const isTransient = (error: LedgerError) =>
+  transientLedger.has(error.code) ||
+  (error.code === 'REJECTED' && error.details.status !== undefined && transientRejections.has(error.details.status));
 const transientStorage = new Set<StorageError['code']>(['UNAVAILABLE', 'NOT_FOUND']);
 /** Waiting helps: the patient's wallet publishes more prekeys. */
 const transientState = new Set<EngineStateError['code']>(['PREKEYS_EXHAUSTED']);
@@ -25,7 +39,7 @@ export function asActivityFailure(error: unknown): unknown {
       nonRetryable: !retryable,
       cause: error as Error,
     });
-  if (error instanceof LedgerError) return classify(`LedgerError.${error.code}`, transientLedger.has(error.code));
+  if (error instanceof LedgerError) return classify(`LedgerError.${error.code}`, isTransient(error));
   if (error instanceof StorageError) return classify(`StorageError.${error.code}`, transientStorage.has(error.code));
   if (error instanceof EngineStateError)
     return classify(`EngineStateError.${error.code}`, transientState.has(error.code));

@@ -15,10 +15,20 @@ import { Wallet } from '../wallet/wallet.js';
 import type { anchorRecord, traceStep } from '../workflows/index.js';
 import { startScratchEngine, SCRATCH_PASSWORD, SCRATCH_SCRYPT, type ScratchEngine } from '../ops/scratch/engine.js';
 import { startWorkerProcess, workerEnv } from '../ops/scratch/worker-process.js';
+import { enrolBenchPatients, syntheticOru } from '../ops/bench/bench-patients.js';
+import { hl7Envelope } from '../connectors/hl7/message-source.js';
+import { recordCreatedTopics } from '../core/audit/record-checks.js';
+import type { BatchMessage } from '../workflows/anchor-batch.js';
+import { anchorBatchWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
+import { sendToAnchorBatch } from '../workflows/starter.js';
+import { HELD, holdActivity, holdSetting, type HeldActivity } from './harness/hold-activity.js';
+import { startChainProxy } from './harness/chain-proxy.js';
 
 /**
- * Kills the worker process (SIGKILL, no drain) while each workflow is inside its chain write, starts
- * a new one, and checks that exactly one record / one trace step exists afterwards.
+ * Kills the worker process (SIGKILL, no drain) while each workflow is inside its chain write, or
+ * once a batch's sealing or chain write is done but not yet reported, starts a new one, and checks
+ * that exactly one record / one trace step exists afterwards; then kills the chain node under a
+ * batch's transaction (docs/design.md § Anchoring in batches, "Exactly once under each kill test").
  */
 // @temporalio/proto is CommonJS whose exports Node cannot name for an ES import
 const { temporal } = createRequire(import.meta.url)('@temporalio/proto') as typeof protoModule;
@@ -30,6 +40,7 @@ describe('a worker killed in the middle of a workflow', () => {
   let bob: string;
   let carrier: string;
   let alice: Wallet;
+  let patients: string[];
   const patient = { authority: 'KILL-TEST-MRN', identifier: '4711' };
 
   before(async () => {
@@ -44,6 +55,8 @@ describe('a worker killed in the middle of a workflow', () => {
     const prekeyBundle = await alice.addPrekeys(4);
     await register({ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle });
     await execute.enrolPatient(authorize(stack.operator, 'enrolPatient', { patient, account: alice.identity.address }));
+    // a prekey for each batch message of the tests below: 6 batches of 6, half to each patient
+    patients = await enrolBenchPatients(stack, 2, 18, 'kill');
     await stack.stopWorkers();
     env = workerEnv(stack);
   });
@@ -146,6 +159,161 @@ describe('a worker killed in the middle of a workflow', () => {
       );
     } finally {
       await worker.kill();
+    }
+  });
+
+  /** `count` messages for the batch tests, alternating between the two patients. */
+  const batchMessages = (name: string, count: number): BatchMessage[] =>
+    Array.from({ length: count }, (_, n) => {
+      const hl7 = syntheticOru(`${name}-${n}`, patients[n % 2] ?? '', n);
+      const { source, patient: identifier } = hl7Envelope(hl7);
+      return { source, record: hl7, patient: identifier };
+    });
+  let shards = 0;
+  /** Signals the messages to an anchorBatch execution of their own. */
+  async function sendBatch(messages: BatchMessage[]): Promise<string> {
+    const shard = shards++;
+    await sendToAnchorBatch(stack.client, stack.taskQueue, { author: bob, shard, messages });
+    return anchorBatchWorkflowId(bob, shard);
+  }
+
+  /** Starts a worker process that holds these activities' first results, and SIGKILLs it once it holds them all. */
+  async function killHolding(held: HeldActivity[]): Promise<void> {
+    const worker = await startWorkerProcess({ ...env, KILL_TEST_HOLD: holdSetting(held) }, { preload: [holdActivity] });
+    for (let i = 0; !held.every((activity) => worker.output().includes(HELD(activity))); i++) {
+      if (i > 1200) assert.fail(`not every activity finished its first attempt:\n${worker.output()}`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    await worker.kill();
+  }
+
+  /** The attempt that completed each run of `activityType` in the execution's history. */
+  async function attempts(workflowId: string, activityType: string): Promise<number[]> {
+    const events = (await stack.client.workflow.getHandle(workflowId).fetchHistory()).events ?? [];
+    const scheduled = new Set(
+      events
+        .filter((e) => e.activityTaskScheduledEventAttributes?.activityType?.name === activityType)
+        .map((e) => Number(e.eventId)),
+    );
+    return events.flatMap((e) => {
+      const started = e.activityTaskStartedEventAttributes;
+      return started && scheduled.has(Number(started.scheduledEventId)) ? [started.attempt ?? 0] : [];
+    });
+  }
+
+  /** Every RecordCreated log of the registry from block `from` on: the record id and its transaction. */
+  async function recordsCreatedSince(from: number): Promise<Array<{ recordId: string; transactionHash: string }>> {
+    const [selector] = recordCreatedTopics('0x');
+    const registry = stack.engine.contracts.recordRegistry.toLowerCase();
+    const created = [];
+    for (let n = from, top = await stack.chain.getBlockNumber(); n <= top; n++) {
+      for (const hash of (await stack.chain.getBlock(n)).transactions) {
+        const receipt = await stack.chain.getTransactionReceipt(hash);
+        for (const log of receipt?.logEntries ?? [])
+          if (log.address.toLowerCase() === registry && log.topics[0] === selector)
+            created.push({ recordId: log.topics[1]?.toLowerCase() ?? '', transactionHash: hash });
+      }
+    }
+    return created;
+  }
+
+  /**
+   * Waits until every message of the batches is anchored, then checks exactly once: one
+   * RecordCreated log on the chain per message since block `from` and no other, each message's row
+   * naming that record and the transaction that logged it, one inbox item per message.
+   */
+  async function assertOncePerMessage(
+    batches: ReadonlyArray<{ workflowId: string; messages: BatchMessage[] }>,
+    from: number,
+  ): Promise<void> {
+    const rows = [];
+    const deadline = Date.now() + 90_000;
+    for (const { workflowId, messages } of batches) {
+      const keys = messages.map((m) => sourceWorkflowId(m.source));
+      for (;;) {
+        const batchRows = await Promise.all(keys.map((key) => stack.engine.state.anchoredMessage(key)));
+        if (batchRows.every((row) => row?.record)) {
+          rows.push(...batchRows);
+          break;
+        }
+        const { status } = await stack.client.workflow.getHandle(workflowId).describe();
+        if (status.name !== 'RUNNING' || Date.now() > deadline)
+          assert.fail(
+            `${workflowId} is ${status.name} and not every message was anchored: ${JSON.stringify(batchRows)}`,
+          );
+        await new Promise((r) => setTimeout(r, 200));
+      }
+    }
+    const created = await recordsCreatedSince(from);
+    const expected = rows.map((row) => ({
+      recordId: row?.record?.recordId.toLowerCase() ?? '',
+      transactionHash: row?.record?.transactionHash ?? '',
+    }));
+    const byId = (a: { recordId: string }, b: { recordId: string }) => a.recordId.localeCompare(b.recordId);
+    assert.deepEqual(
+      created.sort(byId),
+      expected.sort(byId),
+      'one RecordCreated per message, logged by the transaction its row names, and no other record',
+    );
+    const accounts = await Promise.all(
+      patients.map(async (identifier) => {
+        const { patient: ref } = hl7Envelope(syntheticOru('probe', identifier, 0));
+        const account = await stack.engine.state.findPatient(
+          stack.engine.state.patientRef(ref.authority, ref.identifier),
+        );
+        return account ?? assert.fail(`patient ${identifier} is not enrolled`);
+      }),
+    );
+    const delivered = (await Promise.all(accounts.map((a) => stack.engine.state.inbox(a)))).flat();
+    for (const key of batches.flatMap(({ messages }) => messages.map((m) => sourceWorkflowId(m.source))))
+      assert.equal(delivered.filter((item) => item.deliveryId === key).length, 1, `one inbox item for ${key}`);
+  }
+
+  test('anchorBatch, the worker killed once a step of a batch is done but not reported: one record per message', async () => {
+    const from = (await stack.chain.getBlockNumber()) + 1;
+    // a batch for each step, all held at once by one worker, so that the kill and its timeouts are waited for once;
+    // local activities (claiming, delivering) run again in the replayed workflow task, the others are retried
+    const steps = [
+      { activityType: 'claimBatch', local: true },
+      { activityType: 'sealRecords', local: false },
+      { activityType: 'createRecordsOnChain', local: false },
+      { activityType: 'deliverBatch', local: true },
+    ];
+    const batches = await Promise.all(
+      steps.map(async (step) => {
+        const messages = batchMessages(`KILL-${step.activityType}`, 6);
+        return { ...step, messages, workflowId: await sendBatch(messages) };
+      }),
+    );
+    await killHolding(batches);
+    const worker = await startWorkerProcess(env);
+    try {
+      await assertOncePerMessage(batches, from);
+      // a local activity leaves no attempts in the history
+      for (const { activityType, workflowId } of batches.filter((batch) => !batch.local))
+        assert.deepEqual(await attempts(workflowId, activityType), [2], `${activityType} ran again on the new worker`);
+    } finally {
+      await worker.kill();
+    }
+  });
+
+  test('anchorBatch, the chain node killed under its transaction and restarted on its data: one record per message', async () => {
+    const proxy = await startChainProxy(Number(new URL(stack.devchain.rpcUrl).port));
+    const worker = await startWorkerProcess({ ...env, YILIAN_CHAIN_RPC_URL: proxy.rpcUrl });
+    try {
+      // the node dies before it has the transaction, then after it committed it but before it answered
+      for (const point of ['request', 'receipt'] as const) {
+        const from = (await stack.chain.getBlockNumber()) + 1;
+        const messages = batchMessages(`CHAIN-${point}`, 6);
+        const held = proxy.arm(point);
+        const workflowId = await sendBatch(messages);
+        await held;
+        await stack.devchain.restart();
+        await assertOncePerMessage([{ workflowId, messages }], from);
+      }
+    } finally {
+      await worker.kill();
+      await proxy.close();
     }
   });
 });

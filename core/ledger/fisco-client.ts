@@ -36,8 +36,9 @@ const REQUEST_TIMEOUT_MS = 30_000;
 /**
  * A small, exact FISCO BCOS 3.x client over JSON-RPC: the methods Yilian needs, signed tars
  * transactions, and receipts mapped to typed errors. Sending is idempotent: the same signed bytes
- * are re-sent while the node is unreachable, and "already in the chain" counts as committed, so
- * a node restart never loses or duplicates a transaction.
+ * are re-sent while the node is unreachable, and a refusal that means "already in the chain"
+ * (its nonce used, by this very transaction) counts as committed, so a node restart never loses
+ * or duplicates a transaction.
  */
 export class FiscoClient {
   private requestId = 0;
@@ -210,6 +211,13 @@ export class FiscoClient {
           receipt.status === TransactionStatus.AlreadyInTxPool
         ) {
           receipt = await this.pollReceipt(hash, deadline);
+        } else if (
+          receipt.status === TransactionStatus.NonceCheckFail ||
+          receipt.status === TransactionStatus.BlockLimitCheckFail
+        ) {
+          // FISCO refuses a committed transaction sent again for its nonce (or, later, its block
+          // limit), not as already in the chain: after an answer lost with the node, that is ours
+          receipt = (await this.getTransactionReceipt(hash)) ?? receipt;
         }
       } catch (error) {
         if (!(error instanceof LedgerError) || error.code !== 'UNAVAILABLE') throw error;

@@ -195,10 +195,10 @@ export class DevChain {
     if (problems.length > 0 || !sender) return refuse(TransactionStatus.InvalidSignature, problems.join('; '));
     const limitProblem = this.blockLimitProblem(tx.data.blockLimit);
     if (limitProblem) return refuse(TransactionStatus.BlockLimitCheckFail, limitProblem);
-    if (this.store.transaction(hash))
-      return refuse(TransactionStatus.TxAlreadyInChain, `transaction ${hash} is already in the chain`);
     if (this.pooled.has(hash))
       return refuse(TransactionStatus.AlreadyInTxPool, `transaction ${hash} is already in the pool`);
+    // a committed transaction sent again is refused for its nonce, not its hash: FISCO's pool looks
+    // its hash up only among pooled ones (txpoolStorageCheck), and the ledger by nonce
     if (this.pooledNonces.has(tx.data.nonce) || this.store.isNonceUsed(tx.data.nonce)) {
       return refuse(TransactionStatus.NonceCheckFail, `nonce ${tx.data.nonce} was already used`);
     }

@@ -126,6 +126,14 @@ describe('dev chain', () => {
       sender.secretKey,
     );
     const first = await client.sendSigned(encodeTransaction(tx), toHex(tx.dataHash));
+    // the node refuses it as FISCO's pool does, for its nonce, and the client knows its own
+    const refused = await client.rpc<{ status: number }>('sendTransaction', [
+      'group0',
+      '',
+      toHex(encodeTransaction(tx)),
+      false,
+    ]);
+    assert.equal(refused.status, TransactionStatus.NonceCheckFail);
     const again = await client.sendSigned(encodeTransaction(tx), toHex(tx.dataHash));
     assert.deepEqual(again, first);
   });

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
+import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../config/index.js';
 import { SCRATCH_PASSWORD, type ScratchEngine } from './engine.js';
 
@@ -26,9 +27,22 @@ export interface WorkerProcess {
   kill(): Promise<void>;
 }
 
-/** Both queues' workers in a process of their own, as `ops/workers/main.ts` runs them in production. */
-export async function startWorkerProcess(env: NodeJS.ProcessEnv): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', 'ops/workers/main.ts'], {
+/**
+ * Both queues' workers in a process of their own, as `ops/workers/main.ts` runs them in production;
+ * `preload` modules are imported first (a test's fault injection, e.g. test/harness/hold-activity.ts).
+ */
+export async function startWorkerProcess(
+  env: NodeJS.ProcessEnv,
+  options: { preload?: string[] } = {},
+): Promise<WorkerProcess> {
+  // Temporal's workflow threads inherit --import flags but cannot load TypeScript there, nor need a preload
+  const preload = (options.preload ?? []).flatMap((path) => [
+    '--import',
+    `data:text/javascript,${encodeURIComponent(
+      `import { isMainThread } from 'node:worker_threads'; if (isMainThread) await import(${JSON.stringify(pathToFileURL(path).href)});`,
+    )}`,
+  ]);
+  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, 'ops/workers/main.ts'], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
