@@ -45,11 +45,13 @@ import { scratchFhirServer } from '../scratch/fhir.js';
 import { requestTraceCodes, startScratchErpApi } from '../scratch/erp.js';
 import { CodecKeyring } from '../codec/keyring.js';
 import { startScratchEngine } from '../scratch/engine.js';
+import { startWorkerProcess, workerEnv } from '../scratch/worker-process.js';
 import { startScratchRedis } from '../scratch/services.js';
 import { startScratchListener } from '../scratch/intake.js';
 import { redisDurability } from '../services/redis-durability.js';
 import { enrolBenchPatients, syntheticOru } from './bench-patients.js';
 import { actionsOfWorkflows, describeActions } from './temporal-actions.js';
+import { batchSteps } from './batch-steps.js';
 
 const SECONDS_PER_LEVEL = 8;
 const PIPELINE_DEPTH = 32;
@@ -87,7 +89,11 @@ say(
 );
 const [stack, redis] = await Promise.all([startScratchEngine(), startScratchRedis()]);
 try {
-  await stack.startWorkers();
+  // the native queue's worker (sealing, proofs) in a process of its own, as on a host of its own
+  // in production: the engine's process, with the doors, the dispatcher and the workflows, is the
+  // one that fills a core first
+  await stack.startWorkers(['orchestration']);
+  const nativeWorker = await startWorkerProcess(workerEnv(stack), { kinds: ['native'] });
   say(`redis: ${(await redisDurability(redis.url)).settings}`);
   const keys = CodecKeyring.parse(stack.codecKeys);
   const queue = await openIntakeQueue({ redisUrl: redis.url, keys, taskQueue: stack.taskQueue });
@@ -219,10 +225,11 @@ try {
     });
     say(`batched ${feed.label}: ${acknowledged.length} anchored in ${f1((last - first) / 1000)} s`);
   }
-  const batchedActions = await actionsOfWorkflows(
-    stack.client,
-    Array.from({ length: DEFAULT_GROUPING.shards }, (_, shard) => anchorBatchWorkflowId(hospital.address, shard)),
+  const batchExecutions = Array.from({ length: DEFAULT_GROUPING.shards }, (_, shard) =>
+    anchorBatchWorkflowId(hospital.address, shard),
   );
+  const batchedActions = await actionsOfWorkflows(stack.client, batchExecutions);
+  const steps = await batchSteps(stack.client, batchExecutions);
 
   // ——— ERP: batches of 1,000 items posted at once, until every part is proven and on chain ———
   const manufacturerName = `Bench manufacturer (${runId})`;
@@ -404,6 +411,12 @@ try {
     `  Temporal actions per record: ${describeActions(batchedActions, BATCHED_RECORDS)}, from the batch executions' histories`,
   );
   say(
+    `  per batch (${steps.batches} batches, ${f1(steps.records / steps.batches)} records each on average): ` +
+      `sealRecords queued ${f0(steps.sealQueued)} ms + ran ${f0(steps.sealRan)} ms, ` +
+      `createRecordsOnChain queued ${f0(steps.chainQueued)} ms + ran ${f0(steps.chainRan)} ms; ` +
+      `one batch's sealing to the next's ${f0(steps.cycle)} ms (the rest: claiming, delivering, workflow tasks)`,
+  );
+  say(
     `ERP: ${f0((ERP_BATCHES * ERP_ITEMS) / erpSeconds)} items/s committed (${ERP_BATCHES} batches of ${ERP_ITEMS} posted at once, ` +
       `each proven in parts that fit one push's gas, in ${f1(erpSeconds)} s)`,
   );
@@ -414,6 +427,7 @@ try {
   await listener.close();
   pullRedis.disconnect();
   await queue.close();
+  await nativeWorker.kill();
 } finally {
   await redis.stop();
   await stack.stop();

@@ -13,7 +13,7 @@ import { loadOrCreateCa } from '../chain/ca.js';
 import { CodecKeyring } from '../codec/keyring.js';
 import { EncryptionCodec } from '../codec/encryption-codec.js';
 import { openEngine } from '../engine/open.js';
-import { runEngineWorkers, type WorkerSet } from '../workers/start.js';
+import { runEngineWorkers, type WorkerKind, type WorkerSet } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { workflowStarter, type WorkflowStarter } from '../../workflows/starter.js';
@@ -45,7 +45,8 @@ export interface ScratchEngine {
   /** The YILIAN_OPERATORS value that lists them, for worker processes on this engine. */
   operators: string;
   /** Starts (again) the in-process workers of both queues. */
-  startWorkers(): Promise<void>;
+  /** Both queues' workers in this process, or only those named (the others run elsewhere). */
+  startWorkers(kinds?: readonly WorkerKind[]): Promise<void>;
   stopWorkers(): Promise<void>;
   stop(): Promise<void>;
 }
@@ -135,7 +136,7 @@ export async function startScratchEngine(
     codecKeys,
     operator,
     operators,
-    async startWorkers() {
+    async startWorkers(kinds = ['orchestration', 'native'] as const) {
       running = await runEngineWorkers(
         {
           connection: temporal.nativeConnection,
@@ -144,7 +145,7 @@ export async function startScratchEngine(
           engine,
           ...(dataConverter ? { dataConverter } : {}),
         },
-        ['orchestration', 'native'],
+        kinds,
       );
     },
     stopWorkers,

@@ -2,6 +2,7 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { repoRoot } from '../config/index.js';
 import { SCRATCH_PASSWORD, type ScratchEngine } from './engine.js';
+import type { WorkerKind } from '../workers/start.js';
 
 /** The YILIAN_* settings under which `ops/workers/main.ts` serves a test engine's queues. */
 export function workerEnv(stack: ScratchEngine): NodeJS.ProcessEnv {
@@ -28,13 +29,15 @@ export interface WorkerProcess {
 }
 
 /**
- * Both queues' workers in a process of their own, as `ops/workers/main.ts` runs them in production;
- * `preload` modules are imported first (a test's fault injection, e.g. test/harness/hold-activity.ts).
+ * Both queues' workers (or the `kinds` named) in a process of their own, as `ops/workers/main.ts`
+ * runs them in production; `preload` modules are imported first (a test's fault injection, e.g.
+ * test/harness/hold-activity.ts).
  */
 export async function startWorkerProcess(
   env: NodeJS.ProcessEnv,
-  options: { preload?: string[] } = {},
+  options: { preload?: string[]; kinds?: readonly WorkerKind[] } = {},
 ): Promise<WorkerProcess> {
+  const kinds = options.kinds ?? ['orchestration', 'native'];
   // Temporal's workflow threads inherit --import flags but cannot load TypeScript there, nor need a preload
   const preload = (options.preload ?? []).flatMap((path) => [
     '--import',
@@ -42,7 +45,7 @@ export async function startWorkerProcess(
       `import { isMainThread } from 'node:worker_threads'; if (isMainThread) await import(${JSON.stringify(pathToFileURL(path).href)});`,
     )}`,
   ]);
-  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, 'ops/workers/main.ts'], {
+  const child = spawn(process.execPath, ['--import', 'tsx', ...preload, 'ops/workers/main.ts', ...kinds], {
     cwd: repoRoot,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -50,7 +53,8 @@ export async function startWorkerProcess(
   let output = '';
   child.stdout.on('data', (d: Buffer) => (output += d.toString()));
   child.stderr.on('data', (d: Buffer) => (output += d.toString()));
-  for (let i = 0; !/polling .*-native/.test(output); i++) {
+  const ready = kinds.includes('native') ? /polling .*-native/ : /polling /;
+  for (let i = 0; !ready.test(output); i++) {
     if (child.exitCode !== null || i > 600) throw new Error(`worker process did not start:\n${output}`);
     await new Promise((r) => setTimeout(r, 100));
   }
