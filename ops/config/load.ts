@@ -59,6 +59,7 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_HOSPITAL_IDENTITY', path: 'mllp.hospital', kind: 'string' },
   { name: 'YILIAN_FHIR_SERVERS', path: 'fhir.servers', kind: 'string' },
   { name: 'YILIAN_TASK_QUEUE', path: 'workers.taskQueue', kind: 'string' },
+  { name: 'YILIAN_NATIVE_WORKER', path: 'workers.native', kind: 'string' },
   { name: 'YILIAN_LOG_LEVEL', path: 'telemetry.logLevel', kind: 'string' },
   { name: 'YILIAN_OTLP_ENDPOINT', path: 'telemetry.otlpEndpoint', kind: 'string' },
   { name: 'YILIAN_METRICS_PORT', path: 'telemetry.metricsPort', kind: 'int' },
@@ -96,7 +97,7 @@ const defaults = {
     hospital: 'Hospital',
   },
   fhir: {},
-  workers: { taskQueue: 'yilian' },
+  workers: { taskQueue: 'yilian', native: 'in-process' },
   telemetry: { logLevel: 'info' },
 };
 

@@ -129,6 +129,8 @@ export const configSchema = z.strictObject({
   }),
   workers: z.strictObject({
     taskQueue: z.string().min(1),
+    /** Where `./ops/up` runs the native queue's worker: in its own process, or in a child process beside it. */
+    native: z.enum(['in-process', 'process']),
   }),
   telemetry: z.strictObject({
     /** The least severe log event written (pino levels); `silent` writes none. */

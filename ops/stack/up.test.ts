@@ -279,10 +279,19 @@ describe('./ops/up supervisor', () => {
     for (const dir of ['keys', 'logs', 'blocks', 'chain', 'operator'])
       assert.equal(await modeOf(dir), 0o700, `${dir}/`);
 
-    const second = startUp(env);
+    // restarted with the native worker in a process of its own (YILIAN_NATIVE_WORKER=process)
+    const second = startUp({ ...env, YILIAN_NATIVE_WORKER: 'process' });
     try {
       await waitFor(second, /^ready /m);
       assert.match(second.output(), /contracts found/, 'the restart keeps the chain and its contracts');
+      const nativePid = Number(/^worker\s+ok .*-native \(process (\d+),/m.exec(second.output())?.[1]);
+      assert.ok(nativePid > 0, 'the native worker is a process of its own');
+      // the whole story again, its sealing, re-encryption checks and proofs served by that process
+      const demoAgain = await runDemo(env);
+      assert.equal(demoAgain.code, 0, demoAgain.steps);
+      assert.equal((JSON.parse(demoAgain.summary) as StorySummary).traceItems, 100);
+      const nativeLog = await readFile(join(home.path, 'logs', 'native-worker.log'), 'utf8');
+      assert.match(nativeLog, /native polling/);
       const again = await Connection.connect({ address: `127.0.0.1:${ports.temporal}` });
       const described = await new WorkflowClient({ connection: again }).getHandle(story.recordWorkflowId).describe();
       assert.equal(described.status.name, 'COMPLETED', 'the record workflow survived the restart');
@@ -303,6 +312,9 @@ describe('./ops/up supervisor', () => {
       second.child.kill('SIGINT');
       await second.exited;
     }
+    assert.match(second.output(), /^native-worker\s+stopped/m);
+    const nativePid = Number(/^worker\s+ok .*-native \(process (\d+),/m.exec(second.output())?.[1]);
+    assert.throws(() => process.kill(nativePid, 0), /ESRCH/, 'and stopped with the stack');
   });
 
   test('a port already taken is named with the setting that moves it', async () => {

@@ -19,6 +19,8 @@ import { messageOf } from '../error-message.js';
 import { keepPrivate } from '../engine/private-files.js';
 import { redactUrl } from '../../core/redact-url.js';
 import { startWorkers } from '../workers/start.js';
+import { startNativeWorkerProcess } from '../workers/native-process.js';
+import { nativeQueueOf } from '../../workflows/activity-options.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { registrationRoutes } from '../../connectors/http/registration-routes.js';
 import { enrolmentRoutes } from '../../connectors/http/enrolment-routes.js';
@@ -187,7 +189,8 @@ async function main(): Promise<void> {
   );
 
   const { codec, token: codecToken } = await codecFromConfig(config);
-  const running = await startWorkers(config, ['orchestration', 'native']);
+  const separateNative = config.workers.native === 'process';
+  const running = await startWorkers(config, separateNative ? ['orchestration'] : ['orchestration', 'native']);
   stoppers.push(['worker', () => running.shutdown()]);
   for (const { run } of running.workers) {
     void run.catch((error: unknown) => {
@@ -195,7 +198,21 @@ async function main(): Promise<void> {
       void stopAll(1);
     });
   }
-  say('worker', `ok task queues ${running.workers.map((w) => w.taskQueue).join(', ')}`);
+  const nativeWorker = separateNative ? await startNativeWorkerProcess(config) : undefined;
+  let nativeWorkerExited = false;
+  if (nativeWorker) {
+    const exited = () => (nativeWorkerExited = true);
+    void nativeWorker.exited.then(exited, exited);
+    watch(nativeWorker);
+    stoppers.push(['native-worker', () => nativeWorker.stop()]);
+  }
+  say(
+    'worker',
+    `ok task queues ${running.workers.map((w) => w.taskQueue).join(', ')}` +
+      (nativeWorker
+        ? `, ${nativeQueueOf(config.workers.taskQueue)} (process ${nativeWorker.pid}, log ${join(config.home, 'logs', 'native-worker.log')})`
+        : ''),
+  );
 
   // the engine's own client (the payload codec): the doors start workflows and read their state with it
   const codecClient = new Client({
@@ -222,8 +239,9 @@ async function main(): Promise<void> {
       chain: () => chain.checkChain(),
       worker: () => {
         const stopped = running.workers.find((w) => w.worker.getState() !== 'RUNNING');
-        return stopped
-          ? Promise.reject(new Error(`${stopped.kind} worker is ${stopped.worker.getState()}`))
+        if (stopped) return Promise.reject(new Error(`${stopped.kind} worker is ${stopped.worker.getState()}`));
+        return nativeWorkerExited
+          ? Promise.reject(new Error('the native worker process has exited'))
           : Promise.resolve();
       },
     },
