@@ -9,11 +9,18 @@ import type { Engine } from '../engine.js';
 export function createInboxActivities(engine: Engine) {
   const recipientKeys = new RecentDirectoryEntries(engine);
   /** Seals the message to the recipient's Directory key and files it once under `deliveryId`. */
-  const deliver = async (recipient: string, deliveryId: string, message: InboxMessage) => {
+  const sealFor = async (recipient: string, deliveryId: string, message: InboxMessage) => {
     const parsed = inboxMessageSchema.parse(message);
     const entry = await recipientKeys.get(recipient);
-    const sealed = sealTo(entry.publicKey, utf8ToBytes(JSON.stringify(parsed)), INBOX_CONTEXT);
-    await engine.state.deliver(entry.address, deliveryId, sealed);
+    return {
+      recipient: entry.address,
+      deliveryId,
+      sealed: sealTo(entry.publicKey, utf8ToBytes(JSON.stringify(parsed)), INBOX_CONTEXT),
+    };
+  };
+  const deliver = async (recipient: string, deliveryId: string, message: InboxMessage) => {
+    const { recipient: address, sealed } = await sealFor(recipient, deliveryId, message);
+    await engine.state.deliver(address, deliveryId, sealed);
   };
   return activityGroup({
     /** One item to one inbox, once per `deliveryId`. */
@@ -34,9 +41,11 @@ export function createInboxActivities(engine: Engine) {
         transactionHash: string;
       }>,
     ): Promise<void> {
-      for (const { messageKey, patient, item } of records) await deliver(patient, messageKey, item);
-      await engine.state.markAnchored(
+      const deliveries = [];
+      for (const { messageKey, patient, item } of records) deliveries.push(await sealFor(patient, messageKey, item));
+      await engine.state.fileAnchoredBatch(
         claim,
+        deliveries,
         records.map(({ messageKey, item, transactionHash }) => ({
           messageKey,
           recordId: item.recordId,

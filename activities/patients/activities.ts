@@ -1,5 +1,5 @@
 import { hexToBytes, toHex, type Hex } from 'viem';
-import { decodePrekeyBundle, verifyPrekeyBundle } from '../../core/keys/index.js';
+import { decodePrekeyBundle, verifyPrekeyBundle, type SignedPrekey } from '../../core/keys/index.js';
 import { initPre } from '../../core/crypto/index.js';
 import { DirectoryError, requireIdentity } from '../../core/ledger/directory.js';
 import { Role, roleName } from '../../core/roles.js';
@@ -44,18 +44,10 @@ export interface ClaimedPrekey {
  * and the one-time prekeys the patient's wallet publishes so records can be anchored while they
  * are offline.
  */
+const claimed = (prekey: SignedPrekey): ClaimedPrekey => ({ index: prekey.index, publicKey: toHex(prekey.publicKey) });
+
 export function createPatientActivities(engine: Engine) {
   const { chain, contracts, state } = engine;
-  /** A prekey claimed for `claimKey`, or none when the pool ran dry (the record then waits on its own). */
-  const prekeyOrNone = async (account: string, claimKey: string): Promise<ClaimedPrekey | undefined> => {
-    try {
-      const prekey = await state.claimPrekey(account, claimKey);
-      return { index: prekey.index, publicKey: toHex(prekey.publicKey) };
-    } catch (error) {
-      if (error instanceof EngineStateError && error.code === 'PREKEYS_EXHAUSTED') return undefined;
-      throw error;
-    }
-  };
   return activityGroup({
     /**
      * The patient's account and a prekey this workflow holds for them, or null after noting that
@@ -71,7 +63,7 @@ export function createPatientActivities(engine: Engine) {
       );
       if (account === undefined) return null;
       const prekey = await state.claimPrekey(account, workflowId);
-      return { patient: account, prekey: { index: prekey.index, publicKey: toHex(prekey.publicKey) } };
+      return { patient: account, prekey: claimed(prekey) };
     },
 
     /**
@@ -94,15 +86,28 @@ export function createPatientActivities(engine: Engine) {
         claim,
       );
       const held = new Set(ours);
-      const anchor: Array<{ messageKey: string; patient: string; prekey: ClaimedPrekey }> = [];
       const wait: string[] = [];
+      const found: Array<{ messageKey: string; account: string }> = [];
       for (const { messageKey, patient } of messages) {
         if (!held.delete(messageKey)) continue;
         const account = await state.findPatient(state.patientRef(patient.authority, patient.identifier));
-        const prekey = account === undefined ? undefined : await prekeyOrNone(account, messageKey);
-        if (account === undefined || prekey === undefined) wait.push(messageKey);
-        else anchor.push({ messageKey, patient: account, prekey });
+        if (account === undefined) wait.push(messageKey);
+        else found.push({ messageKey, account });
       }
+      const prekeys = await state.claimPrekeys(
+        found.map(({ messageKey, account }) => ({ owner: account, claimKey: messageKey })),
+      );
+      const anchor: Array<{ messageKey: string; patient: string; prekey: ClaimedPrekey }> = [];
+      found.forEach(({ messageKey, account }, i) => {
+        const prekey = prekeys[i];
+        if (prekey)
+          anchor.push({
+            messageKey,
+            patient: account,
+            prekey: claimed(prekey),
+          });
+        else wait.push(messageKey);
+      });
       return { anchor, wait, taken };
     },
 

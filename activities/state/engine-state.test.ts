@@ -84,6 +84,27 @@ test('a workflow claims one prekey however often it asks, and running out says w
   await assert.rejects(state.addPrekeys('0xcc', [prekey(0)]), (e: EngineStateError) => e.code === 'PREKEY_CONFLICT');
 });
 
+test('a batch claims its messages’ prekeys in one go: a retry gets the same ones, an owner with none left gets none', async () => {
+  await state.addPrekeys('0xc1', [prekey(0), prekey(1)]);
+  await state.addPrekeys('0xc2', [prekey(0)]);
+  const claims = [
+    { owner: '0xc1', claimKey: 'hl7:B:1' },
+    { owner: '0xc2', claimKey: 'hl7:B:2' },
+    { owner: '0xc1', claimKey: 'hl7:B:3' },
+    { owner: '0xc2', claimKey: 'hl7:B:4' },
+  ];
+  const first = await state.claimPrekeys(claims);
+  assert.deepEqual(
+    first.map((p) => p?.index),
+    [0, 0, 1, undefined],
+  );
+  assert.deepEqual(await state.claimPrekeys(claims), first, 'a retried batch holds the same prekeys');
+  await assert.rejects(
+    state.claimPrekeys([{ owner: '0xc2', claimKey: 'hl7:B:1' }]),
+    (e: EngineStateError) => e.code === 'PREKEY_CONFLICT',
+  );
+});
+
 test('an inbox item is delivered once per delivery id, in order', async () => {
   await state.deliver('0xdd', 'd1', Uint8Array.of(1));
   await state.deliver('0xdd', 'd1', Uint8Array.of(9));

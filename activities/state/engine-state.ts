@@ -315,37 +315,26 @@ export class EngineState {
 
   /** One prekey per workflow: a retried claim returns the prekey the workflow already holds. */
   async claimPrekey(owner: string, workflowId: string): Promise<SignedPrekey> {
+    const prekey = await this.db.transaction().execute((tx) => claimPrekeyIn(tx, owner, workflowId));
+    if (!prekey)
+      throw new EngineStateError(
+        'PREKEYS_EXHAUSTED',
+        `no unused prekey of ${owner} is left; the patient's wallet must publish a new batch before this record can be anchored`,
+      );
+    return prekey;
+  }
+
+  /**
+   * `claimPrekey` for a batch's messages in one transaction (one write to disk, not one each);
+   * `undefined` where the owner has no unused prekey left.
+   */
+  async claimPrekeys(
+    claims: ReadonlyArray<{ owner: string; claimKey: string }>,
+  ): Promise<Array<SignedPrekey | undefined>> {
     return this.db.transaction().execute(async (tx) => {
-      const held = await tx.selectFrom('prekeys').selectAll().where('claimed_by', '=', workflowId).executeTakeFirst();
-      if (held) {
-        if (held.owner !== owner)
-          throw new EngineStateError(
-            'PREKEY_CONFLICT',
-            `workflow ${workflowId} already claimed a prekey of ${held.owner}`,
-          );
-        return toPrekey(held);
-      }
-      const next = await tx
-        .selectFrom('prekeys')
-        .selectAll()
-        .where('owner', '=', owner)
-        .where('claimed_by', 'is', null)
-        .orderBy('prekey_index')
-        .limit(1)
-        .executeTakeFirst();
-      if (!next) {
-        throw new EngineStateError(
-          'PREKEYS_EXHAUSTED',
-          `no unused prekey of ${owner} is left; the patient's wallet must publish a new batch before this record can be anchored`,
-        );
-      }
-      await tx
-        .updateTable('prekeys')
-        .set({ claimed_by: workflowId })
-        .where('owner', '=', owner)
-        .where('prekey_index', '=', next.prekey_index)
-        .execute();
-      return toPrekey(next);
+      const prekeys: Array<SignedPrekey | undefined> = [];
+      for (const { owner, claimKey } of claims) prekeys.push(await claimPrekeyIn(tx, owner, claimKey));
+      return prekeys;
     });
   }
 
@@ -571,25 +560,28 @@ export class EngineState {
   }
 
   /** Files each message's record under its row, only where `claim` holds it; again is a no-op. */
-  async markAnchored(
+  async markAnchored(claim: string, records: ReadonlyArray<AnchoredRecord>): Promise<void> {
+    await this.db.transaction().execute((tx) => markAnchoredIn(tx, claim, records));
+  }
+
+  /**
+   * A batch's last step in one transaction: its sealed inbox items, each filed once under its
+   * delivery id, and its records filed under the claim (`markAnchored`).
+   */
+  async fileAnchoredBatch(
     claim: string,
-    records: ReadonlyArray<{ messageKey: string; recordId: string; cid: string; transactionHash: string | null }>,
+    deliveries: ReadonlyArray<{ recipient: string; deliveryId: string; sealed: Uint8Array }>,
+    records: ReadonlyArray<AnchoredRecord>,
   ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const anchoredAt = now();
-      for (const record of records)
+      const deliveredAt = now();
+      for (const { recipient, deliveryId, sealed } of deliveries)
         await tx
-          .updateTable('anchored_messages')
-          .set({
-            record_id: record.recordId,
-            cid: record.cid,
-            transaction_hash: record.transactionHash,
-            anchored_at: anchoredAt,
-          })
-          .where('message_key', '=', record.messageKey)
-          .where('claim', '=', claim)
-          .where('record_id', 'is', null)
+          .insertInto('inbox')
+          .values({ recipient, delivery_id: deliveryId, sealed, delivered_at: deliveredAt })
+          .onConflict((oc) => oc.columns(['recipient', 'delivery_id']).doNothing())
           .execute();
+      await markAnchoredIn(tx, claim, records);
     });
   }
 
@@ -775,4 +767,63 @@ async function resolveMerges(tx: Transaction<EngineTables>, ref: string): Promis
     current = next.surviving_ref;
   }
   throw new EngineStateError('MERGE_CONFLICT', 'patient merges form a cycle; an operator must repair the merge table');
+}
+
+/** A message's record as `markAnchored` files it. */
+export interface AnchoredRecord {
+  messageKey: string;
+  recordId: string;
+  cid: string;
+  transactionHash: string | null;
+}
+
+async function markAnchoredIn(
+  tx: Transaction<EngineTables>,
+  claim: string,
+  records: ReadonlyArray<AnchoredRecord>,
+): Promise<void> {
+  const anchoredAt = now();
+  for (const record of records)
+    await tx
+      .updateTable('anchored_messages')
+      .set({
+        record_id: record.recordId,
+        cid: record.cid,
+        transaction_hash: record.transactionHash,
+        anchored_at: anchoredAt,
+      })
+      .where('message_key', '=', record.messageKey)
+      .where('claim', '=', claim)
+      .where('record_id', 'is', null)
+      .execute();
+}
+
+/** The prekey `claimKey` holds of `owner`, claiming the next unused one the first time; none when all are used. */
+async function claimPrekeyIn(
+  tx: Transaction<EngineTables>,
+  owner: string,
+  claimKey: string,
+): Promise<SignedPrekey | undefined> {
+  const held = await tx.selectFrom('prekeys').selectAll().where('claimed_by', '=', claimKey).executeTakeFirst();
+  if (held) {
+    if (held.owner !== owner)
+      throw new EngineStateError('PREKEY_CONFLICT', `workflow ${claimKey} already claimed a prekey of ${held.owner}`);
+    return toPrekey(held);
+  }
+  const next = await tx
+    .selectFrom('prekeys')
+    .selectAll()
+    .where('owner', '=', owner)
+    .where('claimed_by', 'is', null)
+    .orderBy('prekey_index')
+    .limit(1)
+    .executeTakeFirst();
+  if (!next) return undefined;
+  await tx
+    .updateTable('prekeys')
+    .set({ claimed_by: claimKey })
+    .where('owner', '=', owner)
+    .where('prekey_index', '=', next.prekey_index)
+    .execute();
+  return toPrekey(next);
 }

@@ -127,6 +127,13 @@ const migrations: Record<string, Migration> = {
       await sql`create index issued_trace_codes_unused on issued_trace_codes (organisation, used_by_event)`.execute(db);
     },
   },
+  '0008-prekeys-claimed-by': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // a claim is looked up by its key alone (a retry finds the prekey it holds): without this,
+      // each one read every prekey of every patient
+      await sql`create index prekeys_claimed_by on prekeys (claimed_by)`.execute(db);
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {
