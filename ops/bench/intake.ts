@@ -7,7 +7,7 @@
  *     and Temporal's billable actions per record counted from the runs' histories
  *     (ops/bench/temporal-actions.ts): first one anchorRecord run per message (a burst of 240,
  *     `YILIAN_INTAKE_ANCHORING=per-message`), then the default, batch executions fed by the
- *     grouping dispatcher — a steady feed of 100 messages/s for 30 s (issue 17's goal: ≥ 100
+ *     grouping dispatcher — a steady feed of 110 messages/s for 30 s (issue 17's goal: ≥ 100
  *     records/s sustained, p99 ≤ 5 s), then a peak of 400 messages/s for 5 s (a large
  *     hospital's 333–500/s) and how long its backlog takes to drain.
  *  2. Acknowledged messages per second and ACK latency (p50/p99) from senders in a process of
@@ -62,7 +62,8 @@ const ERP_ITEMS = 1000;
 const FHIR_RESOURCES = 120;
 /** The batched feeds: a steady one at the goal's rate, then a peak. */
 const BATCHED_FEEDS = [
-  { label: 'steady', rate: 100, seconds: 30 },
+  // offered a little over the goal, so that keeping up shows ≥ 100 records/s
+  { label: 'steady', rate: 110, seconds: 30 },
   { label: 'peak', rate: 400, seconds: 5 },
 ] as const;
 const BATCHED_RECORDS = BATCHED_FEEDS.reduce((sum, feed) => sum + feed.rate * feed.seconds, 0);

@@ -94,27 +94,52 @@ test('secrets never appear in errors or in the printed configuration', () => {
   assert.ok(!problems.join('\n').includes(secret));
 });
 
-test('the intake settings: an unsafe Redis is refused unless allowed; retention, retry window and concurrency bounded', () => {
+test('the intake settings: an unsafe Redis is refused unless allowed; retention, retry window, concurrency and grouping bounded', () => {
   const defaults = loadConfig({}, cwd);
   assert.equal(defaults.redis.allowUnsafe, false);
-  assert.deepEqual(defaults.intake, { keepDays: 7, retryHours: 24, concurrency: 16 });
+  const grouping = { anchoring: 'batched', batchMessages: 64, batchWindowMs: 100, batchShards: 2 };
+  assert.deepEqual(defaults.intake, { keepDays: 7, retryHours: 24, concurrency: 16, ...grouping });
+  assert.equal(defaults.workers.native, 'in-process');
   const set = loadConfig(
     {
       YILIAN_REDIS_ALLOW_UNSAFE: '1',
       YILIAN_INTAKE_KEEP_DAYS: '30',
       YILIAN_INTAKE_RETRY_HOURS: '72',
       YILIAN_INTAKE_CONCURRENCY: '4',
+      YILIAN_INTAKE_ANCHORING: 'per-message',
+      YILIAN_INTAKE_BATCH_MESSAGES: '256',
+      YILIAN_INTAKE_BATCH_WINDOW_MS: '0',
+      YILIAN_INTAKE_BATCH_SHARDS: '8',
+      YILIAN_NATIVE_WORKER: 'process',
     },
     cwd,
   );
   assert.equal(set.redis.allowUnsafe, true);
-  assert.deepEqual(set.intake, { keepDays: 30, retryHours: 72, concurrency: 4 });
+  assert.deepEqual(set.intake, {
+    keepDays: 30,
+    retryHours: 72,
+    concurrency: 4,
+    anchoring: 'per-message',
+    batchMessages: 256,
+    batchWindowMs: 0,
+    batchShards: 8,
+  });
+  assert.equal(set.workers.native, 'process');
   const problems = problemsOf({
     YILIAN_REDIS_ALLOW_UNSAFE: 'perhaps',
     YILIAN_INTAKE_KEEP_DAYS: '0',
     YILIAN_INTAKE_CONCURRENCY: '0',
+    YILIAN_INTAKE_ANCHORING: 'sometimes',
+    YILIAN_INTAKE_BATCH_MESSAGES: '257',
+    YILIAN_NATIVE_WORKER: 'thread',
   }).join('\n');
   assert.match(problems, /YILIAN_REDIS_ALLOW_UNSAFE="perhaps": expected true or false/);
   assert.match(problems, /YILIAN_INTAKE_KEEP_DAYS="0": .*>=1/);
   assert.match(problems, /YILIAN_INTAKE_CONCURRENCY="0": .*>=1/);
+  assert.match(
+    problems,
+    /YILIAN_INTAKE_ANCHORING="sometimes": Invalid option: expected one of "batched"\|"per-message"/,
+  );
+  assert.match(problems, /YILIAN_INTAKE_BATCH_MESSAGES="257": .*<=256/);
+  assert.match(problems, /YILIAN_NATIVE_WORKER="thread": Invalid option: expected one of "in-process"\|"process"/);
 });
