@@ -339,11 +339,7 @@ export class EngineState {
   }
 
   async deliver(recipient: string, deliveryId: string, sealed: Uint8Array): Promise<void> {
-    await this.db
-      .insertInto('inbox')
-      .values({ recipient, delivery_id: deliveryId, sealed, delivered_at: now() })
-      .onConflict((oc) => oc.columns(['recipient', 'delivery_id']).doNothing())
-      .execute();
+    await deliverIn(this.db, [{ recipient, deliveryId, sealed }]);
   }
 
   async inbox(recipient: string, afterSeq = 0): Promise<InboxItem[]> {
@@ -574,13 +570,7 @@ export class EngineState {
     records: ReadonlyArray<AnchoredRecord>,
   ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
-      const deliveredAt = now();
-      for (const { recipient, deliveryId, sealed } of deliveries)
-        await tx
-          .insertInto('inbox')
-          .values({ recipient, delivery_id: deliveryId, sealed, delivered_at: deliveredAt })
-          .onConflict((oc) => oc.columns(['recipient', 'delivery_id']).doNothing())
-          .execute();
+      await deliverIn(tx, deliveries);
       await markAnchoredIn(tx, claim, records);
     });
   }
@@ -775,6 +765,20 @@ export interface AnchoredRecord {
   recordId: string;
   cid: string;
   transactionHash: string | null;
+}
+
+/** Files each sealed item in its recipient's inbox, once per delivery id. */
+async function deliverIn(
+  db: Kysely<EngineTables>,
+  deliveries: ReadonlyArray<{ recipient: string; deliveryId: string; sealed: Uint8Array }>,
+): Promise<void> {
+  const deliveredAt = now();
+  for (const { recipient, deliveryId, sealed } of deliveries)
+    await db
+      .insertInto('inbox')
+      .values({ recipient, delivery_id: deliveryId, sealed, delivered_at: deliveredAt })
+      .onConflict((oc) => oc.columns(['recipient', 'delivery_id']).doNothing())
+      .execute();
 }
 
 async function markAnchoredIn(
