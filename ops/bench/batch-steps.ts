@@ -7,6 +7,7 @@
  */
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
+import { runHistories } from './temporal-actions.js';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -25,16 +26,6 @@ const ms = (event: Event | undefined) =>
   event?.eventTime ? Number(event.eventTime.seconds ?? 0) * 1000 + (event.eventTime.nanos ?? 0) / 1e6 : NaN;
 const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / values.length;
 
-async function historiesOf(client: Client, workflowId: string): Promise<Event[][]> {
-  const runs: Event[][] = [];
-  for (let runId: string | undefined; ;) {
-    const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    runs.push(history.events ?? []);
-    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
-    if (!runId) return runs;
-  }
-}
-
 /** The batches of these executions (every run of each), measured. */
 export async function batchSteps(client: Client, workflowIds: readonly string[]): Promise<BatchSteps> {
   const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
@@ -42,7 +33,8 @@ export async function batchSteps(client: Client, workflowIds: readonly string[])
     [];
   const cycles: number[] = [];
   for (const workflowId of workflowIds)
-    for (const events of await historiesOf(client, workflowId)) {
+    for (const history of await runHistories(client, workflowId)) {
+      const events = history.events ?? [];
       const byId = new Map(events.map((event) => [String(event.eventId), event]));
       // cycles are measured within one run of one execution
       let current: (typeof batches)[number] | undefined;

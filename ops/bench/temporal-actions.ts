@@ -104,13 +104,18 @@ function isReset(event: temporal.api.history.v1.IHistoryEvent): boolean {
  */
 export async function workflowActions(client: Client, workflowId: string): Promise<ActionCount> {
   const count = noActions();
-  let runId: string | undefined;
-  for (;;) {
+  for (const history of await runHistories(client, workflowId)) addActions(count, billableActions(history));
+  return count;
+}
+
+/** The histories of a workflow id's latest run and of every run it continued from (continue-as-new), latest first. */
+export async function runHistories(client: Client, workflowId: string): Promise<temporal.api.history.v1.IHistory[]> {
+  const histories: temporal.api.history.v1.IHistory[] = [];
+  for (let runId: string | undefined; ;) {
     const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
-    addActions(count, billableActions(history));
-    const previous = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
-    if (!previous) return count;
-    runId = previous;
+    histories.push(history);
+    runId = history.events?.[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId ?? undefined;
+    if (!runId) return histories;
   }
 }
 
