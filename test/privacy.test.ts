@@ -12,10 +12,11 @@ import { startScratchEngine, SCRATCH_PASSWORD, type ScratchEngine } from '../ops
 import { startScratchRedis, tempDir } from '../ops/scratch/services.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from '../ops/scratch/worker-process.js';
 import { filesUnder, findNeedles, readAll, type Needle } from './harness/privacy-scan.js';
-import { runsOn, waitFor } from './harness/intake.js';
+import { waitFor } from './harness/intake.js';
 import { CodecKeyring } from '../ops/codec/keyring.js';
 import { openIntakeQueue, jobIdOf } from '../connectors/intake/queue.js';
 import { startDispatcher } from '../connectors/intake/dispatcher.js';
+import { DEFAULT_GROUPING } from '../connectors/intake/anchor-groups.js';
 import { startScratchListener } from '../ops/scratch/intake.js';
 import { Client as MllpClient, fixture } from '../connectors/mllp/test-helpers.js';
 import { createLogger } from '../ops/telemetry/log.js';
@@ -38,6 +39,12 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
   let haystacks: Array<{ place: string; bytes: Buffer }>;
   let needles: Needle[];
   let intakeJobId: string;
+  let batchWorkflowId = '';
+  // the intake's parts, closed as soon as its message is anchored, or by `after` if it never is
+  const intake: Array<() => Promise<void>> = [];
+  const closeIntake = async () => {
+    for (const close of intake.splice(0).reverse()) await close();
+  };
   let workerEvents: Array<Record<string, unknown>>;
   let workerMetrics: string;
 
@@ -54,17 +61,6 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       YILIAN_METRICS_PORT: String(metricsPort),
     });
     outcome = await runStoryOn(stack, { batchSize: 16, say: (line) => void (storyLog += `${line}\n`) });
-    // the worker host's own /metrics: scanned below like the logs (no label may carry what it saw)
-    workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
-    await writeFile(join(temporalDir.path, 'worker-metrics.txt'), workerMetrics);
-    await worker.kill();
-    await writeFile(join(temporalDir.path, 'worker.log'), worker.output());
-    workerEvents = worker
-      .output()
-      .split('\n')
-      .filter((line) => line.startsWith('{'))
-      .map((line) => JSON.parse(line) as Record<string, unknown>);
-
     // what a record's or key's plaintext would look like wherever it leaked
     const walletSecrets = await Promise.all(
       (['alice', 'carol', 'charlie'] as const).map(async (who) => {
@@ -84,6 +80,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     // listener, the sealed intake queue in Redis and the dispatcher, into a workflow of its own
     const keys = CodecKeyring.parse(stack.codecKeys);
     const queue = await openIntakeQueue({ redisUrl: redis.url, keys, taskQueue: stack.taskQueue });
+    intake.push(() => queue.close());
     const intakeLines: string[] = [];
     const intakeLog = createLogger({
       level: 'debug',
@@ -94,32 +91,47 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       keys,
       client: stack.client,
       taskQueue: stack.taskQueue,
+      grouping: DEFAULT_GROUPING,
       log: (line, fields) => intakeLog.child({ component: 'dispatch' }).warn(fields ?? {}, line),
     });
+    intake.push(() => dispatcher.close());
     const hospital = outcome.localIdentities[0] ?? '';
     const listener = await startScratchListener({
       queue,
       hospital: { name: 'hospital', address: hospital },
       log: intakeLog,
     });
+    intake.push(() => listener.close());
     const mllp = await MllpClient.connect(listener.address.port);
-    const message = fixture('ORU-R01-01').replace('20120314235954.325', `privacy-${outcome.runId}`);
+    const message = fixture('ORU-R01-01')
+      .replace('20120314235954.325', `privacy-${outcome.runId}`)
+      .replace('PID|1||14^', `PID|1||${outcome.patient.identifier}^`);
     const [, msa] = await mllp.roundTrip(message);
     assert.equal(msa?.[1], 'CA', 'the intake acknowledged the message');
     mllp.close();
-    intakeJobId = jobIdOf(
-      `hl7:IA Public Health Lab^2.16.840.1.114222.4.1.10411^ISO:2.16.840.1.114222.4.3.3.5.1.2-privacy-${outcome.runId}`,
+    const messageKey = `hl7:IA Public Health Lab^2.16.840.1.114222.4.1.10411^ISO:2.16.840.1.114222.4.3.3.5.1.2-privacy-${outcome.runId}`;
+    intakeJobId = jobIdOf(messageKey);
+    // the story's patient has enrolled: her message is sealed and anchored in a batch execution
+    await waitFor(
+      'the intake message anchored by its batch',
+      async () => (await stack.engine.state.anchoredMessage(messageKey))?.record,
     );
-    await waitFor('the intake job dispatched', async () => {
-      const runs = await runsOn(stack.client, stack.taskQueue);
-      return [...runs.keys()].some((id) => id.endsWith(`privacy-${outcome.runId}`)) || undefined;
-    });
-    await listener.close();
-    await dispatcher.close();
-    await queue.close();
+    for await (const run of stack.client.workflow.list({ query: `WorkflowType = 'anchorBatch'` }))
+      batchWorkflowId = run.workflowId;
+    await closeIntake();
     const client = new Redis(redis.url);
     await client.save();
     client.disconnect();
+    // the worker host's own /metrics: scanned below like the logs (no label may carry what it saw)
+    workerMetrics = await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text();
+    await writeFile(join(temporalDir.path, 'worker-metrics.txt'), workerMetrics);
+    await worker.kill();
+    await writeFile(join(temporalDir.path, 'worker.log'), worker.output());
+    workerEvents = worker
+      .output()
+      .split('\n')
+      .filter((line) => line.startsWith('{'))
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
 
     const logs = [
       join(temporalDir.path, 'worker.log'),
@@ -137,6 +149,7 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
     ]);
   });
   after(async () => {
+    await closeIntake();
     await worker.kill();
     await stack.stop();
     await redis.stop();
@@ -161,12 +174,17 @@ describe('privacy: what the stores and logs hold after the full flows', () => {
       { label: 'a workflow id', bytes: utf8ToBytes(outcome.recordWorkflowId) },
       { label: 'a trace id', bytes: hexToBytes(outcome.traceIds[0] as Hex) },
       { label: 'an intake job id', bytes: utf8ToBytes(intakeJobId) },
+      { label: 'a batch execution id', bytes: utf8ToBytes(batchWorkflowId) },
       { label: "the demo's step text", bytes: utf8ToBytes('Every step verified') },
     ];
     const found = findNeedles(haystacks, controls);
     assert.ok(
       found.some((f) => f.startsWith('a workflow id in') && f.includes('temporal.sqlite')),
       found.join('\n'),
+    );
+    assert.ok(
+      found.some((f) => f.startsWith('a batch execution id in') && f.includes('temporal.sqlite')),
+      `the intake's message went through a batch execution (${batchWorkflowId}):\n${found.join('\n')}`,
     );
     assert.ok(
       found.some((f) => f.startsWith('a trace id in') && f.includes(stack.devchain.dataDir)),
