@@ -7,7 +7,7 @@ import {
   type WorkflowHandleWithFirstExecutionRunId,
   type WorkflowStartOptions,
 } from '@temporalio/client';
-import type { Workflow } from '@temporalio/common';
+import type { Payload, Workflow } from '@temporalio/common';
 import { anchorMessagesSignal, type BatchMessage } from './anchor-batch.js';
 import {
   anchorBatch,
@@ -178,20 +178,29 @@ async function startOrJoin<W extends Workflow>(
  * trusts the run.
  */
 async function startedByTheEngine(client: Client, workflowId: string, runId: string): Promise<boolean> {
-  const codecs = client.options.loadedDataConverter.payloadCodecs;
-  if (codecs.length === 0) return true;
+  if (client.options.loadedDataConverter.payloadCodecs.length === 0) return true;
   const { history } = await client.workflowService.getWorkflowExecutionHistory({
     namespace: client.options.namespace,
     execution: { workflowId, runId },
     maximumPageSize: 1,
   });
-  let payloads = history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? [];
   try {
-    for (const codec of [...codecs].reverse()) payloads = await codec.decode(payloads);
+    await decodePayloads(client, history?.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads ?? []);
     return true;
   } catch {
     return false;
   }
+}
+
+/**
+ * A history's payloads as this client's codecs open them (the last codec to encode decodes first),
+ * for reading histories outside a worker; throws when a codec cannot open them.
+ */
+export async function decodePayloads(client: Client, payloads: Payload[]): Promise<Payload[]> {
+  let decoded = payloads;
+  for (const codec of [...client.options.loadedDataConverter.payloadCodecs].reverse())
+    decoded = await codec.decode(decoded);
+  return decoded;
 }
 
 /**

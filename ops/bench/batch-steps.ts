@@ -8,6 +8,7 @@
 import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
 import { runHistories } from './temporal-actions.js';
+import { decodePayloads } from '../../workflows/starter.js';
 
 type Event = temporal.api.history.v1.IHistoryEvent;
 
@@ -28,7 +29,7 @@ const mean = (values: number[]) => values.reduce((sum, v) => sum + v, 0) / value
 
 /** The batches of these executions (every run of each), measured. */
 export async function batchSteps(client: Client, workflowIds: readonly string[]): Promise<BatchSteps> {
-  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  const { payloadConverter } = client.options.loadedDataConverter;
   const batches: Array<{ size: number; steps: Map<string, { scheduled: number; started: number; closed: number }> }> =
     [];
   const cycles: number[] = [];
@@ -43,9 +44,7 @@ export async function batchSteps(client: Client, workflowIds: readonly string[])
         if (scheduled) {
           const type = scheduled.activityType?.name ?? '';
           if (type === 'sealRecords') {
-            let payloads = scheduled.input?.payloads ?? [];
-            for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-            const [first] = payloads;
+            const [first] = await decodePayloads(client, scheduled.input?.payloads ?? []);
             const previous = current?.steps.get('sealRecords')?.scheduled;
             // a gap with no messages waiting is idle time, not a cycle
             if (previous !== undefined && ms(event) - previous < 10_000) cycles.push(ms(event) - previous);

@@ -12,6 +12,7 @@ import { workflowIdOfWork, type IntakeEntry } from '../../connectors/intake/queu
 import type { IntakeWork } from '../../connectors/intake/work.js';
 import type { BatchMessage } from '../../workflows/anchor-batch.js';
 import { sourceWorkflowId } from '../../workflows/ids.js';
+import { decodePayloads } from '../../workflows/starter.js';
 
 /** What the privacy checks look for: a patient's name and identifier inside a queued message. */
 export const PATIENT_NAME = 'HUCKLEBERRY^FINN';
@@ -138,15 +139,14 @@ export async function messagesSignalled(
   const byKey = new Map<string, number>();
   const byExecution = new Map<string, string[]>();
   const signalSizes: number[] = [];
-  const { payloadCodecs, payloadConverter } = client.options.loadedDataConverter;
+  const { payloadConverter } = client.options.loadedDataConverter;
   const query = `TaskQueue = '${taskQueue}' AND WorkflowType = 'anchorBatch'`;
   for await (const run of client.workflow.list({ query })) {
     const history = await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory();
     for (const event of history.events ?? []) {
-      let payloads = event.workflowExecutionSignaledEventAttributes?.input?.payloads;
+      const payloads = event.workflowExecutionSignaledEventAttributes?.input?.payloads;
       if (!payloads) continue;
-      for (const codec of [...payloadCodecs].reverse()) payloads = await codec.decode(payloads);
-      const [first] = payloads;
+      const [first] = await decodePayloads(client, payloads);
       if (!first) continue;
       const messages = payloadConverter.fromPayload<BatchMessage[]>(first);
       signalSizes.push(messages.length);
