@@ -124,6 +124,32 @@ describe('the Regulator page', () => {
     assert.deepEqual((await verdicts('record')).statuses[0], 'on-chain FAIL');
     assert.equal((await verdicts('record')).holds, 'false');
 
+    // the story's HL7 message by its key: the record it became, its own check, then the record's
+    await verifyMessage(outcome.recordWorkflowId);
+    assert.equal(
+      (await page.getByTestId('message-record').innerText()).toLowerCase(),
+      `it became record ${outcome.record.recordId.toLowerCase()}.`,
+    );
+    assert.deepEqual(await verdicts('message'), {
+      holds: 'true',
+      statuses: [
+        'message PASS',
+        ...RECORD_CHECKS.map((check) => `${check} ${check === 'decrypt-signature' ? 'SKIP' : 'PASS'}`),
+      ],
+    });
+    await browser.screenshot(page, 'message-verified');
+    // an empty key is refused in the page, without a request; a key of no message, by the engine
+    const beforeEmpty = browser.requests.length;
+    await page.getByTestId('message-key').fill('   ');
+    await page.getByTestId('verify-message').click();
+    await page.getByText('A message key is 1 to 1,000 characters').waitFor();
+    assert.equal(browser.requests.length, beforeEmpty, 'nothing was sent for an empty key');
+    await verifyMessage('hl7:NOWHERE:0/x');
+    assert.match(
+      await page.getByTestId('message-problem').innerText(),
+      /^The request failed: no message hl7:NOWHERE:0\/x: /,
+    );
+
     // the trace id through the camera: the scanner (secret) reads it, the page verifies it
     await page.getByTestId('qr-scan').click();
     await page.getByTestId('trace-verdicts').waitFor({ timeout: 30_000 });
@@ -208,7 +234,10 @@ describe('the Regulator page', () => {
     // the one error a page may log: the browser's own line for the manufacturer's refused audit
     assert.deepEqual(
       browser.errors.map((error) => error.replace(origin, '')),
-      ['/regulator: Failed to load resource: the server responded with a status of 403 (Forbidden)'],
+      [
+        '/regulator: Failed to load resource: the server responded with a status of 403 (Forbidden)',
+        '/regulator: Failed to load resource: the server responded with a status of 404 (Not Found)',
+      ],
       'no script error, no Content-Security-Policy violation',
     );
     t.diagnostic(`${browser.requests.length} requests, none with a credential or a code in its URL`);
@@ -230,8 +259,18 @@ describe('the Regulator page', () => {
     await answered;
     await page.locator('[data-testid=record-verdicts], [data-testid=record-problem]').first().waitFor();
   }
+  async function verifyMessage(key: string) {
+    await page.getByTestId('message-key').fill(key);
+    const answered = page.waitForResponse((response) => response.url().includes('/v1/audit/verify/messages/'));
+    await page.getByTestId('verify-message').click();
+    await answered;
+    await page
+      .locator('[data-testid=message-verdicts], [data-testid=message-problem], [data-testid=message-state]')
+      .first()
+      .waitFor();
+  }
   /** The verdicts a panel shows: whether the audit holds, and each check's status. */
-  async function verdicts(kind: 'record' | 'trace') {
+  async function verdicts(kind: 'record' | 'trace' | 'message') {
     const panel = page.getByTestId(`${kind}-verdicts`);
     const rows = panel.locator('tbody tr[data-row-key]');
     const statuses: string[] = [];

@@ -10,6 +10,15 @@ export interface AuditAnswer {
 }
 export type { AuditReport, Verdict };
 
+/**
+ * What `GET /v1/audit/verify/messages/:key` answers (core/audit/message-audit.ts): an anchored
+ * message's record and verdicts, or where it is while it is not anchored.
+ */
+export type MessageAnswer = { kind: 'message'; id: string; holds: boolean } & (
+  | { state: 'anchored'; recordId: string; verdicts: Verdict[] }
+  | { state: 'waiting' | 'claimed' | 'ended'; run: { workflowId: string; runId?: string }; detail: string }
+);
+
 /** A refusal or failure of the audit API, with the engine's own words. */
 export class AuditApiError extends Error {
   constructor(
@@ -50,6 +59,12 @@ async function auditGet(path: string, credential: string): Promise<Response> {
 export async function verify(kind: 'record' | 'trace', id: string, credential: string): Promise<AuditAnswer> {
   const response = await auditGet(`/v1/audit/verify/${kind}s/${id.toLowerCase()}`, credential);
   return (await response.json()) as AuditAnswer;
+}
+
+/** A message by the key the intake gave it (hl7:<MSH-4>:<MSH-10>, …): one path segment, whatever it holds. */
+export async function verifyMessage(key: string, credential: string): Promise<MessageAnswer> {
+  const response = await auditGet(`/v1/audit/verify/messages/${encodeURIComponent(key)}`, credential);
+  return (await response.json()) as MessageAnswer;
 }
 
 const reportPath = (from: Date, to: Date, format: 'json' | 'fhir') =>

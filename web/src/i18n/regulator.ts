@@ -23,6 +23,18 @@ const en = {
     'A trace code is a secret: this page turns it into the trace’s public id and sends the engine only the id. The code is never shown here.',
   regTraceNeither: 'That is neither a trace code (32 symbols) nor a trace id (0x and 64 hex digits).',
   regIdMalformed: 'An id is 0x followed by 64 hex digits.',
+  regMessageTitle: 'Verify a message',
+  regMessageLabel: 'Message key, as the intake named it (hl7:<sending facility>:<control id>, fhir:…, erp:…)',
+  regMessageHelp:
+    'Finds the record a hospital’s message became, the transaction and the workflow run that anchored it, and checks each; or says where the message is while it is not on chain.',
+  regMessageMalformed: 'A message key is 1 to 1,000 characters without control characters, like hl7:<MSH-4>:<MSH-10>.',
+  regMessageRecord: (id: string) => `It became record ${id}.`,
+  regMessageStates: {
+    waiting: 'Not on chain yet: its run waits for the patient to enrol.',
+    claimed: 'Not on chain yet: a batch run holds it and is anchoring it.',
+    ended: 'Lost: the run that held it ended without anchoring it. An operator must act.',
+  },
+  regMessageRun: 'Workflow run',
   regVerify: 'Verify',
   regVerifying: 'Verifying…',
   regHolds: 'Holds: no check failed',
@@ -44,6 +56,10 @@ const en = {
       ciphertext: 'The stored content has the form of an encrypted record.',
       history: 'The engine’s workflow history names the same record, content and transaction.',
       'decrypt-signature': 'Decrypted with a reader’s key, the author’s signature verifies (only a reader can run it).',
+    },
+    message: {
+      message:
+        'The engine files the message under the run that anchored it, and that run’s history names the same record, content and transaction.',
     },
     trace: {
       'on-chain': 'Every step of the trace is on chain, in order, in a transaction its sender signed.',
@@ -113,6 +129,18 @@ const zh: Shape<typeof en> = {
   regTraceHelp: '追溯码是机密：本页面把它换算成追溯的公开 ID，只把 ID 发送给引擎。此处从不显示追溯码。',
   regTraceNeither: '这既不是追溯码（32 个字符），也不是追溯 ID（0x 加 64 位十六进制）。',
   regIdMalformed: 'ID 为 0x 加 64 位十六进制。',
+  regMessageTitle: '核验消息',
+  regMessageLabel: '消息键，即接入时的命名（hl7:<发送机构>:<消息控制 ID>、fhir:…、erp:…）',
+  regMessageHelp:
+    '查出医院的一条消息成为了哪条记录、由哪笔交易和哪个工作流运行上链，并逐项核验；消息尚未上链时，说明它目前所在之处。',
+  regMessageMalformed: '消息键为 1 至 1000 个字符，不含控制字符，例如 hl7:<MSH-4>:<MSH-10>。',
+  regMessageRecord: (id) => `它成为了记录 ${id}。`,
+  regMessageStates: {
+    waiting: '尚未上链：其工作流正在等待患者登记。',
+    claimed: '尚未上链：一个批次运行持有它，正在上链。',
+    ended: '已丢失：持有它的运行已结束却未将其上链。需要运维人员处理。',
+  },
+  regMessageRun: '工作流运行',
   regVerify: '核验',
   regVerifying: '核验中…',
   regHolds: '成立：没有检查失败',
@@ -134,6 +162,9 @@ const zh: Shape<typeof en> = {
       ciphertext: '存储的内容具有加密记录的格式。',
       history: '引擎的工作流历史指向同一条记录、内容和交易。',
       'decrypt-signature': '用读者密钥解密后，作者签名验证通过（仅读者可进行）。',
+    },
+    message: {
+      message: '引擎把该消息登记在为其上链的运行之下，且该运行的历史指向同一条记录、内容和交易。',
     },
     trace: {
       'on-chain': '追溯的每一步都按顺序上链，且在其发送者签名的交易中。',

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import { Alert, Button, Descriptions, Input, Space, Table, Tag, Typography } from 'antd';
 import { bytesToHex } from '@noble/hashes/utils.js';
 import { CryptoError } from '../../../core/crypto/errors';
+import { messageKeyProblem } from '../../../core/audit/message-audit';
 import { QrScanner } from '../components/QrScanner';
 import { loadTraceIdModule } from '../trace/lookup';
 import { HTML_LANG, useLanguage, type Dictionary } from '../i18n';
@@ -12,7 +13,9 @@ import {
   ID,
   reportFile,
   verify,
+  verifyMessage,
   type AuditAnswer,
+  type MessageAnswer,
   type AuditReport,
   type Verdict,
 } from '../regulator-api';
@@ -43,7 +46,7 @@ type Outcome<T> =
 
 /**
  * The audit API for a regulator: sign in with the credential `yilian org issue` gave, verify a
- * record or a trace by id, read a period's report and download it. Integrity, authorship and
+ * record or a trace by id or a hospital's message by its key, read a period's report and download it. Integrity, authorship and
  * timing only: the API has no patient content to give, and a trace code is never asked for.
  */
 export function Regulator() {
@@ -51,6 +54,8 @@ export function Regulator() {
   const [credential, setCredential] = useState(() => sessionStorage.getItem(STORAGE_KEY) ?? '');
   const [record, setRecord] = useState<Outcome<AuditAnswer>>({ kind: 'idle' });
   const [trace, setTrace] = useState<Outcome<AuditAnswer>>({ kind: 'idle' });
+  const [message, setMessage] = useState<Outcome<MessageAnswer>>({ kind: 'idle' });
+  const [messageKey, setMessageKey] = useState('');
   const [report, setReport] = useState<Outcome<AuditReport>>({ kind: 'idle' });
   const [recordId, setRecordId] = useState('');
   const [period, setPeriod] = useState(() => ({
@@ -81,6 +86,14 @@ export function Regulator() {
       return;
     }
     void run(setRecord, () => verify('record', id.trim(), credential));
+  };
+  const verifyMessageKey = () => {
+    const key = messageKey.trim();
+    if (messageKeyProblem(key)) {
+      setMessage({ kind: 'failed', message: (t) => t.regMessageMalformed });
+      return;
+    }
+    void run(setMessage, () => verifyMessage(key, credential));
   };
   /** An id is audited as it is; a printed code is turned into its public id here, and only the id is sent. */
   const verifyTrace = async (value: string) => {
@@ -116,8 +129,10 @@ export function Regulator() {
     sessionStorage.removeItem(STORAGE_KEY);
     setCredential('');
     for (const reset of [setRecord, setTrace]) reset({ kind: 'idle' });
+    setMessage({ kind: 'idle' });
     setReport({ kind: 'idle' });
     setRecordId('');
+    setMessageKey('');
   };
 
   return (
@@ -175,6 +190,34 @@ export function Regulator() {
               </Space.Compact>
             </form>
             <Verdicts outcome={record} kind="record" t={t} />
+          </Panel>
+
+          <Panel id="verify-message" title={t.regMessageTitle}>
+            <Typography.Paragraph>{t.regMessageHelp}</Typography.Paragraph>
+            <form
+              className="flex flex-col gap-1"
+              onSubmit={(event) => {
+                event.preventDefault();
+                verifyMessageKey();
+              }}
+            >
+              <label htmlFor="message-key">{t.regMessageLabel}</label>
+              <Space.Compact className="w-full max-w-3xl">
+                <Input
+                  id="message-key"
+                  value={messageKey}
+                  onChange={(event) => setMessageKey(event.target.value)}
+                  spellCheck={false}
+                  autoComplete="off"
+                  className="font-mono"
+                  data-testid="message-key"
+                />
+                <Button type="primary" htmlType="submit" loading={message.kind === 'busy'} data-testid="verify-message">
+                  {t.regVerify}
+                </Button>
+              </Space.Compact>
+            </form>
+            <MessageVerdicts outcome={message} t={t} />
           </Panel>
 
           <Panel id="verify-trace" title={t.regTraceTitle}>
@@ -280,13 +323,60 @@ function SignIn({ t, onCredential }: { t: Dictionary; onCredential: (value: stri
   );
 }
 
-function Verdicts({ outcome, kind, t }: { outcome: Outcome<AuditAnswer>; kind: 'record' | 'trace'; t: Dictionary }) {
+/** A message's audit: once anchored, its record and the verdicts; before, where it is, in the engine's words. */
+function MessageVerdicts({ outcome, t }: { outcome: Outcome<MessageAnswer>; t: Dictionary }) {
+  if (outcome.kind !== 'done') return <Verdicts outcome={outcome} kind="message" t={t} />;
+  const answer = outcome.value;
+  if (answer.state === 'anchored')
+    return (
+      <>
+        <Typography.Paragraph className="!mb-0 !mt-4 break-all" data-testid="message-record">
+          {t.regMessageRecord(answer.recordId)}
+        </Typography.Paragraph>
+        <Verdicts outcome={{ kind: 'done', value: answer }} kind="message" t={t} />
+      </>
+    );
+  return (
+    <Alert
+      className="!mt-4"
+      type={answer.state === 'ended' ? 'error' : 'info'}
+      showIcon
+      data-testid="message-state"
+      data-state={answer.state}
+      title={t.regMessageStates[answer.state]}
+      description={
+        <div className="flex flex-col gap-1">
+          <span className="break-words">{answer.detail}</span>
+          <span>
+            {t.regMessageRun}:{' '}
+            <code className="break-all">
+              {answer.run.workflowId}
+              {answer.run.runId ? ` / ${answer.run.runId}` : ''}
+            </code>
+          </span>
+        </div>
+      }
+    />
+  );
+}
+
+function Verdicts({
+  outcome,
+  kind,
+  t,
+}: {
+  outcome: Outcome<Pick<AuditAnswer, 'holds' | 'verdicts'>>;
+  kind: 'record' | 'trace' | 'message';
+  t: Dictionary;
+}) {
   if (outcome.kind === 'idle' || outcome.kind === 'busy')
     return outcome.kind === 'busy' ? <p className="mt-4">{t.regVerifying}</p> : null;
   if (outcome.kind === 'failed')
     return <Alert className="!mt-4" type="error" showIcon title={outcome.message(t)} data-testid={`${kind}-problem`} />;
   const { holds, verdicts } = outcome.value;
-  const meanings: Record<string, string> = t.regChecks[kind];
+  // a message's verdicts are its own check, then its record's
+  const meanings: Record<string, string> =
+    kind === 'message' ? { ...t.regChecks.message, ...t.regChecks.record } : t.regChecks[kind];
   return (
     <div className="mt-4 flex flex-col gap-3" data-testid={`${kind}-verdicts`} data-holds={String(holds)}>
       <Alert type={holds ? 'success' : 'error'} showIcon title={holds ? t.regHolds : t.regFails} />
