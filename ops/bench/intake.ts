@@ -52,6 +52,7 @@ import { redisDurability } from '../services/redis-durability.js';
 import { enrolBenchPatients, syntheticOru } from './bench-patients.js';
 import { actionsOfWorkflows, describeActions } from './temporal-actions.js';
 import { batchSteps } from './batch-steps.js';
+import { filedAt } from './filed-at.js';
 
 const SECONDS_PER_LEVEL = 8;
 const PIPELINE_DEPTH = 32;
@@ -172,25 +173,6 @@ try {
     `${runId}-b`,
   );
   const messageKeyOf = (controlId: string) => sourceWorkflowId(hl7Envelope(syntheticOru(controlId, 'x', 0)).source);
-  /**
-   * Waits until every message has its record filed (at most 10 minutes); returns when each was.
-   * Looks in order and stops at the first not yet filed, so waiting costs the engine little.
-   */
-  const filedAt = async (messageKeys: readonly string[]) => {
-    const at = new Map<string, number>();
-    for (const deadline = performance.now() + 600_000; at.size < messageKeys.length;) {
-      for (const key of messageKeys) {
-        if (at.has(key)) continue;
-        const record = (await stack.engine.state.anchoredMessage(key))?.record;
-        if (!record) break;
-        at.set(key, Date.parse(record.anchoredAt));
-      }
-      if (performance.now() > deadline)
-        throw new Error(`${messageKeys.length - at.size} batched records were not filed in 10 minutes`);
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    }
-    return at;
-  };
   const batched: Array<{
     label: string;
     offered: number;
@@ -213,7 +195,10 @@ try {
       key: messageKeyOf(controlId),
       at,
     }));
-    const filed = await filedAt(acknowledged.map(({ key }) => key));
+    const filed = await filedAt(
+      stack.engine.state,
+      acknowledged.map(({ key }) => key),
+    );
     const first = Math.min(...acknowledged.map(({ at }) => at));
     const last = Math.max(...filed.values());
     batched.push({
@@ -320,7 +305,7 @@ try {
   });
   if (pulled.queued !== FHIR_RESOURCES) throw new Error(`pulled ${pulled.queued} of ${FHIR_RESOURCES} observations`);
   const fhirPulledAfter = (performance.now() - fhirStarted) / 1000;
-  await filedAt(fhirKeys);
+  await filedAt(stack.engine.state, fhirKeys);
   const fhirSeconds = (performance.now() - fhirStarted) / 1000;
   await fhir.stop();
   say(`FHIR: ${FHIR_RESOURCES} observations pulled in ${f1(fhirPulledAfter)} s, anchored in ${f1(fhirSeconds)} s`);
