@@ -166,57 +166,29 @@ export function Regulator() {
           />
 
           <Panel id="verify-record" title={t.regRecordTitle}>
-            <form
-              className="flex flex-col gap-1"
-              onSubmit={(event) => {
-                event.preventDefault();
-                verifyRecord(recordId);
-              }}
-            >
-              <label htmlFor="record-id">{t.regRecordLabel}</label>
-              <Space.Compact className="w-full max-w-3xl">
-                <Input
-                  id="record-id"
-                  value={recordId}
-                  onChange={(event) => setRecordId(event.target.value)}
-                  spellCheck={false}
-                  autoComplete="off"
-                  className="font-mono"
-                  data-testid="record-id"
-                />
-                <Button type="primary" htmlType="submit" loading={record.kind === 'busy'} data-testid="verify-record">
-                  {t.regVerify}
-                </Button>
-              </Space.Compact>
-            </form>
+            <IdForm
+              id="record-id"
+              label={t.regRecordLabel}
+              value={recordId}
+              onChange={setRecordId}
+              busy={record.kind === 'busy'}
+              onSubmit={() => verifyRecord(recordId)}
+              t={t}
+            />
             <Verdicts outcome={record} kind="record" t={t} />
           </Panel>
 
           <Panel id="verify-message" title={t.regMessageTitle}>
             <Typography.Paragraph>{t.regMessageHelp}</Typography.Paragraph>
-            <form
-              className="flex flex-col gap-1"
-              onSubmit={(event) => {
-                event.preventDefault();
-                verifyMessageKey();
-              }}
-            >
-              <label htmlFor="message-key">{t.regMessageLabel}</label>
-              <Space.Compact className="w-full max-w-3xl">
-                <Input
-                  id="message-key"
-                  value={messageKey}
-                  onChange={(event) => setMessageKey(event.target.value)}
-                  spellCheck={false}
-                  autoComplete="off"
-                  className="font-mono"
-                  data-testid="message-key"
-                />
-                <Button type="primary" htmlType="submit" loading={message.kind === 'busy'} data-testid="verify-message">
-                  {t.regVerify}
-                </Button>
-              </Space.Compact>
-            </form>
+            <IdForm
+              id="message-key"
+              label={t.regMessageLabel}
+              value={messageKey}
+              onChange={setMessageKey}
+              busy={message.kind === 'busy'}
+              onSubmit={verifyMessageKey}
+              t={t}
+            />
             <MessageVerdicts outcome={message} t={t} />
           </Panel>
 
@@ -275,6 +247,48 @@ export function Regulator() {
         </>
       )}
     </div>
+  );
+}
+
+/** An id or key to verify: its field (test id `id`) and the Verify button (`verify-<what the id names>`). */
+function IdForm(props: {
+  id: 'record-id' | 'message-key';
+  label: string;
+  value: string;
+  onChange: (value: string) => void;
+  busy: boolean;
+  onSubmit: () => void;
+  t: Dictionary;
+}) {
+  return (
+    <form
+      className="flex flex-col gap-1"
+      onSubmit={(event) => {
+        event.preventDefault();
+        props.onSubmit();
+      }}
+    >
+      <label htmlFor={props.id}>{props.label}</label>
+      <Space.Compact className="w-full max-w-3xl">
+        <Input
+          id={props.id}
+          value={props.value}
+          onChange={(event) => props.onChange(event.target.value)}
+          spellCheck={false}
+          autoComplete="off"
+          className="font-mono"
+          data-testid={props.id}
+        />
+        <Button
+          type="primary"
+          htmlType="submit"
+          loading={props.busy}
+          data-testid={props.id === 'record-id' ? 'verify-record' : 'verify-message'}
+        >
+          {props.t.regVerify}
+        </Button>
+      </Space.Compact>
+    </form>
   );
 }
 
