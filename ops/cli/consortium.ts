@@ -33,9 +33,16 @@ export function consortiumCommands(program: Command): void {
         `ready in ${(running.startupMs / 1000).toFixed(1)} s; to act as an organisation's operator: ` +
           `(set -a; . ${running.engine('hospital-a').dir}/env; npx yilian …) (Ctrl-C stops all)`,
       );
+      // a terminal's Ctrl-C may reach this process twice (npx passes it on too): the second must not cut the stop short
+      let signalled = false;
       await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
+        const stop = () => {
+          if (signalled) console.log('stopping the engines; each drains its workers first');
+          signalled = true;
+          resolve();
+        };
+        process.on('SIGINT', stop);
+        process.on('SIGTERM', stop);
       });
       console.log('stopping');
       await running.stop();

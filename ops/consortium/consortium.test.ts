@@ -85,6 +85,14 @@ test('every engine is in the Directory on the one shared chain, with keys only i
   }
 });
 
+test('a hospital’s engine registers no one: its operator is not one of the CA’s operators', async () => {
+  const c = running();
+  await assert.rejects(
+    c.cli('hospital-a', ['ca', 'register', join(c.dir, 'consortium', 'pharmacy.card.json')]),
+    /registerIdentity: 0x[0-9a-f]{40} is not one of this engine's ca operators/,
+  );
+});
+
 test('content hospital A’s engine stores is fetched by hospital B’s own kubo node over bitswap', async () => {
   const c = running();
   const [a, b] = [c.engine('hospital-a'), c.engine('hospital-b')];

@@ -175,7 +175,7 @@ export async function startConsortium(options: ConsortiumOptions): Promise<Conso
     ]);
     const caAccount = (JSON.parse(deployed) as { ca: `0x${string}` }).ca;
     await copyFile(join(ca.home, 'chain', 'contracts.json'), contractsFile);
-    say(`contracts deployed by the CA's engine, published in ${contractsFile}`);
+    say(`contracts of the CA's engine (deployed on its first start) published in ${contractsFile}`);
 
     const engines = await Promise.allSettled(
       withEnv.map(async (p): Promise<ConsortiumEngine> => {
