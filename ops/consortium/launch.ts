@@ -106,7 +106,8 @@ const ENGINE_STOP_MS = 60_000;
  */
 export async function startConsortium(options: ConsortiumOptions): Promise<Consortium> {
   const started = Date.now();
-  const say = options.say ?? (() => {});
+  // each line with the seconds since the start: where start-up spends its time
+  const say = (line: string) => options.say?.(`[${((Date.now() - started) / 1000).toFixed(1)} s] ${line}`);
   const dir = resolve(options.dir);
   const organisations = options.organisations ?? ORGANISATIONS;
   const shared = join(dir, 'consortium');
