@@ -9,6 +9,7 @@ import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
 import type { Role } from '../../core/roles.js';
 import type { Authorized } from '../../core/operators/authorization.js';
+import { heldIdentity } from './local.js';
 
 export interface DirectoryRegistration extends PublicIdentity {
   role: Role;
@@ -36,12 +37,7 @@ export function createIdentityActivities(engine: Engine) {
     /** Keys for an organisation or staff member, made once per name (a retry finds them again). */
     async createLocalIdentity(request: Authorized<RegistrationRequest>): Promise<PublicIdentity> {
       engine.operators.require('registerIdentity', request);
-      const { name, role } = request;
-      const known = await engine.state.localIdentity(name);
-      const identity = known ? await engine.keyring.identity(known.address) : await engine.keyring.create();
-      const address = toHex(identity.address);
-      if (!known) await engine.state.addLocalIdentity({ name, address, role });
-      return { address, publicKey: toHex(identity.publicKey) };
+      return heldIdentity(engine, request);
     },
 
     /** The CA's `Directory.register`; an identical registration already on chain counts as done. */

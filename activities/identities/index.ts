@@ -5,3 +5,4 @@ export {
   type RegistrationRequest,
   type RevocationRequest,
 } from './activities.js';
+export { heldIdentity } from './local.js';

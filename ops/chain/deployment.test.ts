@@ -1,13 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { generateIdentity } from '../../core/crypto/index.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { readContract } from '../../core/ledger/contract-calls.js';
 import { DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
 import { startScratchDevchain, tempDir } from '../scratch/services.js';
-import { ensureDeployed, readDeployment } from './deployment.js';
+import { ensureDeployed, joinDeployment, readDeployment } from './deployment.js';
 
 describe('ensureDeployed', () => {
   let chain: Awaited<ReturnType<typeof startScratchDevchain>>;
@@ -45,5 +45,31 @@ describe('ensureDeployed', () => {
     assert.equal(again.created, true);
     assert.notEqual(again.deployment.directory, directory);
     assert.deepEqual(await readDeployment(home.path), again.deployment);
+  });
+
+  test('a member engine joins the published deployment without deploying or making a CA key; a record of other contracts is refused', async () => {
+    const { deployment } = await ensureDeployed(client, home.path, ca);
+    const member = await tempDir('deployment-member');
+    try {
+      const published = join(home.path, 'chain', 'contracts.json');
+      assert.deepEqual(await joinDeployment(client, member.path, published), deployment);
+      assert.deepEqual(await readDeployment(member.path), deployment);
+      assert.deepEqual(await readdir(member.path), ['chain'], 'no keys made');
+
+      const stale = join(member.path, 'stale.json');
+      await writeFile(stale, JSON.stringify({ ...deployment, directory: deployment.drugTrace }));
+      await assert.rejects(joinDeployment(client, member.path, stale), /stale\.json: its contracts are not live/);
+      await writeFile(stale, '{"directory": 1');
+      await assert.rejects(
+        joinDeployment(client, member.path, stale),
+        /stale\.json is not a Yilian deployment record: not JSON/,
+      );
+      await assert.rejects(
+        joinDeployment(client, member.path, join(member.path, 'missing.json')),
+        /missing\.json: file not found/,
+      );
+    } finally {
+      await member.remove();
+    }
   });
 });

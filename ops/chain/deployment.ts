@@ -25,12 +25,38 @@ export type Deployment = z.infer<typeof deploymentSchema>;
 const deploymentFile = (home: string) => join(home, 'chain', 'contracts.json');
 
 export async function readDeployment(home: string): Promise<Deployment | undefined> {
-  const text = await readFile(deploymentFile(home), 'utf8').catch(() => undefined);
+  return readDeploymentFile(deploymentFile(home));
+}
+
+async function readDeploymentFile(file: string): Promise<Deployment | undefined> {
+  const text = await readFile(file, 'utf8').catch(() => undefined);
   if (text === undefined) return undefined;
-  const parsed = deploymentSchema.safeParse(JSON.parse(text));
-  if (!parsed.success)
-    throw new Error(`${deploymentFile(home)} is not a Yilian deployment record: ${parsed.error.message}`);
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new Error(`${file} is not a Yilian deployment record: not JSON`);
+  }
+  const parsed = deploymentSchema.safeParse(json);
+  if (!parsed.success) throw new Error(`${file} is not a Yilian deployment record: ${parsed.error.message}`);
   return parsed.data;
+}
+
+/**
+ * A member engine's side of the consortium: the contracts the CA deployed, from the deployment
+ * record it published, checked live on this chain and recorded in this data dir as its own
+ * deployment. Nothing is deployed, and no CA key is made here.
+ */
+export async function joinDeployment(client: FiscoClient, home: string, published: string): Promise<Deployment> {
+  const deployment = await readDeploymentFile(published);
+  if (!deployment) throw new Error(`YILIAN_CHAIN_CONTRACTS=${published}: file not found`);
+  if (!(await isLive(client, deployment)))
+    throw new Error(
+      `YILIAN_CHAIN_CONTRACTS=${published}: its contracts are not live on chain ${client.settings.chainId}/${client.settings.groupId} (another chain, or an older deployment)`,
+    );
+  await mkdir(join(home, 'chain'), { recursive: true });
+  await writeFile(deploymentFile(home), `${JSON.stringify(deployment, null, 2)}\n`);
+  return deployment;
 }
 
 /** The deployment an engine runs against; without one there is nothing to talk to. */

@@ -8,6 +8,8 @@ import type { Config } from '../config/index.js';
 import { withEngineState } from '../engine/open.js';
 import { operatorSigner } from '../engine/operators.js';
 import { withEngine } from './engine-client.js';
+import { readJsonSetting } from '../config/json-file.js';
+import { identityCardSchema } from '../engine/organisation.js';
 
 /**
  * `yilian ca`: a CA operator's side of the registration requests browser wallets send
@@ -69,6 +71,27 @@ export function caCommands(program: Command, config: () => Config): void {
           transactionHash: registered.transactionHash,
         });
         console.log(`registered ${identity.address} as ${roleName(role)} ${JSON.stringify(name)}`);
+      });
+    });
+
+  ca.command('register')
+    .argument('<cards...>', "organisations' identity cards, the files `yilian org keys` printed on their own engines")
+    .description(
+      'register other engines’ organisations in the Directory from their public keys alone, signed by you; their secret keys never leave their engines',
+    )
+    .action(async (files: string[]) => {
+      const cards = await Promise.all(files.map((file) => readJsonSetting('identity card', file, identityCardSchema)));
+      const operator = await operatorSigner(config());
+      await withEngine(config(), async (engine) => {
+        for (const { name, role, address, publicKey } of cards) {
+          const registered = await engine.workflows.execute.registerIdentity(
+            authorize(operator, 'registerIdentity', { name, role, identity: { address, publicKey } }),
+          );
+          console.log(
+            `registered ${address} as ${roleName(role)} ${JSON.stringify(name)}` +
+              (registered.transactionHash ? '' : ' (already registered)'),
+          );
+        }
       });
     });
 

@@ -9,6 +9,7 @@ import { operatorCommands } from './operator.js';
 import { queueCommands } from './queue.js';
 import { orgCommands } from './org.js';
 import { caCommands } from './ca.js';
+import { consortiumCommands } from './consortium.js';
 
 const program = new Command('yilian')
   .description('Yilian (医链): private medical-record sharing and drug tracing on Temporal, IPFS and FISCO BCOS')
@@ -38,6 +39,7 @@ operatorCommands(program, currentConfig);
 queueCommands(program, currentConfig);
 orgCommands(program, currentConfig);
 caCommands(program, currentConfig);
+consortiumCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -3,7 +3,7 @@ import type { Config } from '../config/index.js';
 import { withEngine } from './engine-client.js';
 import { operatorSigner } from '../engine/operators.js';
 import { authorize } from '../../core/operators/authorization.js';
-import { Role } from '../../core/roles.js';
+import { LOCAL_ROLES, localRole } from '../engine/organisation.js';
 import {
   DEFAULT_OFFER_DAYS,
   enrolmentCodeId,
@@ -12,16 +12,6 @@ import {
   sealEnrolmentOffer,
 } from '../../core/enrolment/offer.js';
 import { withEngineState } from '../engine/open.js';
-
-/** Roles of identities whose keys the engine holds, by the names `yilian identity --role` takes. */
-const LOCAL_ROLES = {
-  hospital: Role.Hospital,
-  doctor: Role.Doctor,
-  manufacturer: Role.Manufacturer,
-  carrier: Role.Carrier,
-  pharmacy: Role.Pharmacy,
-  regulator: Role.Regulator,
-} as const;
 
 /** The hospital operator's side: commands that act for the organisation, not for a person. */
 export function operatorCommands(program: Command, config: () => Config): void {
@@ -90,11 +80,7 @@ export function operatorCommands(program: Command, config: () => Config): void {
       'CA operator: create an identity whose keys the engine holds, to sign the records it anchors or the trace steps its ERP reports',
     )
     .action(async (name: string, options: { role: string }) => {
-      const role = Object.hasOwn(LOCAL_ROLES, options.role)
-        ? LOCAL_ROLES[options.role as keyof typeof LOCAL_ROLES]
-        : undefined;
-      if (role === undefined)
-        throw new Error(`--role must be one of ${Object.keys(LOCAL_ROLES).join(', ')}, not ${options.role}`);
+      const role = localRole(options.role);
       const operator = await operatorSigner(config());
       const created = await withEngine(config(), (engine) =>
         engine.workflows.execute.registerIdentity(authorize(operator, 'registerIdentity', { name, role })),

@@ -3,6 +3,7 @@ import type { EngineState } from '../../activities/state/index.js';
 import { issueOrgCredential } from '../../connectors/erp/credentials.js';
 import type { Config } from '../config/index.js';
 import { withEngineState } from '../engine/open.js';
+import { LOCAL_ROLES, localRole, organisationKeys } from '../engine/organisation.js';
 
 /**
  * `yilian org`: the credentials organisations' ERPs use on the API. They live in the engine's
@@ -15,6 +16,17 @@ export function orgCommands(program: Command, config: () => Config): void {
     .command('org')
     .description("ERP credentials: each lets one organisation's system report trace events as that organisation");
   const withState = <T>(work: (state: EngineState) => Promise<T>): Promise<T> => withEngineState(config().home, work);
+
+  org
+    .command('keys')
+    .argument('<name>', 'the organisation, as the Directory will name it')
+    .requiredOption('--role <role>', Object.keys(LOCAL_ROLES).join(', '))
+    .description(
+      "make the organisation's keys in this engine's own keystore (the same ones when asked again) and print its identity card, the public half the CA registers with `yilian ca register`",
+    )
+    .action(async (name: string, options: { role: string }) => {
+      console.log(JSON.stringify(await organisationKeys(config(), name, localRole(options.role))));
+    });
 
   org
     .command('issue')

@@ -36,6 +36,7 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_CHAIN_RPC_URL', path: 'chain.rpcUrl', kind: 'string' },
   { name: 'YILIAN_CHAIN_ID', path: 'chain.chainId', kind: 'string' },
   { name: 'YILIAN_CHAIN_GROUP', path: 'chain.groupId', kind: 'string' },
+  { name: 'YILIAN_CHAIN_CONTRACTS', path: 'chain.contracts', kind: 'string' },
   { name: 'YILIAN_KEYSTORE_PASSWORD', path: 'keystore.password', kind: 'string' },
   { name: 'YILIAN_WALLET_PASSWORD', path: 'keystore.walletPassword', kind: 'string' },
   { name: 'YILIAN_CODEC_KEYS', path: 'codec.keys', kind: 'string' },

@@ -62,6 +62,12 @@ export const configSchema = z.strictObject({
     rpcUrl: httpUrl,
     chainId: z.string().min(1),
     groupId: z.string().min(1),
+    /**
+     * The consortium's deployment record (the CA engine's `chain/contracts.json`, public): this
+     * engine joins those contracts, and never deploys any nor makes or holds a CA key. Unset, the
+     * engine is the CA's: it deploys the contracts from its own CA key on first start.
+     */
+    contracts: z.string().min(1).optional(),
   }),
   keystore: z.strictObject({
     /** Unlocks the organisation's keystore files; a secret. Generated for the embedded stack when unset. */

@@ -40,31 +40,35 @@ export async function startKuboNetwork(options: {
   dir: string;
   members: string[];
   swarmKey: Uint8Array;
+  /** Where a member's repo is (its log beside it, `<repo>.log`); default `<dir>/<name>`. */
+  repoOf?: (name: string) => string;
 }): Promise<KuboNetwork> {
   if (options.swarmKey.length !== SWARM_KEY_BYTES)
     throw new Error(`a swarm key is ${String(SWARM_KEY_BYTES)} bytes, got ${String(options.swarmKey.length)}`);
-  const prepared = [];
-  for (const name of options.members) {
-    const repo = join(options.dir, name);
-    const env = { ...process.env, IPFS_PATH: repo, LIBP2P_FORCE_PNET: '1' };
-    const ipfs = (...args: string[]) => run(options.executable, args, { env });
-    await mkdir(repo, { recursive: true });
-    await writeFile(join(repo, 'swarm.key'), `/key/swarm/psk/1.0.0/\n/base16/\n${bytesToHex(options.swarmKey)}\n`, {
-      mode: 0o600,
-    });
-    // `test`: loopback addresses, no bootstrap peers, no mDNS
-    if (!existsSync(join(repo, 'config'))) await ipfs('init', '--empty-repo', '--profile', 'test');
-    const [apiPort, gatewayPort, swarmPort] = [await freePort(), await freePort(), await freePort()];
-    await ipfs('config', 'Addresses.API', `/ip4/127.0.0.1/tcp/${String(apiPort)}`);
-    await ipfs('config', 'Addresses.Gateway', `/ip4/127.0.0.1/tcp/${String(gatewayPort)}`);
-    await ipfs('config', '--json', 'Addresses.Swarm', JSON.stringify([`/ip4/127.0.0.1/tcp/${String(swarmPort)}`]));
-    await ipfs('config', 'Routing.Type', 'none');
-    const peerId = (await ipfs('config', 'Identity.PeerID')).stdout.trim();
-    prepared.push({ name, env, ipfs, apiPort, peerId, swarmAddress: `/ip4/127.0.0.1/tcp/${String(swarmPort)}` });
-  }
-  const members: KuboMember[] = [];
-  try {
-    for (const node of prepared) {
+  const repoOf = options.repoOf ?? ((name: string) => join(options.dir, name));
+  // each node's repo is set up on its own, side by side: kubo's commands each take a while to start
+  const prepared = await Promise.all(
+    options.members.map(async (name) => {
+      const repo = repoOf(name);
+      const env = { ...process.env, IPFS_PATH: repo, LIBP2P_FORCE_PNET: '1' };
+      const ipfs = (...args: string[]) => run(options.executable, args, { env });
+      await mkdir(repo, { recursive: true });
+      await writeFile(join(repo, 'swarm.key'), `/key/swarm/psk/1.0.0/\n/base16/\n${bytesToHex(options.swarmKey)}\n`, {
+        mode: 0o600,
+      });
+      // `test`: loopback addresses, no bootstrap peers, no mDNS
+      if (!existsSync(join(repo, 'config'))) await ipfs('init', '--empty-repo', '--profile', 'test');
+      const [apiPort, gatewayPort, swarmPort] = [await freePort(), await freePort(), await freePort()];
+      await ipfs('config', 'Addresses.API', `/ip4/127.0.0.1/tcp/${String(apiPort)}`);
+      await ipfs('config', 'Addresses.Gateway', `/ip4/127.0.0.1/tcp/${String(gatewayPort)}`);
+      await ipfs('config', '--json', 'Addresses.Swarm', JSON.stringify([`/ip4/127.0.0.1/tcp/${String(swarmPort)}`]));
+      await ipfs('config', 'Routing.Type', 'none');
+      const peerId = (await ipfs('config', 'Identity.PeerID')).stdout.trim();
+      return { name, repo, env, ipfs, apiPort, peerId, swarmAddress: `/ip4/127.0.0.1/tcp/${String(swarmPort)}` };
+    }),
+  );
+  const started = await Promise.allSettled(
+    prepared.map(async (node): Promise<KuboMember> => {
       const others = prepared.filter((other) => other !== node);
       await node.ipfs(
         'config',
@@ -78,14 +82,17 @@ export async function startKuboNetwork(options: {
         command: options.executable,
         args: ['daemon'],
         env: node.env,
-        logFile: join(options.dir, `${node.name}.log`),
+        logFile: `${node.repo}.log`,
         ready: async () => (await fetch(`${apiUrl}/api/v0/id`, { method: 'POST' })).ok,
       });
-      members.push({ name: node.name, apiUrl, peerId: node.peerId, swarmAddress: node.swarmAddress, process: daemon });
-    }
-  } catch (error) {
+      return { name: node.name, apiUrl, peerId: node.peerId, swarmAddress: node.swarmAddress, process: daemon };
+    }),
+  );
+  const members = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+  const failed = started.find((result) => result.status === 'rejected');
+  if (failed) {
     await Promise.all(members.map((member) => member.process.stop()));
-    throw error;
+    throw failed.reason;
   }
   return {
     members,

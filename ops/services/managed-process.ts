@@ -23,6 +23,8 @@ export interface ProcessSpec {
   /** Polled until it resolves true; the process counts as started only then. */
   ready: () => Promise<boolean>;
   readyTimeoutMs?: number;
+  /** How long it may take to stop after SIGTERM before it is killed; default 10 s. */
+  stopTimeoutMs?: number;
 }
 
 /**
@@ -42,12 +44,12 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
     // stops services in dependency order instead of all of them dying at once
     detached: true,
   });
-  const killOnExit = () => child.kill('SIGKILL');
-  process.once('exit', killOnExit);
+  running.add(child);
+  killOnExit();
   const exited = new Promise<number | null>((resolve, reject) => {
     child.once('error', reject);
     child.once('exit', (code) => {
-      process.off('exit', killOnExit);
+      running.delete(child);
       log.end();
       resolve(code);
     });
@@ -84,13 +86,30 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
     async stop() {
       if (status.exited) return;
       child.kill('SIGTERM');
-      const killed = await Promise.race([exited.then(() => true), sleep(10_000).then(() => false)]);
+      // cancelled once it has exited: a pending timer would keep the caller's process alive
+      const grace = new AbortController();
+      const killed = await Promise.race([
+        exited.then(() => true),
+        sleep(spec.stopTimeoutMs ?? 10_000, false, { signal: grace.signal }).catch(() => true),
+      ]);
+      grace.abort();
       if (!killed) {
         child.kill('SIGKILL');
         await exited;
       }
     },
   };
+}
+
+/** Children still running, killed when this process exits however it exits: one listener for them all. */
+const running = new Set<ChildProcess>();
+let listening = false;
+function killOnExit(): void {
+  if (listening) return;
+  listening = true;
+  process.once('exit', () => {
+    for (const child of running) child.kill('SIGKILL');
+  });
 }
 
 async function tail(path: string, lines = 20): Promise<string> {
