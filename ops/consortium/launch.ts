@@ -91,7 +91,7 @@ const PORT_RETRIES = 2;
 const ENGINE_STOP_MS = 60_000;
 
 /**
- * A development consortium on loopback (docs/design.md § Consortium): one shared dev chain; one
+ * A development consortium on loopback (docs/design.md § The consortium): one shared dev chain; one
  * kubo node per organisation in a private IPFS network; and per organisation its own engine, a
  * separate `ops/stack/up.ts` process with its own data dir, ports, Temporal dev server, Redis and
  * keys. The CA's engine deploys the contracts from the CA key it makes in its own dir; each other
