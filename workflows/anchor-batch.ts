@@ -55,7 +55,9 @@ const { deliverBatch } = proxyLocalActivities<InboxActivities>(localState);
  * id it would have had alone), where it waits durably.
  */
 export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchResult> {
-  const { workflowId, runId } = workflowInfo();
+  // a claim names the execution's first run, kept by continue-as-new and by a reset: a reset run
+  // re-claims the messages of a failed run's batches and sends the records that run filed
+  const { workflowId, firstExecutionRunId } = workflowInfo();
   const pending: BatchMessage[] = [];
   const seen = new Set<string>();
   const accept = (messages: readonly BatchMessage[]) => {
@@ -80,7 +82,7 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
 
     const batch = pending.splice(0, MAX_BATCH_RECORDS);
     batches++;
-    const claim = `${workflowId}/${runId}#${batches}`;
+    const claim = `${workflowId}/${firstExecutionRunId}#${batches}`;
     const byKey = new Map(batch.map((message) => [sourceWorkflowId(message.source), message]));
     const { anchor, wait } = await claimBatch(
       claim,
@@ -117,22 +119,24 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
         return { record, encoding, author: input.author, patient, prekey };
       }),
     );
-    const created = await createRecordsOnChain(input.author, sealed);
+    // what the chain holds for each message: the record its claim filed first, maybe not this sealing's
+    const created = await createRecordsOnChain(input.author, sealed, {
+      claim,
+      messageKeys: anchor.map(({ messageKey }) => messageKey),
+    });
     await deliverBatch(
       claim,
       anchor.map(({ messageKey, patient, prekey }, i) => {
-        const record = sealed[i];
         const onChain = created[i];
-        if (!record || !onChain)
-          throw ApplicationFailure.nonRetryable('sealing or anchoring lost a record of the batch');
+        if (!onChain) throw ApplicationFailure.nonRetryable('anchoring lost a record of the batch');
         return {
           messageKey,
           patient,
           transactionHash: onChain.transactionHash,
           item: {
             kind: 'record' as const,
-            cid: record.cid,
-            recordId: record.recordId,
+            cid: onChain.cid,
+            recordId: onChain.recordId,
             prekeyIndex: prekey.index,
             author: input.author.toLowerCase(),
           },
