@@ -38,7 +38,7 @@ before(async () => {
   ({ address: author } = await stack.workflows.execute.registerIdentity(
     authorize(stack.operator, 'registerIdentity', { name: `Batch hospital (${runId})`, role: Role.Hospital }),
   ));
-  patients = await enrolBenchPatients(stack, 2, 6, runId);
+  patients = await enrolBenchPatients(stack, 2, 8, runId);
 });
 after(async () => stack.stop());
 
@@ -306,4 +306,39 @@ test('an auditor finds each message of a batch, its record, transaction and run:
     detail(wrongRecord.verdicts, 'message'),
     new RegExp(`names record ${record.recordId}, not ${otherRecord.recordId}`),
   );
+});
+
+test('a poison message leaves its batch with its reason, visible to the audit, and the others are anchored; sent again sound, it is anchored', async () => {
+  const [alice = '', bob = ''] = patients;
+  const sound = [message(12, alice), message(13, bob)];
+  const poison: BatchMessage = { ...message(14, bob), encoding: 'base64', record: 'not base64!' };
+  await send([sound[0] ?? poison, poison, sound[1] ?? poison]);
+  const records = await anchored(sound);
+  assert.equal(new Set(records.map((r) => r.transactionHash)).size, 1, 'the others in one transaction');
+  const row = await stack.engine.state.anchoredMessage(keyOf(poison));
+  assert.equal(row?.record, undefined);
+  assert.equal(row?.failure, 'BadRecordEncoding: the record is marked base64 but is not base64 text');
+
+  const env = workerEnv(stack);
+  const audit = async (key: string) => {
+    const run = await runYilian(['audit', 'verify', 'message', key, '--json'], { env });
+    return { code: run.code, ...(JSON.parse(run.stdout) as { state?: string; detail?: string; verdicts?: Verdict[] }) };
+  };
+  const [failed, after] = await Promise.all([audit(keyOf(poison)), audit(keyOf(sound[1] ?? poison))]);
+  assert.deepEqual([failed.code, failed.state], [1, 'ended']);
+  assert.match(
+    failed.detail ?? '',
+    /^it left batch run anchor-batch:\S+ \(run \S+\) \(batch \d+\) without a record: BadRecordEncoding: the record is marked base64 but is not base64 text; sent again, it is claimed and anchored anew$/,
+  );
+  // the message after the poison one in the batch: its record is found at its place among those sealed
+  assert.deepEqual(
+    [after.code, after.state, after.verdicts?.filter((v) => v.status === 'FAIL')],
+    [0, 'anchored', []],
+    JSON.stringify(after),
+  );
+
+  await send([message(14, bob)]);
+  const [again] = await anchored([message(14, bob)]);
+  assert.ok(again, 'sent again sound, it is anchored');
+  assert.equal((await stack.engine.state.anchoredMessage(keyOf(poison)))?.failure, undefined);
 });

@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   condition,
   continueAsNew,
@@ -11,7 +12,13 @@ import {
 } from '@temporalio/workflow';
 import type { InboxActivities } from '../activities/inbox/index.js';
 import type { PatientActivities } from '../activities/patients/index.js';
-import type { RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
+import type {
+  POISON_RECORDS,
+  PoisonRecord,
+  RecordActivities,
+  RecordNativeActivities,
+  SealedRecord,
+} from '../activities/records/index.js';
 import { anchorRecord, type AnchorRecordInput } from './anchor-record.js';
 import { chainIo, localState, nativeActivities } from './activity-options.js';
 import { sourceWorkflowId } from './ids.js';
@@ -43,7 +50,7 @@ const BATCHES_PER_RUN = 20;
 const IDLE = '1 minute';
 
 const { createRecordsOnChain } = proxyActivities<RecordActivities>(chainIo);
-const { claimBatch } = proxyLocalActivities<PatientActivities>(localState);
+const { claimBatch, leaveBatch } = proxyLocalActivities<PatientActivities>(localState);
 const { deliverBatch } = proxyLocalActivities<InboxActivities>(localState);
 
 /**
@@ -84,10 +91,12 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
     batches++;
     const claim = `${workflowId}/${firstExecutionRunId}#${batches}`;
     const byKey = new Map(batch.map((message) => [sourceWorkflowId(message.source), message]));
-    const { anchor, wait } = await claimBatch(
+    const claimed = await claimBatch(
       claim,
       [...byKey].map(([messageKey, message]) => ({ messageKey, patient: message.patient })),
     );
+    const { wait } = claimed;
+    let { anchor } = claimed;
     const messageOf = (key: string) => {
       const message = byKey.get(key);
       if (!message) throw ApplicationFailure.nonRetryable(`claimBatch returned ${key}, which is not in the batch`);
@@ -113,12 +122,30 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
     );
     if (anchor.length === 0) continue;
 
-    const sealed = await sealRecords(
-      anchor.map(({ messageKey, patient, prekey }) => {
+    const sealingOf = (claimed: typeof anchor) =>
+      claimed.map(({ messageKey, patient, prekey }) => {
         const { record, encoding } = messageOf(messageKey);
         return { record, encoding, author: input.author, patient, prekey };
-      }),
-    );
+      });
+    let sealed: SealedRecord[];
+    try {
+      sealed = await sealRecords(sealingOf(anchor));
+    } catch (error) {
+      // a poison message leaves the batch, its reason filed for an operator; the others go on
+      const poison = poisonOf(error);
+      if (!poison) throw error;
+      const left = new Set(
+        await leaveBatch(
+          claim,
+          poison.map(({ index, reason }) => ({ messageKey: anchor[index]?.messageKey ?? '', reason })),
+        ),
+      );
+      anchor = anchor.filter(({ messageKey }) => !left.has(messageKey));
+      // sent again (fixed, or once its cause is), it is taken again, by this run too
+      for (const key of left) seen.delete(key);
+      if (anchor.length === 0) continue;
+      sealed = await sealRecords(sealingOf(anchor));
+    }
     // what the chain holds for each message: the record its claim filed first, maybe not this sealing's
     const created = await createRecordsOnChain(input.author, sealed, {
       claim,
@@ -144,4 +171,13 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
       }),
     );
   }
+}
+
+const POISON: typeof POISON_RECORDS = 'PoisonRecords';
+
+/** The records a sealing failed for, each for a reason of its own; undefined for any other failure. */
+function poisonOf(error: unknown): PoisonRecord[] | undefined {
+  if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) return undefined;
+  if (error.cause.type !== POISON) return undefined;
+  return error.cause.details?.[0] as PoisonRecord[] | undefined;
 }

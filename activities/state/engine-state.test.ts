@@ -166,6 +166,24 @@ test('a claim seals a message once: a run of the same claim that seals again sen
   assert.equal(await state.anchoredMessage('hl7:S:3'), undefined);
 });
 
+test('a message that failed out of its batch shows why, and is claimed anew when sent again', async () => {
+  const [first, second] = ['anchor-batch:0xaa:2/run-1#1', 'anchor-batch:0xaa:2/run-1#2'];
+  await state.claimMessages(['hl7:P:1', 'hl7:P:2'], first);
+  await state.failMessages(first, [{ messageKey: 'hl7:P:1', reason: 'BadRecordEncoding: not base64' }]);
+  await state.failMessages(second, [{ messageKey: 'hl7:P:2', reason: 'not its claim' }]);
+  assert.deepEqual(await state.anchoredMessage('hl7:P:1'), {
+    messageKey: 'hl7:P:1',
+    claim: first,
+    failure: 'BadRecordEncoding: not base64',
+  });
+  assert.deepEqual(await state.anchoredMessage('hl7:P:2'), { messageKey: 'hl7:P:2', claim: first });
+  assert.deepEqual(await state.claimMessages(['hl7:P:1', 'hl7:P:2'], second), {
+    ours: ['hl7:P:1'],
+    taken: [{ messageKey: 'hl7:P:2', claim: first }],
+  });
+  assert.deepEqual(await state.anchoredMessage('hl7:P:1'), { messageKey: 'hl7:P:1', claim: second });
+});
+
 test('a message is claimed by one batch only: a retried claim keeps it, another batch is told who holds it', async () => {
   const [first, second] = ['anchor-batch:0xaa:0/run-1#1', 'anchor-batch:0xaa:0/run-2#1'];
   assert.deepEqual(await state.claimMessages(['hl7:F:1', 'hl7:F:2', 'hl7:F:2'], first), {

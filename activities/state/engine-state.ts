@@ -36,6 +36,8 @@ export interface AnchoredMessage {
   record?: { recordId: string; cid: string; transactionHash: string | null; anchoredAt: string };
   /** The run that anchored it (`<workflow id>/<run id>`); none on rows filed before runs were. */
   anchoredBy?: string;
+  /** Why it left its batch without a record (a poison message): sent again, it is claimed again. */
+  failure?: string;
 }
 
 /** A record as sealed for a claimed message, filed before its transaction is sent. */
@@ -531,7 +533,8 @@ export class EngineState {
   /**
    * Claims each message for the batch `claim` unless a claim holds it already, in one transaction.
    * `ours` are the keys `claim` holds (claimed now, or by an earlier attempt of the same claim);
-   * `taken` are held by another claim: another batch anchors, or anchored, them.
+   * `taken` are held by another claim: another batch anchors, or anchored, them. A message that
+   * failed out of its batch is claimed anew: sending it again is how it is driven again.
    */
   async claimMessages(
     messageKeys: readonly string[],
@@ -548,7 +551,12 @@ export class EngineState {
       await tx
         .insertInto('anchored_messages')
         .values(messageKeys.map((key) => ({ message_key: key, claim, claimed_at: claimedAt })))
-        .onConflict((oc) => oc.column('message_key').doNothing())
+        .onConflict((oc) =>
+          oc
+            .column('message_key')
+            .doUpdateSet({ claim, claimed_at: claimedAt, failure: null })
+            .where('anchored_messages.failure', 'is not', null),
+        )
         .execute();
       const rows = await tx
         .selectFrom('anchored_messages')
@@ -605,6 +613,20 @@ export class EngineState {
     });
   }
 
+  /** Marks messages `claim` holds as failed out of its batch, with why, where no record was filed. */
+  async failMessages(claim: string, failures: ReadonlyArray<{ messageKey: string; reason: string }>): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const { messageKey, reason } of failures)
+        await tx
+          .updateTable('anchored_messages')
+          .set({ failure: reason })
+          .where('message_key', '=', messageKey)
+          .where('claim', '=', claim)
+          .where('anchored_at', 'is', null)
+          .execute();
+    });
+  }
+
   /**
    * Files a batch's records once on chain, with their sealed inbox items (each once under its
    * delivery id), in one transaction: each record under its message's row where `claim` holds it
@@ -649,6 +671,7 @@ export class EngineState {
       messageKey: row.message_key,
       claim: row.claim,
       ...(row.anchored_by ? { anchoredBy: row.anchored_by } : {}),
+      ...(row.failure ? { failure: row.failure } : {}),
       ...(row.record_id && row.cid && row.anchored_at
         ? {
             record: {

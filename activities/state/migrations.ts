@@ -142,6 +142,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('anchored_messages').addColumn('anchored_by', 'text').execute();
     },
   },
+  '0010-anchored-messages-failure': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // why a message left its batch without a record (a poison message), for an operator to see
+      await db.schema.alterTable('anchored_messages').addColumn('failure', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -108,6 +108,8 @@ export interface EngineTables {
     wrapped_key: string | null;
     /** The run that filed the record: `<workflow id>/<run id>`. */
     anchored_by: string | null;
+    /** Why the message left its batch without a record; a later claim may take it again. */
+    failure: string | null;
   };
   /**
    * Trace codes this engine generated for a manufacturer (`POST /v1/trace/codes`), filed under

@@ -56,6 +56,15 @@ export async function verifyMessage(
     return { messageKey, state: 'anchored', recordId: filed.recordId, verdicts: [check, ...verdicts] };
   }
 
+  if (row?.failure) {
+    const batch = batchOfClaim(row.claim);
+    return {
+      messageKey,
+      state: 'ended',
+      run: batch?.run ?? { workflowId: row.claim },
+      detail: `it left ${batch ? `batch run ${runName(batch.run)} (batch ${batch.number})` : JSON.stringify(row.claim)} without a record: ${row.failure}; sent again, it is claimed and anchored anew`,
+    };
+  }
   const own = await ownRun(sources, messageKey);
   if (!own) {
     if (!row)

@@ -258,10 +258,14 @@ async function batchEntries(codec: PayloadCodec, events: HistoryEvent[]): Promis
         // core writes the marker's own data unsealed; the activity's result is sealed as any payload
         const data = marker.details?.data?.payloads?.[0];
         const kind = localActivity.safeParse(data ? defaultPayloadConverter.fromPayload(data) : undefined);
+        const result = marker.details?.result?.payloads?.[0];
         if (kind.success && kind.data.activity_type === 'claimBatch')
-          claimedKeys = claimed
-            .parse(await opened(codec, marker.details?.result?.payloads?.[0]))
-            .anchor.map((a) => a.messageKey);
+          claimedKeys = claimed.parse(await opened(codec, result)).anchor.map((a) => a.messageKey);
+        // poison messages left the batch: the sealing that follows takes the others
+        if (kind.success && kind.data.activity_type === 'leaveBatch') {
+          const left = new Set(z.array(z.string()).parse(await opened(codec, result)));
+          claimedKeys = claimedKeys.filter((key) => !left.has(key));
+        }
       }
       const activity = event.activityTaskScheduledEventAttributes;
       if (activity?.activityType?.name) scheduled.set(String(event.eventId), activity.activityType.name);
