@@ -122,8 +122,8 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
     );
     if (anchor.length === 0) continue;
 
-    const sealingOf = (claimed: typeof anchor) =>
-      claimed.map(({ messageKey, patient, prekey }) => {
+    const sealingOf = (messages: typeof anchor) =>
+      messages.map(({ messageKey, patient, prekey }) => {
         const { record, encoding } = messageOf(messageKey);
         return { record, encoding, author: input.author, patient, prekey };
       });
