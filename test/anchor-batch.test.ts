@@ -38,7 +38,7 @@ before(async () => {
   ({ address: author } = await stack.workflows.execute.registerIdentity(
     authorize(stack.operator, 'registerIdentity', { name: `Batch hospital (${runId})`, role: Role.Hospital }),
   ));
-  patients = await enrolBenchPatients(stack, 2, 6, runId);
+  patients = await enrolBenchPatients(stack, 2, 8, runId);
 });
 after(async () => stack.stop());
 
@@ -128,6 +128,36 @@ test('a record for a patient who has not enrolled leaves the batch and waits in 
   assert.equal((await own.describe()).type, 'anchorRecord');
 });
 
+test('a message the batch left to wait is filed under its row once its own run anchors it, and audited through that run', async () => {
+  const lateRun = `${runId}-late`;
+  const late = message(10, `BP0-${lateRun}`);
+  await send([late, message(11, patients[1] ?? '')]);
+  const own = stack.client.workflow.getHandle<typeof anchorRecord>(keyOf(late));
+  const deadline = Date.now() + 30_000;
+  while ((await own.query(anchorStatusQuery).catch(() => 'not yet')) !== 'waiting for the patient to enrol') {
+    if (Date.now() > deadline) throw new Error(`the waiting record's own run did not start waiting`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  await enrolBenchPatients(stack, 1, 1, lateRun);
+  const [record] = await anchored([late]);
+  const { recordId, transactionHash } = await own.result();
+  assert.deepEqual([record?.recordId, record?.transactionHash], [recordId, transactionHash]);
+  const row = await stack.engine.state.anchoredMessage(keyOf(late));
+  assert.equal(row?.anchoredBy, `${keyOf(late)}/${(await own.describe()).runId}`, 'naming the run that anchored it');
+
+  const run = await runYilian(['audit', 'verify', 'message', keyOf(late), '--json'], { env: workerEnv(stack) });
+  const audited = JSON.parse(run.stdout) as { state?: string; verdicts?: Verdict[] };
+  assert.deepEqual(
+    [run.code, audited.state, audited.verdicts?.filter((v) => v.status === 'FAIL')],
+    [0, 'anchored', []],
+    run.stdout,
+  );
+  assert.match(
+    audited.verdicts?.find((v) => v.check === 'message')?.detail ?? '',
+    /under its own anchorRecord run .* \(batch run anchor-batch:.* left it to wait there\) as record/,
+  );
+});
+
 test('an auditor finds each message of a batch, its record, transaction and run: yilian audit verify record and message, and replay of the batch run; a row that points elsewhere fails', async (t) => {
   const [alice = '', bob = ''] = patients;
   const ours = message(8, alice);
@@ -204,15 +234,25 @@ test('an auditor finds each message of a batch, its record, transaction and run:
   );
 
   // the row rewritten behind the engine's back: pointing at the other shard's run, or at its record
-  const otherClaim = (await stack.engine.state.anchoredMessage(keyOf(other)))?.claim ?? '';
-  const original = rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: otherClaim });
+  const otherRow = await stack.engine.state.anchoredMessage(keyOf(other));
+  const original = rewriteAnchoredMessage(stack.home, keyOf(ours), {
+    claim: otherRow?.claim ?? '',
+    anchored_by: otherRow?.anchoredBy ?? null,
+  });
   const wrongRun = await audit('message', keyOf(ours));
-  rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: original.claim, record_id: otherRecord.recordId });
+  // the claim moved alone: the run the row says anchored it is not of the claiming execution
+  rewriteAnchoredMessage(stack.home, keyOf(ours), { ...original, claim: otherRow?.claim ?? '' });
+  const wrongClaim = await audit('message', keyOf(ours));
+  rewriteAnchoredMessage(stack.home, keyOf(ours), { ...original, record_id: otherRecord.recordId });
   const wrongRecord = await audit('message', keyOf(ours));
   // no record filed: held by the running batch run, or by a run Temporal does not know
-  rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: original.claim, record_id: null });
+  rewriteAnchoredMessage(stack.home, keyOf(ours), { ...original, record_id: null });
   const held = await audit('message', keyOf(ours));
-  rewriteAnchoredMessage(stack.home, keyOf(ours), { claim: `${batchId}/${randomUUID()}#1`, record_id: null });
+  rewriteAnchoredMessage(stack.home, keyOf(ours), {
+    ...original,
+    claim: `${batchId}/${randomUUID()}#1`,
+    record_id: null,
+  });
   const lost = await audit('message', keyOf(ours));
   rewriteAnchoredMessage(stack.home, keyOf(ours), original);
   assert.deepEqual(
@@ -240,6 +280,13 @@ test('an auditor finds each message of a batch, its record, transaction and run:
     },
   );
   assert.match(detail(wrongRun.verdicts, 'history'), new RegExp(`anchored no message ${keyOf(ours)}`));
+  assert.deepEqual([wrongClaim.code, statuses(wrongClaim.verdicts).message], [1, 'FAIL']);
+  assert.match(
+    detail(wrongClaim.verdicts, 'message'),
+    new RegExp(
+      `says run ${batchId} \\(run ${runOfBatch}\\) anchored it, neither a run of ${anchorBatchWorkflowId(author, 1)}, which claimed it, nor its own`,
+    ),
+  );
   assert.deepEqual(
     { code: wrongRecord.code, checks: statuses(wrongRecord.verdicts) },
     {
@@ -259,4 +306,39 @@ test('an auditor finds each message of a batch, its record, transaction and run:
     detail(wrongRecord.verdicts, 'message'),
     new RegExp(`names record ${record.recordId}, not ${otherRecord.recordId}`),
   );
+});
+
+test('a poison message leaves its batch with its reason, visible to the audit, and the others are anchored; sent again sound, it is anchored', async () => {
+  const [alice = '', bob = ''] = patients;
+  const sound = [message(12, alice), message(13, bob)];
+  const poison: BatchMessage = { ...message(14, bob), encoding: 'base64', record: 'not base64!' };
+  await send([sound[0] ?? poison, poison, sound[1] ?? poison]);
+  const records = await anchored(sound);
+  assert.equal(new Set(records.map((r) => r.transactionHash)).size, 1, 'the others in one transaction');
+  const row = await stack.engine.state.anchoredMessage(keyOf(poison));
+  assert.equal(row?.record, undefined);
+  assert.equal(row?.failure, 'BadRecordEncoding: the record is marked base64 but is not base64 text');
+
+  const env = workerEnv(stack);
+  const audit = async (key: string) => {
+    const run = await runYilian(['audit', 'verify', 'message', key, '--json'], { env });
+    return { code: run.code, ...(JSON.parse(run.stdout) as { state?: string; detail?: string; verdicts?: Verdict[] }) };
+  };
+  const [failed, after] = await Promise.all([audit(keyOf(poison)), audit(keyOf(sound[1] ?? poison))]);
+  assert.deepEqual([failed.code, failed.state], [1, 'ended']);
+  assert.match(
+    failed.detail ?? '',
+    /^it left batch run anchor-batch:\S+ \(run \S+\) \(batch \d+\) without a record: BadRecordEncoding: the record is marked base64 but is not base64 text; sent again, it is claimed and anchored anew$/,
+  );
+  // the message after the poison one in the batch: its record is found at its place among those sealed
+  assert.deepEqual(
+    [after.code, after.state, after.verdicts?.filter((v) => v.status === 'FAIL')],
+    [0, 'anchored', []],
+    JSON.stringify(after),
+  );
+
+  await send([message(14, bob)]);
+  const [again] = await anchored([message(14, bob)]);
+  assert.ok(again, 'sent again sound, it is anchored');
+  assert.equal((await stack.engine.state.anchoredMessage(keyOf(poison)))?.failure, undefined);
 });

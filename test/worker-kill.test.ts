@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { keccak256, toFunctionSelector } from 'viem';
 import { generateTraceCode } from '../core/crypto/index.js';
@@ -21,7 +22,8 @@ import { recordCreatedTopics } from '../core/audit/record-checks.js';
 import type { BatchMessage } from '../workflows/anchor-batch.js';
 import { anchorBatchWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
 import { sendToAnchorBatch } from '../workflows/starter.js';
-import { HELD, holdActivity, holdSetting, type HeldActivity } from './harness/hold-activity.js';
+import { FAILED, HELD, holdActivity, holdSetting, type HeldActivity } from './harness/hold-activity.js';
+import { runYilian } from './harness/cli-process.js';
 import { startChainProxy } from './harness/chain-proxy.js';
 
 /**
@@ -55,8 +57,8 @@ describe('a worker killed in the middle of a workflow', () => {
     const prekeyBundle = await alice.addPrekeys(4);
     await register({ name: 'Alice', role: Role.Patient, identity: alice.identity, prekeyBundle });
     await execute.enrolPatient(authorize(stack.operator, 'enrolPatient', { patient, account: alice.identity.address }));
-    // a prekey for each batch message of the tests below: 6 batches of 6, half to each patient
-    patients = await enrolBenchPatients(stack, 2, 18, 'kill');
+    // a prekey for each batch message of the tests below: 7 batches of 6, half to each patient
+    patients = await enrolBenchPatients(stack, 2, 21, 'kill');
     await stack.stopWorkers();
     env = workerEnv(stack);
   });
@@ -292,6 +294,93 @@ describe('a worker killed in the middle of a workflow', () => {
       // a local activity leaves no attempts in the history
       for (const { activityType, workflowId } of batches.filter((batch) => !batch.local))
         assert.deepEqual(await attempts(workflowId, activityType), [2], `${activityType} ran again on the new worker`);
+    } finally {
+      await worker.kill();
+    }
+  });
+
+  test('anchorBatch, a run failed for good after its transaction committed, then reset: every message anchored once, audited through the reset run', async () => {
+    const from = (await stack.chain.getBlockNumber()) + 1;
+    const messages = batchMessages('RESET', 6);
+    const keys = messages.map((m) => sourceWorkflowId(m.source));
+    const workflowId = anchorBatchWorkflowId(bob, shards);
+    const planted = { activityType: 'createRecordsOnChain', workflowId };
+    const faulty = await startWorkerProcess(
+      { ...env, KILL_TEST_FAIL: holdSetting([planted]) },
+      { preload: [holdActivity] },
+    );
+    const handle = stack.client.workflow.getHandle(workflowId);
+    let failedRun = '';
+    try {
+      await sendBatch(messages);
+      for (let i = 0; ; i++) {
+        const { status, runId } = await handle.describe();
+        if (status.name === 'FAILED') {
+          failedRun = runId;
+          break;
+        }
+        if (i > 600) assert.fail(`${workflowId} is ${status.name}, not failed:\n${faulty.output()}`);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      assert.ok(faulty.output().includes(FAILED(planted)), 'the transaction was sent before the run failed');
+    } finally {
+      await faulty.kill();
+    }
+    const stranded = await Promise.all(keys.map((key) => stack.engine.state.anchoredMessage(key)));
+    assert.deepEqual(
+      stranded.map((row) => [row?.claim, row?.record]),
+      keys.map(() => [`${workflowId}/${failedRun}#1`, undefined]),
+      "claimed under the execution's first run, no record filed",
+    );
+    const audit = async (key: string) => {
+      const run = await runYilian(['audit', 'verify', 'message', key, '--json'], { env });
+      return JSON.parse(run.stdout) as {
+        state: string;
+        detail?: string;
+        verdicts?: Array<{ check: string; status: string; detail: string }>;
+      };
+    };
+    const before = await audit(keys[0] ?? '');
+    assert.equal(before.state, 'ended');
+    assert.match(
+      before.detail ?? '',
+      new RegExp(`which is failed and filed no record for it; a reset of run ${failedRun} anchors it$`),
+    );
+
+    // the operator resets the run to its first workflow task: it claims, seals and sends its batch again
+    const events = (await handle.fetchHistory()).events ?? [];
+    const firstTask = events.find((event) => event.workflowTaskCompletedEventAttributes);
+    const { runId: resetRun } = await stack.client.workflowService.resetWorkflowExecution({
+      namespace: stack.client.options.namespace,
+      workflowExecution: { workflowId, runId: failedRun },
+      reason: 'the planted fault is gone',
+      workflowTaskFinishEventId: firstTask?.eventId,
+      requestId: randomUUID(),
+    });
+    const worker = await startWorkerProcess(env);
+    try {
+      await assertOncePerMessage([{ workflowId, messages }], from);
+      const started = (await stack.client.workflow.getHandle(workflowId, resetRun).fetchHistory()).events?.[0];
+      assert.equal(
+        started?.workflowExecutionStartedEventAttributes?.firstExecutionRunId,
+        failedRun,
+        "a reset run's first run is the failed run's: the claims are its own",
+      );
+      const rows = await Promise.all(keys.map((key) => stack.engine.state.anchoredMessage(key)));
+      assert.deepEqual(
+        rows.map((row) => row?.anchoredBy),
+        keys.map(() => `${workflowId}/${resetRun}`),
+      );
+      const after = await audit(keys[0] ?? '');
+      assert.equal(after.state, 'anchored', JSON.stringify(after));
+      const failing = (after.verdicts ?? []).filter((v) => v.status === 'FAIL');
+      assert.deepEqual(failing, [], 'every check passes');
+      assert.match(
+        after.verdicts?.find((v) => v.check === 'message')?.detail ?? '',
+        new RegExp(
+          `under batch run ${workflowId} \\(run ${resetRun}\\) \\(batch 1, claimed under its execution's first run ${failedRun}\\)`,
+        ),
+      );
     } finally {
       await worker.kill();
     }

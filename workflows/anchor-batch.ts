@@ -1,4 +1,5 @@
 import {
+  ActivityFailure,
   ApplicationFailure,
   condition,
   continueAsNew,
@@ -11,7 +12,13 @@ import {
 } from '@temporalio/workflow';
 import type { InboxActivities } from '../activities/inbox/index.js';
 import type { PatientActivities } from '../activities/patients/index.js';
-import type { RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
+import type {
+  POISON_RECORDS,
+  PoisonRecord,
+  RecordActivities,
+  RecordNativeActivities,
+  SealedRecord,
+} from '../activities/records/index.js';
 import { anchorRecord, type AnchorRecordInput } from './anchor-record.js';
 import { chainIo, localState, nativeActivities } from './activity-options.js';
 import { sourceWorkflowId } from './ids.js';
@@ -43,7 +50,7 @@ const BATCHES_PER_RUN = 20;
 const IDLE = '1 minute';
 
 const { createRecordsOnChain } = proxyActivities<RecordActivities>(chainIo);
-const { claimBatch } = proxyLocalActivities<PatientActivities>(localState);
+const { claimBatch, leaveBatch } = proxyLocalActivities<PatientActivities>(localState);
 const { deliverBatch } = proxyLocalActivities<InboxActivities>(localState);
 
 /**
@@ -55,7 +62,9 @@ const { deliverBatch } = proxyLocalActivities<InboxActivities>(localState);
  * id it would have had alone), where it waits durably.
  */
 export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchResult> {
-  const { workflowId, runId } = workflowInfo();
+  // a claim names the execution's first run, kept by continue-as-new and by a reset: a reset run
+  // re-claims the messages of a failed run's batches and sends the records that run filed
+  const { workflowId, firstExecutionRunId } = workflowInfo();
   const pending: BatchMessage[] = [];
   const seen = new Set<string>();
   const accept = (messages: readonly BatchMessage[]) => {
@@ -80,12 +89,14 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
 
     const batch = pending.splice(0, MAX_BATCH_RECORDS);
     batches++;
-    const claim = `${workflowId}/${runId}#${batches}`;
+    const claim = `${workflowId}/${firstExecutionRunId}#${batches}`;
     const byKey = new Map(batch.map((message) => [sourceWorkflowId(message.source), message]));
-    const { anchor, wait } = await claimBatch(
+    const claimed = await claimBatch(
       claim,
       [...byKey].map(([messageKey, message]) => ({ messageKey, patient: message.patient })),
     );
+    const { wait } = claimed;
+    let { anchor } = claimed;
     const messageOf = (key: string) => {
       const message = byKey.get(key);
       if (!message) throw ApplicationFailure.nonRetryable(`claimBatch returned ${key}, which is not in the batch`);
@@ -111,28 +122,48 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
     );
     if (anchor.length === 0) continue;
 
-    const sealed = await sealRecords(
-      anchor.map(({ messageKey, patient, prekey }) => {
+    const sealingOf = (messages: typeof anchor) =>
+      messages.map(({ messageKey, patient, prekey }) => {
         const { record, encoding } = messageOf(messageKey);
         return { record, encoding, author: input.author, patient, prekey };
-      }),
-    );
-    const created = await createRecordsOnChain(input.author, sealed);
+      });
+    let sealed: SealedRecord[];
+    try {
+      sealed = await sealRecords(sealingOf(anchor));
+    } catch (error) {
+      // a poison message leaves the batch, its reason filed for an operator; the others go on
+      const poison = poisonOf(error);
+      if (!poison) throw error;
+      const left = new Set(
+        await leaveBatch(
+          claim,
+          poison.map(({ index, reason }) => ({ messageKey: anchor[index]?.messageKey ?? '', reason })),
+        ),
+      );
+      anchor = anchor.filter(({ messageKey }) => !left.has(messageKey));
+      // sent again (fixed, or once its cause is), it is taken again, by this run too
+      for (const key of left) seen.delete(key);
+      if (anchor.length === 0) continue;
+      sealed = await sealRecords(sealingOf(anchor));
+    }
+    // what the chain holds for each message: the record its claim filed first, maybe not this sealing's
+    const created = await createRecordsOnChain(input.author, sealed, {
+      claim,
+      messageKeys: anchor.map(({ messageKey }) => messageKey),
+    });
     await deliverBatch(
       claim,
       anchor.map(({ messageKey, patient, prekey }, i) => {
-        const record = sealed[i];
         const onChain = created[i];
-        if (!record || !onChain)
-          throw ApplicationFailure.nonRetryable('sealing or anchoring lost a record of the batch');
+        if (!onChain) throw ApplicationFailure.nonRetryable('anchoring lost a record of the batch');
         return {
           messageKey,
           patient,
           transactionHash: onChain.transactionHash,
           item: {
             kind: 'record' as const,
-            cid: record.cid,
-            recordId: record.recordId,
+            cid: onChain.cid,
+            recordId: onChain.recordId,
             prekeyIndex: prekey.index,
             author: input.author.toLowerCase(),
           },
@@ -140,4 +171,13 @@ export async function anchorBatch(input: AnchorBatchInput): Promise<AnchorBatchR
       }),
     );
   }
+}
+
+const POISON: typeof POISON_RECORDS = 'PoisonRecords';
+
+/** The records a sealing failed for, each for a reason of its own; undefined for any other failure. */
+function poisonOf(error: unknown): PoisonRecord[] | undefined {
+  if (!(error instanceof ActivityFailure && error.cause instanceof ApplicationFailure)) return undefined;
+  if (error.cause.type !== POISON) return undefined;
+  return error.cause.details?.[0] as PoisonRecord[] | undefined;
 }

@@ -103,13 +103,18 @@ export async function anchorRecord(input: AnchorRecordInput): Promise<RecordRefe
   const { transactionHash } = await createRecordOnChain(input.author, sealed);
 
   report('delivering');
-  await deliverToInbox(patient, workflowId, {
-    kind: 'record',
-    cid: sealed.cid,
-    recordId: sealed.recordId,
-    prekeyIndex: prekey.index,
-    author: input.author.toLowerCase(),
-  });
+  await deliverToInbox(
+    patient,
+    workflowId,
+    {
+      kind: 'record',
+      cid: sealed.cid,
+      recordId: sealed.recordId,
+      prekeyIndex: prekey.index,
+      author: input.author.toLowerCase(),
+    },
+    { transactionHash },
+  );
 
   report('anchored');
   return { recordId: sealed.recordId, cid: sealed.cid, patient, prekeyIndex: prekey.index, transactionHash };

@@ -1,3 +1,4 @@
+import { Context } from '@temporalio/activity';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { sealTo } from '../../core/crypto/index.js';
 import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage } from '../../core/inbox/inbox-message.js';
@@ -23,9 +24,27 @@ export function createInboxActivities(engine: Engine) {
     await engine.state.deliver(address, deliveryId, sealed);
   };
   return activityGroup({
-    /** One item to one inbox, once per `deliveryId`. */
-    async deliverToInbox(recipient: string, deliveryId: string, message: InboxMessage): Promise<void> {
-      await deliver(recipient, deliveryId, message);
+    /**
+     * One item to one inbox, once per `deliveryId`. A record a message's own run anchored comes
+     * with its transaction: if a batch claimed the message and left it to wait, its row is filed
+     * too, naming this run (what `yilian audit verify message` reads).
+     */
+    async deliverToInbox(
+      recipient: string,
+      deliveryId: string,
+      message: InboxMessage,
+      anchored?: { transactionHash: string | null },
+    ): Promise<void> {
+      if (message.kind !== 'record' || !anchored) {
+        await deliver(recipient, deliveryId, message);
+        return;
+      }
+      await engine.state.fileAnchoredRecord(anchoringRun(), await sealFor(recipient, deliveryId, message), {
+        messageKey: deliveryId,
+        recordId: message.recordId,
+        cid: message.cid,
+        transactionHash: anchored.transactionHash,
+      });
     },
 
     /**
@@ -45,6 +64,7 @@ export function createInboxActivities(engine: Engine) {
       for (const { messageKey, patient, item } of records) deliveries.push(await sealFor(patient, messageKey, item));
       await engine.state.fileAnchoredBatch(
         claim,
+        anchoringRun(),
         deliveries,
         records.map(({ messageKey, item, transactionHash }) => ({
           messageKey,
@@ -58,6 +78,13 @@ export function createInboxActivities(engine: Engine) {
 }
 
 export type InboxActivities = ReturnType<typeof createInboxActivities>;
+
+/** The run whose activity this is, `<workflow id>/<run id>`: the one that anchored what it files. */
+function anchoringRun(): string {
+  const execution = Context.current().info.workflowExecution;
+  if (!execution) throw new Error('a record is filed by the workflow run that anchored it, and this activity has none');
+  return `${execution.workflowId}/${execution.runId}`;
+}
 
 /**
  * Directory entries of inbox recipients, kept for a minute: every record and grant seals to one,

@@ -111,6 +111,16 @@ export function createPatientActivities(engine: Engine) {
       return { anchor, wait, taken };
     },
 
+    /**
+     * Messages that leave their batch without a record (poison: a step cannot take them for a
+     * reason of their own), each with why; returns their keys, so the batch run's history says
+     * which claimed messages its later steps take.
+     */
+    async leaveBatch(claim: string, failures: Array<{ messageKey: string; reason: string }>): Promise<string[]> {
+      await state.failMessages(claim, failures);
+      return failures.map(({ messageKey }) => messageKey);
+    },
+
     /** Maps the hospital's identifier to a registered patient; returns the workflows waiting for them. */
     async enrolPatient(request: Authorized<EnrolmentRequest> | RedeemedEnrolment): Promise<string[]> {
       if ('offer' in request) checkRedeemed(engine, request);

@@ -11,7 +11,13 @@ import { RecordRegistry } from '../../contracts/artifacts.js';
 import { Role } from '../../core/roles.js';
 import type { Engine } from '../engine.js';
 import { startActivityEngine } from '../../test/harness/activity-engine.js';
-import { createRecordActivities, createRecordNativeActivities, MAX_RECORD_BATCH, type SealedRecord } from './index.js';
+import {
+  createRecordActivities,
+  createRecordNativeActivities,
+  MAX_RECORD_BATCH,
+  POISON_RECORDS,
+  type SealedRecord,
+} from './index.js';
 
 describe('createRecordsOnChain on the dev chain', () => {
   let stack: Awaited<ReturnType<typeof startActivityEngine>>;
@@ -99,6 +105,17 @@ describe('createRecordsOnChain on the dev chain', () => {
     await assert.rejects(
       run(() => native().sealRecords(Array.from({ length: MAX_RECORD_BATCH + 1 }, (_, i) => sealInput(i)))),
       failsWith('BadRecordBatch'),
+    );
+    // records that cannot be read are named, each with why, before any is sealed: the batch goes on without them
+    const unreadable = { ...sealInput(1), encoding: 'base64' as const, record: 'not base64!' };
+    await assert.rejects(
+      run(() => native().sealRecords([sealInput(0), unreadable, sealInput(2), unreadable])),
+      (error: unknown) => {
+        failsWith(POISON_RECORDS)(error);
+        const reason = 'BadRecordEncoding: the record is marked base64 but is not base64 text';
+        assert.deepEqual((error as ApplicationFailure).details, [[1, 3].map((index) => ({ index, reason }))]);
+        return true;
+      },
     );
   });
 

@@ -64,9 +64,11 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
      */
     async createRecordsOnChain(
       author: string,
-      sealed: SealedRecord[],
-    ): Promise<Array<{ recordId: Hex; transactionHash: Hex; written: boolean }>> {
-      checkBatchSize(sealed.length);
+      sealedNow: SealedRecord[],
+      claimed?: { claim: string; messageKeys: string[] },
+    ): Promise<Array<{ recordId: Hex; cid: string; transactionHash: Hex; written: boolean }>> {
+      checkBatchSize(sealedNow.length);
+      const sealed = claimed ? await filedFirst(claimed, sealedNow) : sealedNow;
       const signer = await engine.keyring.identity(author);
       for (const record of sealed) checkSealed(signer.address, author, record);
       const request = { abi: RecordRegistry.abi, functionName: 'createBatch' } as const;
@@ -80,8 +82,8 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
       const evidence = new ChainEvidence(chain);
       return Promise.all(
         sealed.map(async (record, i) => {
-          const { recordId } = record;
-          if (created[i]) return { recordId, transactionHash: receipt.transactionHash as Hex, written: true };
+          const { recordId, cid } = record;
+          if (created[i]) return { recordId, cid, transactionHash: receipt.transactionHash as Hex, written: true };
           const stored = await storedRecord(recordId);
           if (!stored) throw new Error(`createBatch skipped record ${recordId}, yet the registry does not hold it`);
           requireSameKey(record, stored.wrappedKey);
@@ -90,7 +92,7 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
             topics: recordCreatedTopics(recordId),
           });
           if (!writer) throw new Error(`no transaction in block ${stored.createdAt} logged RecordCreated(${recordId})`);
-          return { recordId, transactionHash: writer.transactionHash as Hex, written: false };
+          return { recordId, cid, transactionHash: writer.transactionHash as Hex, written: false };
         }),
       );
     },
@@ -119,6 +121,27 @@ export function createRecordActivities(engine: Engine, time: CryptoTimer = untim
       );
     },
   });
+
+  /**
+   * The batch's records as its claim filed them first (docs/design.md § Anchoring in batches): a
+   * run of the claim that sealed again (a reset one) sends what an earlier run may have committed.
+   */
+  async function filedFirst(
+    { claim, messageKeys }: { claim: string; messageKeys: string[] },
+    sealed: SealedRecord[],
+  ): Promise<SealedRecord[]> {
+    if (messageKeys.length !== sealed.length)
+      throw badInput('BadRecordBatch', `${sealed.length} sealed records for ${messageKeys.length} claimed messages`);
+    const filed = await engine.state.fileSealed(
+      claim,
+      sealed.map((record, i) => ({ ...record, messageKey: messageKeys[i] ?? '' })),
+    );
+    return filed.map(({ recordId, cid, wrappedKey }) => ({
+      recordId: recordId as Hex,
+      cid,
+      wrappedKey: wrappedKey as Hex,
+    }));
+  }
 
   /** The wrapped key is a first-level ciphertext and the id is the one `author` creates for the CID. */
   function checkSealed(signer: Uint8Array, author: string, { recordId, cid, wrappedKey }: SealedRecord) {

@@ -1,3 +1,4 @@
+import { ApplicationFailure } from '@temporalio/common';
 import { hexToBytes, toHex, type Hex } from 'viem';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
 import { generateDek, initPre, preEncrypt, preVerifyRekey, seal, signRecordAs, wipe } from '../../core/crypto/index.js';
@@ -9,6 +10,18 @@ import type { ContentStore } from '../../core/storage/index.js';
 import { contentContext, recordIdOf, wrapContext } from '../../core/records/record-format.js';
 import type { ClaimedPrekey } from '../patients/index.js';
 import { untimed, type CryptoTimer } from '../crypto-timer.js';
+
+/**
+ * The failure type of a batch's sealing where some records cannot be sealed for a reason of their
+ * own; its details hold the {@link PoisonRecord}s, and the batch goes on without them.
+ */
+export const POISON_RECORDS = 'PoisonRecords';
+
+/** A record of a batch that cannot be sealed: its position in the batch, and why. */
+export interface PoisonRecord {
+  index: number;
+  reason: string;
+}
 
 /** The most records one batch takes, sealed or created: `RecordRegistry.MAX_BATCH`. */
 export const MAX_RECORD_BATCH = 256;
@@ -51,9 +64,9 @@ export function createRecordNativeActivities(deps: {
   time?: CryptoTimer;
 }) {
   const time = deps.time ?? untimed;
-  const sealOne = async (input: SealRecordInput): Promise<SealedRecord> => {
+  const sealOne = async (input: SealRecordInput, bytes: Uint8Array): Promise<SealedRecord> => {
     const author = await deps.keyring.identity(input.author);
-    const signed = signRecordAs(author, recordBytes(input), signDigest);
+    const signed = signRecordAs(author, bytes, signDigest);
     const dek = generateDek();
     try {
       const content = seal(dek, contentContext(hexToBytes(input.patient as Hex), input.prekey.index), signed);
@@ -70,7 +83,7 @@ export function createRecordNativeActivities(deps: {
   return activityGroup({
     async sealRecord(input: SealRecordInput): Promise<SealedRecord> {
       await initPre();
-      return sealOne(input);
+      return sealOne(input, recordBytes(input));
     },
 
     /**
@@ -79,12 +92,35 @@ export function createRecordNativeActivities(deps: {
      */
     async sealRecords(inputs: SealRecordInput[]): Promise<SealedRecord[]> {
       checkBatchSize(inputs.length);
+      // every record's bytes before any is sealed: one that cannot be read fails alone, named, and
+      // the batch seals the others without it (POISON_RECORDS)
+      const poison: PoisonRecord[] = [];
+      const readable = inputs.flatMap((input, index) => {
+        try {
+          return [{ input, bytes: recordBytes(input) }];
+        } catch (error) {
+          const { type, message } = error as ApplicationFailure;
+          poison.push({ index, reason: `${type ?? 'Error'}: ${message}` });
+          return [];
+        }
+      });
+      if (poison.length > 0)
+        throw ApplicationFailure.create({
+          type: POISON_RECORDS,
+          message: `${poison.length} of ${inputs.length} records cannot be sealed: ${poison.map((p) => `#${p.index} ${p.reason}`).join('; ')}`,
+          nonRetryable: true,
+          details: [poison],
+        });
       await initPre();
       const sealed: SealedRecord[] = [];
       // the store's writes (an fsync each, or a round trip to kubo) overlap: measured on the
       // embedded store, 1.7 ms a record 16 at a time against 4.3 ms one by one
-      for (let i = 0; i < inputs.length; i += SEALED_AT_ONCE)
-        sealed.push(...(await Promise.all(inputs.slice(i, i + SEALED_AT_ONCE).map(sealOne))));
+      for (let i = 0; i < readable.length; i += SEALED_AT_ONCE)
+        sealed.push(
+          ...(await Promise.all(
+            readable.slice(i, i + SEALED_AT_ONCE).map(({ input, bytes }) => sealOne(input, bytes)),
+          )),
+        );
       return sealed;
     },
 

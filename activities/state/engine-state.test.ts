@@ -123,6 +123,67 @@ test('an inbox item is delivered once per delivery id, in order', async () => {
   );
 });
 
+test('a claim seals a message once: a run of the same claim that seals again sends the record filed first', async () => {
+  const claim = 'anchor-batch:0xaa:1/first-run#1';
+  await state.claimMessages(['hl7:S:1'], claim);
+  const sealed = (n: number) => ({
+    messageKey: 'hl7:S:1',
+    recordId: `0x${String(n).repeat(64)}`,
+    cid: `cid-${n}`,
+    wrappedKey: `0x0${n}`,
+  });
+  assert.deepEqual(await state.fileSealed(claim, [sealed(1)]), [sealed(1)]);
+  assert.deepEqual(await state.fileSealed(claim, [sealed(2)]), [sealed(1)], 'the record sealed first is sent again');
+  await assert.rejects(
+    state.fileSealed('anchor-batch:0xaa:1/other-run#1', [sealed(3)]),
+    (e: EngineStateError) => e.code === 'CLAIM_CONFLICT',
+  );
+  assert.equal((await state.anchoredMessage('hl7:S:1'))?.record, undefined, 'sealed is not on chain yet');
+
+  // a message the batch left to wait is filed by its own run once that anchors it
+  await state.claimMessages(['hl7:S:2'], claim);
+  const own = { recordId: `0x${'e'.repeat(64)}`, cid: 'cid-own', transactionHash: `0x${'f'.repeat(64)}` };
+  await state.fileAnchoredRecord(
+    'hl7:S:2/own-run',
+    { recipient: '0xee', deliveryId: 'hl7:S:2', sealed: Uint8Array.of(1) },
+    { messageKey: 'hl7:S:2', ...own },
+  );
+  const filed = await state.anchoredMessage('hl7:S:2');
+  assert.deepEqual(
+    { ...filed, record: { ...filed?.record, anchoredAt: undefined } },
+    { messageKey: 'hl7:S:2', claim, anchoredBy: 'hl7:S:2/own-run', record: { ...own, anchoredAt: undefined } },
+  );
+  assert.deepEqual(
+    (await state.inbox('0xee')).map((item) => item.deliveryId),
+    ['hl7:S:2'],
+  );
+  // a message anchored alone, never claimed by a batch: delivered, no row made
+  await state.fileAnchoredRecord(
+    'hl7:S:3/own-run',
+    { recipient: '0xee', deliveryId: 'hl7:S:3', sealed: Uint8Array.of(1) },
+    { messageKey: 'hl7:S:3', ...own },
+  );
+  assert.equal(await state.anchoredMessage('hl7:S:3'), undefined);
+});
+
+test('a message that failed out of its batch shows why, and is claimed anew when sent again', async () => {
+  const [first, second] = ['anchor-batch:0xaa:2/run-1#1', 'anchor-batch:0xaa:2/run-1#2'];
+  await state.claimMessages(['hl7:P:1', 'hl7:P:2'], first);
+  await state.failMessages(first, [{ messageKey: 'hl7:P:1', reason: 'BadRecordEncoding: not base64' }]);
+  await state.failMessages(second, [{ messageKey: 'hl7:P:2', reason: 'not its claim' }]);
+  assert.deepEqual(await state.anchoredMessage('hl7:P:1'), {
+    messageKey: 'hl7:P:1',
+    claim: first,
+    failure: 'BadRecordEncoding: not base64',
+  });
+  assert.deepEqual(await state.anchoredMessage('hl7:P:2'), { messageKey: 'hl7:P:2', claim: first });
+  assert.deepEqual(await state.claimMessages(['hl7:P:1', 'hl7:P:2'], second), {
+    ours: ['hl7:P:1'],
+    taken: [{ messageKey: 'hl7:P:2', claim: first }],
+  });
+  assert.deepEqual(await state.anchoredMessage('hl7:P:1'), { messageKey: 'hl7:P:1', claim: second });
+});
+
 test('a message is claimed by one batch only: a retried claim keeps it, another batch is told who holds it', async () => {
   const [first, second] = ['anchor-batch:0xaa:0/run-1#1', 'anchor-batch:0xaa:0/run-2#1'];
   assert.deepEqual(await state.claimMessages(['hl7:F:1', 'hl7:F:2', 'hl7:F:2'], first), {
@@ -140,19 +201,22 @@ test('a message is claimed by one batch only: a retried claim keeps it, another 
     'a message signalled again to another run is not anchored twice',
   );
   const record = { recordId: `0x${'ab'.repeat(32)}`, cid: 'bafkreiabc', transactionHash: `0x${'cd'.repeat(32)}` };
-  await state.markAnchored(second, [{ messageKey: 'hl7:F:2', ...record }]);
+  const [run1, run2] = ['anchor-batch:0xaa:0/run-1', 'anchor-batch:0xaa:0/run-2'];
+  const file = (claim: string, run: string, transactionHash: string | null) =>
+    state.fileAnchoredBatch(claim, run, [], [{ messageKey: 'hl7:F:2', ...record, transactionHash }]);
+  await file(second, run2, record.transactionHash);
   assert.deepEqual(
     await state.anchoredMessage('hl7:F:2'),
     { messageKey: 'hl7:F:2', claim: first },
     'only its holder files its record',
   );
-  await state.markAnchored(first, [{ messageKey: 'hl7:F:2', ...record }]);
-  await state.markAnchored(first, [{ messageKey: 'hl7:F:2', ...record, transactionHash: null }]);
+  await file(first, run1, record.transactionHash);
+  await file(first, run1, null);
   const filed = await state.anchoredMessage('hl7:F:2');
   assert.deepEqual(
     { ...filed, record: { ...filed?.record, anchoredAt: undefined } },
-    { messageKey: 'hl7:F:2', claim: first, record: { ...record, anchoredAt: undefined } },
-    'filed once: a retry that found the record already on chain does not erase its transaction',
+    { messageKey: 'hl7:F:2', claim: first, anchoredBy: run1, record: { ...record, anchoredAt: undefined } },
+    'filed once, with the run that anchored it: a retry that found the record already on chain does not erase its transaction',
   );
   assert.ok(Math.abs(Date.parse(filed?.record?.anchoredAt ?? '') - Date.now()) < 60_000, 'with the time it was filed');
   assert.equal(await state.anchoredMessage('hl7:F:9'), undefined);

@@ -17,7 +17,8 @@ export class EngineStateError extends Error {
       | 'IDENTITY_CONFLICT'
       | 'REGISTRATION_CONFLICT'
       | 'TOO_MANY_REQUESTS'
-      | 'BATCH_TOO_LARGE',
+      | 'BATCH_TOO_LARGE'
+      | 'CLAIM_CONFLICT',
     message: string,
   ) {
     super(message);
@@ -33,6 +34,18 @@ export interface AnchoredMessage {
   messageKey: string;
   claim: string;
   record?: { recordId: string; cid: string; transactionHash: string | null; anchoredAt: string };
+  /** The run that anchored it (`<workflow id>/<run id>`); none on rows filed before runs were. */
+  anchoredBy?: string;
+  /** Why it left its batch without a record (a poison message): sent again, it is claimed again. */
+  failure?: string;
+}
+
+/** A record as sealed for a claimed message, filed before its transaction is sent. */
+export interface SealedForMessage {
+  messageKey: string;
+  recordId: string;
+  cid: string;
+  wrappedKey: string;
 }
 
 export interface InboxItem {
@@ -520,7 +533,8 @@ export class EngineState {
   /**
    * Claims each message for the batch `claim` unless a claim holds it already, in one transaction.
    * `ours` are the keys `claim` holds (claimed now, or by an earlier attempt of the same claim);
-   * `taken` are held by another claim: another batch anchors, or anchored, them.
+   * `taken` are held by another claim: another batch anchors, or anchored, them. A message that
+   * failed out of its batch is claimed anew: sending it again is how it is driven again.
    */
   async claimMessages(
     messageKeys: readonly string[],
@@ -537,7 +551,12 @@ export class EngineState {
       await tx
         .insertInto('anchored_messages')
         .values(messageKeys.map((key) => ({ message_key: key, claim, claimed_at: claimedAt })))
-        .onConflict((oc) => oc.column('message_key').doNothing())
+        .onConflict((oc) =>
+          oc
+            .column('message_key')
+            .doUpdateSet({ claim, claimed_at: claimedAt, failure: null })
+            .where('anchored_messages.failure', 'is not', null),
+        )
         .execute();
       const rows = await tx
         .selectFrom('anchored_messages')
@@ -555,23 +574,88 @@ export class EngineState {
     });
   }
 
-  /** Files each message's record under its row, only where `claim` holds it; again is a no-op. */
-  async markAnchored(claim: string, records: ReadonlyArray<AnchoredRecord>): Promise<void> {
-    await this.db.transaction().execute((tx) => markAnchoredIn(tx, claim, records));
+  /**
+   * Files the records sealed for messages `claim` holds, before they are sent to the chain, and
+   * returns the record to send for each: the one filed first. A run of the same claim that seals
+   * again (a reset run; its claim names the execution's first run) so sends the record an earlier
+   * run may have committed, and the chain skips it instead of creating a second one.
+   */
+  async fileSealed(claim: string, sealed: ReadonlyArray<SealedForMessage>): Promise<SealedForMessage[]> {
+    return this.db.transaction().execute(async (tx) => {
+      const filed: SealedForMessage[] = [];
+      for (const record of sealed) {
+        await tx
+          .updateTable('anchored_messages')
+          .set({ record_id: record.recordId, cid: record.cid, wrapped_key: record.wrappedKey })
+          .where('message_key', '=', record.messageKey)
+          .where('claim', '=', claim)
+          .where('record_id', 'is', null)
+          .execute();
+        const row = await tx
+          .selectFrom('anchored_messages')
+          .select(['record_id', 'cid', 'wrapped_key'])
+          .where('message_key', '=', record.messageKey)
+          .where('claim', '=', claim)
+          .executeTakeFirst();
+        if (!row?.record_id || !row.cid || !row.wrapped_key)
+          throw new EngineStateError(
+            'CLAIM_CONFLICT',
+            `message ${record.messageKey} is not held by ${claim} with a sealed record: another claim anchors it`,
+          );
+        filed.push({
+          messageKey: record.messageKey,
+          recordId: row.record_id,
+          cid: row.cid,
+          wrappedKey: row.wrapped_key,
+        });
+      }
+      return filed;
+    });
+  }
+
+  /** Marks messages `claim` holds as failed out of its batch, with why, where no record was filed. */
+  async failMessages(claim: string, failures: ReadonlyArray<{ messageKey: string; reason: string }>): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      for (const { messageKey, reason } of failures)
+        await tx
+          .updateTable('anchored_messages')
+          .set({ failure: reason })
+          .where('message_key', '=', messageKey)
+          .where('claim', '=', claim)
+          .where('anchored_at', 'is', null)
+          .execute();
+    });
   }
 
   /**
-   * A batch's last step in one transaction: its sealed inbox items, each filed once under its
-   * delivery id, and its records filed under the claim (`markAnchored`).
+   * Files a batch's records once on chain, with their sealed inbox items (each once under its
+   * delivery id), in one transaction: each record under its message's row where `claim` holds it
+   * and no record was filed yet; again is a no-op. `run` is the run that anchored them.
    */
   async fileAnchoredBatch(
     claim: string,
+    run: string,
     deliveries: ReadonlyArray<{ recipient: string; deliveryId: string; sealed: Uint8Array }>,
     records: ReadonlyArray<AnchoredRecord>,
   ): Promise<void> {
     await this.db.transaction().execute(async (tx) => {
       await deliverIn(tx, deliveries);
-      await markAnchoredIn(tx, claim, records);
+      await markAnchoredIn(tx, { claim, run }, records);
+    });
+  }
+
+  /**
+   * Delivers a record anchored by a message's own run, and files it under the message's row if a
+   * batch claimed it and left it to wait for its patient (no row: anchored alone, nothing to file).
+   */
+  async fileAnchoredRecord(
+    run: string,
+    delivery: { recipient: string; deliveryId: string; sealed: Uint8Array },
+    record: AnchoredRecord,
+  ): Promise<void> {
+    await this.db.transaction().execute(async (tx) => {
+      await deliverIn(tx, [delivery]);
+      await markAnchoredIn(tx, { run }, [record]);
     });
   }
 
@@ -586,6 +670,8 @@ export class EngineState {
     return {
       messageKey: row.message_key,
       claim: row.claim,
+      ...(row.anchored_by ? { anchoredBy: row.anchored_by } : {}),
+      ...(row.failure ? { failure: row.failure } : {}),
       ...(row.record_id && row.cid && row.anchored_at
         ? {
             record: {
@@ -781,25 +867,28 @@ async function deliverIn(
       .execute();
 }
 
+/** Files each record under its message's row, held by `claim` when one is named, once. */
 async function markAnchoredIn(
   tx: Transaction<EngineTables>,
-  claim: string,
+  by: { claim?: string; run: string },
   records: ReadonlyArray<AnchoredRecord>,
 ): Promise<void> {
   const anchoredAt = now();
-  for (const record of records)
-    await tx
+  for (const record of records) {
+    let update = tx
       .updateTable('anchored_messages')
       .set({
         record_id: record.recordId,
         cid: record.cid,
         transaction_hash: record.transactionHash,
         anchored_at: anchoredAt,
+        anchored_by: by.run,
       })
       .where('message_key', '=', record.messageKey)
-      .where('claim', '=', claim)
-      .where('record_id', 'is', null)
-      .execute();
+      .where('anchored_at', 'is', null);
+    if (by.claim !== undefined) update = update.where('claim', '=', by.claim);
+    await update.execute();
+  }
 }
 
 /** The prekey `claimKey` holds of `owner`, claiming the next unused one the first time; none when all are used. */

@@ -134,6 +134,20 @@ const migrations: Record<string, Migration> = {
       await sql`create index prekeys_claimed_by on prekeys (claimed_by)`.execute(db);
     },
   },
+  '0009-anchored-messages-runs': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // a claim names a batch execution's first run: the run that anchored is filed beside it, and
+      // the sealed record before its transaction, so that a reset run sends the same record again
+      await db.schema.alterTable('anchored_messages').addColumn('wrapped_key', 'text').execute();
+      await db.schema.alterTable('anchored_messages').addColumn('anchored_by', 'text').execute();
+    },
+  },
+  '0010-anchored-messages-failure': {
+    async up(db: Kysely<unknown>): Promise<void> {
+      // why a message left its batch without a record (a poison message), for an operator to see
+      await db.schema.alterTable('anchored_messages').addColumn('failure', 'text').execute();
+    },
+  },
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -91,8 +91,10 @@ export interface EngineTables {
   /**
    * Messages a batch run anchors (docs/design.md § Anchoring in batches): one row per message key
    * (the id the message's own anchorRecord run would have), so a message signalled to two runs, or
-   * twice to one, is anchored under the first claim only. `claim` names the batch (workflow id, run
-   * id, batch number); the record's id, CID and transaction follow once it is on chain.
+   * twice to one, is anchored under the first claim only. `claim` names the batch (workflow id, the
+   * id of the execution's first run, batch number), the same in every run of the execution, a reset
+   * one too; the sealed record follows before its transaction, its transaction and the run that
+   * anchored it once it is on chain.
    */
   anchored_messages: {
     message_key: string;
@@ -102,6 +104,12 @@ export interface EngineTables {
     cid: string | null;
     transaction_hash: string | null;
     anchored_at: string | null;
+    /** The sealed record's wrapped key, filed with its id and CID before its transaction is sent. */
+    wrapped_key: string | null;
+    /** The run that filed the record: `<workflow id>/<run id>`. */
+    anchored_by: string | null;
+    /** Why the message left its batch without a record; a later claim may take it again. */
+    failure: string | null;
   };
   /**
    * Trace codes this engine generated for a manufacturer (`POST /v1/trace/codes`), filed under

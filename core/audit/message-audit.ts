@@ -6,7 +6,7 @@ import { holds, type Verdict } from './verdict.js';
  * filed it, against that run's history) before the record checks. `waiting`: its own
  * anchorRecord run has not anchored it yet (the patient has not enrolled). `claimed`: a running
  * batch run holds it and has not filed its record yet. `ended`: the run that held it ended
- * without filing a record. `unknown`: the key names no message of this engine.
+ * without filing a record, or it left its batch as a poison message (the detail says why). `unknown`: the key names no message of this engine.
  */
 export type MessageAudit =
   | { messageKey: string; state: 'anchored'; recordId: string; verdicts: Verdict[] }

@@ -22,11 +22,10 @@ export async function verifyMessage(
   const row = await anchored(messageKey);
   if (row?.record) {
     const batch = batchOfClaim(row.claim);
-    const account = batch
-      ? await namedAccount(sources, batch.run, { messageKey })
-      : { unavailable: `the engine's state files the message under ${JSON.stringify(row.claim)}, which names no run` };
+    const anchoring = await anchoringRun(sources, row, batch);
+    const account = 'unavailable' in anchoring ? anchoring : await namedAccount(sources, anchoring.run, { messageKey });
     const filed = row.record;
-    const where = batch ? `batch run ${runName(batch.run)} (batch ${batch.number})` : 'no run';
+    const where = 'unavailable' in anchoring ? 'no run' : anchoring.where;
     let check: Verdict;
     if ('unavailable' in account)
       check = fail(
@@ -57,6 +56,15 @@ export async function verifyMessage(
     return { messageKey, state: 'anchored', recordId: filed.recordId, verdicts: [check, ...verdicts] };
   }
 
+  if (row?.failure) {
+    const batch = batchOfClaim(row.claim);
+    return {
+      messageKey,
+      state: 'ended',
+      run: batch?.run ?? { workflowId: row.claim },
+      detail: `it left ${batch ? `batch run ${runName(batch.run)} (batch ${batch.number})` : JSON.stringify(row.claim)} without a record: ${row.failure}; sent again, it is claimed and anchored anew`,
+    };
+  }
   const own = await ownRun(sources, messageKey);
   if (!own) {
     if (!row)
@@ -73,16 +81,22 @@ export async function verifyMessage(
         run: { workflowId: row.claim },
         detail: `the engine's state holds it under ${JSON.stringify(row.claim)}, which names no run, and files no record`,
       };
-    // a batch run files its batch's records before it continues as new or ends, so only a running one may still owe it
-    const described = await describeRun(sources, batch.run);
+    // a batch run files its batch's records before it continues as new or ends, so only a running
+    // run of the claim's execution (the chain from its first run, resets included) may still owe it
+    const latest = await describeRun(sources, { workflowId: batch.run.workflowId });
     const holder = `batch run ${runName(batch.run)} (batch ${batch.number})`;
-    if (described?.status === 'RUNNING')
+    if (latest?.firstRunId === batch.run.runId && latest.status === 'RUNNING')
       return { messageKey, state: 'claimed', run: batch.run, detail: `claimed by ${holder}, not on chain yet` };
+    const described = latest?.firstRunId === batch.run.runId ? latest : await describeRun(sources, batch.run);
     return {
       messageKey,
       state: 'ended',
       run: batch.run,
-      detail: `claimed by ${holder}, which ${described ? `is ${statusName(described.status)}` : 'Temporal does not know'} and filed no record for it`,
+      detail: `claimed by ${holder}, which ${described ? `is ${statusName(described.status)}` : 'Temporal does not know'} and filed no record for it${
+        described && described.status !== 'COMPLETED' && described.status !== 'CONTINUED_AS_NEW'
+          ? `; a reset of run ${described.runId} anchors it`
+          : ''
+      }`,
     };
   }
   if (own.type !== 'anchorRecord')
@@ -123,7 +137,51 @@ export async function verifyMessage(
   };
 }
 
-/** The batch run a claim names: `<batch workflow id>/<run id>#<batch number>` (workflows/anchor-batch.ts). */
+/**
+ * The run that anchored a message's record, as its row names it, and how to name it: a run of the
+ * batch execution whose first run claimed it (a later run of its chain, or a reset run), or the
+ * message's own anchorRecord run, which the batch left it to wait in. A row filed before the
+ * engine named the anchoring run claims under that run itself.
+ */
+async function anchoringRun(
+  sources: AuditSources,
+  row: AnchoredMessage,
+  batch: { run: Required<AnchoringRun>; number: number } | undefined,
+): Promise<{ run: Required<AnchoringRun>; where: string } | { unavailable: string }> {
+  if (!batch)
+    return {
+      unavailable: `the engine's state files the message under ${JSON.stringify(row.claim)}, which names no run`,
+    };
+  const slash = row.anchoredBy?.lastIndexOf('/') ?? -1;
+  const run = row.anchoredBy
+    ? { workflowId: row.anchoredBy.slice(0, slash), runId: row.anchoredBy.slice(slash + 1) }
+    : batch.run;
+  const claimed = `batch ${batch.number}`;
+  if (run.workflowId === row.messageKey)
+    return {
+      run,
+      where: `its own anchorRecord run ${runName(run)} (batch run ${runName(batch.run)} left it to wait there)`,
+    };
+  if (run.workflowId !== batch.run.workflowId)
+    return {
+      unavailable: `the engine's state says run ${runName(run)} anchored it, neither a run of ${batch.run.workflowId}, which claimed it, nor its own`,
+    };
+  if (run.runId === batch.run.runId) return { run, where: `batch run ${runName(run)} (${claimed})` };
+  const described = await describeRun(sources, run);
+  if (described?.firstRunId !== batch.run.runId)
+    return {
+      unavailable: `the engine's state says run ${runName(run)} anchored it, which is not of the execution whose first run ${batch.run.runId} claimed it`,
+    };
+  return {
+    run,
+    where: `batch run ${runName(run)} (${claimed}, claimed under its execution's first run ${batch.run.runId})`,
+  };
+}
+
+/**
+ * The batch execution a claim names by its first run: `<batch workflow id>/<first run id>#<batch
+ * number>` (workflows/anchor-batch.ts; claims made before first runs were named the run itself).
+ */
 function batchOfClaim(claim: string): { run: Required<AnchoringRun>; number: number } | undefined {
   const parts = /^(anchor-batch:[^/]+)\/([^/#]+)#(\d+)$/.exec(claim);
   if (!parts?.[1] || !parts[2] || !parts[3]) return undefined;
@@ -139,10 +197,16 @@ const ownRun = (sources: AuditSources, messageKey: string) => describeRun(source
 async function describeRun(
   sources: AuditSources,
   run: AnchoringRun,
-): Promise<{ type: string; runId: string; status: string } | undefined> {
+): Promise<{ type: string; runId: string; firstRunId: string | undefined; status: string } | undefined> {
   try {
     const description = await sources.temporal.workflow.getHandle(run.workflowId, run.runId).describe();
-    return { type: description.type, runId: description.runId, status: description.status.name };
+    return {
+      type: description.type,
+      runId: description.runId,
+      // the run that began its chain of continue-as-new, retries and resets
+      firstRunId: description.raw.workflowExecutionInfo?.firstRunId ?? undefined,
+      status: description.status.name,
+    };
   } catch (error) {
     if (error instanceof WorkflowNotFoundError) return undefined;
     throw error;

@@ -227,7 +227,8 @@ const recordReference = z.object({
 });
 const claimed = z.object({ anchor: z.array(z.object({ messageKey: z.string() })) });
 const sealed = z.array(z.object({ recordId: z.string(), cid: z.string() }));
-const created = z.array(z.object({ recordId: z.string(), transactionHash: z.string() }));
+// a cid where the batch's claim filed a record sealed by an earlier run (a reset one sends that again)
+const created = z.array(z.object({ recordId: z.string(), cid: z.string().optional(), transactionHash: z.string() }));
 const localActivity = z.object({ activity_type: z.string() });
 
 /** A record a batch run anchored: the message it was claimed for, and its transaction once written. */
@@ -241,12 +242,14 @@ interface BatchEntry {
 /**
  * Every record an anchorBatch run sealed, from its history alone: per batch, the claimBatch
  * marker lists the claimed messages in the order sealRecords takes them, sealRecords' result
- * gives each record id and CID, and createRecordsOnChain's result the transaction of each id.
+ * gives each record id and CID, and createRecordsOnChain's result, in the same order, the
+ * transaction of each, and the record it sent instead where the claim had filed an earlier run's.
  * A string says which result does not read.
  */
 async function batchEntries(codec: PayloadCodec, events: HistoryEvent[]): Promise<BatchEntry[] | string> {
   const scheduled = new Map<string, string>();
-  const byRecord = new Map<string, BatchEntry>();
+  const entries: BatchEntry[] = [];
+  let batch: BatchEntry[] = [];
   let claimedKeys: string[] = [];
   try {
     for (const event of events) {
@@ -255,10 +258,14 @@ async function batchEntries(codec: PayloadCodec, events: HistoryEvent[]): Promis
         // core writes the marker's own data unsealed; the activity's result is sealed as any payload
         const data = marker.details?.data?.payloads?.[0];
         const kind = localActivity.safeParse(data ? defaultPayloadConverter.fromPayload(data) : undefined);
+        const result = marker.details?.result?.payloads?.[0];
         if (kind.success && kind.data.activity_type === 'claimBatch')
-          claimedKeys = claimed
-            .parse(await opened(codec, marker.details?.result?.payloads?.[0]))
-            .anchor.map((a) => a.messageKey);
+          claimedKeys = claimed.parse(await opened(codec, result)).anchor.map((a) => a.messageKey);
+        // poison messages left the batch: the sealing that follows takes the others
+        if (kind.success && kind.data.activity_type === 'leaveBatch') {
+          const left = new Set(z.array(z.string()).parse(await opened(codec, result)));
+          claimedKeys = claimedKeys.filter((key) => !left.has(key));
+        }
       }
       const activity = event.activityTaskScheduledEventAttributes;
       if (activity?.activityType?.name) scheduled.set(String(event.eventId), activity.activityType.name);
@@ -266,27 +273,28 @@ async function batchEntries(codec: PayloadCodec, events: HistoryEvent[]): Promis
       if (!completed) continue;
       const type = scheduled.get(String(completed.scheduledEventId));
       const result = completed.result?.payloads?.[0];
-      if (type === 'sealRecords')
-        sealed.parse(await opened(codec, result)).forEach(({ recordId, cid }, i) => {
-          byRecord.set(recordId.toLowerCase(), {
-            messageKey: claimedKeys[i],
-            recordId,
-            cid,
-            transactionHash: undefined,
-          });
+      if (type === 'sealRecords') {
+        batch = sealed.parse(await opened(codec, result)).map(({ recordId, cid }, i) => ({
+          messageKey: claimedKeys[i],
+          recordId,
+          cid,
+          transactionHash: undefined,
+        }));
+        entries.push(...batch);
+      } else if (type === 'createRecordsOnChain')
+        created.parse(await opened(codec, result)).forEach(({ recordId, cid, transactionHash }, i) => {
+          const entry = batch[i];
+          if (!entry) return;
+          if (cid !== undefined) Object.assign(entry, { recordId, cid });
+          if (entry.recordId.toLowerCase() === recordId.toLowerCase()) entry.transactionHash = transactionHash;
         });
-      else if (type === 'createRecordsOnChain')
-        for (const { recordId, transactionHash } of created.parse(await opened(codec, result))) {
-          const entry = byRecord.get(recordId.toLowerCase());
-          if (entry) entry.transactionHash = transactionHash;
-        }
     }
   } catch (error) {
     return error instanceof z.ZodError
       ? `an activity result is not of the shape anchorBatch writes (${error.issues.map((i) => i.message).join('; ')})`
       : `a result does not open with the payload codec: ${(error as Error).message}`;
   }
-  return [...byRecord.values()];
+  return entries;
 }
 
 /**

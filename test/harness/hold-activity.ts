@@ -4,7 +4,9 @@
  * separated; local activities too) runs to its end, then a line on stdout says so and its result is
  * held instead of reported. SIGKILL then lands at a known point: the activity's work is done
  * (claims written, content stored, transaction committed, items delivered) and Temporal does not know it.
+ * KILL_TEST_FAIL names activities likewise whose first attempt, its work done, fails for good instead.
  */
+import { ApplicationFailure } from '@temporalio/common';
 import { Worker, type WorkerOptions } from '@temporalio/worker';
 import type { ActivityInterceptorsFactory } from '@temporalio/worker';
 
@@ -21,19 +23,35 @@ export const holdSetting = (held: readonly HeldActivity[]) =>
 export const HELD = ({ activityType, workflowId }: HeldActivity) =>
   `yilian-test: holding the result of ${activityType} in ${workflowId}`;
 
+/**
+ * What the worker prints once an activity of KILL_TEST_FAIL (same form) finished its first attempt
+ * and reported a non-retryable failure instead: its work done, its workflow failed for good.
+ */
+export const FAILED = ({ activityType, workflowId }: HeldActivity) =>
+  `yilian-test: failing ${activityType} in ${workflowId} for good after its work`;
+
 /** This module's path, for `preload`. */
 export const holdActivity = new URL(import.meta.url).pathname;
 
 // unset where a test imports HELD: only the worker process it starts holds anything
 const held = new Set(process.env.KILL_TEST_HOLD?.split(',') ?? []);
-if (held.size > 0) {
+const failed = new Set(process.env.KILL_TEST_FAIL?.split(',') ?? []);
+if (held.size + failed.size > 0) {
   const hold: ActivityInterceptorsFactory = (context) => ({
     inbound: {
       async execute(input, next) {
         const result = await next(input);
         const { activityType, attempt, workflowExecution } = context.info;
         const activity = { activityType, workflowId: workflowExecution?.workflowId ?? '' };
-        if (attempt > 1 || !held.has(holdSetting([activity]))) return result;
+        if (attempt > 1) return result;
+        if (failed.has(holdSetting([activity]))) {
+          process.stdout.write(`${FAILED(activity)}\n`);
+          throw ApplicationFailure.nonRetryable(
+            `planted by the test after ${activityType} did its work`,
+            'PlantedFault',
+          );
+        }
+        if (!held.has(holdSetting([activity]))) return result;
         process.stdout.write(`${HELD(activity)}\n`);
         return new Promise<never>(() => undefined);
       },

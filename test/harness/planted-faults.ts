@@ -122,6 +122,13 @@ export function swapProof(dataDir: string, victim: string, donor: string, sender
   }
 }
 
+/** The columns of a message's row that say where it was anchored. */
+export interface AnchoredMessageRow {
+  claim: string;
+  record_id: string | null;
+  anchored_by: string | null;
+}
+
 /**
  * Rewrites a message's row in the engine's `anchored_messages` (its SQLite file, beside the
  * running engine): the row says where the message was anchored, and an audit must not take its
@@ -130,21 +137,22 @@ export function swapProof(dataDir: string, victim: string, donor: string, sender
 export function rewriteAnchoredMessage(
   home: string,
   messageKey: string,
-  changes: { claim?: string; record_id?: string | null },
-): { claim: string; record_id: string | null } {
+  changes: Partial<AnchoredMessageRow>,
+): AnchoredMessageRow {
   const db = new Database(join(home, 'engine.sqlite'));
   try {
     db.pragma('busy_timeout = 10000');
     const before = db
-      .prepare<[string], { claim: string; record_id: string | null }>(
-        'select claim, record_id from anchored_messages where message_key = ?',
+      .prepare<[string], AnchoredMessageRow>(
+        'select claim, record_id, anchored_by from anchored_messages where message_key = ?',
       )
       .get(messageKey);
     if (!before) throw new Error(`no anchored_messages row for ${messageKey}`);
     const row = { ...before, ...changes };
-    db.prepare('update anchored_messages set claim = ?, record_id = ? where message_key = ?').run(
+    db.prepare('update anchored_messages set claim = ?, record_id = ?, anchored_by = ? where message_key = ?').run(
       row.claim,
       row.record_id,
+      row.anchored_by,
       messageKey,
     );
     return before;
