@@ -26,6 +26,7 @@ import type { Verdict } from '../core/audit/verdict.js';
 import { workerEnv } from '../ops/scratch/worker-process.js';
 import { runYilian } from './harness/cli-process.js';
 import { rewriteAnchoredMessage } from './harness/planted-faults.js';
+import { recordsCreatedSince } from './harness/records-created.js';
 
 let stack: ScratchEngine;
 let author: string;
@@ -110,6 +111,31 @@ test('a batch anchors each message once, in one transaction, and delivers it; a 
   const actions = await workflowActions(stack.client, anchorBatchWorkflowId(author, 0));
   t.diagnostic(`Temporal actions of the batch execution for its 5 records: ${describeActions(actions, 5)}`);
   assert.ok(totalActions(actions) / 5 < 5, "fewer Temporal actions per record than an anchorRecord run's 5");
+});
+
+test('a message anchored alone by its own run, sent to a batch later, stays one record: the batch leaves it to that run', async () => {
+  const alone = message(20, patients[1] ?? '');
+  const { recordId } = await stack.workflows.execute.anchorRecord({ ...alone, author });
+  const from = await stack.chain.getBlockNumber();
+  const other = message(21, patients[1] ?? '');
+  await send([alone, other]);
+  const [filed] = await anchored([other]);
+  assert.deepEqual(
+    (await recordsCreatedSince(stack, from + 1)).map((r) => r.recordId),
+    [filed?.recordId.toLowerCase()],
+    "the batch created the other message's record only",
+  );
+  assert.deepEqual(await stack.engine.state.anchoredMessage(keyOf(alone)), {
+    messageKey: keyOf(alone),
+    claim: keyOf(alone),
+  });
+  const audit = await runYilian(['audit', 'verify', 'message', keyOf(alone), '--json'], { env: workerEnv(stack) });
+  const answer = JSON.parse(audit.stdout) as { state: string; recordId: string; holds: boolean };
+  assert.deepEqual(
+    { state: answer.state, recordId: answer.recordId.toLowerCase(), holds: answer.holds },
+    { state: 'anchored', recordId: recordId.toLowerCase(), holds: true },
+    audit.stdout,
+  );
 });
 
 test('a record for a patient who has not enrolled leaves the batch and waits in an anchorRecord run of its own', async () => {

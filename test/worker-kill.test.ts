@@ -18,12 +18,12 @@ import { startScratchEngine, SCRATCH_PASSWORD, SCRATCH_SCRYPT, type ScratchEngin
 import { startWorkerProcess, workerEnv } from '../ops/scratch/worker-process.js';
 import { enrolBenchPatients, syntheticOru } from '../ops/bench/bench-patients.js';
 import { hl7Envelope } from '../connectors/hl7/message-source.js';
-import { recordCreatedTopics } from '../core/audit/record-checks.js';
 import type { BatchMessage } from '../workflows/anchor-batch.js';
 import { anchorBatchWorkflowId, sourceWorkflowId } from '../workflows/ids.js';
 import { sendToAnchorBatch } from '../workflows/starter.js';
 import { FAILED, HELD, holdActivity, holdSetting, type HeldActivity } from './harness/hold-activity.js';
 import { runYilian } from './harness/cli-process.js';
+import { recordsCreatedSince } from './harness/records-created.js';
 import { startChainProxy } from './harness/chain-proxy.js';
 
 /**
@@ -203,22 +203,6 @@ describe('a worker killed in the middle of a workflow', () => {
     });
   }
 
-  /** Every RecordCreated log of the registry from block `from` on: the record id and its transaction. */
-  async function recordsCreatedSince(from: number): Promise<Array<{ recordId: string; transactionHash: string }>> {
-    const [selector] = recordCreatedTopics('0x');
-    const registry = stack.engine.contracts.recordRegistry.toLowerCase();
-    const created = [];
-    for (let n = from, top = await stack.chain.getBlockNumber(); n <= top; n++) {
-      for (const hash of (await stack.chain.getBlock(n)).transactions) {
-        const receipt = await stack.chain.getTransactionReceipt(hash);
-        for (const log of receipt?.logEntries ?? [])
-          if (log.address.toLowerCase() === registry && log.topics[0] === selector)
-            created.push({ recordId: log.topics[1]?.toLowerCase() ?? '', transactionHash: hash });
-      }
-    }
-    return created;
-  }
-
   /**
    * Waits until every message of the batches is anchored, then checks exactly once: one
    * RecordCreated log on the chain per message since block `from` and no other, each message's row
@@ -246,7 +230,7 @@ describe('a worker killed in the middle of a workflow', () => {
         await new Promise((r) => setTimeout(r, 200));
       }
     }
-    const created = await recordsCreatedSince(from);
+    const created = await recordsCreatedSince(stack, from);
     const expected = rows.map((row) => ({
       recordId: row?.record?.recordId.toLowerCase() ?? '',
       transactionHash: row?.record?.transactionHash ?? '',

@@ -71,7 +71,7 @@ export function createPatientActivities(engine: Engine) {
      * messages for the batch `claim`, then for each one it holds, the patient's account and a
      * prekey keyed by the message (a retry gets the same). A message whose patient has not enrolled,
      * or has no prekey left, is to wait in an anchorRecord run of its own; one another claim holds
-     * is `taken`, and this batch leaves it alone.
+     * (another batch, or its own run: anchored alone) is `taken`, and this batch leaves it alone.
      */
     async claimBatch(
       claim: string,

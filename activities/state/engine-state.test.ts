@@ -166,6 +166,25 @@ test('a claim seals a message once: a run of the same claim that seals again sen
   assert.equal(await state.anchoredMessage('hl7:S:3'), undefined);
 });
 
+test('a message with a run of its own (anchored alone, or waiting alone) is not the batch’s to anchor, unless the batch claimed it first', async () => {
+  await state.addPrekeys('0xa1', [prekey(0), prekey(1), prekey(2)]);
+  await state.claimPrekey('0xa1', 'hl7:L:1');
+  assert.equal(await state.findPatientOrWait(state.patientRef('MRN', 'not-enrolled'), 'hl7:L:2'), undefined);
+  const claim = 'anchor-batch:0xaa:3/run-1#1';
+  const claims = [{ owner: '0xa1', claimKey: 'hl7:L:3' }];
+  const expected = {
+    ours: ['hl7:L:3'],
+    taken: [
+      { messageKey: 'hl7:L:1', claim: 'hl7:L:1' },
+      { messageKey: 'hl7:L:2', claim: 'hl7:L:2' },
+    ],
+  };
+  assert.deepEqual(await state.claimMessages(['hl7:L:1', 'hl7:L:2', 'hl7:L:3'], claim), expected);
+  // the batch's own prekeys, then a retry of its claim: the same answer, its message not taken for alone
+  await state.claimPrekeys(claims);
+  assert.deepEqual(await state.claimMessages(['hl7:L:1', 'hl7:L:2', 'hl7:L:3'], claim), expected);
+});
+
 test('a message that failed out of its batch shows why, and is claimed anew when sent again', async () => {
   const [first, second] = ['anchor-batch:0xaa:2/run-1#1', 'anchor-batch:0xaa:2/run-1#2'];
   await state.claimMessages(['hl7:P:1', 'hl7:P:2'], first);

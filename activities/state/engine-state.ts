@@ -535,6 +535,10 @@ export class EngineState {
    * `ours` are the keys `claim` holds (claimed now, or by an earlier attempt of the same claim);
    * `taken` are held by another claim: another batch anchors, or anchored, them. A message that
    * failed out of its batch is claimed anew: sending it again is how it is driven again.
+   * A message that had no row until now and yet has a run of its own (it claimed a prekey or waits
+   * for the patient under the key: anchored alone, before batches or with
+   * `YILIAN_INTAKE_ANCHORING=per-message`) is claimed for that run, under its own key: that run,
+   * not this batch, owes the record, and it is `taken`.
    */
   async claimMessages(
     messageKeys: readonly string[],
@@ -548,9 +552,36 @@ export class EngineState {
     if (messageKeys.length === 0) return { ours: [], taken: [] };
     return this.db.transaction().execute(async (tx) => {
       const claimedAt = now();
+      const hadRows = new Set(
+        (
+          await tx
+            .selectFrom('anchored_messages')
+            .select('message_key')
+            .where('message_key', 'in', messageKeys)
+            .execute()
+        ).map((row) => row.message_key),
+      );
+      const fresh = messageKeys.filter((key) => !hadRows.has(key));
+      const ownRuns =
+        fresh.length === 0
+          ? new Set<string>()
+          : new Set([
+              ...(await tx.selectFrom('prekeys').select('claimed_by').where('claimed_by', 'in', fresh).execute()).map(
+                (row) => row.claimed_by,
+              ),
+              ...(
+                await tx.selectFrom('enrolment_waits').select('workflow_id').where('workflow_id', 'in', fresh).execute()
+              ).map((row) => row.workflow_id),
+            ]);
       await tx
         .insertInto('anchored_messages')
-        .values(messageKeys.map((key) => ({ message_key: key, claim, claimed_at: claimedAt })))
+        .values(
+          messageKeys.map((key) => ({
+            message_key: key,
+            claim: ownRuns.has(key) ? key : claim,
+            claimed_at: claimedAt,
+          })),
+        )
         .onConflict((oc) =>
           oc
             .column('message_key')

@@ -11,7 +11,8 @@ import { namedAccount, verifyRecord, type AnchoringRun, type AuditSources } from
  * engine's `anchored_messages` row (`anchored`) only says where to look: the record is the one
  * the named run's history anchored for this message, and every value is compared with that
  * history and the chain. A message without a row was anchored, as before batches, by an
- * anchorRecord run under its key; so is one a batch left to wait for its patient.
+ * anchorRecord run under its key (a batch that was sent it later files a row under that key, and
+ * leaves it); so is one a batch left to wait for its patient.
  */
 export async function verifyMessage(
   sources: AuditSources,
@@ -19,7 +20,9 @@ export async function verifyMessage(
   messageKey: string,
   options: { noReader?: string } = {},
 ): Promise<MessageAudit> {
-  const row = await anchored(messageKey);
+  const found = await anchored(messageKey);
+  // a row under the message's own key only records that a batch found it anchored alone: its own run is the account
+  const row = found?.claim === messageKey ? undefined : found;
   if (row?.record) {
     const batch = batchOfClaim(row.claim);
     const anchoring = await anchoringRun(sources, row, batch);
