@@ -1,4 +1,4 @@
-import { hexToBytes } from 'viem';
+import { hexToBytes, zeroAddress } from 'viem';
 import { Directory } from '../../contracts/artifacts.js';
 import type { FiscoClient } from './fisco-client.js';
 import { readContract } from './contract-calls.js';
@@ -16,6 +16,8 @@ export interface DirectoryEntry {
    * stays valid; the contracts refuse it from the revocation on.
    */
   revokedAt: number | null;
+  /** The organisation a staff identity belongs to (a doctor's hospital), lowercase; null for none. */
+  organisation: string | null;
 }
 
 /** The Directory's entry for `address`, or undefined when the CA never registered it. */
@@ -25,7 +27,7 @@ export async function lookupIdentity(
   address: string,
 ): Promise<DirectoryEntry | undefined> {
   try {
-    const [role, name, publicKey, revoked, revokedAt] = await readContract(client, {
+    const [role, name, publicKey, revoked, revokedAt, organisation] = await readContract(client, {
       address: directory,
       abi: Directory.abi,
       functionName: 'get',
@@ -38,6 +40,7 @@ export async function lookupIdentity(
       publicKey: hexToBytes(publicKey),
       revoked,
       revokedAt: revoked ? Number(revokedAt) : null,
+      organisation: organisation === zeroAddress ? null : organisation.toLowerCase(),
     };
   } catch (error) {
     if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('not registered'))

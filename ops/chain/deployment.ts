@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { zeroAddress } from 'viem';
 import { z } from 'zod';
 import type { Identity } from '../../core/crypto/index.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
@@ -117,7 +118,7 @@ export async function ensureDeployed(
     address: directory,
     abi: Directory.abi,
     functionName: 'register',
-    args: [`0x${bytesToHex(ca.address)}`, Role.CA, 'Consortium CA', `0x${bytesToHex(ca.publicKey)}`],
+    args: [`0x${bytesToHex(ca.address)}`, Role.CA, 'Consortium CA', `0x${bytesToHex(ca.publicKey)}`, zeroAddress],
   });
   const deployment: Deployment = {
     chainId: client.settings.chainId,
