@@ -156,6 +156,14 @@ export async function openRecord(
   };
 }
 
+/** Who a record is from, as a reader is shown it: `Dr. Bob · Hospital A`, or the author alone. */
+export function byline(opened: Pick<OpenedRecord, 'author' | 'organisation'>): string {
+  const { author, organisation } = opened;
+  return organisation && organisation.address !== author.address
+    ? `${author.name} · ${organisation.name}`
+    : author.name;
+}
+
 async function organisationOf(
   deps: { chain: FiscoClient; contracts: ContractAddresses },
   author: DirectoryEntry,
