@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { generateTraceCode, type Identity } from '../../core/crypto/index.js';
@@ -222,6 +223,27 @@ describe('yilian wallet, enrol, record and trace commands', () => {
       /--organisation must be the hospital's account, 0x and 40 hex digits, not "hospital-a"/,
     );
     assert.doesNotMatch(malformed.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test("a staff member's identity card names their hospital; the CA registers it from the card", async () => {
+    const made = await yilian('org', 'keys', 'Dr. Card', '--role', 'doctor', '--organisation', hospital);
+    assert.equal(made.code, 0, made.stderr);
+    const card = JSON.parse(made.stdout) as { address: string; organisation?: string };
+    assert.equal(card.organisation, hospital.toLowerCase());
+    const file = join(stack.home, 'dr-card.card.json');
+    await writeFile(file, made.stdout);
+    const registered = await yilian('ca', 'register', file);
+    assert.equal(registered.code, 0, registered.stderr);
+    assert.match(
+      registered.stdout,
+      new RegExp(`registered ${card.address} as Doctor "Dr\\. Card" of ${hospital.toLowerCase()}`),
+    );
+    const entry = await lookupIdentity(stack.chain, stack.engine.contracts.directory, card.address);
+    assert.equal(entry?.organisation, hospital.toLowerCase());
+
+    const hospitalCard = await yilian('org', 'keys', 'Card Hospital', '--role', 'hospital', '--organisation', hospital);
+    assert.notEqual(hospitalCard.code, 0);
+    assert.match(hospitalCard.stderr, /--organisation is for a doctor/);
   });
 
   test('a trace code prints its verified history; a mistyped code is refused without echoing it', async () => {
