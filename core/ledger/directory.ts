@@ -49,7 +49,10 @@ export async function lookupIdentity(
   }
 }
 
-/** The entry of a registered, unrevoked identity; otherwise a DirectoryError saying which it is not. */
+/**
+ * The entry of a registered, unrevoked identity whose organisation (a doctor's hospital) is
+ * unrevoked too; otherwise a DirectoryError saying which it is not.
+ */
 export async function requireIdentity(
   client: FiscoClient,
   directory: string,
@@ -60,6 +63,14 @@ export async function requireIdentity(
   if (!entry) throw new DirectoryError('NOT_REGISTERED', `${what} ${address} is not registered in the Directory`);
   if (entry.revoked)
     throw new DirectoryError('REVOKED', `${what} ${address} (${entry.name}) has been revoked in the Directory`);
+  // a doctor stands only while their hospital does, as Directory.activeRole says
+  const organisation =
+    entry.organisation === null ? undefined : await lookupIdentity(client, directory, entry.organisation);
+  if (organisation?.revoked)
+    throw new DirectoryError(
+      'REVOKED',
+      `${what} ${address} (${entry.name}) belongs to ${organisation.address} (${organisation.name}), which has been revoked in the Directory`,
+    );
   return entry;
 }
 
