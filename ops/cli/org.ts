@@ -3,7 +3,7 @@ import type { EngineState } from '../../activities/state/index.js';
 import { issueOrgCredential } from '../../connectors/erp/credentials.js';
 import type { Config } from '../config/index.js';
 import { withEngineState } from '../engine/open.js';
-import { LOCAL_ROLES, localRole, organisationAccount, organisationKeys } from '../engine/organisation.js';
+import { LOCAL_ROLES, localRole, organisationKeys, organisationOption } from '../engine/organisation.js';
 
 /**
  * `yilian org`: the credentials organisations' ERPs use on the API. They live in the engine's
@@ -26,8 +26,9 @@ export function orgCommands(program: Command, config: () => Config): void {
       "make the organisation's keys in this engine's own keystore (the same ones when asked again) and print its identity card, the public half the CA registers with `yilian ca register`",
     )
     .action(async (name: string, options: { role: string; organisation?: string }) => {
-      const organisation = options.organisation === undefined ? undefined : organisationAccount(options.organisation);
-      console.log(JSON.stringify(await organisationKeys(config(), name, localRole(options.role), organisation)));
+      const role = localRole(options.role);
+      const organisation = organisationOption(options.organisation, role);
+      console.log(JSON.stringify(await organisationKeys(config(), name, role, organisation)));
     });
 
   org

@@ -11,7 +11,7 @@ import { byline, openRecord } from '../../wallet/open-record.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { withEngine } from './engine-client.js';
 import { operatorSigner } from '../engine/operators.js';
-import { organisationAccount } from '../engine/organisation.js';
+import { organisationOption } from '../engine/organisation.js';
 import { messageOf } from '../error-message.js';
 import { TRACE_CODE_ARGUMENT_HELP, traceCodeFrom } from './trace-code-input.js';
 import { authorize } from '../../core/operators/authorization.js';
@@ -44,9 +44,7 @@ export function walletCommands(program: Command, config: () => Config): void {
         : undefined;
       if (!role)
         throw new Error(`--role must be one of ${Object.keys(PERSON_ROLES).join(', ')}, not "${options.role}"`);
-      const organisation = options.organisation === undefined ? undefined : organisationAccount(options.organisation);
-      if (organisation && role !== Role.Doctor)
-        throw new Error('--organisation is for a doctor: the hospital they belong to');
+      const organisation = organisationOption(options.organisation, role);
       const made = await Wallet.create(walletDir(options.dir), walletPassword(config()));
       const prekeyBundle = role === Role.Patient ? await made.addPrekeys(Number(options.prekeys)) : undefined;
       // a CA operator approves the registration: on the embedded stack the CLI holds the engine's operator key

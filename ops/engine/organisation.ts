@@ -31,8 +31,13 @@ const hex = (bytes: number) =>
     `must be 0x and ${bytes * 2} lowercase hex digits`,
   );
 
-/** `--organisation <account>`: a lowercase 0x account, or an error naming what is wrong. */
-export function organisationAccount(value: string): `0x${string}` {
+/**
+ * `--organisation <account>` of an identity with `role`: undefined when not given, else a lowercase
+ * 0x account, or an error naming what is wrong (only a doctor belongs to a hospital).
+ */
+export function organisationOption(value: string | undefined, role: Role): `0x${string}` | undefined {
+  if (value === undefined) return undefined;
+  if (role !== Role.Doctor) throw new Error('--organisation is for a doctor: the hospital they belong to');
   const account = value.toLowerCase();
   if (!/^0x[0-9a-f]{40}$/.test(account))
     throw new Error(
@@ -68,8 +73,6 @@ export async function organisationKeys(
   role: Role,
   organisation?: `0x${string}`,
 ): Promise<IdentityCard> {
-  if (organisation !== undefined && role !== Role.Doctor)
-    throw new Error('--organisation is for a doctor: the hospital they belong to');
   const keyring = new EngineKeyring(join(config.home, 'keys'), await keystorePassword(config));
   const identity = await withEngineState(config.home, (state) => heldIdentity({ state, keyring }, { name, role }));
   return {
