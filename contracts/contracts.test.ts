@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { concat, getAddress, keccak256, toHex, type Hex } from 'viem';
+import { concat, getAddress, keccak256, toHex, zeroAddress, type Hex } from 'viem';
 import { startScratchDevchain } from '../ops/scratch/services.js';
 import { FiscoClient } from '../core/ledger/fisco-client.js';
 import { deployContract, readContract, writeContract, writeResult } from '../core/ledger/contract-calls.js';
@@ -56,17 +56,33 @@ describe('contracts through the FISCO client on the dev chain', () => {
   });
   after(async () => chain.stop());
 
-  /** A fresh identity the CA registers with `role`. */
-  async function registered(role: number): Promise<Identity> {
-    const who = generateIdentity();
-    await writeContract(client, ca.secretKey, {
+  /** The CA's `register` of `who` as `role`, belonging to `organisation` if given. */
+  const register = (who: Identity, role: number, organisation?: Identity) =>
+    writeContract(client, ca.secretKey, {
       address: addresses.directory,
       abi: Directory.abi,
       functionName: 'register',
-      args: [toHex(who.address), role, `${roleName(role)} ${toHex(who.address).slice(0, 8)}`, toHex(who.publicKey)],
+      args: [
+        toHex(who.address),
+        role,
+        `${roleName(role)} ${toHex(who.address).slice(0, 8)}`,
+        toHex(who.publicKey),
+        organisation ? toHex(organisation.address) : zeroAddress,
+      ],
     });
+  /** A fresh identity the CA registers with `role`. */
+  async function registered(role: number, organisation?: Identity): Promise<Identity> {
+    const who = generateIdentity();
+    await register(who, role, organisation);
     return who;
   }
+  const directoryEntry = (who: Identity) =>
+    readContract(client, {
+      address: addresses.directory,
+      abi: Directory.abi,
+      functionName: 'get',
+      args: [toHex(who.address)],
+    });
   const revoke = (who: Identity) =>
     writeContract(client, ca.secretKey, {
       address: addresses.directory,
@@ -103,25 +119,19 @@ describe('contracts through the FISCO client on the dev chain', () => {
         address: addresses.directory,
         abi: Directory.abi,
         functionName: 'register',
-        args: [toHex(who.address), 2, 'Dr. Bob', toHex(who.publicKey)],
+        args: [toHex(who.address), 2, 'Dr. Bob', toHex(who.publicKey), zeroAddress],
       });
     await assert.rejects(register(stranger, doctor), rejectsWith('REVERTED', /only the CA may write/));
     const receipt = await register(ca, doctor);
     assert.equal(receipt.logEntries.length, 1);
     await assert.rejects(register(ca, doctor), rejectsWith('REVERTED', /already registered/));
-    const [role, name, publicKey, revoked, revokedAt] = await readContract(client, {
-      address: addresses.directory,
-      abi: Directory.abi,
-      functionName: 'get',
-      args: [toHex(doctor.address)],
-    });
-    assert.deepEqual([role, name, publicKey, revoked, revokedAt], [2, 'Dr. Bob', toHex(doctor.publicKey), false, 0n]);
+    assert.deepEqual(await directoryEntry(doctor), [2, 'Dr. Bob', toHex(doctor.publicKey), false, 0n, zeroAddress]);
     await assert.rejects(
       writeContract(client, ca.secretKey, {
         address: addresses.directory,
         abi: Directory.abi,
         functionName: 'register',
-        args: [toHex(stranger.address), 2, 'Mallory', toHex(doctor.publicKey)],
+        args: [toHex(stranger.address), 2, 'Mallory', toHex(doctor.publicKey), zeroAddress],
       }),
       rejectsWith('REVERTED', /public key does not belong to the account/),
     );
@@ -144,6 +154,53 @@ describe('contracts through the FISCO client on the dev chain', () => {
     assert.equal(after[3], true);
     assert.equal(after[4], BigInt(revocation.blockNumber), 'the revocation is dated by its block');
     await assert.rejects(revoke(doctor), rejectsWith('REVERTED', /already revoked/));
+  });
+
+  test('Directory: a doctor belongs to a registered, unrevoked hospital; no other role belongs to anyone', async () => {
+    const hospital = await registered(Role.Hospital);
+    const doctor = await registered(Role.Doctor, hospital);
+    const entry = await directoryEntry(doctor);
+    assert.equal(entry[5], getAddress(toHex(hospital.address)), 'get returns the affiliation');
+    assert.equal((await directoryEntry(hospital))[5], zeroAddress);
+
+    const refused = async (role: number, organisation: Identity, reason: RegExp) =>
+      assert.rejects(register(generateIdentity(), role, organisation), rejectsWith('REVERTED', reason));
+    await refused(Role.Doctor, generateIdentity(), /the organisation is not registered/);
+    await refused(Role.Doctor, await registered(Role.Pharmacy), /a doctor's organisation must be a hospital/);
+    await refused(Role.Doctor, doctor, /a doctor's organisation must be a hospital/);
+    for (const role of [Role.Patient, Role.Hospital, Role.Pharmacy, Role.Manufacturer, Role.Research])
+      await refused(role, hospital, /only a doctor belongs to an organisation/);
+
+    // registering again is refused whatever the affiliation: the engine's activity reads the entry
+    // to tell "done" from a conflict (I9)
+    await assert.rejects(register(doctor, Role.Doctor, hospital), rejectsWith('REVERTED', /already registered/));
+
+    const closed = await registered(Role.Hospital);
+    await revoke(closed);
+    await refused(Role.Doctor, closed, /the organisation has been revoked/);
+  });
+
+  test('RecordRegistry: a doctor of a revoked hospital creates no record from the revocation on; before it, it did', async () => {
+    const hospital = await registered(Role.Hospital);
+    const doctor = await registered(Role.Doctor, hospital);
+    await create(doctor, toHex(randomBytes(32)), firstLevel());
+    await revoke(hospital);
+    const activeRole = await readContract(client, {
+      address: addresses.directory,
+      abi: Directory.abi,
+      functionName: 'activeRole',
+      args: [toHex(doctor.address)],
+    });
+    assert.equal(activeRole, 0, "a revoked hospital's doctor has no active role");
+    await assert.rejects(
+      create(doctor, toHex(randomBytes(32)), firstLevel()),
+      rejectsWith('REVERTED', /only registered, unrevoked hospitals and doctors may create records/),
+    );
+    assert.equal(
+      (await directoryEntry(doctor))[3],
+      false,
+      "the doctor's own entry stands: readers date it by the hospital's",
+    );
   });
 
   test('only registered, unrevoked hospitals and doctors create records; manufacturers, carriers and pharmacies push steps', async () => {

@@ -26,6 +26,11 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
     assert.equal(outcome.readByCarol.record, hl7);
     assert.match(outcome.record.author.name, /^Dr\. Bob/);
     assert.match(outcome.readByCarol.author.name, /^Dr\. Bob/);
+    assert.match(
+      outcome.record.organisation?.name ?? '',
+      /^Good Health Hospital/,
+      "Dr. Bob's record is the hospital's, by the Directory",
+    );
   });
 
   test('exactly one record is on chain under the id, holding a first-level PRE ciphertext', async () => {

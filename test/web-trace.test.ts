@@ -4,7 +4,7 @@ import { existsSync, readdirSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { hexToBytes, toHex } from 'viem';
+import { hexToBytes, toHex, zeroAddress } from 'viem';
 import { Directory, DrugTrace, RecordRegistry } from '../contracts/artifacts.js';
 import {
   generateIdentity,
@@ -88,7 +88,7 @@ describe('the trace lookup page', () => {
         address: directory,
         abi: Directory.abi,
         functionName: 'register',
-        args: [toHex(who.address), role, name, toHex(who.publicKey)],
+        args: [toHex(who.address), role, name, toHex(who.publicKey), zeroAddress],
       });
     // the ERP API's step data (docs/formats.md § ERP step data)
     await push(maker, {

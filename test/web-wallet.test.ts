@@ -121,7 +121,10 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   );
   assert.match(await opened.getByTestId('record-patient').innerText(), /Zhaoxue/);
   assert.doesNotMatch(await opened.innerText(), /OBX\|/, 'not raw pipes');
-  assert.match(await page.getByTestId(`record-${seq}`).getByTestId('record-author').innerText(), /^Signed by /);
+  const byline = await page.getByTestId(`record-${seq}`).getByTestId('record-author').innerText();
+  // the hospital's intake signs the result: a hospital's record is its own, so no "· organisation"
+  const [, hospital] = /^Signed by [^·]+ \((0x[0-9a-fA-F]{40})\)$/.exec(byline) ?? [];
+  assert.ok(hospital, byline);
   await browser.screenshot(page, 'wallet-record-open');
   // that record used one of her 20 prekeys: she publishes 20 more from the page
   await page.getByTestId('prekeys-publish').click();
@@ -132,18 +135,26 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   await doctor.goto(`${stack.api}/wallet`);
   await doctor.getByLabel('Your name (as the Directory shows it)').fill('Dr. Li Wei');
   await doctor.getByTestId('wallet-role').getByText('Doctor').click();
+  // a doctor names the hospital they belong to; the CA registers the affiliation the request signed
+  const organisation = doctor.getByLabel('My hospital (its account in the Directory)');
+  await organisation.fill('Good Health');
   await doctor.getByLabel('Passphrase', { exact: true }).fill(PASSPHRASE);
   await doctor.getByLabel('Passphrase again').fill(PASSPHRASE);
+  await doctor.getByTestId('wallet-create').click();
+  await doctor.getByText('An account is 0x and 40 hex digits').waitFor({ timeout: 10_000 });
+  await organisation.fill(hospital);
   await doctor.getByTestId('wallet-create').click();
   await doctor.getByTestId('registration-id').waitFor({ timeout: 60_000 });
   assert.match(
     await yilian('ca', 'approve', (await doctor.getByTestId('registration-id').innerText()).trim()),
-    /as Doctor/,
+    new RegExp(`as Doctor "Dr\\. Li Wei" of ${hospital.toLowerCase()}`),
   );
   await doctor.waitForSelector('[data-testid=registration-status][data-status=registered]', { timeout: 10_000 });
   await doctor.getByTestId('grantee-key-new').click();
   const granteeKey = (await doctor.getByTestId('grantee-key').innerText({ timeout: 30_000 })).trim();
   const doctorAccount = (await doctor.getByTestId('grantee-account').innerText()).trim();
+  const doctorEntry = await lookupIdentity(chainClient(loadConfig(stack.env)), deployment.directory, doctorAccount);
+  assert.equal(doctorEntry?.organisation, hospital.toLowerCase(), "the Directory has him as the hospital's");
   const card = (await doctor.getByTestId('qr-code').locator('figcaption').innerText()).trim();
   assert.equal(card, `yilian-grantee/v1:${doctorAccount}:${granteeKey}`);
   await browser.screenshot(doctor, 'doctor-grantee-key');

@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { toHex } from 'viem';
+import { toHex, zeroAddress } from 'viem';
 import {
   generateDek,
   generateIdentity,
@@ -47,15 +47,34 @@ describe('openRecord on the dev chain', () => {
     const recordRegistry = await deployContract(client, ca.secretKey, RecordRegistry, [directory]);
     return { directory, recordRegistry, drugTrace: directory };
   };
-  const register = async (contracts: ContractAddresses, role: number, name: string, who = generateIdentity()) => {
+  const register = async (
+    contracts: ContractAddresses,
+    role: number,
+    name: string,
+    who = generateIdentity(),
+    organisation?: Identity,
+  ) => {
     await writeContract(client, ca.secretKey, {
       address: contracts.directory,
       abi: Directory.abi,
       functionName: 'register',
-      args: [toHex(who.address), role, name, toHex(who.publicKey)],
+      args: [
+        toHex(who.address),
+        role,
+        name,
+        toHex(who.publicKey),
+        organisation ? toHex(organisation.address) : zeroAddress,
+      ],
     });
     return who;
   };
+  const revoke = (contracts: ContractAddresses, who: Identity) =>
+    writeContract(client, ca.secretKey, {
+      address: contracts.directory,
+      abi: Directory.abi,
+      functionName: 'revoke',
+      args: [toHex(who.address)],
+    });
   /** `sender` anchors a record signed by `signer` for the patient, as sealRecord and createRecordOnChain do. */
   const anchor = async (contracts: ContractAddresses, sender: Identity, signer: Identity, text: string) => {
     const location: Omit<RecordLocation, 'recordId' | 'cid'> = { patient: patient.address, prekeyIndex: prekeyIndex++ };
@@ -120,12 +139,7 @@ describe('openRecord on the dev chain', () => {
     const bob = await register(trusted, Role.Doctor, 'Dr. Bob');
     await register(other, Role.Doctor, 'Dr. Bob', bob);
     const before = await anchor(trusted, bob, bob, 'written before the revocation');
-    const revocation = await writeContract(client, ca.secretKey, {
-      address: trusted.directory,
-      abi: Directory.abi,
-      functionName: 'revoke',
-      args: [toHex(bob.address)],
-    });
+    const revocation = await revoke(trusted, bob);
     const opened = await open(trusted, before.location);
     assert.equal(opened.record, 'written before the revocation');
     assert.equal(opened.author.revokedAt, revocation.blockNumber, 'the reader learns of the later revocation');
@@ -141,6 +155,55 @@ describe('openRecord on the dev chain', () => {
       refusedFor(
         new RegExp(
           `was revoked in block ${revocation.blockNumber}, before the record was created in block ${after.block}`,
+        ),
+      ),
+    );
+  });
+
+  test("a doctor's record is their hospital's by the Directory the reader trusts, whatever another Directory says", async () => {
+    const hospitalA = await register(trusted, Role.Hospital, 'Hospital A');
+    const bob = await register(trusted, Role.Doctor, 'Dr. Bob', generateIdentity(), hospitalA);
+    // the Directory an engine would show instead: the same Dr. Bob, but of Mallory Hospital
+    const mallory = await register(other, Role.Hospital, 'Mallory Hospital');
+    await register(other, Role.Hospital, 'Hospital A', hospitalA);
+    await register(other, Role.Doctor, 'Dr. Bob', bob, mallory);
+
+    const record = await anchor(trusted, bob, bob, 'ORU from Dr. Bob at Hospital A');
+    const opened = await open(trusted, record.location);
+    assert.deepEqual(
+      [opened.author.name, opened.author.role, opened.organisation?.name, opened.organisation?.role],
+      ['Dr. Bob', Role.Doctor, 'Hospital A', Role.Hospital],
+    );
+    assert.equal(opened.organisation?.address, toHex(hospitalA.address));
+    const claimed = await open({ ...other, recordRegistry: trusted.recordRegistry }, record.location);
+    assert.equal(claimed.organisation?.name, 'Mallory Hospital', 'the organisation comes from the Directory read');
+
+    const byHospital = await open(trusted, (await anchor(trusted, hospitalA, hospitalA, 'ADT from A')).location);
+    assert.equal(byHospital.organisation?.address, toHex(hospitalA.address), "a hospital's record is its own");
+  });
+
+  test("a doctor of a revoked hospital: a record before the hospital's revocation opens, one after does not", async () => {
+    const hospital = await register(trusted, Role.Hospital, 'Closing Hospital');
+    const carol = await register(trusted, Role.Doctor, 'Dr. Carol', generateIdentity(), hospital);
+    await register(other, Role.Hospital, 'Closing Hospital', hospital);
+    await register(other, Role.Doctor, 'Dr. Carol', carol, hospital);
+    const before = await anchor(trusted, carol, carol, 'written before the hospital closed');
+    const revocation = await revoke(trusted, hospital);
+    const opened = await open(trusted, before.location);
+    assert.equal(opened.record, 'written before the hospital closed');
+    assert.deepEqual([opened.author.revokedAt, opened.organisation?.revokedAt], [null, revocation.blockNumber]);
+    await assert.rejects(
+      anchor(trusted, carol, carol, 'written after the hospital closed'),
+      (error: unknown) =>
+        error instanceof LedgerError && /only registered, unrevoked hospitals and doctors/.test(error.message),
+    );
+
+    const after = await anchor(other, carol, carol, 'written after the hospital closed');
+    await assert.rejects(
+      open({ ...trusted, recordRegistry: other.recordRegistry }, after.location),
+      refusedFor(
+        new RegExp(
+          `belongs to ${toHex(hospital.address)} \\(Closing Hospital\\), which was revoked in block ${revocation.blockNumber}, before the record was created in block ${after.block}`,
         ),
       ),
     );

@@ -17,6 +17,7 @@ import { parseCid, type ContentStore } from '../core/storage/index.js';
 import type { ContractAddresses } from '../core/ledger/contract-addresses.js';
 import { contentContext, recordIdOf, wrapContext } from '../core/records/record-format.js';
 import { recordText } from '../core/hl7/charset-names.js';
+import { Role } from '../core/roles.js';
 
 export class RecordVerificationError extends Error {
   constructor(
@@ -52,6 +53,12 @@ export interface OpenedRecord {
   record: string;
   /** Its author's Directory entry; `revokedAt` is set if the author was revoked after the record. */
   author: DirectoryEntry;
+  /**
+   * The organisation it is from, by the Directory: the author's hospital for a doctor, the author
+   * itself for a hospital, null for a doctor registered without one. `revokedAt` is set if it was
+   * revoked after the record.
+   */
+  organisation: DirectoryEntry | null;
   /** The block the record was created in. */
   createdAt: number;
 }
@@ -129,6 +136,13 @@ export async function openRecord(
       'author',
       `record ${id}: author ${author.address} (${author.name}) was revoked in block ${String(author.revokedAt)}, before the record was created in block ${createdAt}`,
     );
+  const organisation = await organisationOf(deps, author);
+  // a doctor stands only while their hospital does (Directory.activeRole)
+  if (organisation && !standingAt(organisation, createdAt))
+    throw new RecordVerificationError(
+      'author',
+      `record ${id}: author ${author.address} (${author.name}) belongs to ${organisation.address} (${organisation.name}), which was revoked in block ${String(organisation.revokedAt)}, before the record was created in block ${createdAt}`,
+    );
   attempt('signature', `record ${id}: the signature does not verify against ${author.name}'s Directory key`, () =>
     verifySignedRecord(signed, author.publicKey),
   );
@@ -137,8 +151,33 @@ export async function openRecord(
     bytes: signed.record,
     record: recordText(signed.record),
     author,
+    organisation,
     createdAt,
   };
+}
+
+/** Who a record is from, as a reader is shown it: `Dr. Bob · Hospital A`, or the author alone. */
+export function byline(opened: Pick<OpenedRecord, 'author' | 'organisation'>): string {
+  const { author, organisation } = opened;
+  return organisation && organisation.address !== author.address
+    ? `${author.name} · ${organisation.name}`
+    : author.name;
+}
+
+async function organisationOf(
+  deps: { chain: FiscoClient; contracts: ContractAddresses },
+  author: DirectoryEntry,
+): Promise<DirectoryEntry | null> {
+  if (author.role === Role.Hospital) return author;
+  if (author.organisation === null) return null;
+  const organisation = await lookupIdentity(deps.chain, deps.contracts.directory, author.organisation);
+  // the Directory refuses an affiliation to an unregistered hospital, so only another Directory gets here
+  if (!organisation)
+    throw new RecordVerificationError(
+      'author',
+      `author ${author.address} (${author.name}) belongs to ${author.organisation}, which is not registered in the Directory`,
+    );
+  return organisation;
 }
 
 function attempt<T>(step: RecordVerificationError['step'], message: string, fn: () => T): T {

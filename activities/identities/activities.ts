@@ -1,4 +1,4 @@
-import { hexToBytes, toHex, type Hex } from 'viem';
+import { hexToBytes, toHex, zeroAddress, type Hex } from 'viem';
 import { addressOf, type PublicIdentity } from '../../core/crypto/index.js';
 import { Directory } from '../../contracts/artifacts.js';
 import { writeContract } from '../../core/ledger/contract-calls.js';
@@ -7,7 +7,7 @@ import { LedgerError } from '../../core/ledger/errors.js';
 import { badInput } from '../failures.js';
 import { activityGroup } from '../activity-group.js';
 import type { Engine } from '../engine.js';
-import type { Role } from '../../core/roles.js';
+import { Role, roleName } from '../../core/roles.js';
 import type { Authorized } from '../../core/operators/authorization.js';
 import { heldIdentity } from './local.js';
 
@@ -24,6 +24,11 @@ export interface RegistrationRequest {
   identity?: PublicIdentity;
   /** A patient's signed prekey batch (docs/formats.md § Prekey bundles), published with the registration. */
   prekeyBundle?: `0x${string}`;
+  /**
+   * A doctor's hospital: the Directory records it, and readers show the doctor's records as that
+   * hospital's. Part of what the operator signs, so the engine cannot change it.
+   */
+  organisation?: `0x${string}`;
 }
 
 /** What a CA operator authorizes: this account is revoked in the Directory from now on. */
@@ -33,6 +38,25 @@ export interface RevocationRequest {
 
 /** Identity activities: keys in the engine's keystore, registration by the CA. */
 export function createIdentityActivities(engine: Engine) {
+  /** What the Directory checks of an affiliation, refused here with a reason before any transaction. */
+  const requireEmployer = async (organisation: string, role: Role) => {
+    if (role !== Role.Doctor)
+      throw badInput(
+        'BadAffiliation',
+        `a ${roleName(role)} belongs to no organisation; only a doctor names its hospital`,
+      );
+    if (!/^0x[0-9a-f]{40}$/.test(organisation))
+      throw badInput('BadAffiliation', `organisation ${organisation} is not a 0x-prefixed 20-byte address`);
+    const employer = await lookupIdentity(engine.chain, engine.contracts.directory, organisation);
+    if (!employer) throw badInput('BadAffiliation', `organisation ${organisation} is not registered in the Directory`);
+    if (employer.revoked)
+      throw badInput('BadAffiliation', `organisation ${organisation} (${employer.name}) has been revoked`);
+    if (employer.role !== Role.Hospital)
+      throw badInput(
+        'BadAffiliation',
+        `organisation ${organisation} (${employer.name}) is a ${roleName(employer.role)}; a doctor's must be a Hospital`,
+      );
+  };
   return activityGroup({
     /** Keys for an organisation or staff member, made once per name (a retry finds them again). */
     async createLocalIdentity(request: Authorized<RegistrationRequest>): Promise<PublicIdentity> {
@@ -70,24 +94,36 @@ export function createIdentityActivities(engine: Engine) {
           `public key ${registration.publicKey.slice(0, 18)}… does not belong to account ${registration.address}`,
         );
       }
+      const organisation = request.organisation?.toLowerCase() ?? null;
       const matches = async () => {
         const entry = await lookupIdentity(engine.chain, engine.contracts.directory, registration.address);
         if (!entry) return false;
-        if (entry.role !== registration.role || toHex(entry.publicKey) !== registration.publicKey.toLowerCase()) {
+        if (
+          entry.role !== registration.role ||
+          toHex(entry.publicKey) !== registration.publicKey.toLowerCase() ||
+          entry.organisation !== organisation
+        ) {
           throw badInput(
             'AlreadyRegistered',
-            `${registration.address} is already registered as "${entry.name}" with role ${entry.role}`,
+            `${registration.address} is already registered as "${entry.name}" with role ${entry.role}${entry.organisation ? ` of ${entry.organisation}` : ''}`,
           );
         }
         return true;
       };
       if (await matches()) return { transactionHash: null };
+      if (organisation !== null) await requireEmployer(organisation, registration.role);
       try {
         const receipt = await writeContract(engine.chain, ca.secretKey, {
           address: engine.contracts.directory,
           abi: Directory.abi,
           functionName: 'register',
-          args: [registration.address, registration.role, registration.name, registration.publicKey],
+          args: [
+            registration.address,
+            registration.role,
+            registration.name,
+            registration.publicKey,
+            (organisation ?? zeroAddress) as Hex,
+          ],
         });
         return { transactionHash: receipt.transactionHash as Hex };
       } catch (error) {

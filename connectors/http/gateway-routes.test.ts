@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from '@noble/hashes/utils.js';
-import { toHex } from 'viem';
+import { toHex, zeroAddress } from 'viem';
 import { Directory } from '../../contracts/artifacts.js';
 import { generateIdentity } from '../../core/crypto/index.js';
 import { connectChainGateway, type ChainGatewayInfo } from '../../core/ledger/chain-gateway.js';
@@ -39,7 +39,7 @@ describe('gateway: /v1/chain and /v1/blocks', () => {
       address: directory,
       abi: Directory.abi,
       functionName: 'register',
-      args: [toHex(hospital.address), Role.Hospital, 'Gateway Hospital', toHex(hospital.publicKey)],
+      args: [toHex(hospital.address), Role.Hospital, 'Gateway Hospital', toHex(hospital.publicKey), zeroAddress],
     });
     info = {
       chainId: 'chain0',

@@ -1,4 +1,5 @@
-import { toEventSelector, type Hex } from 'viem';
+import { getAbiItem, toEventSelector, type Hex } from 'viem';
+import { Directory } from '../../contracts/artifacts.js';
 import { lookupIdentity, standingAt, type DirectoryEntry } from '../ledger/directory.js';
 import { TransactionStatus } from '../ledger/status.js';
 import { isRole, roleName, type Role } from '../roles.js';
@@ -17,13 +18,14 @@ export type RegistrationLookup = (identity: { address: Hex; name: string }) => P
 /** An identity's standing as of a block: `problem` says what is wrong, else `text` what held. */
 export type Standing = { problem: string } | { text: string };
 
-const IDENTITY_REGISTERED = toEventSelector('IdentityRegistered(address,uint8,string)');
+const IDENTITY_REGISTERED = toEventSelector(getAbiItem({ abi: Directory.abi, name: 'IdentityRegistered' }));
 
 /**
  * Judges writers as of their blocks, reading each one's Directory entry and registration once:
  * registered with one of `roles`, registered no later than the block (when the registering
  * transaction can be found), and not revoked before it (a write in the revocation's own block
- * ran before it: the contracts refuse a revoked sender from then on).
+ * ran before it: the contracts refuse a revoked sender from then on), nor its organisation (a
+ * doctor's hospital: Directory.activeRole refuses its staff from the hospital's revocation on).
  */
 export class StandingReader {
   private readonly entries = new Map<Hex, Promise<DirectoryEntry | undefined>>();
@@ -45,10 +47,19 @@ export class StandingReader {
     const at = `${label} ${block}`;
     const entry = await this.entry(account);
     if (!entry) return { problem: `${roles.what} ${account} is not registered in the Directory` };
-    const who = `${entry.name} (${account}), a ${roleName(entry.role)}`;
+    const organisation = entry.organisation === null ? undefined : await this.entry(entry.organisation as Hex);
+    if (entry.organisation !== null && !organisation)
+      return { problem: `${account} belongs to ${entry.organisation}, which is not registered in the Directory` };
+    const who =
+      `${entry.name} (${account}), a ${roleName(entry.role)}` +
+      (organisation ? ` of ${organisation.name} (${organisation.address})` : '');
     if (!(isRole(entry.role) && roles.allowed.has(entry.role))) return { problem: `${who}: only ${roles.wanted}` };
     if (!standingAt(entry, block))
       return { problem: `${who}, was revoked in block ${String(entry.revokedAt)}, before ${at}` };
+    if (organisation && !standingAt(organisation, block))
+      return {
+        problem: `${who}: ${organisation.name} was revoked in block ${String(organisation.revokedAt)}, before ${at}`,
+      };
     const registered = await this.registration(entry);
     if (typeof registered === 'number' && registered > block)
       return { problem: `${who}, was registered in block ${registered}, after ${at}` };
@@ -56,7 +67,11 @@ export class StandingReader {
       typeof registered === 'number'
         ? `registered in block ${registered}`
         : `registered (its registration block not established: ${registered}; the Directory never unregisters or changes a role)`;
-    const later = entry.revokedAt === null ? '' : `, revoked later in block ${entry.revokedAt}`;
+    const later =
+      (entry.revokedAt === null ? '' : `, revoked later in block ${entry.revokedAt}`) +
+      (organisation && organisation.revokedAt !== null
+        ? `, ${organisation.name} revoked later in block ${organisation.revokedAt}`
+        : '');
     return { text: `${who}, ${since}, unrevoked at ${at}${later}` };
   }
 

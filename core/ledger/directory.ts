@@ -1,4 +1,4 @@
-import { hexToBytes } from 'viem';
+import { hexToBytes, zeroAddress } from 'viem';
 import { Directory } from '../../contracts/artifacts.js';
 import type { FiscoClient } from './fisco-client.js';
 import { readContract } from './contract-calls.js';
@@ -16,6 +16,8 @@ export interface DirectoryEntry {
    * stays valid; the contracts refuse it from the revocation on.
    */
   revokedAt: number | null;
+  /** The organisation a staff identity belongs to (a doctor's hospital), lowercase; null for none. */
+  organisation: string | null;
 }
 
 /** The Directory's entry for `address`, or undefined when the CA never registered it. */
@@ -25,7 +27,7 @@ export async function lookupIdentity(
   address: string,
 ): Promise<DirectoryEntry | undefined> {
   try {
-    const [role, name, publicKey, revoked, revokedAt] = await readContract(client, {
+    const [role, name, publicKey, revoked, revokedAt, organisation] = await readContract(client, {
       address: directory,
       abi: Directory.abi,
       functionName: 'get',
@@ -38,6 +40,7 @@ export async function lookupIdentity(
       publicKey: hexToBytes(publicKey),
       revoked,
       revokedAt: revoked ? Number(revokedAt) : null,
+      organisation: organisation === zeroAddress ? null : organisation.toLowerCase(),
     };
   } catch (error) {
     if (error instanceof LedgerError && error.code === 'REVERTED' && error.message.includes('not registered'))
@@ -46,7 +49,10 @@ export async function lookupIdentity(
   }
 }
 
-/** The entry of a registered, unrevoked identity; otherwise a DirectoryError saying which it is not. */
+/**
+ * The entry of a registered, unrevoked identity whose organisation (a doctor's hospital) is
+ * unrevoked too; otherwise a DirectoryError saying which it is not.
+ */
 export async function requireIdentity(
   client: FiscoClient,
   directory: string,
@@ -57,6 +63,14 @@ export async function requireIdentity(
   if (!entry) throw new DirectoryError('NOT_REGISTERED', `${what} ${address} is not registered in the Directory`);
   if (entry.revoked)
     throw new DirectoryError('REVOKED', `${what} ${address} (${entry.name}) has been revoked in the Directory`);
+  // a doctor stands only while their hospital does, as Directory.activeRole says
+  const organisation =
+    entry.organisation === null ? undefined : await lookupIdentity(client, directory, entry.organisation);
+  if (organisation?.revoked)
+    throw new DirectoryError(
+      'REVOKED',
+      `${what} ${address} (${entry.name}) belongs to ${organisation.address} (${organisation.name}), which has been revoked in the Directory`,
+    );
   return entry;
 }
 

@@ -54,3 +54,38 @@ test('names are what the Directory shows: trimmed, no control characters, at mos
     assert.throws(() => checkRegistrationRequest(signed, AUDIENCE, ISSUED_AT), problem);
   }
 });
+
+test("a doctor's request names its hospital; the signature covers it, and no other role may name one", () => {
+  const doctor = {
+    name: 'Dr. Bob',
+    role: Role.Doctor,
+    identity: content.identity,
+    organisation: '0x2222222222222222222222222222222222222222' as const,
+  };
+  const signed = signRegistrationRequest(doctor, AUDIENCE, (message) => sign(secret, message), ISSUED_AT);
+  const canonical = `{"identity":{"address":"${content.identity.address}","publicKey":"${content.identity.publicKey}"},"name":"Dr. Bob","organisation":"0x2222222222222222222222222222222222222222","role":3}`;
+  const digest = createHash('sha256').update(canonical).digest('hex');
+  assert.equal(
+    new TextDecoder().decode(registrationRequestMessage(doctor, AUDIENCE, ISSUED_AT)),
+    `yilian/registration-request/v1\nhttps://engine.example\n${digest}\n1767225600000`,
+  );
+  assert.equal(digest, '1f56f040c872232a466e2c005b047618c58ec5df3614ce96744abf4bc89b0fb6');
+  assert.equal(
+    signed.signature,
+    '0xcc83814ffc44a23e444229f0f7f5d1b176c4d435322d16693b81183b87fd237e5953615ee8c0815a5c4cf35abb59f1ece707460ce1448389f906bf8a288451a401',
+  );
+  assert.equal(registrationRequestId(signed), 'd20bb0c412f82e2580aff1c186618511');
+  assert.equal(checkRegistrationRequest(signed, AUDIENCE, ISSUED_AT).request.organisation, doctor.organisation);
+
+  const moved = { ...signed, organisation: '0x3333333333333333333333333333333333333333' as const };
+  assert.throws(() => checkRegistrationRequest(moved, AUDIENCE, ISSUED_AT), /not signed by the key it registers/);
+  const patient = signRegistrationRequest(
+    { ...doctor, role: Role.Patient },
+    AUDIENCE,
+    (message) => sign(secret, message),
+    ISSUED_AT,
+  );
+  assert.throws(() => checkRegistrationRequest(patient, AUDIENCE, ISSUED_AT), /only a doctor names an organisation/);
+  const malformed = { ...signed, organisation: '0x22' };
+  assert.throws(() => checkRegistrationRequest(malformed, AUDIENCE, ISSUED_AT), /organisation must be 0x and 40/);
+});

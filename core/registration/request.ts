@@ -15,7 +15,7 @@ import { Role } from '../roles.js';
  * authorization of `registerIdentity`.
  *
  *   message   = "yilian/registration-request/v1\n" ‖ audience ‖ "\n" ‖
- *               hex(sha256(canonical JSON of {name, role, identity, prekeyBundle?})) ‖ "\n" ‖ issuedAt
+ *               hex(sha256(canonical JSON of {name, role, identity, prekeyBundle?, organisation?})) ‖ "\n" ‖ issuedAt
  *   signature = sign(wallet identity secret key, message)
  *   id        = hex(sha256(message))[0..32]
  */
@@ -55,6 +55,8 @@ export const registrationRequestSchema = z
       new RegExp(`^0x([0-9a-f]{2}){1,${MAX_BUNDLE_HEX / 2}}$`),
       `must be 0x and hex, at most ${MAX_REGISTRATION_PREKEYS} prekeys`,
     ).optional(),
+    /** A doctor's hospital account: the CA registers the doctor as that hospital's. */
+    organisation: hex(20).optional(),
     audience: z.string().max(200),
     issuedAt: z.number().int().nonnegative(),
     signature: hex(65),
@@ -62,15 +64,18 @@ export const registrationRequestSchema = z
   .strict();
 
 export type SignedRegistrationRequest = z.infer<typeof registrationRequestSchema>;
-export type RegistrationContent = Pick<SignedRegistrationRequest, 'name' | 'role' | 'identity' | 'prekeyBundle'>;
+export type RegistrationContent = Pick<
+  SignedRegistrationRequest,
+  'name' | 'role' | 'identity' | 'prekeyBundle' | 'organisation'
+>;
 
 export function registrationRequestMessage(
   content: RegistrationContent,
   audience: string,
   issuedAt: number,
 ): Uint8Array {
-  const { name, role, identity, prekeyBundle } = content;
-  const digest = bytesToHex(sha256(utf8ToBytes(canonicalJson({ name, role, identity, prekeyBundle }))));
+  const { name, role, identity, prekeyBundle, organisation } = content;
+  const digest = bytesToHex(sha256(utf8ToBytes(canonicalJson({ name, role, identity, prekeyBundle, organisation }))));
   return utf8ToBytes(`${REGISTRATION_REQUEST_LABEL}\n${audience}\n${digest}\n${issuedAt}`);
 }
 
@@ -145,6 +150,8 @@ export function verifyRegistrationRequest(request: SignedRegistrationRequest): v
       'BAD_SIGNATURE',
       `registration request is not signed by the key it registers (${request.identity.address})`,
     );
+  if (request.organisation !== undefined && request.role !== Role.Doctor)
+    throw new CryptoError('BAD_FORMAT', 'registration request: only a doctor names an organisation (its hospital)');
   if (request.prekeyBundle !== undefined) {
     if (request.role !== Role.Patient)
       throw new CryptoError('BAD_FORMAT', 'registration request: only a patient publishes prekeys');

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { toHex } from 'viem';
+import { toHex, zeroAddress } from 'viem';
 import { startScratchDevchain } from '../../ops/scratch/services.js';
 import { FiscoClient } from '../ledger/fisco-client.js';
 import { deployContract, writeContract } from '../ledger/contract-calls.js';
@@ -41,7 +41,7 @@ describe('readTrace on the dev chain', () => {
       address: contracts.directory,
       abi: Directory.abi,
       functionName: 'register',
-      args: [toHex(who.address), role, name, toHex(who.publicKey)],
+      args: [toHex(who.address), role, name, toHex(who.publicKey), zeroAddress],
     });
   const revoke = (contracts: TraceContracts, who: Identity) =>
     writeContract(client, ca.secretKey, {

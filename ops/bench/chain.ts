@@ -8,7 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { availableParallelism, cpus } from 'node:os';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { toHex, type Hex } from 'viem';
+import { toHex, zeroAddress, type Hex } from 'viem';
 import { startScratchDevchain } from '../scratch/services.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { deployContract, writeContract } from '../../core/ledger/contract-calls.js';
@@ -91,7 +91,7 @@ try {
       address: directory,
       abi: Directory.abi,
       functionName: 'register',
-      args: [toHex(who.address), role, roleName(role), toHex(who.publicKey)],
+      args: [toHex(who.address), role, roleName(role), toHex(who.publicKey), zeroAddress],
     });
     return who;
   };

@@ -2,9 +2,11 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { createRequire } from 'node:module';
+import { bytesToHex } from '@noble/hashes/utils.js';
 import { generateIdentity } from '../../core/crypto/index.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
-import { readContract } from '../../core/ledger/contract-calls.js';
+import { deployContract, readContract } from '../../core/ledger/contract-calls.js';
 import { DrugTrace, RecordRegistry } from '../../contracts/artifacts.js';
 import { startScratchDevchain, tempDir } from '../scratch/services.js';
 import { ensureDeployed, joinDeployment, readDeployment } from './deployment.js';
@@ -45,6 +47,45 @@ describe('ensureDeployed', () => {
     assert.equal(again.created, true);
     assert.notEqual(again.deployment.directory, directory);
     assert.deepEqual(await readDeployment(home.path), again.deployment);
+  });
+
+  test('a deployment whose Directory records no affiliations (an older version) is replaced', async () => {
+    // the older Directory's `get`, as it answered: role, name, key, revoked, revokedAt, no organisation
+    const source = `pragma solidity ^0.8.20;
+      contract OlderDirectory {
+        function get(address) external pure returns (uint8, string memory, bytes memory, bool, uint64) {
+          return (1, "Consortium CA", new bytes(64), false, 0);
+        }
+      }`;
+    const solc = createRequire(import.meta.url)('solc') as { compile(input: string): string };
+    const output = JSON.parse(
+      solc.compile(
+        JSON.stringify({
+          language: 'Solidity',
+          sources: { 'Older.sol': { content: source } },
+          settings: { evmVersion: 'paris', outputSelection: { '*': { '*': ['abi', 'evm.bytecode.object'] } } },
+        }),
+      ),
+    ) as { contracts: { 'Older.sol': { OlderDirectory: { abi: []; evm: { bytecode: { object: string } } } } } };
+    const older = output.contracts['Older.sol'].OlderDirectory;
+    const directory = await deployContract(client, ca.secretKey, {
+      abi: older.abi,
+      bytecode: `0x${older.evm.bytecode.object}`,
+    });
+    const current = (await ensureDeployed(client, home.path, ca)).deployment;
+    await writeFile(
+      join(home.path, 'chain', 'contracts.json'),
+      JSON.stringify({
+        ...current,
+        directory,
+        recordRegistry: await deployContract(client, ca.secretKey, RecordRegistry, [directory]),
+        drugTrace: await deployContract(client, ca.secretKey, DrugTrace, [directory]),
+        ca: `0x${bytesToHex(ca.address)}`,
+      }),
+    );
+    const replaced = await ensureDeployed(client, home.path, ca);
+    assert.equal(replaced.created, true);
+    assert.notEqual(replaced.deployment.directory, directory);
   });
 
   test('a member engine joins the published deployment without deploying or making a CA key; a record of other contracts is refused', async () => {

@@ -1,6 +1,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex } from '@noble/hashes/utils.js';
+import { zeroAddress } from 'viem';
 import { z } from 'zod';
 import type { Identity } from '../../core/crypto/index.js';
 import type { FiscoClient } from '../../core/ledger/fisco-client.js';
@@ -70,9 +71,9 @@ export async function requireDeployment(home: string): Promise<Deployment> {
 }
 
 /**
- * True when every recorded contract has code on the chain the client talks to, and the registries
- * are of this version: they check writers against the recorded Directory (older ones had no
- * `directory()`, so the call fails).
+ * True when every recorded contract has code on the chain the client talks to, and they are of
+ * this version: the registries check writers against the recorded Directory (older ones had no
+ * `directory()`, so the call fails), and the Directory records affiliations.
  */
 async function isLive(client: FiscoClient, deployment: Deployment): Promise<boolean> {
   if (deployment.chainId !== client.settings.chainId || deployment.groupId !== client.settings.groupId) return false;
@@ -92,7 +93,20 @@ async function isLive(client: FiscoClient, deployment: Deployment): Promise<bool
     if (error instanceof LedgerError && error.code === 'REVERTED') return [];
     throw error;
   });
-  return directories.length === 2 && directories.every((address) => address.toLowerCase() === deployment.directory);
+  if (!(directories.length === 2 && directories.every((address) => address.toLowerCase() === deployment.directory)))
+    return false;
+  // an older Directory's `get` returned no organisation: read with this ABI, its sixth word is the
+  // CA's name length, never 0, while this version records no organisation for the CA
+  const caEntry = await readContract(client, {
+    address: deployment.directory,
+    abi: Directory.abi,
+    functionName: 'get',
+    args: [deployment.ca as `0x${string}`],
+  }).catch((error: unknown) => {
+    if (error instanceof LedgerError && error.code === 'REVERTED') return undefined;
+    throw error;
+  });
+  return caEntry?.[5] === zeroAddress;
 }
 
 /**
@@ -117,7 +131,7 @@ export async function ensureDeployed(
     address: directory,
     abi: Directory.abi,
     functionName: 'register',
-    args: [`0x${bytesToHex(ca.address)}`, Role.CA, 'Consortium CA', `0x${bytesToHex(ca.publicKey)}`],
+    args: [`0x${bytesToHex(ca.address)}`, Role.CA, 'Consortium CA', `0x${bytesToHex(ca.publicKey)}`, zeroAddress],
   });
   const deployment: Deployment = {
     chainId: client.settings.chainId,

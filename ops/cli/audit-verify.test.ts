@@ -194,7 +194,7 @@ describe('yilian audit verify', () => {
       notPassing(anyone.verdicts),
     );
     const [, registered, created] =
-      /Dr\. Bob .*a Doctor, registered in block (\d+), unrevoked at the record's block (\d+)$/.exec(
+      /Dr\. Bob .*a Doctor of Good Health Hospital [^,]*, registered in block (\d+), unrevoked at the record's block (\d+)$/.exec(
         byCheck.author ?? '',
       ) ?? [];
     assert.ok(Number(registered) < Number(created), byCheck.author);

@@ -35,9 +35,9 @@ export function caCommands(program: Command, config: () => Config): void {
         const requests = await state.registrationRequests(options.all ? undefined : 'pending');
         if (requests.length === 0) console.log(options.all ? 'no registration requests' : 'no pending requests');
         for (const kept of requests) {
-          const { name, role } = registrationRequestSchema.parse(JSON.parse(kept.request));
+          const { name, role, organisation } = registrationRequestSchema.parse(JSON.parse(kept.request));
           console.log(
-            `${kept.id}  ${kept.address}  ${roleName(role)}  ${JSON.stringify(name)}  received ${kept.receivedAt}` +
+            `${kept.id}  ${kept.address}  ${roleName(role)}${organisation ? ` of ${organisation}` : ''}  ${JSON.stringify(name)}  received ${kept.receivedAt}` +
               (kept.status === 'pending' ? '' : `  ${kept.status} ${kept.decidedAt ?? ''}`),
           );
         }
@@ -54,7 +54,7 @@ export function caCommands(program: Command, config: () => Config): void {
         await initPre();
         // the engine checked it on arrival; checked again because the operator's signature is what registers it
         verifyRegistrationRequest(request);
-        const { name, role, identity, prekeyBundle } = request;
+        const { name, role, identity, prekeyBundle, organisation } = request;
         const operator = await operatorSigner(config());
         const registered = await withEngine(config(), (engine) =>
           engine.workflows.execute.registerIdentity(
@@ -63,6 +63,7 @@ export function caCommands(program: Command, config: () => Config): void {
               role,
               identity,
               ...(prekeyBundle ? { prekeyBundle } : {}),
+              ...(organisation ? { organisation } : {}),
             }),
           ),
         );
@@ -70,7 +71,9 @@ export function caCommands(program: Command, config: () => Config): void {
           status: 'registered',
           transactionHash: registered.transactionHash,
         });
-        console.log(`registered ${identity.address} as ${roleName(role)} ${JSON.stringify(name)}`);
+        console.log(
+          `registered ${identity.address} as ${roleName(role)} ${JSON.stringify(name)}${organisation ? ` of ${organisation}` : ''}`,
+        );
       });
     });
 
@@ -83,12 +86,18 @@ export function caCommands(program: Command, config: () => Config): void {
       const cards = await Promise.all(files.map((file) => readJsonSetting('identity card', file, identityCardSchema)));
       const operator = await operatorSigner(config());
       await withEngine(config(), async (engine) => {
-        for (const { name, role, address, publicKey } of cards) {
+        for (const { name, role, address, publicKey, organisation } of cards) {
           const registered = await engine.workflows.execute.registerIdentity(
-            authorize(operator, 'registerIdentity', { name, role, identity: { address, publicKey } }),
+            authorize(operator, 'registerIdentity', {
+              name,
+              role,
+              identity: { address, publicKey },
+              ...(organisation ? { organisation } : {}),
+            }),
           );
           console.log(
             `registered ${address} as ${roleName(role)} ${JSON.stringify(name)}` +
+              (organisation ? ` of ${organisation}` : '') +
               (registered.transactionHash ? '' : ' (already registered)'),
           );
         }

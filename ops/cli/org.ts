@@ -3,7 +3,7 @@ import type { EngineState } from '../../activities/state/index.js';
 import { issueOrgCredential } from '../../connectors/erp/credentials.js';
 import type { Config } from '../config/index.js';
 import { withEngineState } from '../engine/open.js';
-import { LOCAL_ROLES, localRole, organisationKeys } from '../engine/organisation.js';
+import { LOCAL_ROLES, localRole, organisationKeys, organisationOption } from '../engine/organisation.js';
 
 /**
  * `yilian org`: the credentials organisations' ERPs use on the API. They live in the engine's
@@ -21,11 +21,14 @@ export function orgCommands(program: Command, config: () => Config): void {
     .command('keys')
     .argument('<name>', 'the organisation, as the Directory will name it')
     .requiredOption('--role <role>', Object.keys(LOCAL_ROLES).join(', '))
+    .option('--organisation <account>', "a doctor's hospital (its Directory account): the card names it")
     .description(
       "make the organisation's keys in this engine's own keystore (the same ones when asked again) and print its identity card, the public half the CA registers with `yilian ca register`",
     )
-    .action(async (name: string, options: { role: string }) => {
-      console.log(JSON.stringify(await organisationKeys(config(), name, localRole(options.role))));
+    .action(async (name: string, options: { role: string; organisation?: string }) => {
+      const role = localRole(options.role);
+      const organisation = organisationOption(options.organisation, role);
+      console.log(JSON.stringify(await organisationKeys(config(), name, role, organisation)));
     });
 
   org

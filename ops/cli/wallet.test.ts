@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import { generateTraceCode, type Identity } from '../../core/crypto/index.js';
@@ -11,12 +12,16 @@ import { SCRATCH_PASSWORD, startScratchEngine, type ScratchEngine } from '../scr
 import { workerEnv } from '../scratch/worker-process.js';
 import { runYilian } from '../../test/harness/cli-process.js';
 import { authorize } from '../../core/operators/authorization.js';
+import { lookupIdentity } from '../../core/ledger/directory.js';
+import type { PublicIdentity } from '../../core/crypto/index.js';
+import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 
 /** The wallet side of the flows through the real `yilian` command, against a running engine. */
 describe('yilian wallet, enrol, record and trace commands', () => {
   let stack: ScratchEngine;
   let env: NodeJS.ProcessEnv;
   let bob: `0x${string}`;
+  let hospital: `0x${string}`;
 
   const yilian = (...args: string[]) => runYilian(args, { env });
 
@@ -30,9 +35,14 @@ describe('yilian wallet, enrol, record and trace commands', () => {
       // the engine's operator signs the CLI's registrations and enrolments (ops/engine/operators.ts)
       YILIAN_OPERATOR_PASSWORD: SCRATCH_PASSWORD,
     };
+    hospital = (
+      await stack.workflows.execute.registerIdentity(
+        authorize(stack.operator, 'registerIdentity', { name: 'CLI Hospital', role: Role.Hospital }),
+      )
+    ).address;
     bob = (
       await stack.workflows.execute.registerIdentity(
-        authorize(stack.operator, 'registerIdentity', { name: 'Dr. Bob', role: Role.Doctor }),
+        authorize(stack.operator, 'registerIdentity', { name: 'Dr. Bob', role: Role.Doctor, organisation: hospital }),
       )
     ).address;
   });
@@ -82,12 +92,27 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     const read = await yilian('record', 'read', '--dir', aliceDir, '--record', reference.recordId);
     assert.equal(read.code, 0, read.stderr);
     assert.equal(read.stdout, record);
-    assert.match(read.stderr, /verified: signed by Dr\. Bob/);
+    assert.match(read.stderr, /verified: signed by Dr\. Bob · CLI Hospital \(/, "the record is Dr. Bob's hospital's");
 
     const carolDir = join(stack.home, 'cli-carol');
     const carol = JSON.parse(
-      (await yilian('wallet', 'create', '--dir', carolDir, '--name', 'Dr. Carol', '--role', 'doctor')).stdout,
+      (
+        await yilian(
+          'wallet',
+          'create',
+          '--dir',
+          carolDir,
+          '--name',
+          'Dr. Carol',
+          '--role',
+          'doctor',
+          '--organisation',
+          hospital.toUpperCase().replace('0X', '0x'),
+        )
+      ).stdout,
     ) as { address: string };
+    const carolEntry = await lookupIdentity(stack.chain, stack.engine.contracts.directory, carol.address);
+    assert.equal(carolEntry?.organisation, hospital.toLowerCase(), "Dr. Carol is registered as the hospital's");
     const granteeKey = (await yilian('wallet', 'grantee-key', '--dir', carolDir)).stdout.trim();
     const granted = await yilian(
       'record',
@@ -115,6 +140,110 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     const afterRevocation = await yilian('record', 'read', '--dir', aliceDir, '--record', reference.recordId);
     assert.equal(afterRevocation.code, 0, 'a record created before its author was revoked stays readable');
     assert.equal(afterRevocation.stdout, record);
+  });
+
+  test("a doctor's hospital is checked before registering; the same registration again is done, another is a conflict", async () => {
+    const register = (name: string, role: Role, organisation?: `0x${string}`, identity?: PublicIdentity) =>
+      stack.workflows.execute.registerIdentity(
+        authorize(stack.operator, 'registerIdentity', {
+          name,
+          role,
+          ...(identity ? { identity } : {}),
+          ...(organisation ? { organisation } : {}),
+        }),
+      );
+    const refused = async (work: Promise<unknown>, type: string, reason: RegExp) =>
+      assert.rejects(work, (error: unknown) => {
+        assert.ok(error instanceof WorkflowFailedError, String(error));
+        let cause: unknown = error.cause;
+        while (cause instanceof Error && !(cause instanceof ApplicationFailure)) cause = cause.cause;
+        assert.ok(cause instanceof ApplicationFailure && cause.type === type, String(cause));
+        assert.match(cause.message, reason);
+        return true;
+      });
+    const pharmacy = (await register('CLI Pharmacy', Role.Pharmacy)).address;
+    const closed = (await register('Closed Hospital', Role.Hospital)).address;
+    await revoke(closed);
+    await refused(
+      register('Dr. Nobody', Role.Doctor, pharmacy),
+      'BadAffiliation',
+      /is a Pharmacy; a doctor's must be a Hospital/,
+    );
+    await refused(register('Dr. Late', Role.Doctor, closed), 'BadAffiliation', /Closed Hospital\) has been revoked/);
+    await refused(
+      register('Dr. Ghost', Role.Doctor, `0x${'42'.repeat(20)}`),
+      'BadAffiliation',
+      /is not registered in the Directory/,
+    );
+    await refused(register('Pat', Role.Patient, hospital), 'BadAffiliation', /only a doctor names its hospital/);
+
+    // a registration of an account already in the Directory: the same entry counts as done, another
+    // affiliation is a conflict (each under its own workflow id, so the activity decides)
+    const keysOf = (registered: PublicIdentity) => ({ address: registered.address, publicKey: registered.publicKey });
+    const eve = await register('Dr. Eve', Role.Doctor, hospital);
+    assert.ok(eve.transactionHash);
+    assert.equal((await register('Dr. Eve', Role.Doctor, hospital, keysOf(eve))).transactionHash, null, 'done');
+    const dan = await register('Dr. Dan', Role.Doctor, hospital);
+    const elsewhere = (await register('Other Hospital', Role.Hospital)).address;
+    await refused(
+      register('Dr. Dan', Role.Doctor, elsewhere, keysOf(dan)),
+      'AlreadyRegistered',
+      new RegExp(`already registered as "Dr\\. Dan" with role 3 of ${hospital.toLowerCase()}`),
+    );
+
+    const wrongRole = await yilian(
+      'wallet',
+      'create',
+      '--dir',
+      join(stack.home, 'cli-pat'),
+      '--name',
+      'Pat',
+      '--role',
+      'patient',
+      '--organisation',
+      hospital,
+    );
+    assert.notEqual(wrongRole.code, 0);
+    assert.match(wrongRole.stderr, /--organisation is for a doctor/);
+    const malformed = await yilian(
+      'wallet',
+      'create',
+      '--dir',
+      join(stack.home, 'cli-dr-x'),
+      '--name',
+      'Dr. X',
+      '--role',
+      'doctor',
+      '--organisation',
+      'hospital-a',
+    );
+    assert.notEqual(malformed.code, 0);
+    assert.match(
+      malformed.stderr,
+      /--organisation must be the hospital's account, 0x and 40 hex digits, not "hospital-a"/,
+    );
+    assert.doesNotMatch(malformed.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test("a staff member's identity card names their hospital; the CA registers it from the card", async () => {
+    const made = await yilian('org', 'keys', 'Dr. Card', '--role', 'doctor', '--organisation', hospital);
+    assert.equal(made.code, 0, made.stderr);
+    const card = JSON.parse(made.stdout) as { address: string; organisation?: string };
+    assert.equal(card.organisation, hospital.toLowerCase());
+    const file = join(stack.home, 'dr-card.card.json');
+    await writeFile(file, made.stdout);
+    const registered = await yilian('ca', 'register', file);
+    assert.equal(registered.code, 0, registered.stderr);
+    assert.match(
+      registered.stdout,
+      new RegExp(`registered ${card.address} as Doctor "Dr\\. Card" of ${hospital.toLowerCase()}`),
+    );
+    const entry = await lookupIdentity(stack.chain, stack.engine.contracts.directory, card.address);
+    assert.equal(entry?.organisation, hospital.toLowerCase());
+
+    const hospitalCard = await yilian('org', 'keys', 'Card Hospital', '--role', 'hospital', '--organisation', hospital);
+    assert.notEqual(hospitalCard.code, 0);
+    assert.match(hospitalCard.stderr, /--organisation is for a doctor/);
   });
 
   test('a trace code prints its verified history; a mistyped code is refused without echoing it', async () => {

@@ -7,10 +7,11 @@ import { readTrace } from '../../core/trace/read-trace.js';
 import { traceId } from '../../native/index.js';
 import { fetchInbox } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
-import { openRecord } from '../../wallet/open-record.js';
+import { byline, openRecord } from '../../wallet/open-record.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { withEngine } from './engine-client.js';
 import { operatorSigner } from '../engine/operators.js';
+import { organisationOption } from '../engine/organisation.js';
 import { messageOf } from '../error-message.js';
 import { TRACE_CODE_ARGUMENT_HELP, traceCodeFrom } from './trace-code-input.js';
 import { authorize } from '../../core/operators/authorization.js';
@@ -35,13 +36,15 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--name <name>', 'name in the Directory')
     .requiredOption('--role <role>', `one of ${Object.keys(PERSON_ROLES).join(', ')}`)
     .option('--prekeys <n>', 'one-time prekeys to publish (patients)', '20')
+    .option('--organisation <account>', "a doctor's hospital (its Directory account): readers show your records as its")
     .description('make keys, have the CA register them in the Directory, and (patients) publish signed prekeys')
-    .action(async (options: { dir: string; name: string; role: string; prekeys: string }) => {
+    .action(async (options: { dir: string; name: string; role: string; prekeys: string; organisation?: string }) => {
       const role = Object.hasOwn(PERSON_ROLES, options.role)
         ? PERSON_ROLES[options.role as keyof typeof PERSON_ROLES]
         : undefined;
       if (!role)
         throw new Error(`--role must be one of ${Object.keys(PERSON_ROLES).join(', ')}, not "${options.role}"`);
+      const organisation = organisationOption(options.organisation, role);
       const made = await Wallet.create(walletDir(options.dir), walletPassword(config()));
       const prekeyBundle = role === Role.Patient ? await made.addPrekeys(Number(options.prekeys)) : undefined;
       // a CA operator approves the registration: on the embedded stack the CLI holds the engine's operator key
@@ -53,6 +56,7 @@ export function walletCommands(program: Command, config: () => Config): void {
             role,
             identity: made.identity,
             ...(prekeyBundle ? { prekeyBundle } : {}),
+            ...(organisation ? { organisation } : {}),
           }),
         ),
       );
@@ -98,7 +102,7 @@ export function walletCommands(program: Command, config: () => Config): void {
           console.error(`record ${options.record} did not verify: ${messageOf(error)}`);
           process.exit(1);
         });
-        console.error(`verified: signed by ${result.author.name} (${result.author.address})`);
+        console.error(`verified: signed by ${byline(result)} (${result.author.address})`);
         if (options.out) await writeFile(options.out, result.record);
         else process.stdout.write(result.record);
       });

@@ -23,7 +23,7 @@ import type { PatientIdentifier } from '../../activities/patients/index.js';
 import type { OperatorSigner } from '../../core/operators/authorization.js';
 import { fetchInbox, type ReceivedItem } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
-import { openRecord, type OpenedRecord } from '../../wallet/open-record.js';
+import { byline, openRecord, type OpenedRecord } from '../../wallet/open-record.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { authorize } from '../../core/operators/authorization.js';
 
@@ -81,6 +81,8 @@ export interface StorySummary {
   cid: string;
   author: string;
   authorAddress: string;
+  /** The record's organisation by the Directory (Dr. Bob's hospital). */
+  organisation: string | null;
   readByGrantee: boolean;
   refusals: Refusal[];
   traceItems: number;
@@ -95,6 +97,7 @@ export function summarizeStory(outcome: StoryOutcome): StorySummary {
     cid: outcome.cid,
     author: outcome.record.author.name,
     authorAddress: outcome.record.author.address,
+    organisation: outcome.record.organisation?.name ?? null,
     readByGrantee: outcome.readByCarol.record === outcome.record.record,
     refusals: outcome.refusals,
     traceItems: outcome.traceIds.length,
@@ -120,15 +123,19 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
 
   step(1, 'The CA registers the consortium members in the Directory');
   const localIdentities: string[] = [];
-  const local = async (name: string, role: Role) => {
+  const local = async (name: string, role: Role, organisation?: `0x${string}`) => {
     const registered = await workflows.execute.registerIdentity(
-      authorize(ctx.operator, 'registerIdentity', { name: `${name} (${runId})`, role }),
+      authorize(ctx.operator, 'registerIdentity', {
+        name: `${name} (${runId})`,
+        role,
+        ...(organisation ? { organisation } : {}),
+      }),
     );
-    ok(`${name}: ${registered.address} (keys in the engine keystore)`);
+    ok(`${name}: ${registered.address} (keys in the engine keystore${organisation ? `, of ${organisation}` : ''})`);
     localIdentities.push(registered.address);
     return registered;
   };
-  const person = async (key: string, name: string, role: Role, prekeys = 0) => {
+  const person = async (key: string, name: string, role: Role, prekeys = 0, organisation?: `0x${string}`) => {
     const wallet = await Wallet.create(
       walletDir(join(ctx.walletsDir, `${key}-${runId}`)),
       ctx.walletPassword,
@@ -141,6 +148,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
         role,
         identity: wallet.identity,
         ...(bundle ? { prekeyBundle: bundle } : {}),
+        ...(organisation ? { organisation } : {}),
       }),
     );
     ok(
@@ -148,10 +156,10 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     );
     return wallet;
   };
-  await local('Good Health Hospital', Role.Hospital);
-  const bob = await local('Dr. Bob', Role.Doctor);
+  const hospital = await local('Good Health Hospital', Role.Hospital);
+  const bob = await local('Dr. Bob', Role.Doctor, hospital.address);
   const alice = await person('alice', 'Alice', Role.Patient, 8);
-  const carol = await person('carol', 'Dr. Carol', Role.Doctor);
+  const carol = await person('carol', 'Dr. Carol', Role.Doctor, 0, hospital.address);
   const charlie = await person('charlie', 'Charlie (pharmacy)', Role.Pharmacy);
   await person('carlos', 'Carlos (research institute)', Role.Research);
   const manufacturer = await local('Manufacturer', Role.Manufacturer);
@@ -192,8 +200,10 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const aliceKey = await alice.recordKey(aliceItem);
   const record = await openRecord(ctx, aliceKey.location, aliceKey.key);
   if (record.record !== ctx.hl7) throw new Error('the record Alice read differs from the message the hospital sent');
+  if (record.organisation?.address !== hospital.address.toLowerCase())
+    throw new Error(`the Directory does not show Dr. Bob's record as the hospital's: ${byline(record)}`);
   ok(
-    `decrypted ${record.record.length} characters, signed by ${record.author.name} (${record.author.address}), signature verified against the Directory`,
+    `decrypted ${record.record.length} characters, signed by ${byline(record)} (${record.author.address}), signature and hospital verified against the Directory`,
   );
 
   step(5, 'Alice grants the record to Dr. Carol; the chain re-encrypts it in a read-only call');
@@ -215,7 +225,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
   const carolRecordKey = await carol.recordKey(carolItem);
   const readByCarol = await openRecord(ctx, carolRecordKey.location, carolRecordKey.key);
   if (readByCarol.record !== ctx.hl7) throw new Error('the record Carol read differs from the original');
-  ok(`Dr. Carol decrypted it with her own key and verified ${readByCarol.author.name}'s signature`);
+  ok(`Dr. Carol decrypted it with her own key and verified ${byline(readByCarol)}'s signature`);
 
   step(6, 'Charlie (pharmacy) cannot read it');
   const refusals = await charlieIsRefused(ctx, { charlie, carolItem, reference, alicePatient: alice.identity.address });

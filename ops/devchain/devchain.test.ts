@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { hexToBytes } from '@noble/hashes/utils.js';
-import { concat, encodeFunctionData, keccak256, type Hex, toHex } from 'viem';
+import { concat, encodeFunctionData, keccak256, type Hex, toHex, zeroAddress } from 'viem';
 import { startScratchDevchain } from '../scratch/services.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import { deployContract, readContract, writeContract } from '../../core/ledger/contract-calls.js';
@@ -38,7 +38,7 @@ describe('dev chain', () => {
       address: directory,
       abi: Directory.abi,
       functionName: 'register',
-      args: [toHex(sender.address), Role.Hospital, 'Hospital', toHex(sender.publicKey)],
+      args: [toHex(sender.address), Role.Hospital, 'Hospital', toHex(sender.publicKey), zeroAddress],
     });
     registry = await deployContract(client, sender.secretKey, RecordRegistry, [directory]);
   });

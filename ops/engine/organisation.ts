@@ -32,8 +32,24 @@ const hex = (bytes: number) =>
   );
 
 /**
+ * `--organisation <account>` of an identity with `role`: undefined when not given, else a lowercase
+ * 0x account, or an error naming what is wrong (only a doctor belongs to a hospital).
+ */
+export function organisationOption(value: string | undefined, role: Role): `0x${string}` | undefined {
+  if (value === undefined) return undefined;
+  if (role !== Role.Doctor) throw new Error('--organisation is for a doctor: the hospital they belong to');
+  const account = value.toLowerCase();
+  if (!/^0x[0-9a-f]{40}$/.test(account))
+    throw new Error(
+      `--organisation must be the hospital's account, 0x and 40 hex digits, not ${JSON.stringify(value)}`,
+    );
+  return account as `0x${string}`;
+}
+
+/**
  * What an organisation hands the CA to be registered (`yilian org keys` prints it, `yilian ca
- * register` reads it): its name and role, and the public half of keys only its own engine holds.
+ * register` reads it): its name and role, and the public half of keys only its own engine holds;
+ * a doctor's card names the hospital they belong to.
  */
 export const identityCardSchema = z.strictObject({
   name: z.string().min(1).max(100),
@@ -43,12 +59,27 @@ export const identityCardSchema = z.strictObject({
   ),
   address: hex(20),
   publicKey: hex(64),
+  organisation: hex(20).optional(),
 });
 export type IdentityCard = z.infer<typeof identityCardSchema>;
 
-/** The organisation's keys in this engine's own keystore, made on the first call: its identity card. */
-export async function organisationKeys(config: Config, name: string, role: Role): Promise<IdentityCard> {
+/**
+ * The organisation's (or a staff member's) keys in this engine's own keystore, made on the first
+ * call: its identity card. `organisation` is a doctor's hospital.
+ */
+export async function organisationKeys(
+  config: Config,
+  name: string,
+  role: Role,
+  organisation?: `0x${string}`,
+): Promise<IdentityCard> {
   const keyring = new EngineKeyring(join(config.home, 'keys'), await keystorePassword(config));
   const identity = await withEngineState(config.home, (state) => heldIdentity({ state, keyring }, { name, role }));
-  return { name, role, address: identity.address, publicKey: identity.publicKey };
+  return {
+    name,
+    role,
+    address: identity.address,
+    publicKey: identity.publicKey,
+    ...(organisation ? { organisation } : {}),
+  };
 }

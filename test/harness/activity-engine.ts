@@ -1,4 +1,4 @@
-import { toHex, type Hex } from 'viem';
+import { toHex, zeroAddress, type Hex } from 'viem';
 import type { Engine } from '../../activities/engine.js';
 import { OperatorList } from '../../activities/operators.js';
 import { Directory } from '../../contracts/artifacts.js';
@@ -41,7 +41,7 @@ export async function startActivityEngine(
     address: deployment.directory,
     abi: Directory.abi,
     functionName: 'register',
-    args: [account, identity.role, identity.name, toHex(key.publicKey)],
+    args: [account, identity.role, identity.name, toHex(key.publicKey), zeroAddress],
   });
   return {
     engine,

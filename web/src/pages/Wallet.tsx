@@ -39,16 +39,32 @@ function useProblem() {
   };
 }
 
+interface CreateValues {
+  name: string;
+  role: RoleName;
+  passphrase: string;
+  /** A doctor's hospital account. */
+  organisation?: string;
+}
+
 function CreateForm(props: { onOpened: (wallet: WalletKeys) => void }) {
   const { t } = useLanguage();
   const problem = useProblem();
   const [step, setStep] = useState<Step>();
   const [error, setError] = useState<string>();
-  const submit = async (values: { name: string; role: RoleName; passphrase: string }) => {
+  const [form] = Form.useForm<CreateValues>();
+  const role = Form.useWatch('role', form);
+  const submit = async (values: CreateValues) => {
     setError(undefined);
+    const organisation = values.role === 'doctor' ? values.organisation?.trim().toLowerCase() : undefined;
     try {
       const { wallet } = await createWallet(
-        { name: values.name.trim(), role: REQUESTABLE_ROLES[values.role], passphrase: values.passphrase },
+        {
+          name: values.name.trim(),
+          role: REQUESTABLE_ROLES[values.role],
+          passphrase: values.passphrase,
+          ...(organisation ? { organisation: organisation as `0x${string}` } : {}),
+        },
         setStep,
       );
       props.onOpened(wallet);
@@ -61,8 +77,9 @@ function CreateForm(props: { onOpened: (wallet: WalletKeys) => void }) {
   return (
     <Section id="create" title={t.createTitle}>
       <Form
+        form={form}
         layout="vertical"
-        onFinish={(values: Parameters<typeof submit>[0]) => void submit(values)}
+        onFinish={(values: CreateValues) => void submit(values)}
         initialValues={{ role: 'patient' }}
         disabled={step !== undefined}
       >
@@ -82,6 +99,16 @@ function CreateForm(props: { onOpened: (wallet: WalletKeys) => void }) {
             }))}
           />
         </Form.Item>
+        {role === 'doctor' && (
+          <Form.Item
+            name="organisation"
+            label={t.walletOrganisation}
+            extra={t.walletOrganisationHelp}
+            rules={[{ pattern: /^\s*0x[0-9a-fA-F]{40}\s*$/, message: t.organisationInvalid }]}
+          >
+            <Input spellCheck={false} data-testid="wallet-organisation" />
+          </Form.Item>
+        )}
         <Form.Item
           name="passphrase"
           label={t.passphrase}

@@ -7,6 +7,7 @@ import { QrScanner } from '../components/QrScanner';
 import { RecordView } from '../components/RecordView';
 import { useLanguage } from '../i18n';
 import {
+  byline,
   grantRecord,
   publishPrekeys,
   readInbox,
@@ -135,9 +136,7 @@ function InboxItem(props: { wallet: WalletKeys; item: ReceivedItem }) {
         <div className="mt-3 flex flex-col gap-3" data-testid={`record-${item.seq}`}>
           <Descriptions column={1} size="small" bordered>
             <Descriptions.Item label={t.verifiedAuthor}>
-              <span data-testid="record-author">
-                {t.signedBy(opened.record.author.name, opened.record.author.address)}
-              </span>
+              <span data-testid="record-author">{t.signedBy(byline(opened.record), opened.record.author.address)}</span>
             </Descriptions.Item>
             <Descriptions.Item label={t.anchoredInBlock}>{opened.record.createdAt}</Descriptions.Item>
           </Descriptions>

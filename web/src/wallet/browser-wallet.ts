@@ -50,7 +50,7 @@ async function answer<T>(response: Response, what: string): Promise<T> {
  * signed by the new key (with a patient's first prekeys). Resolves once the request is kept.
  */
 export async function createWallet(
-  request: { name: string; role: number; passphrase: string },
+  request: { name: string; role: number; passphrase: string; organisation?: `0x${string}` },
   onStep: (step: 'keys' | 'prekeys' | 'request') => void,
 ): Promise<{ wallet: Wallet; registration: RegistrationState }> {
   onStep('keys');
@@ -63,6 +63,7 @@ export async function createWallet(
     role: request.role as RegistrationContent['role'],
     identity: wallet.identity,
     ...(prekeyBundle ? { prekeyBundle } : {}),
+    ...(request.organisation ? { organisation: request.organisation } : {}),
   });
   return { wallet, registration };
 }

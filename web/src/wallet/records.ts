@@ -2,11 +2,12 @@ import type { Hex } from 'viem';
 import { lookupIdentity, type DirectoryEntry } from '../../../core/ledger/directory.js';
 import { GatewayContent } from '../../../core/storage/gateway-content.js';
 import { fetchInbox, type ReceivedItem } from '../../../wallet/inbox-client.js';
-import { openRecord, type OpenedRecord } from '../../../wallet/open-record.js';
+import { byline, openRecord, type OpenedRecord } from '../../../wallet/open-record.js';
 import type { Wallet } from '../../../wallet/wallet.js';
 import { chainGateway } from '../gateway';
 
 export type { ReceivedItem, OpenedRecord };
+export { byline };
 
 /** The Directory's entry for an account (a wallet imported here may have been registered elsewhere). */
 export async function directoryEntry(address: string): Promise<DirectoryEntry | undefined> {
