@@ -8,6 +8,7 @@ import { startTemporalDevServer } from '../../ops/services/temporal.js';
 import type { ManagedProcess } from '../../ops/services/managed-process.js';
 import { tempDir, toolsDir } from '../../ops/scratch/services.js';
 import { toolPath } from '../../ops/tools.js';
+import { messageOf } from '../../ops/error-message.js';
 import { workflowIdOfWork, type IntakeEntry } from '../../connectors/intake/queue.js';
 import type { IntakeWork } from '../../connectors/intake/work.js';
 import type { BatchMessage } from '../../workflows/anchor-batch.js';
@@ -71,6 +72,9 @@ export async function waitFor<T>(
   }
 }
 
+/** How often the first start of a restartable Temporal tries fresh ports after one was taken. */
+const PORT_RETRIES = 2;
+
 /**
  * A Temporal dev server that can be stopped and started again on the same ports and SQLite file,
  * to take Temporal away from a dispatcher and bring it back.
@@ -84,7 +88,7 @@ export async function restartableTemporal(dynamicConfig?: Record<string, number>
   remove(): Promise<void>;
 }> {
   const dir = await tempDir('temporal');
-  const [port, uiPort] = [await freePort(), await freePort()];
+  let [port, uiPort] = [await freePort(), await freePort()];
   let server: ManagedProcess | undefined;
   const start = async () => {
     server ??= await startTemporalDevServer({
@@ -98,7 +102,17 @@ export async function restartableTemporal(dynamicConfig?: Record<string, number>
       ...(dynamicConfig ? { dynamicConfig } : {}),
     });
   };
-  await start();
+  // free ports are released before the server binds them, and its dev server picks ports of its
+  // own: one may be taken meanwhile, and then the first start tries others (later starts must keep them)
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await start();
+      break;
+    } catch (error) {
+      if (attempt >= PORT_RETRIES || !/address already in use/i.test(messageOf(error))) throw error;
+      [port, uiPort] = [await freePort(), await freePort()];
+    }
+  }
   return {
     address: `127.0.0.1:${port}`,
     start,
