@@ -19,16 +19,18 @@ import { startScratchRedis } from '../ops/scratch/services.js';
 import { DEFAULT_GROUPING } from '../connectors/intake/anchor-groups.js';
 import { codecClient, messagesSignalled, newKeyring, restartableTemporal, waitFor } from './harness/intake.js';
 
-let temporal: Awaited<ReturnType<typeof restartableTemporal>>;
-let redis: Awaited<ReturnType<typeof startScratchRedis>>;
-let queue: IntakeQueue;
-let dispatcher: Dispatcher;
-let listener: MllpListener;
+let temporal: Awaited<ReturnType<typeof restartableTemporal>> | undefined;
+let redis: Awaited<ReturnType<typeof startScratchRedis>> | undefined;
+let queue: IntakeQueue | undefined;
+let dispatcher: Dispatcher | undefined;
+let listener: MllpListener | undefined;
 const keys = newKeyring();
 const taskQueue = `intake-faults-${randomBytes(4).toString('hex')}`;
 
 before(async () => {
-  [temporal, redis] = await Promise.all([restartableTemporal(), startScratchRedis()]);
+  // one after the other, so that `after` stops whichever started when the other did not
+  redis = await startScratchRedis();
+  temporal = await restartableTemporal();
   queue = await openIntakeQueue({ redisUrl: redis.url, keys, taskQueue, commandTimeoutMs: 2000 });
   // retries every second at most, so recovery shows within the test's patience
   const retry = { firstDelayMs: 200, maxDelayMs: 1000, windowMs: 3600_000 };
@@ -43,11 +45,12 @@ before(async () => {
   listener = await startScratchListener({ queue, hospital: { name: 'hospital', address: `0x${'11'.repeat(20)}` } });
 });
 after(async () => {
-  await listener.close();
-  await dispatcher.close();
-  await queue.close();
-  await redis.stop();
-  await temporal.remove();
+  // what `before` got to start, so that a failed start ends the file instead of keeping it alive
+  await listener?.close();
+  await dispatcher?.close();
+  await queue?.close();
+  await redis?.stop();
+  await temporal?.remove();
 });
 
 const message = (n: number, pid = true) =>
@@ -56,7 +59,9 @@ const message = (n: number, pid = true) =>
   `OBX|1|NM|GLU||${n}|mg/dL\r`;
 
 test('Temporal killed and Redis killed mid-stream: every acknowledged message reaches its batch execution, no refused one does', async () => {
-  const sender = await MllpClient.connect(listener.address.port);
+  if (!temporal || !redis || !listener) return assert.fail('before started Temporal, Redis and the listener');
+  const [services, door] = [{ temporal, redis }, listener];
+  const sender = await MllpClient.connect(door.address.port);
   const codes = new Map<number, string>();
   const send = async (n: number, pid = true) => {
     const [, msa] = await sender.roundTrip(message(n, pid));
@@ -64,10 +69,10 @@ test('Temporal killed and Redis killed mid-stream: every acknowledged message re
   };
   const TOTAL = 240;
   for (let n = 0; n < TOTAL; n++) {
-    if (n === 40) await temporal.kill();
-    if (n === 100) await redis.kill();
-    if (n === 140) await redis.start();
-    if (n === 200) await temporal.start();
+    if (n === 40) await services.temporal.kill();
+    if (n === 100) await services.redis.kill();
+    if (n === 140) await services.redis.start();
+    if (n === 200) await services.temporal.start();
     // a message without PID every so often: refused with AE whatever else is down
     await send(n, n % 25 !== 7);
     // once Redis is back, the HIS paces its sends while they are refused (the queue's client
@@ -96,7 +101,7 @@ test('Temporal killed and Redis killed mid-stream: every acknowledged message re
   const expected = [...codes].filter(([, code]) => code === 'AA').map(([n]) => n);
   assert.equal(expected.length, TOTAL - Math.ceil(TOTAL / 25), 'every message with a PID is acknowledged in the end');
 
-  const client = codecClient(temporal.address, keys);
+  const client = codecClient(services.temporal.address, keys);
   const { byKey } = await waitFor(
     'every acknowledged message in Temporal',
     async () => {
