@@ -1,7 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { toHex, zeroAddress } from 'viem';
+import { toHex } from 'viem';
 import {
   generateDek,
   generateIdentity,
@@ -15,6 +15,7 @@ import {
 } from '../core/crypto/index.js';
 import type { ContractAddresses } from '../core/ledger/contract-addresses.js';
 import { deployContract, writeContract } from '../core/ledger/contract-calls.js';
+import { directoryWrites } from '../test/harness/directory-writes.js';
 import { LedgerError } from '../core/ledger/errors.js';
 import { FiscoClient } from '../core/ledger/fisco-client.js';
 import { cidHashOf, contentContext, recordIdOf, wrapContext } from '../core/records/record-format.js';
@@ -54,27 +55,11 @@ describe('openRecord on the dev chain', () => {
     who = generateIdentity(),
     organisation?: Identity,
   ) => {
-    await writeContract(client, ca.secretKey, {
-      address: contracts.directory,
-      abi: Directory.abi,
-      functionName: 'register',
-      args: [
-        toHex(who.address),
-        role,
-        name,
-        toHex(who.publicKey),
-        organisation ? toHex(organisation.address) : zeroAddress,
-      ],
-    });
+    await directoryWrites(client, ca).register(contracts.directory, who, role, name, organisation);
     return who;
   };
   const revoke = (contracts: ContractAddresses, who: Identity) =>
-    writeContract(client, ca.secretKey, {
-      address: contracts.directory,
-      abi: Directory.abi,
-      functionName: 'revoke',
-      args: [toHex(who.address)],
-    });
+    directoryWrites(client, ca).revoke(contracts.directory, who);
   /** `sender` anchors a record signed by `signer` for the patient, as sealRecord and createRecordOnChain do. */
   const anchor = async (contracts: ContractAddresses, sender: Identity, signer: Identity, text: string) => {
     const location: Omit<RecordLocation, 'recordId' | 'cid'> = { patient: patient.address, prekeyIndex: prekeyIndex++ };

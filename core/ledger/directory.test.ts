@@ -1,11 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { toHex, zeroAddress } from 'viem';
+import { toHex } from 'viem';
 import { generateIdentity, type Identity } from '../crypto/index.js';
 import { Directory } from '../../contracts/artifacts.js';
 import { Role } from '../roles.js';
 import { startScratchDevchain } from '../../ops/scratch/services.js';
-import { deployContract, writeContract } from './contract-calls.js';
+import { deployContract } from './contract-calls.js';
+import { directoryWrites } from '../../test/harness/directory-writes.js';
 import { DirectoryError, lookupIdentity, requireIdentity } from './directory.js';
 import { FiscoClient } from './fisco-client.js';
 
@@ -23,40 +24,19 @@ after(async () => chain.stop());
 
 const register = async (role: Role, name: string, organisation?: Identity) => {
   const who = generateIdentity();
-  await writeContract(client, ca.secretKey, {
-    address: directory,
-    abi: Directory.abi,
-    functionName: 'register',
-    args: [
-      toHex(who.address),
-      role,
-      name,
-      toHex(who.publicKey),
-      organisation ? toHex(organisation.address) : zeroAddress,
-    ],
-  });
+  await directoryWrites(client, ca).register(directory, who, role, name, organisation);
   return toHex(who.address);
 };
 
 test("a doctor's entry names their hospital; a doctor of a revoked hospital is not in standing", async () => {
   const hospital = generateIdentity();
-  await writeContract(client, ca.secretKey, {
-    address: directory,
-    abi: Directory.abi,
-    functionName: 'register',
-    args: [toHex(hospital.address), Role.Hospital, 'Hospital A', toHex(hospital.publicKey), zeroAddress],
-  });
+  await directoryWrites(client, ca).register(directory, hospital, Role.Hospital, 'Hospital A');
   const bob = await register(Role.Doctor, 'Dr. Bob', hospital);
   assert.equal((await lookupIdentity(client, directory, bob))?.organisation, toHex(hospital.address));
   assert.equal((await lookupIdentity(client, directory, toHex(hospital.address)))?.organisation, null);
   assert.equal((await requireIdentity(client, directory, bob, 'grantee')).name, 'Dr. Bob');
 
-  await writeContract(client, ca.secretKey, {
-    address: directory,
-    abi: Directory.abi,
-    functionName: 'revoke',
-    args: [toHex(hospital.address)],
-  });
+  await directoryWrites(client, ca).revoke(directory, hospital);
   await assert.rejects(requireIdentity(client, directory, bob, 'grantee'), (error: unknown) => {
     assert.ok(error instanceof DirectoryError && error.code === 'REVOKED', String(error));
     assert.match(

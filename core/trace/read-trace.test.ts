@@ -2,16 +2,17 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { utf8ToBytes } from '@noble/hashes/utils.js';
-import { toHex, zeroAddress } from 'viem';
+import { toHex } from 'viem';
 import { startScratchDevchain } from '../../ops/scratch/services.js';
 import { FiscoClient } from '../ledger/fisco-client.js';
-import { deployContract, writeContract } from '../ledger/contract-calls.js';
+import { deployContract } from '../ledger/contract-calls.js';
 import { LedgerError } from '../ledger/errors.js';
 import { generateIdentity, generateTraceCode, sealTraceStep, sealTraceStepAs, type Identity } from '../crypto/index.js';
 import { Directory, DrugTrace } from '../../contracts/artifacts.js';
 import { Role } from '../roles.js';
 import * as native from '../../native/index.js';
 import { pushProvenStep } from '../../test/harness/trace-push.js';
+import { directoryWrites } from '../../test/harness/directory-writes.js';
 import { readTrace, type TraceReader } from './read-trace.js';
 
 type TraceContracts = TraceReader['contracts'];
@@ -37,19 +38,9 @@ describe('readTrace on the dev chain', () => {
     };
   };
   const register = (contracts: TraceContracts, who: Identity, role: number, name: string) =>
-    writeContract(client, ca.secretKey, {
-      address: contracts.directory,
-      abi: Directory.abi,
-      functionName: 'register',
-      args: [toHex(who.address), role, name, toHex(who.publicKey), zeroAddress],
-    });
+    directoryWrites(client, ca).register(contracts.directory, who, role, name);
   const revoke = (contracts: TraceContracts, who: Identity) =>
-    writeContract(client, ca.secretKey, {
-      address: contracts.directory,
-      abi: Directory.abi,
-      functionName: 'revoke',
-      args: [toHex(who.address)],
-    });
+    directoryWrites(client, ca).revoke(contracts.directory, who);
   /** `sender` pushes `c` with a valid proof: it holds the code. */
   const push = (contracts: TraceContracts, sender: Identity, code: string, c: Uint8Array) =>
     pushProvenStep(client, contracts.drugTrace, sender.secretKey, code, c);
