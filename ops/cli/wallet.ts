@@ -1,28 +1,24 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import type { Hex } from 'viem';
-import { apiUrlOf, type Config } from '../config/index.js';
+import type { Config } from '../config/index.js';
 import { PERSON_ROLES, Role } from '../../core/roles.js';
 import { readTrace } from '../../core/trace/read-trace.js';
 import { traceId } from '../../native/index.js';
+import { connectChainGateway } from '../../core/ledger/chain-gateway.js';
+import { GatewayContent } from '../../core/storage/gateway-content.js';
+import { requestGrant } from '../../wallet/engine-api.js';
 import { fetchInbox } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { byline, openRecord } from '../../wallet/open-record.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { withEngine } from './engine-client.js';
+import { findInboxItem, inboxSources, openWallet, walletEngineCommands, walletPassword } from './wallet-engines.js';
 import { operatorSigner } from '../engine/operators.js';
 import { organisationOption } from '../engine/organisation.js';
 import { messageOf } from '../error-message.js';
 import { TRACE_CODE_ARGUMENT_HELP, traceCodeFrom } from './trace-code-input.js';
 import { authorize } from '../../core/operators/authorization.js';
-
-function walletPassword(config: Config): string {
-  const password = config.keystore.walletPassword;
-  if (!password) throw new Error('set YILIAN_WALLET_PASSWORD: it unlocks the wallet keystore');
-  return password;
-}
-
-const openWallet = (dir: string, config: Config) => Wallet.open(walletDir(dir), walletPassword(config));
 
 /** A person's side of the flows: their wallet, inbox, records, grants, and a box's trace. */
 export function walletCommands(program: Command, config: () => Config): void {
@@ -75,13 +71,23 @@ export function walletCommands(program: Command, config: () => Config): void {
   wallet
     .command('inbox')
     .requiredOption('--dir <dir>', 'wallet folder')
-    .description('records anchored for you and records granted to you')
+    .description('records anchored for you and records granted to you, at each engine this wallet is enrolled with')
     .action(async (options: { dir: string }) => {
       const opened = await openWallet(options.dir, config());
-      const items = await fetchInbox(apiUrlOf(config()), opened);
-      for (const item of items)
-        console.log(JSON.stringify({ seq: item.seq, kind: item.kind, recordId: item.recordId, cid: item.cid }));
+      for (const source of await inboxSources(options.dir, config()))
+        for (const item of await fetchInbox(source.apiUrl, opened))
+          console.log(
+            JSON.stringify({
+              engine: source.apiUrl,
+              seq: item.seq,
+              kind: item.kind,
+              recordId: item.recordId,
+              cid: item.cid,
+            }),
+          );
     });
+
+  walletEngineCommands(wallet, config);
 
   const record = program.command('record').description('records in your wallet');
   record
@@ -90,22 +96,24 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--record <id>', 'record id (0x…) from `yilian wallet inbox`')
     .option('-o, --out <file>', 'write the record here instead of stdout')
     .description(
-      "read a record: chain → content store → unwrap → decrypt → the author's signature against the Directory; exit 1 naming what did not verify",
+      "read a record through the engine that delivered it: chain → content (each block re-hashed against its CID) → unwrap → decrypt → the author's signature against the Directory; exit 1 naming what did not verify",
     )
     .action(async (options: { dir: string; record: string; out?: string }) => {
       const opened = await openWallet(options.dir, config());
-      await withEngine(config(), async (engine) => {
-        const item = (await fetchInbox(engine.apiUrl, opened)).find((m) => m.recordId === options.record.toLowerCase());
-        if (!item) throw new Error(`record ${options.record} is not in this wallet's inbox`);
-        const { location, key } = await opened.recordKey(item);
-        const result = await openRecord(engine, location, key).catch((error: unknown) => {
-          console.error(`record ${options.record} did not verify: ${messageOf(error)}`);
-          process.exit(1);
-        });
-        console.error(`verified: signed by ${byline(result)} (${result.author.address})`);
-        if (options.out) await writeFile(options.out, result.record);
-        else process.stdout.write(result.record);
+      const { source, item } = await findInboxItem(options.dir, config(), opened, options.record);
+      const { location, key } = await opened.recordKey(item);
+      const { chain, contracts } = await connectChainGateway(source.apiUrl);
+      const result = await openRecord(
+        { chain, contracts, store: new GatewayContent(source.apiUrl) },
+        location,
+        key,
+      ).catch((error: unknown) => {
+        console.error(`record ${options.record} did not verify: ${messageOf(error)}`);
+        process.exit(1);
       });
+      console.error(`verified: signed by ${byline(result)} (${result.author.address})`);
+      if (options.out) await writeFile(options.out, result.record);
+      else process.stdout.write(result.record);
     });
 
   record
@@ -114,29 +122,28 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--record <id>', 'record id (0x…)')
     .requiredOption('--grantee <address>', "grantee's account")
     .requiredOption('--grantee-key <g2>', "the grantee's fresh key from `yilian wallet grantee-key`")
+    .option(
+      '--engine <url>',
+      "the grantee's engine, which delivers the grant to them (default: the engine that delivered the record)",
+    )
     .description(
       'grant one record to one grantee: the wallet makes the re-encryption key, the chain re-encrypts in a read-only call',
     )
-    .action(async (options: { dir: string; record: string; grantee: string; granteeKey: string }) => {
+    .action(async (options: { dir: string; record: string; grantee: string; granteeKey: string; engine?: string }) => {
       const opened = await openWallet(options.dir, config());
-      await withEngine(config(), async (engine) => {
-        const item = (await fetchInbox(engine.apiUrl, opened)).find(
-          (m) => m.kind === 'record' && m.recordId === options.record.toLowerCase(),
-        );
-        if (!item || item.kind !== 'record')
-          throw new Error(`record ${options.record} is not one of this wallet's own records`);
-        const granteeKey = options.granteeKey.toLowerCase() as Hex;
-        const result = await engine.workflows.execute.grantAccess({
-          recordId: item.recordId as Hex,
-          cid: item.cid,
-          patient: opened.identity.address,
-          prekeyIndex: item.prekeyIndex,
-          grantee: options.grantee.toLowerCase() as Hex,
-          granteeKey,
-          rk: await opened.rekey(item.prekeyIndex, granteeKey),
-        });
-        console.log(`granted ${item.recordId} to ${result.granteeName} (${result.grantee})`);
+      const { source, item } = await findInboxItem(options.dir, config(), opened, options.record);
+      if (item.kind !== 'record') throw new Error(`record ${options.record} is not one of this wallet's own records`);
+      const granteeKey = options.granteeKey.toLowerCase() as Hex;
+      const result = await requestGrant(options.engine ?? source.apiUrl, {
+        recordId: item.recordId as Hex,
+        cid: item.cid,
+        patient: opened.identity.address,
+        prekeyIndex: item.prekeyIndex,
+        grantee: options.grantee.toLowerCase() as Hex,
+        granteeKey,
+        rk: await opened.rekey(item.prekeyIndex, granteeKey),
       });
+      console.log(`granted ${item.recordId} to ${result.granteeName} (${result.grantee})`);
     });
 
   program

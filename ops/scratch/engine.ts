@@ -16,6 +16,10 @@ import { openEngine } from '../engine/open.js';
 import { runEngineWorkers, type WorkerKind, type WorkerSet } from '../workers/start.js';
 import { createHttpApp } from '../../connectors/http/app.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
+import { blockGatewayRoutes } from '../../connectors/http/block-gateway-routes.js';
+import { chainGatewayRoutes } from '../../connectors/http/chain-gateway-routes.js';
+import { grantRoutes } from '../../connectors/http/grant-routes.js';
+import { prekeyRoutes } from '../../connectors/http/prekey-routes.js';
 import { workflowStarter, type WorkflowStarter } from '../../workflows/starter.js';
 import { OperatorList } from '../../activities/operators.js';
 import type { OperatorSigner } from '../../core/operators/authorization.js';
@@ -108,11 +112,6 @@ export async function startScratchEngine(
   const server = createServer();
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const apiUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  server.on(
-    'request',
-    createHttpApp({ health: {}, routes: { '/inbox': inboxRoutes(engine.state, { publicUrl: apiUrl }) } }),
-  );
-
   let running: WorkerSet | undefined;
   const stopWorkers = async () => {
     await running?.drain();
@@ -123,10 +122,25 @@ export async function startScratchEngine(
     namespace,
     ...(dataConverter ? { dataConverter } : {}),
   });
+  const workflows = workflowStarter(client, taskQueue);
+  // what a wallet reaches the engine through (ops/stack/up.ts mounts the same)
+  server.on(
+    'request',
+    createHttpApp({
+      health: {},
+      routes: {
+        '/inbox': inboxRoutes(engine.state, { publicUrl: apiUrl }),
+        '/v1/grants': grantRoutes(workflows),
+        '/v1/prekeys': prekeyRoutes(engine.state, workflows),
+        '/v1/chain': chainGatewayRoutes(chain, { chainId: 'chain0', groupId: 'group0', contracts: deployment }),
+        '/v1/blocks': blockGatewayRoutes(store),
+      },
+    }),
+  );
   return {
     temporal,
     client,
-    workflows: workflowStarter(client, taskQueue),
+    workflows,
     devchain,
     home: home.path,
     engine,

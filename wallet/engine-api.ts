@@ -1,0 +1,98 @@
+import { hexToBytes, type Hex } from 'viem';
+import { decodePrekeyBundle } from '../core/keys/index.js';
+import { enrolmentCodeId, normalizeEnrolmentCode, signRedemption } from '../core/enrolment/offer.js';
+import { engineAudience } from '../core/inbox/request-signature.js';
+import type { Wallet } from './wallet.js';
+
+/** An engine refused: its HTTP status (for a page to say it in the reader's language) and its reason. */
+export class EngineRefusal extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+    this.name = 'EngineRefusal';
+  }
+}
+
+/** How long one call may wait for an engine: one engine away must not hold the wallet up. */
+const CALL_TIMEOUT_MS = 60_000;
+
+/**
+ * `POST <engine><path>` with a JSON body; the answer's JSON, or an EngineRefusal naming `what`
+ * and the engine's reason. The engine is named by its audience, never with credentials.
+ */
+async function post<T>(apiUrl: string, path: string, body: unknown, what: string): Promise<T> {
+  const audience = engineAudience(apiUrl);
+  const response = await fetch(`${audience}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+    signal: AbortSignal.timeout(CALL_TIMEOUT_MS),
+  }).catch((cause: unknown) => {
+    throw new EngineRefusal(0, `${what} at ${audience}: the engine did not answer`, { cause });
+  });
+  const answer = (await response.json().catch(() => ({}))) as { error?: string };
+  if (!response.ok)
+    throw new EngineRefusal(
+      response.status,
+      `${what} at ${audience}: ${answer.error ?? `HTTP ${String(response.status)}`}`,
+    );
+  return answer as T;
+}
+
+/**
+ * Makes `count` new one-time prekeys (their secrets stay in the wallet) and publishes their signed
+ * public halves to one engine (`POST /v1/prekeys`). Returns their ids, so the wallet can note
+ * that they belong to that engine alone, and how many the engine now holds unclaimed.
+ */
+export async function publishPrekeys(
+  apiUrl: string,
+  wallet: Wallet,
+  count: number,
+): Promise<{ ids: number[]; unclaimed: number }> {
+  const bundle = await wallet.addPrekeys(count);
+  const ids = decodePrekeyBundle(hexToBytes(bundle)).prekeys.map((prekey) => prekey.index);
+  const { unclaimed } = await post<{ unclaimed: number }>(
+    apiUrl,
+    '/v1/prekeys',
+    { owner: wallet.identity.address, bundle },
+    'prekeys',
+  );
+  return { ids, unclaimed };
+}
+
+/**
+ * Redeems a hospital's one-time enrolment code at its engine (`POST /v1/enrolments`): the code
+ * goes to the engine that issued it (it is the engine's to check), with the account's signature
+ * over the code's id for that engine alone.
+ */
+export async function redeemEnrolmentCode(apiUrl: string, wallet: Wallet, typed: string): Promise<{ woken: number }> {
+  const code = normalizeEnrolmentCode(typed);
+  const redemption = signRedemption(
+    {
+      codeId: enrolmentCodeId(code),
+      account: wallet.identity.address,
+      audience: engineAudience(apiUrl),
+      issuedAt: Date.now(),
+    },
+    (message) => wallet.sign(message),
+  );
+  return post<{ woken: number }>(apiUrl, '/v1/enrolments', { code, redemption }, 'enrolment');
+}
+
+/** What a grant asks the grantee's engine to do (`POST /v1/grants`); see workflows/grant-access.ts. */
+export interface GrantRequest {
+  recordId: Hex;
+  cid: string;
+  patient: Hex;
+  prekeyIndex: number;
+  grantee: Hex;
+  granteeKey: Hex;
+  rk: Hex;
+}
+
+/** Asks an engine to grant one record to one grantee; answers the grantee's Directory name. */
+export const requestGrant = (apiUrl: string, grant: GrantRequest): Promise<{ grantee: string; granteeName: string }> =>
+  post(apiUrl, '/v1/grants', grant, 'grant');
