@@ -142,6 +142,8 @@ export function walletCommands(program: Command, config: () => Config): void {
         grantee: options.grantee.toLowerCase() as Hex,
         granteeKey,
         rk: await opened.rekey(item.prekeyIndex, granteeKey),
+        // for an engine the prekey was never published to (the grantee's), which checks it against the Directory
+        prekey: await opened.signedPrekey(item.prekeyIndex),
       });
       console.log(`granted ${item.recordId} to ${result.granteeName} (${result.grantee})`);
     });

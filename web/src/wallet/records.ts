@@ -48,6 +48,8 @@ export async function grantRecord(
     grantee: grantee.trim().toLowerCase(),
     granteeKey: key,
     rk: await wallet.rekey(item.prekeyIndex, key),
+    // for an engine the prekey was never published to, which checks it against the Directory
+    prekey: await wallet.signedPrekey(item.prekeyIndex),
   };
   const response = await fetch('/v1/grants', {
     method: 'POST',
