@@ -191,7 +191,7 @@ export function createPatientActivities(engine: Engine) {
      * prekey this engine holds stands, and the wallet's must be that key. One it never saw (a grant
      * through the grantee's engine, the record written at another's) is taken on the patient's
      * signature, checked against their Directory key as publishPrekeys checks a bundle: the engine
-     * learns nothing from the engine that holds it, and a wallet cannot pass off a key it made up.
+     * learns nothing from the engine that holds it, and no one but the patient can vouch for a key.
      */
     async signedPrekeyPublicKey(patient: string, index: number, signed: PublishedPrekey): Promise<Hex> {
       const owner = hexField(patient, ADDRESS_LENGTH, 'the patient');
