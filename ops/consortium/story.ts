@@ -151,6 +151,8 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     grantee: carol.wallet.identity.address,
     granteeKey: carolKey.publicKey,
     rk: await alice.wallet.rekey(fromA.item.prekeyIndex, carolKey.publicKey),
+    // B never saw Alice's prekeys at A: it checks this one on her signature and the Directory
+    prekey: await alice.wallet.signedPrekey(fromA.item.prekeyIndex),
   });
   ok(`granted to ${granted.granteeName}: B's engine checked the re-encryption key and delivered to her inbox there`);
   const carolItem = (await fetchInbox(hospitalB.apiUrl, carol.wallet)).find(
@@ -189,6 +191,7 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     grantee: phil.wallet.identity.address,
     granteeKey: philKey.publicKey,
     rk: await alice.wallet.rekey(prescription.item.prekeyIndex, philKey.publicKey),
+    prekey: await alice.wallet.signedPrekey(prescription.item.prekeyIndex),
   });
   const dispensing = await readGranted(phil, pharmacy.apiUrl, prescription.record.recordId);
   if (dispensing.organisation?.address !== hospitalA.account)
