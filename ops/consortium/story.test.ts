@@ -14,6 +14,8 @@ import { repoRoot } from '../config/index.js';
 import { SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../scratch/engine.js';
 import { tempDir } from '../scratch/services.js';
 import { startConsortium, type Consortium } from './launch.js';
+import { runYilian, withoutYilian } from '../../test/harness/cli-process.js';
+import { forgeInboxItem } from './lying-engine.js';
 import { hospitalBFhir, runConsortiumStory, type ConsortiumStoryOutcome } from './story.js';
 import { scratchFhirServer, type ScratchFhirServer } from '../scratch/fhir.js';
 
@@ -200,6 +202,58 @@ test('an engine that lies is caught by the wallet, and an engine down loses noth
     'the report B’s EHR wrote while its engine was down',
   );
   assert.deepEqual(outcome.timeline.problems, []);
+});
+
+test('`yilian wallet timeline` and `wallet engines list` show the same, from the wallet folder alone', async () => {
+  const outcome = story();
+  const env = { ...withoutYilian(process.env), YILIAN_WALLET_PASSWORD: SCRATCH_PASSWORD };
+  const listed = await runYilian(['wallet', 'engines', 'list', '--dir', outcome.people.alice.dir], { env });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(
+    listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { name: string }).name),
+    ['Hospital A', 'Hospital B'],
+  );
+  const run = await runYilian(['wallet', 'timeline', '--dir', outcome.people.alice.dir, '--json'], { env });
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { recordId: string; organisation: string; type: string; problem?: string });
+  assert.deepEqual(
+    lines.map((line) => line.recordId),
+    outcome.timeline.entries.map((entry) => entry.record.recordId),
+  );
+  assert.deepEqual(lines.map((line) => `${line.type} ${line.organisation}`).sort(), [
+    'DiagnosticReport Hospital B',
+    'DiagnosticReport Hospital B',
+    'ORU^R01 Hospital A',
+    'ORU^R01 Hospital A',
+    'RDE^O11 Hospital A',
+  ]);
+  // the CLI's own lie detection: the same forged item makes it exit 1 and name the item
+  const note = outcome.timeline.entries.find((e) => e.engine.apiUrl === engine('hospital-b').apiUrl);
+  if (note?.item.kind !== 'record') return assert.fail("no record of B's in the timeline");
+  const { seq, ...item } = note.item;
+  const restore = forgeInboxItem(
+    engine('hospital-b').home,
+    {
+      address: outcome.people.alice.wallet.identity.address,
+      publicKey: hexToBytes(outcome.people.alice.wallet.identity.publicKey),
+    },
+    seq,
+    { ...item, cid: outcome.grantedRecord.item.cid },
+  );
+  try {
+    const lied = await runYilian(['wallet', 'timeline', '--dir', outcome.people.alice.dir], { env });
+    assert.equal(lied.code, 1, 'a forged item fails the command');
+    assert.match(lied.stderr, new RegExp(`✗ record ${note.record.recordId}: the content does not decrypt`));
+    assert.equal(lied.stdout.trim().split('\n').length, lines.length - 1, 'the other records still shown');
+  } finally {
+    restore();
+  }
 });
 
 /** Every secret a person's wallet holds: signing key, prekey and grantee-key secrets. */

@@ -5,6 +5,7 @@ import { hexToBytes, type Hex } from 'viem';
 import { connectChainGateway } from '../../core/ledger/chain-gateway.js';
 import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import type { ScryptParams } from '../../core/keys/index.js';
+import { recordView } from '../../core/records/content-view.js';
 import { Role, roleName } from '../../core/roles.js';
 import { GatewayContent } from '../../core/storage/gateway-content.js';
 import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
@@ -187,7 +188,7 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
   const timeline = await timelineOf(alice, engines, 2);
   for (const entry of timeline.entries)
     ok(
-      `block ${entry.record.createdAt}: ${byline(entry.record)} via ${entry.engine.name}, verified against the Directory`,
+      `block ${entry.record.createdAt}: ${recordView(entry.record.record).kind} from ${byline(entry.record)}, via ${entry.engine.name}'s engine; author and hospital verified against the Directory`,
     );
   const fromA = timeline.entries.find((entry) => entry.engine.apiUrl === hospitalA.apiUrl);
   if (!fromA) throw new Error("Hospital A's record is not in Alice's timeline");
@@ -339,7 +340,7 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
   if (!away) throw new Error("Alice's wallet did not report Hospital B's engine away");
   if (during.entries.length !== before - 1)
     throw new Error("Hospital B's engine being down cost more than its own item");
-  ok(`Alice's timeline still shows the other ${during.entries.length} records and says: ${away.message.split(':')[0]}`);
+  ok(`Alice's timeline still shows the other ${during.entries.length} records, and says: ${away.message}`);
   await report('follow-up', 'Follow-up: haemoglobin back to normal');
   ok("Hospital B's EHR wrote a follow-up report meanwhile: it waits on the FHIR server for B's engine");
   await send(hospitalA, ctx.samples.result, 'repeat lab result');
