@@ -248,6 +248,72 @@ describe('yilian wallet, enrol, record and trace commands', () => {
       Role.Patient,
     );
     assert.equal(await stack.engine.state.unclaimedPrekeys(dora.address), 0);
+
+    // she enrols with the hospital's engine from her wallet: prekeys to it alone, then its code
+    const notAHospital = await yilian(
+      'wallet',
+      'engines',
+      'add',
+      '--dir',
+      dir,
+      '--engine',
+      stack.apiUrl,
+      '--organisation',
+      bob,
+    );
+    assert.equal(notAHospital.code, 2);
+    assert.match(
+      notAHospital.stderr,
+      /is not a registered, unrevoked hospital or pharmacy in the Directory \(it is Dr\. Bob, Doctor\)/,
+    );
+    const added = await yilian(
+      'wallet',
+      'engines',
+      'add',
+      '--dir',
+      dir,
+      '--engine',
+      stack.apiUrl,
+      '--organisation',
+      hospital,
+      '--prekeys',
+      '4',
+    );
+    assert.equal(added.code, 0, added.stderr);
+    assert.match(
+      added.stdout,
+      /^CLI Hospital \(http:\/\/127\.0\.0\.1:\d+\) added; 4 prekeys published to it alone, 4 unclaimed there/,
+    );
+    assert.equal(await stack.engine.state.unclaimedPrekeys(dora.address), 4);
+    const code = await yilian('enrol-code', '--authority', 'CLI-MRN', '--identifier', '777');
+    assert.equal(code.code, 0, code.stderr);
+    const enrolled = await yilian(
+      'wallet',
+      'enrol',
+      '--dir',
+      dir,
+      '--engine',
+      stack.apiUrl,
+      '--code',
+      code.stdout.trim(),
+    );
+    assert.equal(enrolled.code, 0, enrolled.stderr);
+    assert.match(enrolled.stdout, /^enrolled at CLI Hospital; 0 waiting record\(s\) woken/);
+    const record = 'MSH|^~\\&|CLI|CLI|||20260101||ORU^R01|CLI-7|P|2.5\rPID|1||777^^^CLI-MRN\rOBX|1|ST|note||dora';
+    const reference = await stack.workflows.execute.anchorRecord({
+      source: { kind: 'hl7', sendingFacility: 'CLI', controlId: 'CLI-7' },
+      record,
+      patient: { authority: 'CLI-MRN', identifier: '777' },
+      author: bob,
+    });
+    const timeline = await yilian('wallet', 'timeline', '--dir', dir);
+    assert.equal(timeline.code, 0, timeline.stderr);
+    assert.match(
+      timeline.stdout,
+      new RegExp(
+        `^block \\d+  ORU\\^R01  Dr\\. Bob · CLI Hospital  record ${reference.recordId} \\(via CLI Hospital\\)`,
+      ),
+    );
     for (const count of ['-1', '2.5', 'many', '101', '']) {
       const refusedDir = join(stack.home, 'cli-refused');
       const refused = await yilian(

@@ -18,6 +18,7 @@ import { createHttpApp } from '../../connectors/http/app.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
 import { blockGatewayRoutes } from '../../connectors/http/block-gateway-routes.js';
 import { chainGatewayRoutes } from '../../connectors/http/chain-gateway-routes.js';
+import { enrolmentRoutes } from '../../connectors/http/enrolment-routes.js';
 import { grantRoutes } from '../../connectors/http/grant-routes.js';
 import { prekeyRoutes } from '../../connectors/http/prekey-routes.js';
 import { workflowStarter, type WorkflowStarter } from '../../workflows/starter.js';
@@ -132,6 +133,7 @@ export async function startScratchEngine(
         '/inbox': inboxRoutes(engine.state, { publicUrl: apiUrl }),
         '/v1/grants': grantRoutes(workflows),
         '/v1/prekeys': prekeyRoutes(engine.state, workflows),
+        '/v1/enrolments': enrolmentRoutes({ state: engine.state, publicUrl: apiUrl, workflows }),
         '/v1/chain': chainGatewayRoutes(chain, { chainId: 'chain0', groupId: 'group0', contracts: deployment }),
         '/v1/blocks': blockGatewayRoutes(store),
       },
