@@ -1,10 +1,9 @@
 import type { Command } from 'commander';
 import { apiUrlOf, type Config } from '../config/index.js';
 import { engineAudience } from '../../core/inbox/request-signature.js';
-import { connectChainGateway } from '../../core/ledger/chain-gateway.js';
-import { lookupIdentity } from '../../core/ledger/directory.js';
-import { Role, roleName } from '../../core/roles.js';
-import { publishPrekeys, redeemEnrolmentCode } from '../../wallet/engine-api.js';
+import { Role } from '../../core/roles.js';
+import { addEngine, publishPrekeysTo } from '../../wallet/add-engine.js';
+import { redeemEnrolmentCode } from '../../wallet/engine-api.js';
 import { EngineList, type EngineLink } from '../../wallet/engine-list.js';
 import { fetchInbox, type ReceivedItem } from '../../wallet/inbox-client.js';
 import { engineListFile } from '../../wallet/node/engine-list-file.js';
@@ -12,9 +11,6 @@ import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { byline } from '../../wallet/open-record.js';
 import { readTimeline } from '../../wallet/timeline.js';
 import { Wallet } from '../../wallet/wallet.js';
-
-/** Organisations whose engine a person enrols with: they send records (hospitals) or grants and dispenses (pharmacies). */
-const ENGINE_ROLES: ReadonlySet<number> = new Set([Role.Hospital, Role.Pharmacy]);
 
 export function walletPassword(config: Config): string {
   const password = config.keystore.walletPassword;
@@ -76,29 +72,18 @@ export function walletEngineCommands(wallet: Command, config: () => Config): voi
       const count = Number(options.prekeys);
       if (!Number.isInteger(count) || count < 0 || count > 500)
         throw new Error(`--prekeys must be a whole number from 0 to 500, not ${options.prekeys}`);
-      const organisation = options.organisation.toLowerCase();
-      if (!/^0x[0-9a-f]{40}$/.test(organisation))
-        throw new Error(`--organisation must be 0x and 40 hex digits, not ${JSON.stringify(options.organisation)}`);
       const person = await openWallet(options.dir, config());
       const list = await EngineList.open(engineListFile(options.dir));
-      const apiUrl = engineAudience(options.engine);
-      const { chain, contracts } = await connectChainGateway(apiUrl);
-      const pinned = list.contracts ?? contracts;
-      // the organisation and the person as the consortium's Directory has them, read through the
-      // pinned contracts: an engine that names other contracts is refused by list.add below
-      const entry = await lookupIdentity(chain, pinned.directory, organisation);
-      if (!entry || entry.revoked || !ENGINE_ROLES.has(entry.role))
-        throw new Error(
-          `${organisation} is not a registered, unrevoked hospital or pharmacy in the Directory${entry ? ` (it is ${entry.name}, ${roleName(entry.role)}${entry.revoked ? ', revoked' : ''})` : ''}`,
-        );
-      const self = await lookupIdentity(chain, pinned.directory, person.identity.address);
-      if (!self) throw new Error(`this wallet (${person.identity.address}) is not registered in the Directory yet`);
-      const link = await list.add({ apiUrl, organisation, name: entry.name }, contracts);
+      const { link, organisation, self } = await addEngine(list, person, {
+        apiUrl: options.engine,
+        organisation: options.organisation,
+      });
       if (self.role === Role.Patient && count > 0) {
-        const { ids, unclaimed } = await publishPrekeys(link.apiUrl, person, count);
-        await list.notePrekeys(link.apiUrl, ids);
-        console.log(`${entry.name} (${link.apiUrl}): ${ids.length} prekeys published, ${unclaimed} unclaimed there`);
-      } else console.log(`${entry.name} (${link.apiUrl}) added`);
+        const { ids, unclaimed } = await publishPrekeysTo(list, person, link.apiUrl, count);
+        console.log(
+          `${organisation.name} (${link.apiUrl}): ${ids.length} prekeys published, ${unclaimed} unclaimed there`,
+        );
+      } else console.log(`${organisation.name} (${link.apiUrl}) added`);
     });
 
   engines
