@@ -2,6 +2,7 @@ import { hexToBytes, type Hex } from 'viem';
 import { decodePrekeyBundle } from '../core/keys/index.js';
 import { enrolmentCodeId, normalizeEnrolmentCode, signRedemption } from '../core/enrolment/offer.js';
 import { engineAudience } from '../core/inbox/request-signature.js';
+import { signRegistrationRequest, type RegistrationContent } from '../core/registration/request.js';
 import type { Wallet } from './wallet.js';
 
 /** An engine refused: its HTTP status (for a page to say it in the reader's language) and its reason. */
@@ -96,3 +97,25 @@ export interface GrantRequest {
 /** Asks an engine to grant one record to one grantee; answers the grantee's Directory name. */
 export const requestGrant = (apiUrl: string, grant: GrantRequest): Promise<{ grantee: string; granteeName: string }> =>
   post(apiUrl, '/v1/grants', grant, 'grant');
+
+/** A registration request as the CA's engine keeps it until an operator decides. */
+export interface RegistrationState {
+  id: string;
+  address: string;
+  status: 'pending' | 'registered' | 'rejected';
+  receivedAt: string;
+  decidedAt: string | null;
+}
+
+/**
+ * Asks the CA's engine to register this wallet (`POST /v1/registrations`): the request is signed
+ * by the wallet's own key for that engine alone, and waits for a CA operator's approval.
+ */
+export function requestRegistration(
+  apiUrl: string,
+  wallet: Wallet,
+  content: RegistrationContent,
+): Promise<RegistrationState> {
+  const signed = signRegistrationRequest(content, engineAudience(apiUrl), (message) => wallet.sign(message));
+  return post<RegistrationState>(apiUrl, '/v1/registrations', signed, 'registration request');
+}

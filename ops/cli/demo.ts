@@ -1,10 +1,13 @@
-import { readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { repoRoot, type Config } from '../config/index.js';
 import { keptSecret } from '../config/kept-secret.js';
 import { runStory, summarizeStory } from '../demo/story.js';
+import { startConsortium } from '../consortium/launch.js';
+import { runConsortiumStory } from '../consortium/story.js';
 import { connectEngine } from './engine-client.js';
 import { operatorSigner } from '../engine/operators.js';
 import { MAX_BATCH_ITEMS } from '../../native/index.js';
@@ -22,7 +25,19 @@ export function demoCommand(program: Command, config: () => Config): void {
     )
     .option('--batch <items>', 'items in the production batch', '100')
     .option('--json', 'print the steps on stderr and the outcome as JSON on stdout')
-    .action(async (options: { hl7: string; batch: string; json?: boolean }) => {
+    .option(
+      '--consortium',
+      "the consortium's story instead, against engines it starts: one per organisation, one chain, one IPFS network (ops/consortium/story.ts)",
+    )
+    .option(
+      '--dir <dir>',
+      'with --consortium: where the organisations keep their data (kept); default a fresh folder, removed after',
+    )
+    .action(async (options: { hl7: string; batch: string; json?: boolean; consortium?: boolean; dir?: string }) => {
+      if (options.consortium) {
+        await consortiumDemo(options.dir);
+        return;
+      }
       const settings = config();
       const batchSize = Number(options.batch);
       if (!Number.isInteger(batchSize) || batchSize < 1 || batchSize > MAX_BATCH_ITEMS) {
@@ -49,4 +64,35 @@ export function demoCommand(program: Command, config: () => Config): void {
         await engine.close();
       }
     });
+}
+
+/**
+ * `yilian demo --consortium`: a development consortium started for the story (ops/consortium/
+ * launch.ts), the story told against it step by step, and the engines stopped. Exits 0 only if
+ * every step verified.
+ */
+async function consortiumDemo(dir: string | undefined): Promise<void> {
+  const folder = dir ?? (await mkdtemp(join(tmpdir(), 'yilian-consortium-demo-')));
+  const sample = (name: string) => readFile(join(repoRoot, 'test/fixtures/hl7', name), 'utf8');
+  const consortium = await startConsortium({ dir: folder, say: (line) => console.log(line) });
+  try {
+    await runConsortiumStory({
+      consortium,
+      peopleDir: join(folder, 'people'),
+      // the demo's people are made up, so one kept password guards all their wallets
+      walletPassword: await keptSecret(join(folder, 'people'), 'demo-wallet-password', () =>
+        randomBytes(18).toString('base64url'),
+      ),
+      samples: {
+        result: await sample('ORU-R01-01.hl7'),
+        note: await sample('MDM-T02-01.hl7'),
+        prescription: await sample('RDE-O11-01.hl7'),
+      },
+      say: (line) => console.log(line),
+    });
+  } finally {
+    console.log('stopping the engines');
+    await consortium.stop();
+    if (dir === undefined) await rm(folder, { recursive: true, force: true });
+  }
 }

@@ -1,8 +1,7 @@
 import type { Command } from 'commander';
 import { apiUrlOf, type Config } from '../config/index.js';
 import { engineAudience } from '../../core/inbox/request-signature.js';
-import { Role } from '../../core/roles.js';
-import { addEngine, publishPrekeysTo } from '../../wallet/add-engine.js';
+import { addEngine } from '../../wallet/add-engine.js';
 import { redeemEnrolmentCode } from '../../wallet/engine-api.js';
 import { EngineList, type EngineLink } from '../../wallet/engine-list.js';
 import { fetchInbox, type ReceivedItem } from '../../wallet/inbox-client.js';
@@ -69,21 +68,17 @@ export function walletEngineCommands(wallet: Command, config: () => Config): voi
       "add an organisation's engine: its name is read from the Directory (not from the engine), and a patient publishes prekeys no other engine is given",
     )
     .action(async (options: { dir: string; engine: string; organisation: string; prekeys: string }) => {
-      const count = Number(options.prekeys);
-      if (!Number.isInteger(count) || count < 0 || count > 500)
-        throw new Error(`--prekeys must be a whole number from 0 to 500, not ${options.prekeys}`);
       const person = await openWallet(options.dir, config());
       const list = await EngineList.open(engineListFile(options.dir));
-      const { link, organisation, self } = await addEngine(list, person, {
+      const { link, published, unclaimed } = await addEngine(person, list, {
         apiUrl: options.engine,
         organisation: options.organisation,
+        prekeys: Number(options.prekeys),
       });
-      if (self.role === Role.Patient && count > 0) {
-        const { ids, unclaimed } = await publishPrekeysTo(list, person, link.apiUrl, count);
-        console.log(
-          `${organisation.name} (${link.apiUrl}): ${ids.length} prekeys published, ${unclaimed} unclaimed there`,
-        );
-      } else console.log(`${organisation.name} (${link.apiUrl}) added`);
+      console.log(
+        `${link.name} (${link.apiUrl}) added` +
+          (published > 0 ? `; ${published} prekeys published to it alone, ${String(unclaimed)} unclaimed there` : ''),
+      );
     });
 
   engines

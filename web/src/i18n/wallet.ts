@@ -69,10 +69,10 @@ const en = {
   engineOrganisationHelp:
     'As the organisation gave it to you. Its name is read from the Directory, never from its engine; a patient’s wallet gives it one-time keys no other engine gets.',
   engineAddButton: 'Add',
-  engineAdded: (name: string, published: number | null) =>
-    published === null
+  engineAdded: (name: string, unclaimed: number | null) =>
+    unclaimed === null
       ? `${name} added.`
-      : `${name} added. ${published} one-time keys are ready there for new records.`,
+      : `${name} added. ${unclaimed} one-time keys are ready there for new records.`,
   engineNotOrganisation: 'That account is not a registered hospital or pharmacy in the Directory.',
   engineSelfNotRegistered: 'Your wallet is not registered in the Directory yet: wait for the CA.',
   engineUnreachable: 'That engine did not answer. Check its address, or try again later.',
@@ -205,8 +205,8 @@ const zh: Shape<typeof en> = {
   engineOrganisationHelp:
     '以机构提供的为准。其名称从目录读取，而不是从其引擎读取；患者的钱包会向它提供其他引擎得不到的一次性密钥。',
   engineAddButton: '添加',
-  engineAdded: (name, published) =>
-    published === null ? `已添加 ${name}。` : `已添加 ${name}。该引擎已有 ${published} 个一次性密钥可用于新记录。`,
+  engineAdded: (name, unclaimed) =>
+    unclaimed === null ? `已添加 ${name}。` : `已添加 ${name}。该引擎已有 ${unclaimed} 个一次性密钥可用于新记录。`,
   engineNotOrganisation: '该账户不是目录中已注册的医院或药房。',
   engineSelfNotRegistered: '您的钱包尚未在目录中注册：请等待 CA 审批。',
   engineUnreachable: '该引擎没有响应。请核对地址，或稍后再试。',

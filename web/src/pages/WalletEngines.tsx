@@ -88,7 +88,7 @@ export function EnginesSection(props: {
   const { list, engines, changed } = props.engines;
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<
-    { ok: true; name: string; published: number | null } | { ok: false; error: string }
+    { ok: true; name: string; unclaimed: number | null } | { ok: false; error: string }
   >();
   const [form] = Form.useForm<AddValues>();
   const ownAdded = engines.some((engine) => engine.apiUrl === pageEngine());
@@ -100,8 +100,8 @@ export function EnginesSection(props: {
     setBusy(true);
     setResult(undefined);
     try {
-      const { link, published } = await addEngineHere(list, props.wallet, values);
-      setResult({ ok: true, name: link.name, published });
+      const { link, unclaimed } = await addEngineHere(list, props.wallet, values);
+      setResult({ ok: true, name: link.name, unclaimed });
       form.resetFields();
     } catch (error) {
       setResult({ ok: false, error: notAdded(t, error) });
@@ -166,7 +166,7 @@ export function EnginesSection(props: {
         </Button>
       </Form>
       <div aria-live="polite" className="mt-3" data-testid="engine-result">
-        {result?.ok === true && <Alert type="success" showIcon title={t.engineAdded(result.name, result.published)} />}
+        {result?.ok === true && <Alert type="success" showIcon title={t.engineAdded(result.name, result.unclaimed)} />}
         {result?.ok === false && <Alert type="error" showIcon title={t.failed(result.error)} />}
       </div>
     </Section>

@@ -6,7 +6,6 @@ import { QrCode } from '../components/QrCode';
 import { QrScanner } from '../components/QrScanner';
 import { RecordView } from '../components/RecordView';
 import { useLanguage } from '../i18n';
-import { publishPrekeysTo } from '../../../wallet/add-engine.js';
 import type { EngineLink, EngineList } from '../../../wallet/engine-list.js';
 import {
   byline,
@@ -18,6 +17,7 @@ import {
   type TimelineProblem,
 } from '../wallet/records';
 import { EngineSelect } from './WalletEngines';
+import { publishMorePrekeys } from '../wallet/engines';
 import { Panel as Section } from './Operator';
 
 const MORE_PREKEYS = 20;
@@ -321,7 +321,7 @@ export function PrekeysSection(props: {
     setBusy(true);
     setResult(undefined);
     try {
-      setResult({ ok: true, ...(await publishPrekeysTo(props.list, props.wallet, engine, MORE_PREKEYS)) });
+      setResult({ ok: true, ...(await publishMorePrekeys(props.list, props.wallet, engine, MORE_PREKEYS)) });
     } catch (error) {
       setResult({ ok: false, error: messageOf(error) });
     } finally {

@@ -1,11 +1,15 @@
 import { hexToBytes } from 'viem';
 import { Wallet } from '../../../wallet/wallet.js';
 import { engineAudience } from '../../../core/inbox/request-signature.js';
-import { signRegistrationRequest, type RegistrationContent } from '../../../core/registration/request.js';
+import type { RegistrationContent } from '../../../core/registration/request.js';
 import { Role } from '../../../core/roles.js';
 import { CryptoError } from '../../../core/crypto/errors.js';
 import { decodePrekeyBundle } from '../../../core/keys/index.js';
-import { EngineRefusal } from '../../../wallet/engine-api.js';
+import {
+  EngineRefusal,
+  requestRegistration as requestRegistrationAt,
+  type RegistrationState,
+} from '../../../wallet/engine-api.js';
 import { browserSlot, memorySlot, storedKeystore } from './keystore-slot';
 
 /** Prekeys a new patient wallet publishes with its registration; more are published later. */
@@ -13,13 +17,7 @@ export const FIRST_PREKEYS = 20;
 /** What this browser remembers of its registration request: public facts, never a key. */
 const REGISTRATION_KEY = 'yilian-wallet-registration';
 
-export interface RegistrationState {
-  id: string;
-  address: string;
-  status: 'pending' | 'registered' | 'rejected';
-  receivedAt: string;
-  decidedAt: string | null;
-}
+export type { RegistrationState };
 
 export interface RegistrationNote {
   id: string;
@@ -66,15 +64,7 @@ export async function createWallet(
 }
 
 export async function requestRegistration(wallet: Wallet, content: RegistrationContent): Promise<RegistrationState> {
-  const signed = signRegistrationRequest(content, engine(), (message) => wallet.sign(message));
-  const registration = await answer<RegistrationState>(
-    await fetch('/v1/registrations', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(signed),
-    }),
-    'registration request',
-  );
+  const registration = await requestRegistrationAt(engine(), wallet, content);
   const prekeys = content.prekeyBundle
     ? decodePrekeyBundle(hexToBytes(content.prekeyBundle)).prekeys.map((prekey) => prekey.index)
     : [];
