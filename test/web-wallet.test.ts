@@ -234,7 +234,10 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   // she adds the hospital's engine (in Chinese); imported, the wallet gives it 20 new prekeys
   await other.getByTestId('engine-organisation').fill(hospital.address);
   await other.getByTestId('engine-add').click();
-  await other.getByTestId('engine-result').getByText('已添加 Hospital。该引擎已有 22 个一次性密钥').waitFor({ timeout: 30_000 });
+  await other
+    .getByTestId('engine-result')
+    .getByText('已添加 Hospital。该引擎已有 22 个一次性密钥')
+    .waitFor({ timeout: 30_000 });
   await browser.screenshot(other, 'wallet-engine-added-zh');
   // the code was used: another account cannot redeem it
   await other.getByLabel('登记码', { exact: true }).fill(code);
