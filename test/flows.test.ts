@@ -4,6 +4,7 @@ import { RecordRegistry, DrugTrace } from '../contracts/artifacts.js';
 import { readContract } from '../core/ledger/contract-calls.js';
 import type { StoryOutcome } from '../ops/demo/story.js';
 import { runStoryOn, storyHl7 } from './harness/story.js';
+import { grantThroughUnseenPrekey, UNSEEN_PREKEY_RECORD } from './harness/unseen-prekey-grant.js';
 import { startScratchEngine, type ScratchEngine } from '../ops/scratch/engine.js';
 
 const hl7 = await storyHl7();
@@ -98,5 +99,12 @@ describe('the record and drug-trace flows end to end on the real stack', () => {
     assert.match(((await replayed.json()) as { error: string }).error, /already used/);
     const elsewhere = await get(signed(alice, 'http://engine.other.example'));
     assert.equal(elsewhere.status, 401, "a signature for another engine's URL");
+  });
+
+  test("a grant through an engine that never saw the record's prekey works on the patient's signed prekey", async () => {
+    const grant = await grantThroughUnseenPrekey(stack, outcome);
+    assert.match(grant.withoutPrekey, /prekey \d+ of 0x[0-9a-f]{40} was never published to this engine/);
+    assert.equal(grant.readByCarol.record, UNSEEN_PREKEY_RECORD);
+    assert.match(grant.readByCarol.author.name, /^Dr\. Bob/);
   });
 });

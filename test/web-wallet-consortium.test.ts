@@ -12,7 +12,6 @@ import { tempDir } from '../ops/scratch/services.js';
 import { openBrowser } from './harness/browser.js';
 import { runYilian } from './harness/cli-process.js';
 
-const PASSPHRASE = 'correct horse 电池 staple';
 /** The CA and two hospitals: each its own engine, kubo node, Temporal and Redis; one dev chain. */
 const MEMBERS = ORGANISATIONS.filter((org) => ['ca', 'hospital-a', 'hospital-b'].includes(org.slug));
 /** The ports the launcher keeps per organisation (ops/consortium/launch.ts). */
@@ -63,14 +62,9 @@ test('one web wallet, two hospitals’ engines: served by hospital A, it adds ho
   t.diagnostic(`consortium of 3 engines ready in ${(c.startupMs / 1000).toFixed(1)} s`);
   const [ca, a, b] = [c.engine('ca'), c.engine('hospital-a'), c.engine('hospital-b')];
 
-  // Alice's one wallet: made with the CLI, registered by the CA's operator (its first prekeys go to the CA's engine)
-  const walletFolder = join(dir.path, 'alice');
-  const made = await runYilian(
-    ['wallet', 'create', '--dir', walletFolder, '--name', 'Alice Liu 刘爱丽', '--role', 'patient', '--prekeys', '1'],
-    { env: { ...ca.env, YILIAN_WALLET_PASSWORD: PASSPHRASE } },
-  );
-  assert.equal(made.code, 0, made.stderr);
-  const [keystore = ''] = (await readdir(walletFolder)).filter((name) => name.endsWith('.json'));
+  // Alice's one wallet: made with the CLI in the CA's environment, registered by the CA's operator
+  const alice = await c.person({ slug: 'alice', name: 'Alice Liu 刘爱丽', role: 'patient' });
+  const [keystore = ''] = (await readdir(alice.dir)).filter((name) => name.endsWith('.json'));
 
   // each hospital has a result for her before she is enrolled there: HL7 v2 over MLLP into its own engine
   for (const [engine, hospital, id, code, value] of [
@@ -96,10 +90,8 @@ test('one web wallet, two hospitals’ engines: served by hospital A, it adds ho
   const browser = await openBrowser(t, 'web-wallet-consortium');
   const page = await browser.newPage({ locale: 'en-US' });
   await page.goto(`${a.apiUrl}/wallet`);
-  await page
-    .locator('section[aria-labelledby=import-title] input[type=file]')
-    .setInputFiles(join(walletFolder, keystore));
-  await page.getByTestId('import-passphrase').fill(PASSPHRASE);
+  await page.locator('section[aria-labelledby=import-title] input[type=file]').setInputFiles(join(alice.dir, keystore));
+  await page.getByTestId('import-passphrase').fill(alice.password);
   await page.getByTestId('import-submit').click();
   await page.waitForSelector('[data-testid=registration-status][data-status=registered]', { timeout: 60_000 });
 
@@ -181,8 +173,35 @@ test('one web wallet, two hospitals’ engines: served by hospital A, it adds ho
     'the page read hospital B’s inbox cross-origin',
   );
 
+  // she grants hospital A's record to a doctor of hospital B through B's engine (the grantee's),
+  // chosen in the grant form; the select starts at the engine that delivered the record
+  const doctor = await c.person({ slug: 'dr-wang', name: 'Dr. Wang Lei', role: 'doctor', organisation: 'hospital-b' });
+  const key = await runYilian(['wallet', 'grantee-key', '--dir', doctor.dir], {
+    env: { ...b.env, YILIAN_WALLET_PASSWORD: doctor.password },
+  });
+  assert.equal(key.code, 0, key.stderr);
+  const fromA = page.locator(`[data-testid=timeline-entry][data-engine="${a.apiUrl}"]`);
+  await fromA.getByTestId('entry-grant').click();
+  await fromA.getByTestId('grant-account').fill(doctor.account);
+  await fromA.getByTestId('grant-key').fill(key.stdout.trim());
+  assert.match(await fromA.getByTestId('grant-engine').innerText(), /^Hospital A \(/);
+  await fromA.getByTestId('grant-engine').click();
+  await page
+    .locator('.ant-select-item-option')
+    .filter({ hasText: /^Hospital B \(/ })
+    .click();
+  await fromA.getByTestId('grant-submit').click();
+  await fromA.getByTestId('grant-result').getByText('已授权给 Dr. Wang Lei').waitFor({ timeout: 60_000 });
+  const grants = browser.requests.filter((request) => request.method === 'POST' && request.url.endsWith('/v1/grants'));
+  assert.deepEqual(
+    grants.map((request) => request.url),
+    [`${b.apiUrl}/v1/grants`],
+    'the grant went to the grantee’s engine alone',
+  );
+  await browser.screenshot(page, 'granted-through-b-zh');
+
   // hospital B's engine away: A's record is still shown, and B's absence is said, not hidden
-  await b.process.stop();
+  await c.stopEngine('hospital-b');
   await page.getByTestId('timeline-refresh').click();
   await page.getByTestId('timeline-problem').waitFor({ timeout: 60_000 });
   assert.equal(await page.getByTestId('timeline-problem').getAttribute('data-engine'), b.apiUrl);

@@ -92,6 +92,8 @@ export interface GrantRequest {
   grantee: Hex;
   granteeKey: Hex;
   rk: Hex;
+  /** The record's prekey as this wallet signed it (Wallet.signedPrekey), for an engine it was never published to. */
+  prekey?: { publicKey: Hex; signature: Hex };
 }
 
 /** Asks an engine to grant one record to one grantee; answers the grantee's Directory name. */

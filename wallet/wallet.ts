@@ -23,6 +23,7 @@ import {
   type KeyMaterial,
   type KeystoreJson,
   type ScryptParams,
+  type SignedPrekey,
 } from '../core/keys/index.js';
 import { INBOX_CONTEXT, inboxMessageSchema, type InboxMessage } from '../core/inbox/inbox-message.js';
 import type { RecordKey, RecordLocation } from './open-record.js';
@@ -84,11 +85,24 @@ export class Wallet {
     this.material = { ...this.material, prekeys: [...this.material.prekeys, ...fresh] };
     await this.save();
     const owner = this.signer.address;
-    const prekeys = fresh.map(({ id, secretKey }) => {
-      const publicKey = preDelegatorPublicKey(secretKey);
-      return { index: id, publicKey, signature: sign(this.material.signingKey, prekeyMessage(owner, id, publicKey)) };
-    });
+    const prekeys = fresh.map(({ id, secretKey }) => this.signPrekey(owner, id, secretKey));
     return toHex(encodePrekeyBundle({ owner, prekeys }));
+  }
+
+  /**
+   * Prekey `index` as `addPrekeys` published it: its public half and this wallet's signature over
+   * it (signatures are deterministic, so the same bytes). A grant sends it along, so that an
+   * engine the bundle never went to (the grantee's) can check it against the Directory.
+   */
+  async signedPrekey(index: number): Promise<{ publicKey: Hex; signature: Hex }> {
+    await initPre();
+    const { publicKey, signature } = this.signPrekey(this.signer.address, index, prekeySecret(this.material, index));
+    return { publicKey: toHex(publicKey), signature: toHex(signature) };
+  }
+
+  private signPrekey(owner: Uint8Array, index: number, secretKey: Uint8Array): SignedPrekey {
+    const publicKey = preDelegatorPublicKey(secretKey);
+    return { index, publicKey, signature: sign(this.material.signingKey, prekeyMessage(owner, index, publicKey)) };
   }
 
   /** A fresh G2 key to receive one grant; its secret stays here under the returned id. */

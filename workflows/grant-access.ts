@@ -1,6 +1,6 @@
 import { proxyActivities, proxyLocalActivities, workflowInfo } from '@temporalio/workflow';
 import type { InboxActivities } from '../activities/inbox/index.js';
-import type { PatientActivities } from '../activities/patients/index.js';
+import type { PatientActivities, PublishedPrekey } from '../activities/patients/index.js';
 import type { RecordActivities, RecordNativeActivities } from '../activities/records/index.js';
 import { chainIo, localState, nativeActivities } from './activity-options.js';
 
@@ -15,10 +15,16 @@ export interface GrantAccessInput {
   granteeKey: `0x${string}`;
   /** rk = granteeKey^(1/a), made in the patient's wallet; the engine never sees a or b. */
   rk: `0x${string}`;
+  /**
+   * The record's prekey as the patient's wallet signed it (`Wallet.signedPrekey`), for an engine
+   * the prekey was never published to: the grantee's, when the record was written at another's.
+   */
+  prekey?: PublishedPrekey;
 }
 
 const { validateGrantee, reencryptForGrantee } = proxyActivities<RecordActivities>(chainIo);
 const { prekeyPublicKey } = proxyLocalActivities<PatientActivities>(localState);
+const { signedPrekeyPublicKey } = proxyActivities<PatientActivities>(chainIo);
 const { deliverToInbox } = proxyLocalActivities<InboxActivities>(localState);
 
 /**
@@ -29,7 +35,14 @@ const { deliverToInbox } = proxyLocalActivities<InboxActivities>(localState);
 export async function grantAccess(input: GrantAccessInput): Promise<{ grantee: string; granteeName: string }> {
   const grantee = await validateGrantee(input.grantee);
   const { checkRekey } = nativeActivities<RecordNativeActivities>();
-  await checkRekey(await prekeyPublicKey(input.patient, input.prekeyIndex), input.granteeKey, input.rk);
+  // A signed prekey may need the Directory (a chain read), so a regular activity takes it. Which
+  // step runs follows from the input alone, and inputs from before the field took the local one,
+  // so their histories replay as they were (no patch needed).
+  const prekey =
+    input.prekey === undefined
+      ? await prekeyPublicKey(input.patient, input.prekeyIndex)
+      : await signedPrekeyPublicKey(input.patient, input.prekeyIndex, input.prekey);
+  await checkRekey(prekey, input.granteeKey, input.rk);
   const reencryptedKey = await reencryptForGrantee(input.recordId, input.rk);
   await deliverToInbox(input.grantee, workflowInfo().workflowId, {
     kind: 'grant',

@@ -5,7 +5,7 @@ import { DirectoryError, requireIdentity } from '../../core/ledger/directory.js'
 import { Role, roleName } from '../../core/roles.js';
 import type { Authorized } from '../../core/operators/authorization.js';
 import { verifyRedemption, type EnrolmentOffer, type EnrolmentRedemption } from '../../core/enrolment/offer.js';
-import { CryptoError } from '../../core/crypto/index.js';
+import { ADDRESS_LENGTH, CryptoError, G1_LENGTH, SIGNATURE_LENGTH } from '../../core/crypto/index.js';
 import { badInput } from '../failures.js';
 import { EngineStateError } from '../state/index.js';
 import { activityGroup } from '../activity-group.js';
@@ -40,6 +40,15 @@ export interface ClaimedPrekey {
 }
 
 /**
+ * A prekey as its owner's wallet signed it (`Wallet.signedPrekey`): the public half, G1 compressed
+ * (48 bytes), and the owner's signature over prekeyMessage(owner, index, publicKey) (65 bytes).
+ */
+export interface PublishedPrekey {
+  publicKey: Hex;
+  signature: Hex;
+}
+
+/**
  * A patient at this engine: the hospital's enrolment map (its identifier → the patient's account)
  * and the one-time prekeys the patient's wallet publishes so records can be anchored while they
  * are offline.
@@ -48,6 +57,10 @@ const claimed = (prekey: SignedPrekey): ClaimedPrekey => ({ index: prekey.index,
 
 export function createPatientActivities(engine: Engine) {
   const { chain, contracts, state } = engine;
+  const heldPrekey = async (patient: string, index: number): Promise<Hex | undefined> => {
+    const key = await state.prekeyPublicKey(patient.toLowerCase(), index);
+    return key && toHex(key);
+  };
   return activityGroup({
     /**
      * The patient's account and a prekey this workflow holds for them, or null after noting that
@@ -168,9 +181,37 @@ export function createPatientActivities(engine: Engine) {
 
     /** The public half of a patient's prekey, to check a grant's re-encryption key against. */
     async prekeyPublicKey(patient: string, index: number): Promise<Hex> {
-      const key = await state.prekeyPublicKey(patient.toLowerCase(), index);
+      const key = await heldPrekey(patient, index);
       if (!key) throw badInput('UnknownPrekey', `prekey ${index} of ${patient} was never published to this engine`);
-      return toHex(key);
+      return key;
+    },
+
+    /**
+     * As prekeyPublicKey, for a grant that brings the prekey as the patient's wallet signed it. A
+     * prekey this engine holds stands, and the wallet's must be that key. One it never saw (a grant
+     * through the grantee's engine, the record written at another's) is taken on the patient's
+     * signature, checked against their Directory key as publishPrekeys checks a bundle: the engine
+     * learns nothing from the engine that holds it, and no one but the patient can vouch for a key.
+     */
+    async signedPrekeyPublicKey(patient: string, index: number, signed: PublishedPrekey): Promise<Hex> {
+      const owner = hexField(patient, ADDRESS_LENGTH, 'the patient');
+      const publicKey = hexField(signed.publicKey, G1_LENGTH, "the signed prekey's publicKey");
+      const signature = hexField(signed.signature, SIGNATURE_LENGTH, "the signed prekey's signature");
+      const held = await heldPrekey(patient, index);
+      if (held) {
+        if (held !== toHex(publicKey))
+          throw badInput(
+            'PrekeyMismatch',
+            `prekey ${index} of ${patient} published to this engine is ${held}, not the ${toHex(publicKey)} the grant sent`,
+          );
+        return held;
+      }
+      await initPre();
+      // standing in the Directory as publishPrekeys asks; the signature is checked against the
+      // address, which is the Directory key's (a signature recovers the key it was made with)
+      await requireIdentity(chain, contracts.directory, patient, 'patient');
+      verifyPrekeyBundle({ owner, prekeys: [{ index, publicKey, signature }] }, owner);
+      return toHex(publicKey);
     },
   });
 }
@@ -200,4 +241,11 @@ function checkRedeemed(engine: Engine, request: RedeemedEnrolment): void {
     if (error instanceof CryptoError) refuse(error.message);
     throw error;
   }
+}
+
+/** A hex field of a grant, `length` bytes; anything else is bad input, which no retry mends. */
+function hexField(value: string, length: number, what: string): Uint8Array {
+  if (!new RegExp(`^0x[0-9a-fA-F]{${length * 2}}$`).test(value))
+    throw badInput('BadGrant', `${what} must be 0x and ${length * 2} hex digits`);
+  return hexToBytes(value as Hex);
 }

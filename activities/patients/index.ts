@@ -3,6 +3,7 @@ export {
   type PatientActivities,
   type PatientIdentifier,
   type ClaimedPrekey,
+  type PublishedPrekey,
   type EnrolmentRequest,
   type RedeemedEnrolment,
 } from './activities.js';

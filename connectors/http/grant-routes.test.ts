@@ -6,6 +6,7 @@ import { serve } from './test-helpers.js';
 
 let engine: Awaited<ReturnType<typeof serve>>;
 let started = 0;
+const received: unknown[] = [];
 
 before(async () => {
   engine = await serve(() =>
@@ -14,8 +15,9 @@ before(async () => {
       routes: {
         '/v1/grants': grantRoutes({
           execute: {
-            grantAccess: () => {
+            grantAccess: (input: unknown) => {
               started += 1;
+              received.push(input);
               return Promise.resolve({ grantee: '0x', granteeName: 'x' });
             },
           },
@@ -58,4 +60,23 @@ test('a malformed grant is refused naming the field, before any workflow', async
   assert.equal(started, 0);
   assert.equal((await post(grant)).status, 200);
   assert.equal(started, 1);
+});
+
+test("a grant may carry the record's signed prekey, whole and well-formed, and the workflow gets it as sent", async () => {
+  const prekey = { publicKey: `0x${'a1'.repeat(48)}`, signature: `0x${'b2'.repeat(65)}` };
+  for (const [body, problem] of [
+    [{ ...grant, prekey: { ...prekey, publicKey: `0x${'a1'.repeat(96)}` } }, /prekey.publicKey must be 0x and 96/],
+    [{ ...grant, prekey: { ...prekey, signature: `0x${'B2'.repeat(65)}` } }, /prekey.signature must be 0x and 130/],
+    [{ ...grant, prekey: { publicKey: prekey.publicKey } }, /prekey.signature must be/],
+    [{ ...grant, prekey: { ...prekey, index: 3 } }, /Unrecognized key/i],
+    [{ ...grant, prekey: prekey.publicKey }, /expected object/i],
+  ] as const) {
+    const response = await post(body);
+    assert.equal(response.status, 400, JSON.stringify(body.prekey));
+    assert.match(((await response.json()) as { error: string }).error, problem);
+  }
+  const before = started;
+  assert.equal((await post({ ...grant, prekey })).status, 200);
+  assert.equal(started, before + 1);
+  assert.deepEqual(received.at(-1), { ...grant, prekey });
 });

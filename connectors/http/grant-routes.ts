@@ -17,13 +17,17 @@ const grantSchema = z.strictObject({
   grantee: hex(20, 'grantee'),
   granteeKey: hex(96, 'granteeKey'),
   rk: hex(96, 'rk'),
+  /** The record's prekey as the patient's wallet signed it, for an engine it was never published to. */
+  prekey: z.strictObject({ publicKey: hex(48, 'prekey.publicKey'), signature: hex(65, 'prekey.signature') }).optional(),
 });
 
 /**
  * `POST /v1/grants`: a patient's wallet grants one record to one grantee, as `yilian record grant`
  * does. The body carries no secret: the re-encryption key was made in the wallet, and the workflow
  * accepts it only if it pairs with the record's prekey and the grantee's key (checkRekey), which
- * only the holder of the prekey's secret can make; the same grant sent again is the same run.
+ * only the holder of the prekey's secret can make; the same grant sent again is the same run. The
+ * prekey the wallet signed comes along for an engine it was never published to (the grantee's),
+ * which checks the signature against the patient's Directory key.
  * Answers `{ grantee, granteeName }`.
  */
 export function grantRoutes(workflows: Pick<WorkflowStarter, 'execute'>): Router {

@@ -13,6 +13,7 @@ import { workerEnv } from '../scratch/worker-process.js';
 import { runYilian } from '../../test/harness/cli-process.js';
 import { authorize } from '../../core/operators/authorization.js';
 import { lookupIdentity } from '../../core/ledger/directory.js';
+import { keystoreFiles } from '../../core/keys/node/keystore-file.js';
 import type { PublicIdentity } from '../../core/crypto/index.js';
 import { ApplicationFailure, WorkflowFailedError } from '@temporalio/client';
 
@@ -223,6 +224,48 @@ describe('yilian wallet, enrol, record and trace commands', () => {
       /--organisation must be the hospital's account, 0x and 40 hex digits, not "hospital-a"/,
     );
     assert.doesNotMatch(malformed.stderr, /\n\s+at /, 'no stack trace');
+  });
+
+  test('a patient registered with --prekeys 0 publishes none; a count that is not a whole number to 100 is refused before any key is made', async () => {
+    const dir = join(stack.home, 'cli-dora');
+    const created = await yilian(
+      'wallet',
+      'create',
+      '--dir',
+      dir,
+      '--name',
+      'Dora',
+      '--role',
+      'patient',
+      '--prekeys',
+      '0',
+    );
+    assert.equal(created.code, 0, created.stderr);
+    const dora = JSON.parse(created.stdout) as { address: `0x${string}`; prekeys?: number };
+    assert.equal(dora.prekeys, undefined, 'registered without a prekey bundle');
+    assert.equal(
+      (await lookupIdentity(stack.chain, stack.engine.contracts.directory, dora.address))?.role,
+      Role.Patient,
+    );
+    assert.equal(await stack.engine.state.unclaimedPrekeys(dora.address), 0);
+    for (const count of ['-1', '2.5', 'many', '101', '']) {
+      const refusedDir = join(stack.home, 'cli-refused');
+      const refused = await yilian(
+        'wallet',
+        'create',
+        '--dir',
+        refusedDir,
+        '--name',
+        'Ray',
+        '--role',
+        'patient',
+        '--prekeys',
+        count,
+      );
+      assert.notEqual(refused.code, 0, count);
+      assert.match(refused.stderr, /--prekeys must be a whole number from 0 to 100, not "/, count);
+      assert.deepEqual(await keystoreFiles(refusedDir), [], `${count}: no wallet made`);
+    }
   });
 
   test("a staff member's identity card names their hospital; the CA registers it from the card", async () => {

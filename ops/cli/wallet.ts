@@ -19,6 +19,17 @@ import { organisationOption } from '../engine/organisation.js';
 import { messageOf } from '../error-message.js';
 import { TRACE_CODE_ARGUMENT_HELP, traceCodeFrom } from './trace-code-input.js';
 import { authorize } from '../../core/operators/authorization.js';
+import { MAX_REGISTRATION_PREKEYS } from '../../core/registration/request.js';
+
+/** `--prekeys`: a whole number a registration can carry, checked before any key is made. */
+function prekeyCount(value: string): number {
+  const count = /^\d+$/.test(value) ? Number(value) : NaN;
+  if (!(count <= MAX_REGISTRATION_PREKEYS))
+    throw new Error(
+      `--prekeys must be a whole number from 0 to ${MAX_REGISTRATION_PREKEYS}, not ${JSON.stringify(value)}`,
+    );
+  return count;
+}
 
 /** A person's side of the flows: their wallet, inbox, records, grants, and a box's trace. */
 export function walletCommands(program: Command, config: () => Config): void {
@@ -31,7 +42,11 @@ export function walletCommands(program: Command, config: () => Config): void {
     .requiredOption('--dir <dir>', 'folder for the wallet keystore')
     .requiredOption('--name <name>', 'name in the Directory')
     .requiredOption('--role <role>', `one of ${Object.keys(PERSON_ROLES).join(', ')}`)
-    .option('--prekeys <n>', 'one-time prekeys to publish (patients)', '20')
+    .option(
+      '--prekeys <n>',
+      `one-time prekeys to publish (patients), 0 to ${MAX_REGISTRATION_PREKEYS}; 0 publishes none with the registration`,
+      '20',
+    )
     .option('--organisation <account>', "a doctor's hospital (its Directory account): readers show your records as its")
     .description('make keys, have the CA register them in the Directory, and (patients) publish signed prekeys')
     .action(async (options: { dir: string; name: string; role: string; prekeys: string; organisation?: string }) => {
@@ -41,8 +56,10 @@ export function walletCommands(program: Command, config: () => Config): void {
       if (!role)
         throw new Error(`--role must be one of ${Object.keys(PERSON_ROLES).join(', ')}, not "${options.role}"`);
       const organisation = organisationOption(options.organisation, role);
+      const prekeys = prekeyCount(options.prekeys);
       const made = await Wallet.create(walletDir(options.dir), walletPassword(config()));
-      const prekeyBundle = role === Role.Patient ? await made.addPrekeys(Number(options.prekeys)) : undefined;
+      // none: registered without a bundle, to publish prekeys later to each engine they enrol with
+      const prekeyBundle = role === Role.Patient && prekeys > 0 ? await made.addPrekeys(prekeys) : undefined;
       // a CA operator approves the registration: on the embedded stack the CLI holds the engine's operator key
       const operator = await operatorSigner(config());
       const registered = await withEngine(config(), (engine) =>
@@ -142,6 +159,8 @@ export function walletCommands(program: Command, config: () => Config): void {
         grantee: options.grantee.toLowerCase() as Hex,
         granteeKey,
         rk: await opened.rekey(item.prekeyIndex, granteeKey),
+        // for an engine the prekey was never published to (the grantee's), which checks it against the Directory
+        prekey: await opened.signedPrekey(item.prekeyIndex),
       });
       console.log(`granted ${item.recordId} to ${result.granteeName} (${result.grantee})`);
     });

@@ -4,6 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { readFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
+import iconv from 'iconv-lite';
 import { identityFromSecret } from '../../core/crypto/index.js';
 import { decryptKeystore } from '../../core/keys/keystore-format.js';
 import { keystoreFiles, readKeystoreFile } from '../../core/keys/node/keystore-file.js';
@@ -16,10 +17,17 @@ import { loadConfig } from '../config/index.js';
 import { contentStoreFromConfig } from '../engine/content-store.js';
 import { withEngineState } from '../engine/open.js';
 import { LOCAL_ROLES } from '../engine/organisation.js';
-import { readDeployment } from '../chain/deployment.js';
+import { readDeployment, requireDeployment } from '../chain/deployment.js';
 import { SCRATCH_SCRYPT } from '../scratch/engine.js';
 import { tempDir } from '../scratch/services.js';
-import { startConsortium, treeRss, type Consortium, type ConsortiumEngine } from './launch.js';
+import { Client as MllpClient, fields, frame } from '../../connectors/mllp/test-helpers.js';
+import { waitFor } from '../../test/harness/intake.js';
+import { fetchInbox } from '../../wallet/inbox-client.js';
+import { walletDir } from '../../wallet/node/wallet-dir.js';
+import { openRecord } from '../../wallet/open-record.js';
+import { Wallet } from '../../wallet/wallet.js';
+import { chainClient } from '../chain/connect.js';
+import { startConsortium, treeRss, type Consortium, type ConsortiumEngine, type ConsortiumPerson } from './launch.js';
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let consortium: Consortium | undefined;
@@ -28,7 +36,12 @@ const MB = 1024 * 1024;
 
 before(async () => {
   dir = await tempDir('consortium');
-  consortium = await startConsortium({ dir: dir.path, scrypt: SCRATCH_SCRYPT });
+  consortium = await startConsortium({
+    dir: dir.path,
+    scrypt: SCRATCH_SCRYPT,
+    // hospital B's own setting: its feed sends GB 18030 and leaves MSH-18 empty
+    env: (org) => (org.slug === 'hospital-b' ? { YILIAN_MLLP_CHARSET: 'gb18030' } : undefined),
+  });
   const rss = await Promise.all(
     consortium.engines.map(
       async (e) => `${e.org.slug} ${String(Math.round(((await treeRss(e.process.pid)) ?? 0) / MB))} MB`,
@@ -112,6 +125,135 @@ test('content hospital A’s engine stores is fetched by hospital B’s own kubo
   );
 });
 
+/** A person's wallet as they open it (cheap scrypt when it saves prekeys). */
+const walletOf = (person: ConsortiumPerson) => Wallet.open(walletDir(person.dir), person.password, SCRATCH_SCRYPT);
+
+/** The patient publishes prekeys to one hospital's engine (POST /v1/prekeys), as their wallet would. */
+async function publishPrekeys(engine: ConsortiumEngine, wallet: Wallet, count: number): Promise<void> {
+  const response = await fetch(`${engine.apiUrl}/v1/prekeys`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ owner: wallet.identity.address, bundle: await wallet.addPrekeys(count) }),
+  });
+  assert.equal(response.status, 200, await response.text());
+}
+
+/** An ORU^R01 for the patient a hospital knows as `identifier` (authority MRN), over MLLP to its door; its ACK code. */
+async function sendOru(
+  engine: ConsortiumEngine,
+  controlId: string,
+  identifier: string,
+  note: string,
+  charset = 'utf8',
+) {
+  const message =
+    `MSH|^~\\&|LAB|WARD|||20261203080000||ORU^R01|${controlId}|P|2.5\r` +
+    `PID|1||${identifier}^^^MRN||DOE^ALICE\rOBX|1|TX|NOTE||${note}\r`;
+  const client = await MllpClient.connect(engine.mllpPort ?? assert.fail(`${engine.org.slug} has no MLLP door`));
+  try {
+    client.write(frame(message, charset));
+    return { message, code: fields(await client.nextAck(charset))[1]?.[1] };
+  } finally {
+    client.close();
+  }
+}
+
+/** The patient's records in an engine's inbox once there are `count` of them. */
+const recordsAt = (engine: ConsortiumEngine, wallet: Wallet, count: number) =>
+  waitFor(`${String(count)} record(s) in the inbox at ${engine.org.slug}`, async () => {
+    const records = (await fetchInbox(engine.apiUrl, wallet)).filter((item) => item.kind === 'record');
+    return records.length >= count ? records : undefined;
+  });
+
+/** What a fetch of a stopped engine meets: nothing listening. */
+const refused = (error: unknown) => (error as { cause?: { code?: string } }).cause?.code === 'ECONNREFUSED';
+
+test('people registered at the CA; one hospital’s engine stopped while another keeps anchoring, then started again with its data', async () => {
+  const c = running();
+  // where the time goes, printed at the end
+  const laps: string[] = [];
+  let since = Date.now();
+  const lap = (what: string) => {
+    laps.push(`${what} ${((Date.now() - since) / 1000).toFixed(1)} s`);
+    since = Date.now();
+  };
+  const [a, b] = [c.engine('hospital-a'), c.engine('hospital-b')];
+  const chain = chainClient(loadConfig(c.engine('ca').env));
+  const directory = (await readDeployment(c.engine('ca').home))?.directory ?? assert.fail('no deployment');
+
+  // people with wallets of their own, registered by the CA's operator
+  const drHu = { slug: 'dr-hu', name: 'Dr. Hu', role: 'doctor', organisation: 'hospital-b' } as const;
+  const [doctor, alice] = await Promise.all([
+    c.person(drHu),
+    c.person({ slug: 'alice', name: 'Alice', role: 'patient' }),
+  ]);
+  const doctorEntry = await lookupIdentity(chain, directory, doctor.account);
+  assert.equal(doctorEntry?.role, Role.Doctor);
+  assert.equal(doctorEntry.organisation, b.account.toLowerCase(), 'the Directory has Dr. Hu as hospital B’s');
+  assert.equal((await lookupIdentity(chain, directory, alice.account))?.role, Role.Patient);
+  assert.equal(
+    await withEngineState(c.engine('ca').home, (state) => state.unclaimedPrekeys(alice.account)),
+    0,
+    'a patient publishes no prekeys to the CA’s engine',
+  );
+  assert.equal((await c.person(drHu)).account, doctor.account, 'asked again: the wallet already registered');
+  const wallet = await walletOf(alice);
+  lap('people');
+
+  // Alice at hospital A: prekeys published to its engine, enrolled by its operator, a record over its MLLP door
+  await Promise.all([
+    publishPrekeys(a, wallet, 3),
+    c.cli('hospital-a', ['enrol', '--account', alice.account, '--authority', 'MRN', '--identifier', 'A-1']),
+  ]);
+  lap('enrolled at A');
+  assert.equal((await sendOru(a, 'A-1', 'A-1', 'before the stop')).code, 'AA');
+  const [beforeStop] = await recordsAt(a, wallet, 1);
+
+  lap('a record at A');
+  await c.stopEngine('hospital-a');
+  lap('A stopped');
+  await assert.rejects(fetch(`${a.apiUrl}/healthz`), refused, 'A’s API refuses connections');
+  await assert.rejects(MllpClient.connect(a.mllpPort ?? 0), /ECONNREFUSED/, 'and so does its MLLP door');
+
+  // hospital B keeps working: healthy, and a record over its door (in its own charset) reaches Alice through it
+  assert.equal((await fetch(`${b.apiUrl}/healthz`)).status, 200);
+  await Promise.all([
+    publishPrekeys(b, wallet, 3),
+    c.cli('hospital-b', ['enrol', '--account', alice.account, '--authority', 'MRN', '--identifier', 'B-7']),
+  ]);
+  const sent = await sendOru(b, 'B-1', 'B-7', '血红蛋白 正常', 'gb18030');
+  assert.equal(sent.code, 'AA', 'B read the message in the charset its own setting names');
+  const [atB] = await recordsAt(b, wallet, 1);
+  assert.ok(atB?.kind === 'record');
+  const configB = loadConfig(b.env);
+  const { location, key } = await wallet.recordKey(atB);
+  const opened = await openRecord(
+    { chain, contracts: await requireDeployment(b.home), store: contentStoreFromConfig(configB) },
+    location,
+    key,
+  );
+  assert.equal(opened.author.address, b.account.toLowerCase(), 'signed by hospital B');
+  assert.deepEqual(Buffer.from(opened.bytes), iconv.encode(sent.message, 'gb18030'), 'the bytes B’s feed sent');
+
+  lap('a record at B meanwhile');
+  const restarted = await c.restart('hospital-a');
+  lap('A started again');
+  assert.equal(restarted.apiUrl, a.apiUrl, 'the same URL');
+  assert.equal(c.engine('hospital-a'), restarted);
+  assert.notEqual(restarted.process.pid, a.process.pid);
+  assert.equal((await fetch(`${a.apiUrl}/healthz`)).status, 200);
+  // what A held before the stop is still there: Alice's record, and her enrolment, which anchors the next one at once
+  const records = await fetchInbox(a.apiUrl, wallet);
+  assert.deepEqual(
+    records.map((item) => item.recordId),
+    [beforeStop?.recordId],
+  );
+  assert.equal((await sendOru(restarted, 'A-2', 'A-1', 'after the restart')).code, 'AA');
+  await recordsAt(restarted, wallet, 2);
+  lap('its next record');
+  console.log(laps.join(', '));
+});
+
 /** An organisation's secrets: what no other organisation's folder may hold in any form. */
 async function secretsOf(engine: ConsortiumEngine): Promise<{ kept: Needle[]; keys: Needle[] }> {
   const slug = engine.org.slug;
@@ -152,9 +294,37 @@ async function secretsOf(engine: ConsortiumEngine): Promise<{ kept: Needle[]; ke
   return { kept, keys };
 }
 
-test('no engine’s data dir holds another organisation’s secret keys; each holds its own', async () => {
+/** Each person's wallet secrets, from their folders in `<dir>/people`: password, keystore, signing key, prekey secrets. */
+async function peopleSecrets(root: string): Promise<Array<{ dir: string; kept: Needle[]; keys: Needle[] }>> {
+  const people = join(root, 'people');
+  return Promise.all(
+    (await readdir(people).catch(() => [])).map(async (slug) => {
+      const folder = join(people, slug);
+      const password = (await readFile(join(folder, 'password'), 'utf8')).trim();
+      const kept: Needle[] = [{ label: `${slug}'s wallet password`, bytes: Buffer.from(password) }];
+      const keys: Needle[] = [];
+      for (const { file, material } of await ownKeystores(folder, password)) {
+        kept.push({ label: `${slug}'s wallet keystore`, bytes: await readFile(file) });
+        keys.push({ label: `${slug}'s signing key`, bytes: material.signingKey });
+        for (const entry of [...material.preKeys, ...material.prekeys])
+          keys.push({ label: `${slug}'s PRE secret ${String(entry.id)}`, bytes: entry.secretKey });
+      }
+      assert.ok(keys.length > 0, `${slug}'s wallet opens with the password beside it`);
+      return { dir: folder, kept, keys };
+    }),
+  );
+}
+
+test('no engine’s data dir holds another organisation’s secret keys, nor any person’s; each holds its own', async () => {
   const c = running();
   const secrets = new Map(await Promise.all(c.engines.map(async (e) => [e, await secretsOf(e)] as const)));
+  const people = await peopleSecrets(c.dir);
+  // the control for people: the scan finds each one's wallet in their own folder
+  for (const person of people) {
+    const haystack = await readAll(await filesUnder(person.dir));
+    for (const needle of person.kept)
+      assert.ok(findNeedles(haystack, [needle]).length > 0, `the scan finds ${needle.label} in their folder`);
+  }
   // stopped first, so whatever the stores write on the way down is scanned too
   await c.stop();
   for (const engine of c.engines) {
@@ -166,7 +336,10 @@ test('no engine’s data dir holds another organisation’s secret keys; each ho
       assert.ok(findNeedles(haystack, [needle]).length > 0, `the scan finds ${needle.label} in its own folder`);
     // and its raw keys are nowhere in the clear, only in its encrypted keystores
     assert.deepEqual(findNeedles(haystack, keys), [], `${engine.org.slug}'s raw keys at rest`);
-    const others = [...secrets].filter(([other]) => other !== engine).flatMap(([, s]) => [...s.kept, ...s.keys]);
+    const others = [
+      ...[...secrets].filter(([other]) => other !== engine).flatMap(([, s]) => [...s.kept, ...s.keys]),
+      ...people.flatMap((person) => [...person.kept, ...person.keys]),
+    ];
     assert.deepEqual(findNeedles(haystack, others), [], `${engine.org.slug}'s folder`);
   }
 });

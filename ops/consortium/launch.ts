@@ -1,14 +1,19 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { hexToBytes } from '@noble/hashes/utils.js';
+import { z } from 'zod';
 import { keystoreFiles } from '../../core/keys/node/keystore-file.js';
 import type { ScryptParams } from '../../core/keys/index.js';
+import { lookupIdentity } from '../../core/ledger/directory.js';
+import { PERSON_ROLES, roleName } from '../../core/roles.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { Wallet } from '../../wallet/wallet.js';
-import { repoRoot } from '../config/index.js';
+import { loadConfig, repoRoot } from '../config/index.js';
+import { chainClient } from '../chain/connect.js';
+import { requireDeployment } from '../chain/deployment.js';
 import { keptSecret } from '../config/kept-secret.js';
 import { identityCardSchema } from '../engine/organisation.js';
 import { keepPrivate } from '../engine/private-files.js';
@@ -64,12 +69,33 @@ export interface Consortium {
   rpcUrl: string;
   /** The CA's published deployment record, which every member engine joins. */
   contractsFile: string;
-  engines: ConsortiumEngine[];
+  /** Every organisation's engine as it is now (a restarted one with its new process). */
+  readonly engines: ConsortiumEngine[];
   /** Wall time from the call until every engine was ready and registered. */
   startupMs: number;
+  /** That organisation's engine: the running one, or while stopped the one that ran (its URLs stay its own). */
   engine(slug: string): ConsortiumEngine;
   /** Runs `yilian <args>` as that organisation's operator; its stdout. */
   cli(slug: string, args: readonly string[]): Promise<string>;
+  /**
+   * Stops one organisation's engine as its operator would (SIGTERM: its workers drain, then its
+   * Temporal and Redis stop with it) while the others keep running. Its kubo node stays up: it is
+   * the organisation's IPFS node, a service apart from the engine, so what it stored stays
+   * reachable by the others' nodes, as when only an engine host goes down in production.
+   */
+  stopEngine(slug: string): Promise<void>;
+  /** Starts a stopped engine again with the same environment, ports (so the same URLs) and data dir; a running one is returned as it is. */
+  startEngine(slug: string): Promise<ConsortiumEngine>;
+  /** stopEngine, then startEngine. */
+  restart(slug: string): Promise<ConsortiumEngine>;
+  /**
+   * Registers a person at the CA with a wallet of their own in `<dir>/people/<slug>`, outside
+   * every organisation's folder: `yilian wallet create` in the CA's environment, its operator
+   * approving. A patient publishes no prekeys there (`--prekeys 0`): they publish to each
+   * hospital engine they enrol with. Called again for the same slug, it returns the wallet
+   * already registered.
+   */
+  person(options: PersonOptions): Promise<ConsortiumPerson>;
   stop(): Promise<void>;
 }
 
@@ -80,6 +106,37 @@ export interface ConsortiumOptions {
   say?: (line: string) => void;
   /** The operators' wallets; tests pass cheap parameters. */
   scrypt?: ScryptParams;
+  /**
+   * Settings of the organisation's own (e.g. a hospital's `YILIAN_FHIR_SERVERS`), merged over the
+   * launcher's into its engine's environment, and so into its `yilian` commands and `<dir>/env`.
+   * They must not set what the launcher owns (data dir, ports, chain, keys, operators).
+   */
+  env?: (org: Organisation) => Record<string, string> | undefined;
+}
+
+/** Who a person of the consortium is, as `yilian wallet create` takes it. */
+export interface PersonOptions {
+  /** Names their wallet's folder, `<dir>/people/<slug>`. */
+  slug: string;
+  /** Their name in the Directory. */
+  name: string;
+  role: keyof typeof PERSON_ROLES;
+  /** A doctor's hospital: the slug of one of the consortium's hospitals. */
+  organisation?: string;
+}
+
+/** A person of the consortium, registered in the Directory with keys only their wallet holds. */
+export interface ConsortiumPerson {
+  slug: string;
+  name: string;
+  role: keyof typeof PERSON_ROLES;
+  /** Their wallet's folder: `yilian … --dir` (with YILIAN_WALLET_PASSWORD set to `password`). */
+  dir: string;
+  /** Unlocks their wallet; kept in `<dir>/password`, on the person's side. */
+  password: string;
+  account: `0x${string}`;
+  /** A doctor's hospital, its account. */
+  organisation?: `0x${string}`;
 }
 
 const ENGINE_PORTS = ['api', 'mllp', 'temporal', 'temporalUi', 'redis'] as const;
@@ -155,7 +212,10 @@ export async function startConsortium(options: ConsortiumOptions): Promise<Conso
     say(`ipfs ${String(kubo.members.length)} kubo nodes, private network, peered on loopback`);
 
     const contractsFile = join(shared, 'contracts.json');
-    const withEnv = prepared.map((p) => ({ ...p, env: engineEnv(p, chain, kubo, contractsFile) }));
+    const withEnv = prepared.map((p) => ({
+      ...p,
+      env: { ...engineEnv(p, chain, kubo, contractsFile), ...options.env?.(p.org) },
+    }));
     const cli = (env: NodeJS.ProcessEnv, args: readonly string[]) => yilian(env, args);
 
     // the CA deploys (or finds) the contracts from its own key; each member makes its own keys
@@ -179,38 +239,71 @@ export async function startConsortium(options: ConsortiumOptions): Promise<Conso
     say(`contracts of the CA's engine (deployed on its first start) published in ${contractsFile}`);
 
     const engines = await Promise.allSettled(
-      withEnv.map(async (p): Promise<ConsortiumEngine> => {
-        const member = kubo.members.find((m) => m.name === p.org.slug);
-        if (!member) throw new Error(`no kubo node for ${p.org.slug}`);
+      withEnv.map(async (p): Promise<Member> => {
+        const node = kubo.members.find((m) => m.name === p.org.slug);
+        if (!node) throw new Error(`no kubo node for ${p.org.slug}`);
         const account = p === ca ? caAccount : cards.find((c) => c.slug === p.org.slug)?.card.address;
         if (!account) throw new Error(`no identity card for ${p.org.slug}`);
-        const engine = await startEngine(p);
-        say(`${p.org.slug} engine ${engine.apiUrl} (pid ${String(engine.process.pid)}, data ${p.home})`);
-        return { ...engine, kubo: member, account };
+        const launched = await launchEngine(p, PORT_RETRIES);
+        say(`${p.org.slug} engine ${launched.apiUrl} (pid ${String(launched.process.pid)}, data ${p.home})`);
+        const engine = { ...launched, kubo: node, account };
+        return track({ p, engine, exited: false, queue: Promise.resolve() }, engine);
       }),
     );
-    // the engines stop side by side, each draining its own workers
+    const members = engines.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    // the engines stop side by side, each draining its own workers (a restarted one: its new process)
     stoppers.push(async () => {
-      await Promise.all(
-        engines.flatMap((result) => (result.status === 'fulfilled' ? [result.value.process.stop()] : [])),
-      );
+      await Promise.all(members.map((m) => serially(m, () => m.engine.process.stop())));
     });
     const failed = engines.find((result) => result.status === 'rejected');
     if (failed) throw failed.reason;
-    const running = engines.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
 
     // the CA's operator registers the members from their public cards alone
     if (cards.length > 0) say((await cli(ca.env, ['ca', 'register', ...cards.map((c) => c.file)])).trim());
-    const byslug = (slug: string) =>
-      running.find((e) => e.org.slug === slug) ?? assertNever(`no organisation ${slug} in this consortium`);
+    const memberOf = (slug: string) =>
+      members.find((m) => m.p.org.slug === slug) ?? assertNever(`no organisation ${slug} in this consortium`);
+    const stopEngine = (slug: string) => {
+      const m = memberOf(slug);
+      return serially(m, async () => {
+        if (m.exited) return;
+        await m.engine.process.stop();
+        say(`${slug} engine stopped (its kubo node keeps running)`);
+      });
+    };
+    const startEngine = (slug: string) => {
+      const m = memberOf(slug);
+      return serially(m, async () => {
+        if (!m.exited) return m.engine;
+        // the same ports, or its URLs would change under whoever knows them: a port taken meanwhile is an error
+        const engine = await launchEngine(m.p, 0);
+        track(m, { ...m.engine, ...engine });
+        say(`${slug} engine ${engine.apiUrl} started again (pid ${String(engine.process.pid)}, data ${m.p.home})`);
+        return m.engine;
+      });
+    };
+    const caMember = memberOf(ca.org.slug);
     return {
       dir,
       rpcUrl: chain.rpcUrl,
       contractsFile,
-      engines: running,
+      get engines() {
+        return members.map((m) => m.engine);
+      },
       startupMs: Date.now() - started,
-      engine: byslug,
-      cli: (slug, args) => cli(byslug(slug).env, args),
+      engine: (slug) => memberOf(slug).engine,
+      cli: (slug, args) => cli(memberOf(slug).p.env, args),
+      stopEngine,
+      startEngine,
+      restart: async (slug) => {
+        await stopEngine(slug);
+        return startEngine(slug);
+      },
+      person: (person) =>
+        registerPerson(dir, caMember.p.env, person, (slug) => {
+          const org = memberOf(slug);
+          if (org.p.org.role !== 'hospital') throw new Error(`${slug} is a ${org.p.org.role}, not a hospital`);
+          return org.engine.account;
+        }),
       stop: stopAll,
     };
   } catch (error) {
@@ -286,13 +379,42 @@ function engineEnv(p: Prepared, chain: DevchainService, kubo: KuboNetwork, contr
   };
 }
 
+/** An organisation's engine as the launcher keeps it: how to start it again, and whether it runs. */
+interface Member {
+  p: Prepared & { env: NodeJS.ProcessEnv };
+  engine: ConsortiumEngine;
+  /** Set once its process has exited, stopped or not. */
+  exited: boolean;
+  /** Its stops and starts, one after another. */
+  queue: Promise<unknown>;
+}
+
+/** `engine` is the member's engine now; `exited` follows its process. */
+function track(m: Member, engine: ConsortiumEngine): Member {
+  m.engine = engine;
+  m.exited = false;
+  // an earlier process's exit, reported late, says nothing of this one
+  const exited = () => {
+    if (m.engine === engine) m.exited = true;
+  };
+  void engine.process.exited.then(exited, exited);
+  return m;
+}
+
+function serially<T>(m: Member, work: () => Promise<T>): Promise<T> {
+  const next = m.queue.then(work, work);
+  m.queue = next.catch(() => undefined);
+  return next;
+}
+
 /**
  * `ops/stack/up.ts` with the organisation's environment, ready when its /healthz answers 200. A
  * port found free and then taken by another engine's Temporal (which picks ports of its own)
- * before this one bound it: started again on fresh ports.
+ * before this one bound it: started again on fresh ports, `retries` times at most.
  */
-async function startEngine(
+async function launchEngine(
   p: Prepared & { env: NodeJS.ProcessEnv },
+  retries: number,
 ): Promise<Omit<ConsortiumEngine, 'kubo' | 'account'>> {
   for (let attempt = 0; ; attempt++) {
     const apiUrl = `http://127.0.0.1:${String(p.ports.api)}`;
@@ -319,7 +441,14 @@ async function startEngine(
         process: child,
       };
     } catch (error) {
-      if (attempt >= PORT_RETRIES || !/already in use/i.test(messageOf(error))) throw error;
+      if (!/already in use/i.test(messageOf(error))) throw error;
+      if (attempt >= retries)
+        throw retries > 0
+          ? error
+          : new Error(
+              `${p.org.slug}'s engine starts again on its own ports (${join(p.dir, 'ports.json')}), and one was taken meanwhile: ${messageOf(error)}`,
+              { cause: error },
+            );
       p.ports = await keptPorts(join(p.dir, 'ports.json'), ENGINE_PORTS, true);
       p.env = { ...p.env, ...portEnv(p.ports) };
     }
@@ -367,6 +496,78 @@ async function yilian(env: NodeJS.ProcessEnv, args: readonly string[]): Promise<
       },
     );
   }
+}
+
+const PERSON_SLUG = /^[a-z0-9][a-z0-9-]{0,63}$/;
+const registeredSchema = z.object({ address: z.string().regex(/^0x[0-9a-f]{40}$/) });
+
+/** ConsortiumPerson: `yilian wallet create` in the CA's environment, or the wallet an earlier call registered. */
+async function registerPerson(
+  root: string,
+  caEnv: NodeJS.ProcessEnv,
+  person: PersonOptions,
+  hospitalAccount: (slug: string) => `0x${string}`,
+): Promise<ConsortiumPerson> {
+  if (!PERSON_SLUG.test(person.slug))
+    throw new Error(
+      `a person's slug names their wallet folder: lowercase letters, digits and "-", not ${JSON.stringify(person.slug)}`,
+    );
+  if (!Object.hasOwn(PERSON_ROLES, person.role))
+    throw new Error(
+      `a person's role is one of ${Object.keys(PERSON_ROLES).join(', ')}, not ${JSON.stringify(person.role)}`,
+    );
+  const organisation = person.organisation === undefined ? undefined : hospitalAccount(person.organisation);
+  const dir = join(root, 'people', person.slug);
+  const fresh = (await keystoreFiles(dir)).length === 0;
+  await mkdir(dir, { recursive: true });
+  const password = await personPassword(dir);
+  const known = { slug: person.slug, name: person.name, role: person.role, dir, password };
+  if (!fresh) {
+    const account = (await Wallet.open(walletDir(dir), password)).identity.address;
+    const config = loadConfig(caEnv);
+    const entry = await lookupIdentity(chainClient(config), (await requireDeployment(config.home)).directory, account);
+    const role = PERSON_ROLES[person.role];
+    if (entry?.name !== person.name || entry.role !== role || entry.organisation !== (organisation ?? null))
+      throw new Error(
+        `${dir} holds the wallet of ${account}, which the Directory does not have as ${person.name} (${roleName(role)}` +
+          `${organisation ? ` of ${organisation}` : ''}); remove the folder to register afresh`,
+      );
+    return { ...known, account, ...(organisation ? { organisation } : {}) };
+  }
+  try {
+    const registered = registeredSchema.parse(
+      JSON.parse(
+        await yilian({ ...caEnv, YILIAN_WALLET_PASSWORD: password }, [
+          'wallet',
+          'create',
+          '--dir',
+          dir,
+          '--name',
+          person.name,
+          '--role',
+          person.role,
+          // a patient publishes prekeys to each hospital they enrol with, none to the CA
+          ...(person.role === 'patient' ? ['--prekeys', '0'] : []),
+          ...(organisation ? ['--organisation', organisation] : []),
+        ]),
+      ),
+    );
+    return { ...known, account: registered.address as `0x${string}`, ...(organisation ? { organisation } : {}) };
+  } catch (error) {
+    // a wallet made but not registered: gone, so that calling again registers afresh
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
+}
+
+/** A person's wallet password, made once and kept beside their wallet (their side, not the CA's). */
+async function personPassword(dir: string): Promise<string> {
+  const file = join(dir, 'password');
+  const kept = await readFile(file, 'utf8').catch(() => undefined);
+  if (kept) return kept.trim();
+  const password = randomBytes(18).toString('base64url');
+  await writeFile(file, `${password}\n`, { mode: 0o600, flag: 'wx' });
+  return password;
 }
 
 /** The organisation's YILIAN_ settings as a shell file (`set -a; . <dir>/env`), kept in its own folder: they hold its secrets. */

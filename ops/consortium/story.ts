@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import type { Hex } from 'viem';
+import { hexToBytes, type Hex } from 'viem';
 import { connectChainGateway } from '../../core/ledger/chain-gateway.js';
+import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import type { ScryptParams } from '../../core/keys/index.js';
 import { Role, roleName } from '../../core/roles.js';
 import { GatewayContent } from '../../core/storage/gateway-content.js';
@@ -14,10 +15,11 @@ import { fetchInbox } from '../../wallet/inbox-client.js';
 import { engineListFile } from '../../wallet/node/engine-list-file.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { byline, openRecord, type OpenedRecord } from '../../wallet/open-record.js';
-import { readTimeline, type Timeline, type TimelineEntry } from '../../wallet/timeline.js';
+import { readTimeline, type Timeline, type TimelineEntry, type TimelineProblem } from '../../wallet/timeline.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { messageFor, sendOverMllp, type HospitalPatient } from './hospital-feed.js';
 import type { Consortium } from './launch.js';
+import { forgeInboxItem } from './lying-engine.js';
 
 /** The HL7 v2 samples the hospitals' systems send: a lab result, a clinical note, a prescription. */
 export interface StorySamples {
@@ -56,6 +58,8 @@ export interface ConsortiumStoryOutcome {
   prescription: { record: TimelineEntry; readByPharmacist: OpenedRecord };
   /** Alice's box: its printed code (a secret of its holder) and its verified history. */
   box: { code: string; history: VerifiedTraceStep[] };
+  /** What Alice's wallet reported when Hospital B's engine served forged items. */
+  lies: TimelineProblem[];
 }
 
 /** How long a record may take from a hospital's system to Alice's wallet (a workflow, a block, an inbox). */
@@ -151,6 +155,8 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     grantee: carol.wallet.identity.address,
     granteeKey: carolKey.publicKey,
     rk: await alice.wallet.rekey(fromA.item.prekeyIndex, carolKey.publicKey),
+    // B never saw Alice's prekeys at A: it checks this one on her signature and the Directory
+    prekey: await alice.wallet.signedPrekey(fromA.item.prekeyIndex),
   });
   ok(`granted to ${granted.granteeName}: B's engine checked the re-encryption key and delivered to her inbox there`);
   const carolItem = (await fetchInbox(hospitalB.apiUrl, carol.wallet)).find(
@@ -189,6 +195,7 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     grantee: phil.wallet.identity.address,
     granteeKey: philKey.publicKey,
     rk: await alice.wallet.rekey(prescription.item.prekeyIndex, philKey.publicKey),
+    prekey: await alice.wallet.signedPrekey(prescription.item.prekeyIndex),
   });
   const dispensing = await readGranted(phil, pharmacy.apiUrl, prescription.record.recordId);
   if (dispensing.organisation?.address !== hospitalA.account)
@@ -237,6 +244,42 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     throw new Error(`the box's history reads ${events.join(' → ')}, expected ${expected.join(' → ')}`);
   ok(`Alice verified her box: ${events.join(' → ')}, every signature against the Directory`);
 
+  step(
+    7,
+    "An engine that lies: Hospital B's engine serves Alice a forged inbox item; her wallet's verification catches it",
+  );
+  const note = withPrescription.entries.find((entry) => entry.engine.apiUrl === hospitalB.apiUrl);
+  if (note?.item.kind !== 'record') throw new Error("Hospital B's note is not in Alice's timeline");
+  const foreignPrekey = engines.engine(hospitalA.apiUrl).prekeys[0] ?? 0;
+  const lies = [
+    { what: 'the note with the lab result’s content in its place', forged: { ...note.item, cid: fromA.item.cid } },
+    {
+      what: 'the note under a prekey Alice gave Hospital A, not B',
+      forged: { ...note.item, prekeyIndex: foreignPrekey },
+    },
+  ];
+  const caught: TimelineProblem[] = [];
+  for (const { what, forged } of lies) {
+    const { seq, ...item } = forged;
+    const restore = forgeInboxItem(
+      hospitalB.home,
+      { address: alice.wallet.identity.address, publicKey: hexToBytes(alice.wallet.identity.publicKey) },
+      seq,
+      item,
+    );
+    try {
+      const read = await readTimeline(alice.wallet, engines.engines, pinned(engines));
+      const problem = read.problems.find((p) => p.item?.seq === seq);
+      if (!problem) throw new Error(`Alice's wallet showed ${what}`);
+      if (read.entries.length !== withPrescription.entries.length - 1)
+        throw new Error('the lie cost more than the forged item');
+      caught.push(problem);
+      ok(`${what}: caught (${problem.step}) — ${problem.message}`);
+    } finally {
+      restore();
+    }
+  }
+
   ctx.say('\nEvery step verified.');
   return {
     runId,
@@ -247,6 +290,7 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     grantedRecord: fromA,
     prescription: { record: prescription, readByPharmacist: dispensing },
     box: { code: box, history: history.steps },
+    lies: caught,
   };
 }
 
@@ -303,10 +347,18 @@ async function reported(apiUrl: string, token: string, path: string, key: string
   }
 }
 
+/** The consortium's contracts as the wallet's first engine named them. */
+function pinned(engines: EngineList): ContractAddresses {
+  return engines.contracts ?? assertNever('the wallet has no engine');
+}
+
+function assertNever(message: string): never {
+  throw new Error(message);
+}
+
 /** Alice's timeline once it holds `count` records and nothing failed to verify. */
 async function timelineOf(person: Person, engines: EngineList, count: number): Promise<Timeline> {
-  const contracts = engines.contracts;
-  if (!contracts) throw new Error('the wallet has no engine');
+  const contracts = pinned(engines);
   const deadline = Date.now() + RECORD_TIMEOUT_MS;
   for (;;) {
     const timeline = await readTimeline(person.wallet, engines.engines, contracts);

@@ -217,6 +217,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
     grantee: carol.identity.address,
     granteeKey: carolKey.publicKey,
     rk,
+    prekey: await alice.signedPrekey(reference.prekeyIndex),
   });
   const carolItem = (await fetchInbox(ctx.apiUrl, carol)).find(
     (m) => m.kind === 'grant' && m.recordId === reference.recordId,

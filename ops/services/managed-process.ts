@@ -61,6 +61,23 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
     () => (status.exited = true),
   );
 
+  /** SIGTERM, then SIGKILL once the grace period is over. */
+  const stop = async () => {
+    if (status.exited) return;
+    child.kill('SIGTERM');
+    // cancelled once it has exited: a pending timer would keep the caller's process alive
+    const grace = new AbortController();
+    const killed = await Promise.race([
+      exited.then(() => true),
+      sleep(spec.stopTimeoutMs ?? 10_000, false, { signal: grace.signal }).catch(() => true),
+    ]);
+    grace.abort();
+    if (!killed) {
+      child.kill('SIGKILL');
+      await exited;
+    }
+  };
+
   const deadline = Date.now() + (spec.readyTimeoutMs ?? 60_000);
   for (;;) {
     if (status.exited) {
@@ -71,7 +88,9 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
     }
     if (await spec.ready().catch(() => false)) break;
     if (Date.now() > deadline) {
-      child.kill('SIGKILL');
+      // stopped, not killed outright: a supervisor (ops/stack/up.ts) then stops what it started so
+      // far, where a SIGKILL would leave its Temporal and Redis running in their own process groups
+      await stop();
       throw new Error(
         `${spec.name} did not become ready within ${spec.readyTimeoutMs ?? 60_000} ms; last lines of ${spec.logFile}:\n${await tail(spec.logFile)}`,
       );
@@ -83,21 +102,7 @@ export async function startManagedProcess(spec: ProcessSpec): Promise<ManagedPro
     name: spec.name,
     pid: child.pid ?? -1,
     exited,
-    async stop() {
-      if (status.exited) return;
-      child.kill('SIGTERM');
-      // cancelled once it has exited: a pending timer would keep the caller's process alive
-      const grace = new AbortController();
-      const killed = await Promise.race([
-        exited.then(() => true),
-        sleep(spec.stopTimeoutMs ?? 10_000, false, { signal: grace.signal }).catch(() => true),
-      ]);
-      grace.abort();
-      if (!killed) {
-        child.kill('SIGKILL');
-        await exited;
-      }
-    },
+    stop,
   };
 }
 

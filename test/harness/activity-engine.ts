@@ -1,9 +1,7 @@
-import { toHex, zeroAddress, type Hex } from 'viem';
+import { toHex, type Hex } from 'viem';
 import type { Engine } from '../../activities/engine.js';
 import { OperatorList } from '../../activities/operators.js';
-import { Directory } from '../../contracts/artifacts.js';
 import { generateIdentity } from '../../core/crypto/index.js';
-import { writeContract } from '../../core/ledger/contract-calls.js';
 import { FiscoClient } from '../../core/ledger/fisco-client.js';
 import type { Role } from '../../core/roles.js';
 import { EmbeddedContentStore } from '../../core/storage/node/index.js';
@@ -12,6 +10,7 @@ import { ensureDeployed } from '../../ops/chain/deployment.js';
 import { openEngine } from '../../ops/engine/open.js';
 import { SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../../ops/scratch/engine.js';
 import { startScratchDevchain, tempDir } from '../../ops/scratch/services.js';
+import { directoryWrites, type Registered } from './directory-writes.js';
 
 /**
  * What an activity test calls activities on, without Temporal: an engine on a fresh dev chain
@@ -21,7 +20,13 @@ import { startScratchDevchain, tempDir } from '../../ops/scratch/services.js';
 export async function startActivityEngine(
   label: string,
   identity: { role: Role; name: string },
-): Promise<{ engine: Engine; account: Hex; stop(): Promise<void> }> {
+): Promise<{
+  engine: Engine;
+  account: Hex;
+  /** The CA's registration of another identity (one whose key the test holds). */
+  register(who: Registered, role: Role, name: string): Promise<unknown>;
+  stop(): Promise<void>;
+}> {
   const [devchain, home] = await Promise.all([startScratchDevchain(), tempDir(label)]);
   const chain = new FiscoClient({ rpcUrl: devchain.rpcUrl, chainId: 'chain0', groupId: 'group0', signer: signDigest });
   const ca = generateIdentity();
@@ -36,16 +41,14 @@ export async function startActivityEngine(
     scrypt: SCRATCH_SCRYPT,
   });
   const key = await engine.keyring.create();
-  const account = toHex(key.address);
-  await writeContract(chain, ca.secretKey, {
-    address: deployment.directory,
-    abi: Directory.abi,
-    functionName: 'register',
-    args: [account, identity.role, identity.name, toHex(key.publicKey), zeroAddress],
-  });
+  const writes = directoryWrites(chain, ca);
+  const register = (who: Registered, role: Role, name: string) =>
+    writes.register(deployment.directory, who, role, name);
+  await register(key, identity.role, identity.name);
   return {
     engine,
-    account,
+    account: toHex(key.address),
+    register,
     async stop() {
       await engine.state.close();
       await devchain.stop();

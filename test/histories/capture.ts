@@ -23,6 +23,7 @@ import type { Client } from '@temporalio/client';
 import { historyToJSON } from '../../ops/audit/replay.js';
 import { authorize } from '../../core/operators/authorization.js';
 import { runStoryOn } from '../harness/story.js';
+import { grantThroughUnseenPrekey } from '../harness/unseen-prekey-grant.js';
 import {
   anchorBatchWorkflowId,
   identityWorkflowId,
@@ -42,6 +43,11 @@ const stack = await startScratchEngine({ payloadCodec: false });
 try {
   await stack.startWorkers();
   const outcome = await runStoryOn(stack, { batchSize: 4, say: () => {} });
+  // the story's two grants, before the grant below adds one of each
+  const storyGrant = await onlyRun(stack.client, 'grantAccess', 'Completed');
+  const forgedGrant = await onlyRun(stack.client, 'grantAccess', 'Failed');
+  // a grant through an engine that never saw the record's prekey, on the patient's signature
+  const unseenPrekeyGrant = await grantThroughUnseenPrekey(stack, outcome);
 
   const query = await stack.workflows.start.traceQuery(outcome.traceCodes[0] ?? '');
   await query.result();
@@ -141,15 +147,21 @@ try {
     },
     {
       file: 'grantAccess',
-      workflowId: await onlyRun(stack.client, 'grantAccess', 'Completed'),
+      workflowId: storyGrant,
       type: 'grantAccess',
       status: 'COMPLETED',
     },
     {
       file: 'grantAccess-forged-rekey',
-      workflowId: await onlyRun(stack.client, 'grantAccess', 'Failed'),
+      workflowId: forgedGrant,
       type: 'grantAccess',
       status: 'FAILED',
+    },
+    {
+      file: 'grantAccess-unseen-prekey',
+      workflowId: unseenPrekeyGrant.workflowId,
+      type: 'grantAccess',
+      status: 'COMPLETED',
     },
     {
       file: 'traceStep',

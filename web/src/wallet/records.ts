@@ -49,5 +49,7 @@ export async function grantRecord(
     grantee: grantee.trim().toLowerCase() as Hex,
     granteeKey: key,
     rk: await wallet.rekey(item.prekeyIndex, key),
+    // for an engine the prekey was never published to (the grantee's), which checks it against the Directory
+    prekey: await wallet.signedPrekey(item.prekeyIndex),
   });
 }
