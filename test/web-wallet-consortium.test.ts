@@ -2,7 +2,7 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { checkAck, frame, mllpSend } from '../connectors/mllp/test-helpers.js';
 import { repoRoot } from '../ops/config/index.js';
 import { ORGANISATIONS, startConsortium, type Consortium } from '../ops/consortium/launch.js';
@@ -185,11 +185,7 @@ test('one web wallet, two hospitals’ engines: served by hospital A, it adds ho
   await fromA.getByTestId('grant-account').fill(doctor.account);
   await fromA.getByTestId('grant-key').fill(key.stdout.trim());
   assert.match(await fromA.getByTestId('grant-engine').innerText(), /^Hospital A \(/);
-  await fromA.getByTestId('grant-engine').click();
-  await page
-    .locator('.ant-select-item-option')
-    .filter({ hasText: /^Hospital B \(/ })
-    .click();
+  await choose(page, fromA.getByTestId('grant-engine'), 'Hospital B');
   await fromA.getByTestId('grant-submit').click();
   await fromA.getByTestId('grant-result').getByText('已授权给 Dr. Wang Lei').waitFor({ timeout: 60_000 });
   const grants = browser.requests.filter((request) => request.method === 'POST' && request.url.endsWith('/v1/grants'));
@@ -224,4 +220,13 @@ async function redeem(page: Page, hospital: string, code: string): Promise<void>
   await page.getByLabel('Enrolment code').fill(code);
   await page.getByTestId('enrol-submit').click();
   await page.getByTestId('enrol-result').getByText('Enrolled. 1 record that was waiting').waitFor({ timeout: 30_000 });
+}
+
+/** Chooses the engine of `hospital` in one of the page's engine selects (antd keeps closed dropdowns in the page). */
+async function choose(page: Page, select: Locator, hospital: string): Promise<void> {
+  await select.click();
+  await page
+    .locator('.ant-select-dropdown:not(.ant-select-dropdown-hidden) .ant-select-item-option')
+    .filter({ hasText: new RegExp(`^${hospital} \\(`) })
+    .click();
 }
