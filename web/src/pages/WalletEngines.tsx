@@ -3,6 +3,7 @@ import { Alert, Button, Form, Input, List, Select, Tag, Typography } from 'antd'
 import type { Wallet as WalletKeys } from '../../../wallet/wallet.js';
 import { EngineNotAdded } from '../../../wallet/add-engine.js';
 import { EngineRefusal } from '../../../wallet/engine-api.js';
+import { LedgerError } from '../../../core/ledger/errors.js';
 import { useLanguage, type Dictionary } from '../i18n';
 import { addEngineHere, openEngineList, pageEngine, type EngineLink, type EngineList } from '../wallet/engines';
 import { Panel as Section } from './Operator';
@@ -28,12 +29,16 @@ export function useEngines(wallet: WalletKeys): { engines?: Engines; error?: str
         setList(opened);
         setEngines(opened.engines);
       })
-      .catch((cause: unknown) => !stopped && setError(cause instanceof Error ? cause.message : String(cause)));
+      .catch((cause: unknown) => {
+        if (!stopped) setError(cause instanceof Error ? cause.message : String(cause));
+      });
     return () => {
       stopped = true;
     };
   }, [wallet]);
-  const changed = useCallback(() => list && setEngines(list.engines), [list]);
+  const changed = useCallback(() => {
+    if (list) setEngines(list.engines);
+  }, [list]);
   return { engines: list ? { list, engines, changed } : undefined, error };
 }
 
@@ -41,6 +46,8 @@ export function useEngines(wallet: WalletKeys): { engines?: Engines; error?: str
 function notAdded(t: Dictionary, error: unknown): string {
   if (error instanceof EngineNotAdded)
     return error.reason === 'organisation' ? t.engineNotOrganisation : t.engineSelfNotRegistered;
+  // its chain gateway (the first thing asked) or its prekey door did not answer
+  if (error instanceof LedgerError && error.code === 'UNAVAILABLE') return t.engineUnreachable;
   if (error instanceof EngineRefusal && error.status === 0) return t.engineUnreachable;
   return error instanceof Error ? error.message : String(error);
 }
