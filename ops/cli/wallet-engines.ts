@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { apiUrlOf, type Config } from '../config/index.js';
 import { engineAudience } from '../../core/inbox/request-signature.js';
+import { recordView } from '../../core/records/content-view.js';
 import { addEngine } from '../../wallet/add-engine.js';
 import { redeemEnrolmentCode } from '../../wallet/engine-api.js';
 import { EngineList, type EngineLink } from '../../wallet/engine-list.js';
@@ -131,6 +132,7 @@ export function walletEngineCommands(wallet: Command, config: () => Config): voi
             ? JSON.stringify({
                 engine: engine.apiUrl,
                 kind: item.kind,
+                type: recordView(record.record).kind,
                 recordId: record.recordId,
                 block: record.createdAt,
                 author: record.author.name,
@@ -138,7 +140,7 @@ export function walletEngineCommands(wallet: Command, config: () => Config): voi
                 organisation: record.organisation?.name ?? null,
                 organisationAddress: record.organisation?.address ?? null,
               })
-            : `block ${record.createdAt}  ${byline(record)}  ${item.kind} ${record.recordId} (via ${engine.name})`,
+            : `block ${record.createdAt}  ${recordView(record.record).kind}  ${byline(record)}  ${item.kind} ${record.recordId} (via ${engine.name})`,
         );
       for (const problem of problems)
         if (options.json)

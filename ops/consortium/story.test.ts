@@ -14,7 +14,10 @@ import { repoRoot } from '../config/index.js';
 import { SCRATCH_PASSWORD, SCRATCH_SCRYPT } from '../scratch/engine.js';
 import { tempDir } from '../scratch/services.js';
 import { startConsortium, type Consortium } from './launch.js';
-import { runConsortiumStory, type ConsortiumStoryOutcome } from './story.js';
+import { runYilian, withoutYilian } from '../../test/harness/cli-process.js';
+import { forgeInboxItem } from './lying-engine.js';
+import { hospitalBFhir, runConsortiumStory, type ConsortiumStoryOutcome } from './story.js';
+import { scratchFhirServer, type ScratchFhirServer } from '../scratch/fhir.js';
 
 /** One request a wallet made, as the engine it went to saw it. */
 interface SentRequest {
@@ -26,6 +29,7 @@ interface SentRequest {
 
 let dir: Awaited<ReturnType<typeof tempDir>>;
 let consortium: Consortium | undefined;
+let fhir: ScratchFhirServer | undefined;
 let told: ConsortiumStoryOutcome | undefined;
 const story = () => told ?? assert.fail('the story did not run to its end');
 /** Every HTTP request this process made while the story ran, in order: the people's wallets are in it. */
@@ -34,7 +38,12 @@ const lines: string[] = [];
 
 before(async () => {
   dir = await tempDir('consortium-story');
-  consortium = await startConsortium({ dir: dir.path, scrypt: SCRATCH_SCRYPT });
+  fhir = await scratchFhirServer();
+  consortium = await startConsortium({
+    dir: dir.path,
+    scrypt: SCRATCH_SCRYPT,
+    env: await hospitalBFhir(fhir.url, join(dir.path, 'hospital-b-fhir.json')),
+  });
   const sample = (name: string) => readFile(join(repoRoot, 'test/fixtures/hl7', name), 'utf8');
   const realFetch = globalThis.fetch;
   globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
@@ -55,9 +64,9 @@ before(async () => {
       scrypt: SCRATCH_SCRYPT,
       samples: {
         result: await sample('ORU-R01-01.hl7'),
-        note: await sample('MDM-T02-01.hl7'),
         prescription: await sample('RDE-O11-01.hl7'),
       },
+      fhirUrl: fhir.url,
       say: (line) => lines.push(line),
     });
   } finally {
@@ -68,6 +77,7 @@ after(async () => {
   // the steps as far as they got: what a failed start-up or story did
   if (!told) console.log(lines.join('\n'));
   await consortium?.stop();
+  await fhir?.stop();
   await dir.remove();
 });
 
@@ -79,10 +89,16 @@ test("one wallet, two hospitals: both hospitals' records in one timeline, each w
     const found = outcome.timeline.entries.find((e) => type.test(e.record.record.split('\r')[0] ?? ''));
     return found ?? assert.fail(`no ${type.source} in the timeline`);
   };
-  const [result, note, prescription] = [entry(/\|ORU\^R01/), entry(/\|MDM\^T02/), entry(/\|RDE\^O11/)];
+  const findRecord = (pattern: RegExp, what: string) =>
+    outcome.timeline.entries.find((e) => pattern.test(e.record.record)) ?? assert.fail(`no ${what} in the timeline`);
+  const [result, note, prescription] = [
+    entry(/\|ORU\^R01/),
+    findRecord(/"resourceType"\s*:\s*"DiagnosticReport"[^]*blood-count/, "B's blood count (FHIR)"),
+    entry(/\|RDE\^O11/),
+  ];
   for (const [what, item, hospital] of [
     ['the lab result', result, 'hospital-a'],
-    ['the note', note, 'hospital-b'],
+    ['the blood count', note, 'hospital-b'],
     ['the prescription', prescription, 'hospital-a'],
   ] as const) {
     assert.equal(item.engine.apiUrl, engine(hospital).apiUrl, `${what} came through ${hospital}'s engine`);
@@ -170,6 +186,76 @@ test("a record written at A, granted through B's engine, read by B's doctor thro
     assert.equal(request.origin, engine('hospital-b').apiUrl, `${request.method} ${request.target} went to B`);
 });
 
+test('an engine that lies is caught by the wallet, and an engine down loses nothing', () => {
+  const outcome = story();
+  // the forged items: content of another record in the note's place, and a prekey B was never given
+  assert.deepEqual(
+    outcome.lies.map((lie) => lie.step),
+    ['decrypt', 'inbox'],
+  );
+  for (const lie of outcome.lies) assert.equal(lie.engine.apiUrl, engine('hospital-b').apiUrl);
+  // after B's engine was down: A's three records and B's two, the one B's system held among them
+  const hospitals = outcome.timeline.entries.map((e) => e.record.organisation?.name);
+  assert.deepEqual([...hospitals].sort(), ['Hospital A', 'Hospital A', 'Hospital A', 'Hospital B', 'Hospital B']);
+  assert.ok(
+    outcome.timeline.entries.some((e) => e.record.record.includes(`follow-up-${outcome.runId}`)),
+    'the report B’s EHR wrote while its engine was down',
+  );
+  assert.deepEqual(outcome.timeline.problems, []);
+});
+
+test('`yilian wallet timeline` and `wallet engines list` show the same, from the wallet folder alone', async () => {
+  const outcome = story();
+  const env = { ...withoutYilian(process.env), YILIAN_WALLET_PASSWORD: SCRATCH_PASSWORD };
+  const listed = await runYilian(['wallet', 'engines', 'list', '--dir', outcome.people.alice.dir], { env });
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.deepEqual(
+    listed.stdout
+      .trim()
+      .split('\n')
+      .map((line) => (JSON.parse(line) as { name: string }).name),
+    ['Hospital A', 'Hospital B'],
+  );
+  const run = await runYilian(['wallet', 'timeline', '--dir', outcome.people.alice.dir, '--json'], { env });
+  assert.equal(run.code, 0, run.stderr);
+  const lines = run.stdout
+    .trim()
+    .split('\n')
+    .map((line) => JSON.parse(line) as { recordId: string; organisation: string; type: string; problem?: string });
+  assert.deepEqual(
+    lines.map((line) => line.recordId),
+    outcome.timeline.entries.map((entry) => entry.record.recordId),
+  );
+  assert.deepEqual(lines.map((line) => `${line.type} ${line.organisation}`).sort(), [
+    'DiagnosticReport Hospital B',
+    'DiagnosticReport Hospital B',
+    'ORU^R01 Hospital A',
+    'ORU^R01 Hospital A',
+    'RDE^O11 Hospital A',
+  ]);
+  // the CLI's own lie detection: the same forged item makes it exit 1 and name the item
+  const note = outcome.timeline.entries.find((e) => e.engine.apiUrl === engine('hospital-b').apiUrl);
+  if (note?.item.kind !== 'record') return assert.fail("no record of B's in the timeline");
+  const { seq, ...item } = note.item;
+  const restore = forgeInboxItem(
+    engine('hospital-b').home,
+    {
+      address: outcome.people.alice.wallet.identity.address,
+      publicKey: hexToBytes(outcome.people.alice.wallet.identity.publicKey),
+    },
+    seq,
+    { ...item, cid: outcome.grantedRecord.item.cid },
+  );
+  try {
+    const lied = await runYilian(['wallet', 'timeline', '--dir', outcome.people.alice.dir], { env });
+    assert.equal(lied.code, 1, 'a forged item fails the command');
+    assert.match(lied.stderr, new RegExp(`✗ record ${note.record.recordId}: the content does not decrypt`));
+    assert.equal(lied.stdout.trim().split('\n').length, lines.length - 1, 'the other records still shown');
+  } finally {
+    restore();
+  }
+});
+
 /** Every secret a person's wallet holds: signing key, prekey and grantee-key secrets. */
 async function walletSecrets(name: string, dir: string): Promise<Needle[]> {
   const needles: Needle[] = [];
@@ -188,8 +274,8 @@ test("the privacy scan covers every engine's stores: no record text, patient ide
   const secrets: Needle[] = [
     { label: 'lab result (patient name)', bytes: utf8ToBytes('Huckleberry') },
     { label: 'lab result (address)', bytes: utf8ToBytes('721 SPRING STREET') },
-    { label: 'clinical note (patient name)', bytes: utf8ToBytes('PROSOLV') },
-    { label: 'clinical note (social security number)', bytes: utf8ToBytes('111-22-3333') },
+    { label: 'blood count (patient name)', bytes: utf8ToBytes('Liddell') },
+    { label: 'blood count (conclusion)', bytes: utf8ToBytes('iron supplements advised') },
     { label: 'prescription (patient name)', bytes: utf8ToBytes('EVERYMAN') },
     { label: 'prescription (drug)', bytes: utf8ToBytes('Ampicillin 250 mg') },
     ...Object.entries(outcome.patients).map(([slug, patient]) => ({

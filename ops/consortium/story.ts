@@ -1,9 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { hexToBytes, type Hex } from 'viem';
 import { connectChainGateway } from '../../core/ledger/chain-gateway.js';
 import type { ContractAddresses } from '../../core/ledger/contract-addresses.js';
 import type { ScryptParams } from '../../core/keys/index.js';
+import { recordView } from '../../core/records/content-view.js';
 import { Role, roleName } from '../../core/roles.js';
 import { GatewayContent } from '../../core/storage/gateway-content.js';
 import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
@@ -18,14 +20,40 @@ import { byline, openRecord, type OpenedRecord } from '../../wallet/open-record.
 import { readTimeline, type Timeline, type TimelineEntry, type TimelineProblem } from '../../wallet/timeline.js';
 import { Wallet } from '../../wallet/wallet.js';
 import { messageFor, sendOverMllp, type HospitalPatient } from './hospital-feed.js';
-import type { Consortium } from './launch.js';
+import type { Consortium, Organisation } from './launch.js';
 import { forgeInboxItem } from './lying-engine.js';
 
-/** The HL7 v2 samples the hospitals' systems send: a lab result, a clinical note, a prescription. */
+/** The HL7 v2 samples Hospital A's system sends over MLLP: a lab result and a prescription. */
 export interface StorySamples {
   result: string;
-  note: string;
   prescription: string;
+}
+
+/** The identifier system Hospital B's EHR names its patients by (PID-3's authority, in FHIR terms). */
+const HOSPITAL_B_MRN = 'urn:yilian-story:hospital-b:mrn';
+
+/**
+ * Hospital B's engine pulls its EHR's FHIR server (a real HAPI FHIR here): the settings the
+ * launcher's `env` hook gives that organisation. `file` is where the server list is written.
+ */
+export async function hospitalBFhir(
+  fhirUrl: string,
+  file: string,
+): Promise<(org: Organisation) => Record<string, string> | undefined> {
+  const servers = [
+    {
+      name: 'hospital-b-ehr',
+      baseUrl: fhirUrl,
+      hospital: 'Hospital B',
+      resourceTypes: ['DiagnosticReport'],
+      patientIdentifierSystem: HOSPITAL_B_MRN,
+      pollSeconds: 1,
+      // a shared server holds other runs' resources: this consortium takes what is written from now on
+      since: new Date(Date.now() - 60_000).toISOString(),
+    },
+  ];
+  await writeFile(file, `${JSON.stringify(servers, null, 2)}\n`);
+  return (org) => (org.slug === 'hospital-b' ? { YILIAN_FHIR_SERVERS: file } : undefined);
 }
 
 export interface ConsortiumStoryContext {
@@ -35,6 +63,8 @@ export interface ConsortiumStoryContext {
   walletPassword: string;
   scrypt?: ScryptParams;
   samples: StorySamples;
+  /** Hospital B's EHR: the FHIR server its engine pulls (started with `hospitalBFhir`'s settings). */
+  fhirUrl: string;
   say(line: string): void;
 }
 
@@ -102,7 +132,7 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
   const engines = await EngineList.open(engineListFile(alice.dir));
   const patients = {
     'hospital-a': { identifier: `A-${runId}`, authority: 'HOSPITAL-A' },
-    'hospital-b': { identifier: `B-${runId}`, authority: 'HOSPITAL-B' },
+    'hospital-b': { identifier: `B-${runId}`, authority: HOSPITAL_B_MRN },
   } as const;
   for (const hospital of [hospitalA, hospitalB]) {
     const { link, published } = await addEngine(alice.wallet, engines, {
@@ -125,7 +155,10 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     ok(`${link.name}: ${published} prekeys published to it alone (ids ${link.prekeys.join(', ')}), enrolled by code`);
   }
 
-  step(3, "Each hospital's system sends Alice's records over MLLP: a lab result at A, a clinical note at B");
+  step(
+    3,
+    "Alice's records: a lab result from Hospital A's system over MLLP, a blood count in Hospital B's EHR over FHIR",
+  );
   const send = async (hospital: typeof hospitalA, sample: string, what: string) => {
     const patient = patients[hospital.org.slug as keyof typeof patients];
     if (hospital.mllpPort === undefined) throw new Error(`${hospital.org.name} has no MLLP listener`);
@@ -134,12 +167,28 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     if (ack !== 'AA' && ack !== 'CA') throw new Error(`${hospital.org.name} answered ${ack} to the ${what}`);
     ok(`${hospital.org.name} acknowledged the ${what} (${ack}: durably taken)`);
   };
+  const ehr = new HospitalEhr(ctx.fhirUrl);
+  const fhirPatient = await ehr.create({
+    resourceType: 'Patient',
+    identifier: [{ system: HOSPITAL_B_MRN, value: patients['hospital-b'].identifier }],
+    name: [{ family: 'Liddell', given: ['Alice'] }],
+  });
+  const report = (key: string, conclusion: string) =>
+    ehr.create({
+      resourceType: 'DiagnosticReport',
+      identifier: [{ system: 'urn:yilian-story:hospital-b:report', value: `${key}-${runId}` }],
+      status: 'final',
+      code: { text: 'Full blood count' },
+      subject: { reference: `Patient/${fhirPatient}` },
+      conclusion,
+    });
   await send(hospitalA, ctx.samples.result, 'lab result');
-  await send(hospitalB, ctx.samples.note, 'clinical note');
+  await report('blood-count', 'Mild anaemia; iron supplements advised');
+  ok("Hospital B's EHR wrote a DiagnosticReport to its FHIR server; B's engine pulls it from there");
   const timeline = await timelineOf(alice, engines, 2);
   for (const entry of timeline.entries)
     ok(
-      `block ${entry.record.createdAt}: ${byline(entry.record)} via ${entry.engine.name}, verified against the Directory`,
+      `block ${entry.record.createdAt}: ${recordView(entry.record.record).kind} from ${byline(entry.record)}, via ${entry.engine.name}'s engine; author and hospital verified against the Directory`,
     );
   const fromA = timeline.entries.find((entry) => entry.engine.apiUrl === hospitalA.apiUrl);
   if (!fromA) throw new Error("Hospital A's record is not in Alice's timeline");
@@ -249,12 +298,15 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     "An engine that lies: Hospital B's engine serves Alice a forged inbox item; her wallet's verification catches it",
   );
   const note = withPrescription.entries.find((entry) => entry.engine.apiUrl === hospitalB.apiUrl);
-  if (note?.item.kind !== 'record') throw new Error("Hospital B's note is not in Alice's timeline");
+  if (note?.item.kind !== 'record') throw new Error("Hospital B's blood count is not in Alice's timeline");
   const foreignPrekey = engines.engine(hospitalA.apiUrl).prekeys[0] ?? 0;
   const lies = [
-    { what: 'the note with the lab result’s content in its place', forged: { ...note.item, cid: fromA.item.cid } },
     {
-      what: 'the note under a prekey Alice gave Hospital A, not B',
+      what: 'the blood count with the lab result’s content in its place',
+      forged: { ...note.item, cid: fromA.item.cid },
+    },
+    {
+      what: 'the blood count under a prekey Alice gave Hospital A, not B',
       forged: { ...note.item, prekeyIndex: foreignPrekey },
     },
   ];
@@ -280,12 +332,31 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
     }
   }
 
+  step(8, "One engine down: Hospital B's engine stops; the others keep working, and nothing of B's is lost");
+  const before = withPrescription.entries.length;
+  await consortium.stopEngine('hospital-b');
+  const during = await readTimeline(alice.wallet, engines.engines, pinned(engines));
+  const away = during.problems.find((p) => p.step === 'engine' && p.engine.apiUrl === hospitalB.apiUrl);
+  if (!away) throw new Error("Alice's wallet did not report Hospital B's engine away");
+  if (during.entries.length !== before - 1)
+    throw new Error("Hospital B's engine being down cost more than its own item");
+  ok(`Alice's timeline still shows the other ${during.entries.length} records, and says: ${away.message}`);
+  await report('follow-up', 'Follow-up: haemoglobin back to normal');
+  ok("Hospital B's EHR wrote a follow-up report meanwhile: it waits on the FHIR server for B's engine");
+  await send(hospitalA, ctx.samples.result, 'repeat lab result');
+  await timelineOf(alice, engines, before, [hospitalB.apiUrl]);
+  ok("Hospital A's engine anchored a new result for Alice meanwhile");
+  await consortium.startEngine('hospital-b');
+  ok("Hospital B's engine is back on the same URL, with its data, and pulls what it missed");
+  const after = await timelineOf(alice, engines, before + 2);
+  ok(`Alice's timeline holds all ${after.entries.length} records again, nothing lost`);
+
   ctx.say('\nEvery step verified.');
   return {
     runId,
     people: { alice, carol, phil },
     patients,
-    timeline: withPrescription,
+    timeline: after,
     readByCarol,
     grantedRecord: fromA,
     prescription: { record: prescription, readByPharmacist: dispensing },
@@ -357,11 +428,18 @@ function assertNever(message: string): never {
 }
 
 /** Alice's timeline once it holds `count` records and nothing failed to verify. */
-async function timelineOf(person: Person, engines: EngineList, count: number): Promise<Timeline> {
+async function timelineOf(
+  person: Person,
+  engines: EngineList,
+  count: number,
+  away: readonly string[] = [],
+): Promise<Timeline> {
   const contracts = pinned(engines);
   const deadline = Date.now() + RECORD_TIMEOUT_MS;
   for (;;) {
     const timeline = await readTimeline(person.wallet, engines.engines, contracts);
+    const [down] = timeline.problems.filter((p) => p.step === 'engine' && !away.includes(p.engine.apiUrl));
+    if (down && Date.now() > deadline) throw new Error(down.message);
     const [problem] = timeline.problems.filter((p) => p.step !== 'engine');
     if (problem) throw new Error(`an item did not verify: ${problem.message}`);
     if (timeline.entries.length >= count) return timeline;
@@ -371,5 +449,23 @@ async function timelineOf(person: Person, engines: EngineList, count: number): P
           (timeline.problems.length > 0 ? `: ${timeline.problems.map((p) => p.message).join('; ')}` : ''),
       );
     await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}
+
+/** Hospital B's EHR writing to its FHIR server, as its own software would (plain FHIR REST). */
+class HospitalEhr {
+  constructor(private readonly baseUrl: string) {}
+
+  /** Creates a resource; its id as the server gave it. */
+  async create(resource: { resourceType: string } & Record<string, unknown>): Promise<string> {
+    const response = await fetch(`${this.baseUrl}/${resource.resourceType}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/fhir+json' },
+      body: JSON.stringify(resource),
+    });
+    const created = (await response.json().catch(() => ({}))) as { id?: string };
+    if (!response.ok || !created.id)
+      throw new Error(`the FHIR server refused the ${resource.resourceType}: HTTP ${String(response.status)}`);
+    return created.id;
   }
 }

@@ -117,7 +117,16 @@ function killOnExit(): void {
   });
 }
 
+/**
+ * The log's last lines, after the few earlier lines that give a reason: a Go panic's reason (say,
+ * a port already in use) is above a stack trace longer than any tail.
+ */
 async function tail(path: string, lines = 20): Promise<string> {
-  const text = await readFile(path, 'utf8').catch(() => '');
-  return text.split('\n').slice(-lines).join('\n');
+  const all = (await readFile(path, 'utf8').catch(() => '')).split('\n');
+  const last = all.slice(-lines);
+  const reasons = all
+    .slice(-200, -lines)
+    .filter((line) => /\b(panic|fatal|error)\b|already in use/i.test(line))
+    .slice(0, 5);
+  return [...reasons, ...(reasons.length > 0 ? ['…'] : []), ...last].join('\n');
 }
