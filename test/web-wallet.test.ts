@@ -12,6 +12,7 @@ import { chainClient } from '../ops/chain/connect.js';
 import { requireDeployment } from '../ops/chain/deployment.js';
 import { Role } from '../core/roles.js';
 import { walletDir } from '../wallet/node/wallet-dir.js';
+import { withEngineState } from '../ops/engine/open.js';
 import { Wallet } from '../wallet/wallet.js';
 import { fakeCameraArgs, openBrowser } from './harness/browser.js';
 import { qrFrame } from './harness/qr.js';
@@ -84,6 +85,16 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   const again = await runYilian(['ca', 'approve', requestId], { env: stack.env });
   assert.deepEqual({ code: again.code, said: /was already registered/.test(again.stderr) }, { code: 2, said: true });
 
+  // the hospital gives her its engine's address (this page's) and its Directory account: she adds it,
+  // and the 20 prekeys her registration carried are noted as that engine's alone, none published anew
+  const hospital = await withEngineState(stack.home, (state) => state.localIdentity('Hospital'));
+  assert.ok(hospital, "the stack's hospital identity");
+  assert.equal(await page.getByTestId('engine-url').inputValue(), stack.api, "this page's engine is offered first");
+  await page.getByTestId('engine-organisation').fill(hospital.address);
+  await page.getByTestId('engine-add').click();
+  await page.getByTestId('engine-result').getByText('Hospital added.').waitFor({ timeout: 30_000 });
+  assert.match(await page.getByTestId('engine').innerText(), /Hospital[\s\S]*20 one-time keys given to it alone/);
+
   // 3. a result for the patient arrives over MLLP (python-hl7's mllp_send) before she is enrolled: it waits
   const feed = join(files.path, 'oru.mllp');
   await writeFile(feed, frame(ORU));
@@ -105,14 +116,15 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   await browser.screenshot(page, 'wallet-enrolled');
   assert.doesNotMatch(stack.output(), new RegExp(code.replaceAll('-', '-?'), 'i'), 'the code is never logged');
 
-  // 5. the record is in her inbox: opened in the page, its author verified against the Directory
-  await page.getByTestId('inbox-refresh').click();
-  const own = page.locator('[data-testid^=inbox-item-]');
+  // 5. the record is in her timeline: opened and verified in the page, its author against the Directory
+  await page.getByTestId('timeline-refresh').click();
+  const own = page.getByTestId('timeline-entry');
   await own.first().waitFor({ timeout: 30_000 });
   assert.equal(await own.count(), 1);
-  const seq = ((await own.first().getAttribute('data-testid')) ?? '').replace('inbox-item-', '');
-  await page.getByTestId(`open-${seq}`).click();
-  const opened = page.getByTestId(`record-${seq}`);
+  assert.equal(await own.getByTestId('entry-byline').innerText(), 'Hospital');
+  assert.equal(await own.getByTestId('entry-engine').innerText(), 'via Hospital');
+  await own.getByTestId('entry-show').click();
+  const opened = own.getByTestId('entry-record');
   await opened.getByTestId('record-results').waitFor({ timeout: 30_000 });
   // read as a person reads it: the test, its value with its unit and reference range, the patient
   assert.match(
@@ -121,10 +133,9 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   );
   assert.match(await opened.getByTestId('record-patient').innerText(), /Zhaoxue/);
   assert.doesNotMatch(await opened.innerText(), /OBX\|/, 'not raw pipes');
-  const byline = await page.getByTestId(`record-${seq}`).getByTestId('record-author').innerText();
+  const byline = await opened.getByTestId('record-author').innerText();
   // the hospital's intake signs the result: a hospital's record is its own, so no "· organisation"
-  const [, hospital] = /^Signed by [^·]+ \((0x[0-9a-fA-F]{40})\)$/.exec(byline) ?? [];
-  assert.ok(hospital, byline);
+  assert.equal(byline, `Signed by Hospital (${hospital.address})`);
   await browser.screenshot(page, 'wallet-record-open');
   // that record used one of her 20 prekeys: she publishes 20 more from the page
   await page.getByTestId('prekeys-publish').click();
@@ -142,41 +153,46 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   await doctor.getByLabel('Passphrase again').fill(PASSPHRASE);
   await doctor.getByTestId('wallet-create').click();
   await doctor.getByText('An account is 0x and 40 hex digits').waitFor({ timeout: 10_000 });
-  await organisation.fill(hospital);
+  await organisation.fill(hospital.address);
   await doctor.getByTestId('wallet-create').click();
   await doctor.getByTestId('registration-id').waitFor({ timeout: 60_000 });
   assert.match(
     await yilian('ca', 'approve', (await doctor.getByTestId('registration-id').innerText()).trim()),
-    new RegExp(`as Doctor "Dr\\. Li Wei" of ${hospital.toLowerCase()}`),
+    new RegExp(`as Doctor "Dr\\. Li Wei" of ${hospital.address.toLowerCase()}`),
   );
   await doctor.waitForSelector('[data-testid=registration-status][data-status=registered]', { timeout: 10_000 });
   await doctor.getByTestId('grantee-key-new').click();
   const granteeKey = (await doctor.getByTestId('grantee-key').innerText({ timeout: 30_000 })).trim();
   const doctorAccount = (await doctor.getByTestId('grantee-account').innerText()).trim();
   const doctorEntry = await lookupIdentity(chainClient(loadConfig(stack.env)), deployment.directory, doctorAccount);
-  assert.equal(doctorEntry?.organisation, hospital.toLowerCase(), "the Directory has him as the hospital's");
+  assert.equal(doctorEntry?.organisation, hospital.address.toLowerCase(), "the Directory has him as the hospital's");
+  // his engine list starts with this page's engine and the hospital his request named
+  assert.equal(await doctor.getByTestId('engine-organisation').inputValue(), hospital.address.toLowerCase());
+  await doctor.getByTestId('engine-add').click();
+  await doctor.getByTestId('engine-result').getByText('Hospital added.').waitFor({ timeout: 30_000 });
   const card = (await doctor.getByTestId('qr-code').locator('figcaption').innerText()).trim();
   assert.equal(card, `yilian-grantee/v1:${doctorAccount}:${granteeKey}`);
   await browser.screenshot(doctor, 'doctor-grantee-key');
   // she scans the card his page shows with her camera: account and key are filled in from it
   await writeFile(camera, qrFrame(card));
-  await page.getByTestId(`grant-${seq}`).click();
-  await page.getByTestId(`grant-${seq}-card`).getByTestId('qr-scan').click();
-  await page.getByTestId(`grant-${seq}-card`).getByText('are filled in below').waitFor({ timeout: 30_000 });
-  assert.equal(await page.getByTestId(`grant-${seq}-account`).inputValue(), doctorAccount.toLowerCase());
-  assert.equal(await page.getByTestId(`grant-${seq}-key`).inputValue(), granteeKey.toLowerCase());
+  await own.getByTestId('entry-grant').click();
+  await own.getByTestId('grant-card').getByTestId('qr-scan').click();
+  await own.getByTestId('grant-card').getByText('are filled in below').waitFor({ timeout: 30_000 });
+  assert.equal(await own.getByTestId('grant-account').inputValue(), doctorAccount.toLowerCase());
+  assert.equal(await own.getByTestId('grant-key').inputValue(), granteeKey.toLowerCase());
+  // sent through the engine that delivered the record, the doctor's too here
+  assert.match(await own.getByTestId('grant-engine').innerText(), /^Hospital \(/);
   await browser.screenshot(page, 'wallet-grant-scanned');
-  await page.getByTestId(`grant-${seq}-submit`).click();
-  await page.getByTestId(`grant-${seq}-result`).getByText('Granted to Dr. Li Wei').waitFor({ timeout: 60_000 });
+  await own.getByTestId('grant-submit').click();
+  await own.getByTestId('grant-result').getByText('Granted to Dr. Li Wei').waitFor({ timeout: 60_000 });
   await browser.screenshot(page, 'wallet-granted');
 
   // 7. the doctor opens the granted record in his browser, decrypted there, author verified
-  await doctor.getByTestId('inbox-refresh').click();
-  const granted = doctor.locator('[data-testid^=inbox-item-]');
+  await doctor.getByTestId('timeline-refresh').click();
+  const granted = doctor.getByTestId('timeline-entry');
   await granted.first().waitFor({ timeout: 30_000 });
-  const grantSeq = ((await granted.first().getAttribute('data-testid')) ?? '').replace('inbox-item-', '');
-  await doctor.getByTestId(`open-${grantSeq}`).click();
-  const grantedContent = doctor.getByTestId(`record-${grantSeq}`).getByTestId('record-patient');
+  await granted.first().getByTestId('entry-show').click();
+  const grantedContent = granted.first().getByTestId('record-patient');
   await grantedContent.waitFor({ timeout: 30_000 });
   assert.match(await grantedContent.innerText(), /Zhaoxue/);
   await browser.screenshot(doctor, 'doctor-record-open');
@@ -215,8 +231,16 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   // and, a patient, is not offered a grantee key once the Directory has answered
   await other.locator('#grantee-key-title').waitFor({ state: 'detached', timeout: 10_000 });
   await browser.screenshot(other, 'wallet-imported-zh');
+  // she adds the hospital's engine (in Chinese); imported, the wallet gives it 20 new prekeys
+  await other.getByTestId('engine-organisation').fill(hospital.address);
+  await other.getByTestId('engine-add').click();
+  await other
+    .getByTestId('engine-result')
+    .getByText('已添加 Hospital。该引擎已有 22 个一次性密钥')
+    .waitFor({ timeout: 30_000 });
+  await browser.screenshot(other, 'wallet-engine-added-zh');
   // the code was used: another account cannot redeem it
-  await other.getByLabel('登记码').fill(code);
+  await other.getByLabel('登记码', { exact: true }).fill(code);
   await other.getByTestId('enrol-submit').click();
   await other.getByText('此登记码已被使用。请向医院索取新的登记码。').waitFor({ timeout: 10_000 });
   // locked and reloaded, it opens from this browser's storage
@@ -262,7 +286,7 @@ test('the story in browsers: a patient’s wallet made there, registration appro
   // 11. the regulator verifies the record the patient opened and the box's trace, from its printed code
   await yilian('identity', 'Web Health Authority', '--role', 'regulator');
   const regulatorToken = (await yilian('org', 'issue', 'Web Health Authority')).trim();
-  const recordId = (await page.getByTestId(`inbox-item-${seq}`).locator('code').first().innerText()).trim();
+  const recordId = (await own.getAttribute('data-record-id')) ?? assert.fail('the entry names its record');
   const regulator = await browser.newPage({ locale: 'en-US' });
   await regulator.goto(`${stack.api}/regulator`);
   await regulator.getByLabel(/^Credential/).fill(regulatorToken);

@@ -9,6 +9,18 @@ import type { Wallet } from './wallet.js';
 /** Organisations whose engine a person enrols with: a hospital's anchors their records, a pharmacy's delivers grants to its pharmacists. */
 const ENGINE_ROLES: ReadonlySet<number> = new Set([Role.Hospital, Role.Pharmacy]);
 
+/** Why an engine was not added, for a page to say in its reader's language. */
+export class EngineNotAdded extends Error {
+  constructor(
+    /** `organisation`: the account is not an unrevoked hospital's or pharmacy's; `self`: the wallet is not registered. */
+    readonly reason: 'organisation' | 'self',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'EngineNotAdded';
+  }
+}
+
 /**
  * Adds an organisation's engine to a wallet's list: the organisation is the account the person was
  * given (on the hospital's letter, say), and its name is read from the consortium's Directory, not
@@ -33,12 +45,14 @@ export async function addEngine(
   const directory = (list.contracts ?? contracts).directory;
   const entry = await lookupIdentity(chain, directory, organisation);
   if (!entry || entry.revoked || !ENGINE_ROLES.has(entry.role))
-    throw new Error(
+    throw new EngineNotAdded(
+      'organisation',
       `${organisation} is not a registered, unrevoked hospital or pharmacy in the Directory` +
         (entry ? ` (it is ${entry.name}, ${roleName(entry.role)}${entry.revoked ? ', revoked' : ''})` : ''),
     );
   const self = await lookupIdentity(chain, directory, wallet.identity.address);
-  if (!self) throw new Error(`this wallet (${wallet.identity.address}) is not registered in the Directory yet`);
+  if (!self)
+    throw new EngineNotAdded('self', `this wallet (${wallet.identity.address}) is not registered in the Directory yet`);
   const link = await list.add({ apiUrl, organisation, name: entry.name }, contracts);
   if (self.role !== Role.Patient || request.prekeys === 0) return { link, published: 0, unclaimed: null };
   const { ids, unclaimed } = await publishPrekeys(link.apiUrl, wallet, request.prekeys);

@@ -11,6 +11,8 @@ export interface HttpAppOptions {
   log?: (entry: ApiErrorEntry) => void;
   /** The built browser app (web/dist), served at every path that is not the API's. */
   webDist?: string;
+  /** Other engines the browser app may call (the consortium's, for its wallet): its CSP's connect-src. */
+  webConnectOrigins?: readonly string[];
 }
 
 /** Paths that are the API's even where no route answers (their 404 is JSON, never the app). */
@@ -36,7 +38,9 @@ export function createHttpApp(options: HttpAppOptions): Express {
   });
   for (const [path, router] of Object.entries(options.routes ?? {})) app.use(path, router);
   if (options.webDist !== undefined)
-    app.use(webAppRoutes(options.webDist, [...API_PATHS, ...Object.keys(options.routes ?? {})]));
+    app.use(
+      webAppRoutes(options.webDist, [...API_PATHS, ...Object.keys(options.routes ?? {})], options.webConnectOrigins),
+    );
   app.use(notFound);
   app.use(errorHandler(options.log ?? toStderr));
   return app;

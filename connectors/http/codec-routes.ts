@@ -2,6 +2,7 @@ import { randomBytes, timingSafeEqual } from 'node:crypto';
 import express, { type Request, type Router } from 'express';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { z } from 'zod';
+import { allowOrigins } from './cors.js';
 import { HttpError } from './errors.js';
 
 /** Temporal's remote codec JSON: metadata values and data in base64. */
@@ -151,17 +152,14 @@ export function codecRoutes(options: CodecRoutesOptions): Router {
     ({ httpOnly: true, sameSite: 'strict', path: request.baseUrl || '/' }) as const;
 
   const router = express.Router();
-  router.use((request, response, next) => {
-    const origin = request.headers.origin;
-    if (origin && options.allowedOrigins.includes(origin)) {
-      response.setHeader('Access-Control-Allow-Origin', origin);
-      response.setHeader('Access-Control-Allow-Credentials', 'true');
-      response.setHeader('Access-Control-Allow-Headers', 'authorization, content-type, x-namespace');
-      response.setHeader('Access-Control-Allow-Methods', 'POST, OPTIONS');
-      response.setHeader('Vary', 'Origin');
-    }
-    next();
-  });
+  router.use(
+    allowOrigins({
+      origins: options.allowedOrigins,
+      methods: ['POST'],
+      headers: ['authorization', 'content-type', 'x-namespace'],
+      credentials: true,
+    }),
+  );
   router.get('/login', (_request, response) => {
     response
       .type('html')
@@ -198,11 +196,7 @@ export function codecRoutes(options: CodecRoutesOptions): Router {
     sessions.end(sessionOf(request));
     response.clearCookie(CODEC_SESSION_COOKIE, cookieOptions(request)).type('text').send('signed out');
   });
-  router.use((request, response, next) => {
-    if (request.method === 'OPTIONS') {
-      response.sendStatus(204);
-      return;
-    }
+  router.use((request, _response, next) => {
     const bearer = sameSecret(request.headers.authorization ?? '', `Bearer ${options.token}`);
     if (!bearer && !sessions.use(sessionOf(request)))
       throw new HttpError(

@@ -5,23 +5,29 @@ import express, { type Request, type Response, type Router } from 'express';
 /**
  * The browser app's headers. Scripts only from the engine's origin ('wasm-unsafe-eval' lets them
  * compile WebAssembly, which the crypto in the browser needs); inline styles because Ant Design
- * writes its CSS-in-JS into <style> elements; requests only to the engine's own origin.
+ * writes its CSS-in-JS into <style> elements; requests only to the engine's own origin and to
+ * `connectOrigins`, the consortium's other engines its wallet talks to (YILIAN_API_WALLET_ORIGINS).
  */
-export const WEB_APP_HEADERS: Readonly<Record<string, string>> = {
-  'content-security-policy': [
-    "default-src 'self'",
-    "script-src 'self' 'wasm-unsafe-eval'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "connect-src 'self'",
-    "object-src 'none'",
-    "base-uri 'none'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-  ].join('; '),
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-};
+export function webAppHeaders(connectOrigins: readonly string[] = []): Readonly<Record<string, string>> {
+  return {
+    'content-security-policy': [
+      "default-src 'self'",
+      "script-src 'self' 'wasm-unsafe-eval'",
+      "style-src 'self' 'unsafe-inline'",
+      "img-src 'self' data:",
+      ["connect-src 'self'", ...connectOrigins].join(' '),
+      "object-src 'none'",
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+  };
+}
+
+/** The headers of an engine whose app talks to its own origin alone. */
+export const WEB_APP_HEADERS = webAppHeaders();
 
 const NOT_BUILT =
   'The Yilian web app is not built.\n\n' +
@@ -35,7 +41,12 @@ const NOT_BUILT =
  * under one of `apiPaths`, so the app's own paths load it (the app routes in the browser). Every
  * other request falls through to the API's JSON 404.
  */
-export function webAppRoutes(dist: string, apiPaths: readonly string[]): Router {
+export function webAppRoutes(
+  dist: string,
+  apiPaths: readonly string[],
+  connectOrigins: readonly string[] = [],
+): Router {
+  const headers = webAppHeaders(connectOrigins);
   const index = join(dist, 'index.html');
   const underApi = (path: string) => apiPaths.some((prefix) => path === prefix || path.startsWith(`${prefix}/`));
   const router = express.Router();
@@ -44,7 +55,7 @@ export function webAppRoutes(dist: string, apiPaths: readonly string[]): Router 
       next('router');
       return;
     }
-    response.set(WEB_APP_HEADERS);
+    response.set(headers);
     next();
   });
   // hashed asset names: a build never changes a file under an old name

@@ -143,3 +143,19 @@ test('the intake settings: an unsafe Redis is refused unless allowed; retention,
   assert.match(problems, /YILIAN_INTAKE_BATCH_MESSAGES="257": .*<=256/);
   assert.match(problems, /YILIAN_NATIVE_WORKER="thread": Invalid option: expected one of "in-process"\|"process"/);
 });
+
+test('wallet origins: a comma-separated list of origins, none by default; anything else is named', () => {
+  assert.deepEqual(loadConfig({}, cwd).api.walletOrigins, []);
+  assert.deepEqual(
+    loadConfig({ YILIAN_API_WALLET_ORIGINS: ' https://yilian.hospital-b.example, http://127.0.0.1:8081 ,' }, cwd).api
+      .walletOrigins,
+    ['https://yilian.hospital-b.example', 'http://127.0.0.1:8081'],
+  );
+  const [problem, ...more] = problemsOf({
+    YILIAN_API_WALLET_ORIGINS: 'https://ok.example,https://hospital-b.example/wallet',
+  });
+  assert.equal(more.length, 0);
+  assert.match(problem ?? '', /^YILIAN_API_WALLET_ORIGINS="[^"]+": expected origins like/);
+  assert.match(problemsOf({ YILIAN_API_WALLET_ORIGINS: 'ftp://files.example' })[0] ?? '', /expected origins/);
+  assert.match(problemsOf({ YILIAN_API_WALLET_ORIGINS: 'https://b.example/' })[0] ?? '', /no path or trailing slash/);
+});

@@ -47,6 +47,7 @@ export const envVariables: ReadonlyArray<{ name: string; path: string; kind: Env
   { name: 'YILIAN_API_HOST', path: 'api.host', kind: 'string' },
   { name: 'YILIAN_API_PORT', path: 'api.port', kind: 'int' },
   { name: 'YILIAN_API_PUBLIC_URL', path: 'api.publicUrl', kind: 'string' },
+  { name: 'YILIAN_API_WALLET_ORIGINS', path: 'api.walletOrigins', kind: 'string' },
   { name: 'YILIAN_MLLP_ENABLED', path: 'mllp.enabled', kind: 'bool' },
   { name: 'YILIAN_MLLP_HOST', path: 'mllp.host', kind: 'string' },
   { name: 'YILIAN_MLLP_PORT', path: 'mllp.port', kind: 'int' },
@@ -86,7 +87,7 @@ const defaults = {
   keystore: {},
   codec: {},
   operators: {},
-  api: { host: '127.0.0.1', port: 8080 },
+  api: { host: '127.0.0.1', port: 8080, walletOrigins: [] },
   mllp: {
     enabled: true,
     host: '127.0.0.1',
@@ -200,7 +201,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env, cwd = process.c
   if (!parsed.success) {
     for (const issue of parsed.error.issues) {
       const path = issue.path.join('.');
-      const where = sourceOf.get(path) ?? (path || 'configuration');
+      // a list's item is named by the setting that gave the list
+      const given = issue.path.map((_, i) => issue.path.slice(0, issue.path.length - i).join('.'));
+      const where = given.map((prefix) => sourceOf.get(prefix)).find(Boolean) ?? (path || 'configuration');
       problems.push(`${where}: ${issue.message}`);
     }
   }

@@ -3,6 +3,26 @@ import { z } from 'zod';
 const port = z.number().int().min(1).max(65535);
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:\d{1,5}$/, 'expected host:port, for example 127.0.0.1:7233');
 const httpUrl = z.url({ protocol: /^https?$/, error: 'expected an http(s) URL' });
+/** An origin as a browser sends it in `Origin`: scheme, host and port, no path. */
+const origin = z.string().refine(
+  (value) => {
+    try {
+      const url = new URL(value);
+      return (url.protocol === 'http:' || url.protocol === 'https:') && url.origin === value;
+    } catch {
+      return false;
+    }
+  },
+  { error: 'expected origins like https://yilian.hospital-b.example (scheme, host, port; no path or trailing slash)' },
+);
+/** A comma-separated list (an environment variable) or a JSON array (the config file). */
+const commaList = (value: unknown) =>
+  typeof value === 'string'
+    ? value
+        .split(',')
+        .map((part) => part.trim())
+        .filter((part) => part !== '')
+    : value;
 const redisUrl = z.url({ protocol: /^rediss?$/, error: 'expected a redis:// or rediss:// URL' });
 
 /**
@@ -103,6 +123,13 @@ export const configSchema = z.strictObject({
     port,
     /** The API's URL as wallets and operators reach it (behind a proxy, its public URL); inbox requests are signed for it. */
     publicUrl: httpUrl.optional(),
+    /**
+     * The consortium's other engines, as their web wallet pages' origins: those pages may call
+     * this engine's wallet routes (CORS on /inbox, /v1/chain, /v1/blocks, /v1/prekeys,
+     * /v1/enrolments, /v1/grants), and this engine's own wallet page may call them (its CSP's
+     * connect-src). Empty: same origin only.
+     */
+    walletOrigins: z.preprocess(commaList, z.array(origin).max(64)),
   }),
   mllp: z.strictObject({
     /** Whether `./ops/up` runs the HL7 v2 MLLP listener. */

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Server } from 'node:http';
+import type { Router } from 'express';
 import { Client, Connection } from '@temporalio/client';
 import { Redis } from 'ioredis';
 import { apiUrlOf, loadConfig, redactConfig, repoRoot, type Config } from '../config/index.js';
@@ -27,6 +28,7 @@ import { enrolmentRoutes } from '../../connectors/http/enrolment-routes.js';
 import { grantRoutes } from '../../connectors/http/grant-routes.js';
 import { prekeyRoutes } from '../../connectors/http/prekey-routes.js';
 import { codecRoutes } from '../../connectors/http/codec-routes.js';
+import { walletCorsPolicy, withCors } from '../../connectors/http/cors.js';
 import { blockGatewayRoutes } from '../../connectors/http/block-gateway-routes.js';
 import { chainGatewayRoutes } from '../../connectors/http/chain-gateway-routes.js';
 import { inboxRoutes } from '../../connectors/http/inbox-routes.js';
@@ -226,6 +228,8 @@ async function main(): Promise<void> {
   stoppers.push(...intake.stoppers);
   const { openapi, docs } = apiDocumentRoutes();
 
+  // a wallet served by another engine of the consortium calls these routes here
+  const wallet = (router: Router) => withCors(walletCorsPolicy(config.api.walletOrigins), router);
   const uiOrigins = [`http://${temporalHost}:${config.temporal.uiPort}`, `http://localhost:${config.temporal.uiPort}`];
   const app = createHttpApp({
     health: {
@@ -248,15 +252,17 @@ async function main(): Promise<void> {
     routes: timedRoutes({
       // the endpoint only displays payloads, so it shows unsealed ones as they are
       '/codec': codecRoutes({ codec: codec.forDisplay(), token: codecToken, allowedOrigins: uiOrigins }),
-      '/inbox': inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
+      '/inbox': wallet(inboxRoutes(running.engine.state, { publicUrl: apiUrlOf(config) })),
       '/v1/registrations': registrationRoutes(running.engine.state, { publicUrl: apiUrlOf(config) }),
-      '/v1/enrolments': enrolmentRoutes({
-        state: running.engine.state,
-        publicUrl: apiUrlOf(config),
-        workflows,
-      }),
-      '/v1/grants': grantRoutes(workflows),
-      '/v1/prekeys': prekeyRoutes(running.engine.state, workflows),
+      '/v1/enrolments': wallet(
+        enrolmentRoutes({
+          state: running.engine.state,
+          publicUrl: apiUrlOf(config),
+          workflows,
+        }),
+      ),
+      '/v1/grants': wallet(grantRoutes(workflows)),
+      '/v1/prekeys': wallet(prekeyRoutes(running.engine.state, workflows)),
       '/v1/trace': countedErpRoutes(
         traceRoutes({
           state: running.engine.state,
@@ -285,16 +291,18 @@ async function main(): Promise<void> {
             period,
           ),
       }),
-      '/v1/chain': chainGatewayRoutes(chain, {
-        chainId: config.chain.chainId,
-        groupId: config.chain.groupId,
-        contracts: {
-          directory: deployment.directory,
-          recordRegistry: deployment.recordRegistry,
-          drugTrace: deployment.drugTrace,
-        },
-      }),
-      '/v1/blocks': blockGatewayRoutes(store),
+      '/v1/chain': wallet(
+        chainGatewayRoutes(chain, {
+          chainId: config.chain.chainId,
+          groupId: config.chain.groupId,
+          contracts: {
+            directory: deployment.directory,
+            recordRegistry: deployment.recordRegistry,
+            drugTrace: deployment.drugTrace,
+          },
+        }),
+      ),
+      '/v1/blocks': wallet(blockGatewayRoutes(store)),
       '/openapi.json': openapi,
       '/docs': docs,
       '/metrics': metricsRoutes(),
@@ -303,6 +311,7 @@ async function main(): Promise<void> {
       ),
     }),
     webDist: join(repoRoot, 'web', 'dist'),
+    webConnectOrigins: config.api.walletOrigins,
     log: ({ stack, ...fields }) => {
       const line = `${fields.status} ${fields.method} ${fields.path}: ${fields.message}`;
       if (stack === undefined) log.warn({ component: 'api', ...fields }, line);

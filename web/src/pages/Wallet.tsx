@@ -6,17 +6,17 @@ import { CryptoError } from '../../../core/crypto/errors.js';
 import { Role } from '../../../core/roles.js';
 import { useLanguage, type Dictionary } from '../i18n';
 import { Panel as Section } from './Operator';
-import { GranteeKeySection, InboxSection, PrekeysSection } from './WalletRecords';
+import { GranteeKeySection, PrekeysSection, TimelineSection } from './WalletRecords';
+import { EngineSelect, EnginesSection, useEngines, type Engines } from './WalletEngines';
 import { directoryEntry } from '../wallet/records';
+import { EngineRefusal, redeemEnrolmentCode } from '../../../wallet/engine-api.js';
 import type { DirectoryEntry } from '../../../core/ledger/directory.js';
 import { storedKeystore } from '../wallet/keystore-slot';
 import {
-  ApiError,
   createWallet,
   exportKeystore,
   importKeystore,
   openWallet,
-  redeemEnrolmentCode,
   registrationStatus,
   rememberedRegistration,
   type RegistrationState,
@@ -243,26 +243,38 @@ function useRegistration(): RegistrationState | undefined {
   return state;
 }
 
-/** The hospital's one-time code, typed or pasted; the records waiting for the patient are anchored at once. */
-function EnrolForm(props: { wallet: WalletKeys }) {
+/**
+ * The hospital's one-time code, typed or pasted, redeemed at the engine of the hospital that gave
+ * it (one of the wallet's engines); the records waiting for the patient there are anchored at once.
+ */
+function EnrolForm(props: { wallet: WalletKeys; engines: Engines['engines'] }) {
   const { t } = useLanguage();
   const problem = useProblem();
   const [busy, setBusy] = useState(false);
   const [result, setResult] = useState<{ ok: true; woken: number } | { ok: false; error: string }>();
   const [form] = Form.useForm<{ code: string }>();
+  const [chosen, setChosen] = useState<string>();
+  const engine = chosen ?? props.engines[0]?.apiUrl;
   const submit = async (values: { code: string }) => {
+    if (engine === undefined) return;
     setBusy(true);
     setResult(undefined);
     try {
-      setResult({ ok: true, ...(await redeemEnrolmentCode(props.wallet, values.code)) });
+      setResult({ ok: true, ...(await redeemEnrolmentCode(engine, props.wallet, values.code)) });
       // used up, and not something to leave on the screen
       form.resetFields();
     } catch (cause) {
       const known =
         cause instanceof CryptoError && cause.code === 'BAD_FORMAT'
           ? t.enrolCodeMalformed
-          : cause instanceof ApiError
-            ? { 404: t.enrolWrongCode, 409: t.enrolUsed, 410: t.enrolExpired, 429: t.enrolTooMany }[cause.status]
+          : cause instanceof EngineRefusal
+            ? {
+                0: t.engineUnreachable,
+                404: t.enrolWrongCode,
+                409: t.enrolUsed,
+                410: t.enrolExpired,
+                429: t.enrolTooMany,
+              }[cause.status]
             : undefined;
       setResult({ ok: false, error: known ?? problem(cause) });
     } finally {
@@ -272,7 +284,25 @@ function EnrolForm(props: { wallet: WalletKeys }) {
   return (
     <Section id="enrol" title={t.enrolTitle}>
       <Typography.Paragraph>{t.enrolHelp}</Typography.Paragraph>
-      <Form form={form} layout="vertical" onFinish={(values: { code: string }) => void submit(values)} disabled={busy}>
+      <Form
+        form={form}
+        layout="vertical"
+        onFinish={(values: { code: string }) => void submit(values)}
+        disabled={busy || engine === undefined}
+      >
+        <Form.Item
+          label={t.enrolEngine}
+          htmlFor="enrol-engine"
+          extra={engine === undefined ? t.enrolNeedsEngine : undefined}
+        >
+          <EngineSelect
+            id="enrol-engine"
+            engines={props.engines}
+            value={engine}
+            onChange={setChosen}
+            testId="enrol-engine"
+          />
+        </Form.Item>
         <Form.Item name="code" label={t.enrolCode} rules={[{ required: true, message: t.enrolCodeRequired }]}>
           <Input
             autoComplete="off"
@@ -333,6 +363,39 @@ function OpenWallet(props: { wallet: WalletKeys; inDirectory: boolean; onLock: (
   );
 }
 
+/** An open wallet: its account, its engines, enrolment, the one timeline, and keys to publish or give. */
+function WalletSections(props: {
+  wallet: WalletKeys;
+  role: number | undefined;
+  entry: DirectoryEntry | undefined;
+  onLock: () => void;
+}) {
+  const { t } = useLanguage();
+  const { wallet, role } = props;
+  const { engines, error } = useEngines(wallet);
+  return (
+    <>
+      <OpenWallet wallet={wallet} inDirectory={props.entry !== undefined} onLock={props.onLock} />
+      {error !== undefined && <Alert type="error" showIcon title={t.failed(error)} />}
+      {engines && (
+        <>
+          <EnginesSection
+            wallet={wallet}
+            engines={engines}
+            suggestedOrganisation={rememberedRegistration()?.organisation ?? props.entry?.organisation ?? undefined}
+          />
+          {role !== Role.Doctor && role !== Role.Pharmacy && <EnrolForm wallet={wallet} engines={engines.engines} />}
+          <TimelineSection wallet={wallet} engines={engines.engines} list={engines.list} />
+          {role !== Role.Doctor && role !== Role.Pharmacy && (
+            <PrekeysSection wallet={wallet} engines={engines.engines} list={engines.list} onChange={engines.changed} />
+          )}
+        </>
+      )}
+      {role !== Role.Patient && <GranteeKeySection wallet={wallet} />}
+    </>
+  );
+}
+
 export function WalletPage() {
   const { t } = useLanguage();
   const [stored, setStored] = useState<boolean>();
@@ -366,13 +429,7 @@ export function WalletPage() {
         <Typography.Paragraph className="!mb-0">{t.walletIntro}</Typography.Paragraph>
       </div>
       {wallet ? (
-        <>
-          <OpenWallet wallet={wallet} inDirectory={entry !== undefined} onLock={() => setWallet(undefined)} />
-          {role !== Role.Doctor && role !== Role.Pharmacy && <EnrolForm wallet={wallet} />}
-          <InboxSection wallet={wallet} />
-          {role !== Role.Doctor && role !== Role.Pharmacy && <PrekeysSection wallet={wallet} />}
-          {role !== Role.Patient && <GranteeKeySection wallet={wallet} />}
-        </>
+        <WalletSections wallet={wallet} role={role} entry={entry} onLock={() => setWallet(undefined)} />
       ) : stored === undefined ? null : (
         <div className="grid gap-6 md:grid-cols-2">
           {stored ? (

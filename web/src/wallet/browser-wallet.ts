@@ -1,9 +1,15 @@
+import { hexToBytes } from 'viem';
 import { Wallet } from '../../../wallet/wallet.js';
 import { engineAudience } from '../../../core/inbox/request-signature.js';
-import { signRegistrationRequest, type RegistrationContent } from '../../../core/registration/request.js';
+import type { RegistrationContent } from '../../../core/registration/request.js';
 import { Role } from '../../../core/roles.js';
 import { CryptoError } from '../../../core/crypto/errors.js';
-import { enrolmentCodeId, normalizeEnrolmentCode, signRedemption } from '../../../core/enrolment/offer.js';
+import { decodePrekeyBundle } from '../../../core/keys/index.js';
+import {
+  EngineRefusal,
+  requestRegistration as requestRegistrationAt,
+  type RegistrationState,
+} from '../../../wallet/engine-api.js';
 import { browserSlot, memorySlot, storedKeystore } from './keystore-slot';
 
 /** Prekeys a new patient wallet publishes with its registration; more are published later. */
@@ -11,38 +17,27 @@ export const FIRST_PREKEYS = 20;
 /** What this browser remembers of its registration request: public facts, never a key. */
 const REGISTRATION_KEY = 'yilian-wallet-registration';
 
-export interface RegistrationState {
-  id: string;
-  address: string;
-  status: 'pending' | 'registered' | 'rejected';
-  receivedAt: string;
-  decidedAt: string | null;
-}
+export type { RegistrationState };
 
 export interface RegistrationNote {
   id: string;
   name: string;
   role: number;
+  /** A doctor's hospital, as the request named it. */
+  organisation?: string;
+  /** The engine the request went to: the one that publishes its prekeys once a CA operator approves it there. */
+  engine?: string;
+  /** The ids of the prekeys the request carried, to be noted as that engine's alone. */
+  prekeys?: number[];
 }
 
 /** The engine this page was served by: requests are signed for it and sent to it alone. */
 const engine = () => engineAudience(location.origin);
 
-/** The engine refused: its status (for the page to say it in the reader's language) and its reason. */
-export class ApiError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-  ) {
-    super(message);
-    this.name = 'ApiError';
-  }
-}
-
 async function answer<T>(response: Response, what: string): Promise<T> {
   if (response.ok) return (await response.json()) as T;
   const body = (await response.json().catch(() => ({}))) as { error?: string };
-  throw new ApiError(response.status, `${what}: ${body.error ?? `HTTP ${response.status}`}`);
+  throw new EngineRefusal(response.status, `${what}: ${body.error ?? `HTTP ${response.status}`}`);
 }
 
 /**
@@ -69,16 +64,18 @@ export async function createWallet(
 }
 
 export async function requestRegistration(wallet: Wallet, content: RegistrationContent): Promise<RegistrationState> {
-  const signed = signRegistrationRequest(content, engine(), (message) => wallet.sign(message));
-  const registration = await answer<RegistrationState>(
-    await fetch('/v1/registrations', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify(signed),
-    }),
-    'registration request',
-  );
-  rememberRegistration({ id: registration.id, name: content.name, role: content.role });
+  const registration = await requestRegistrationAt(engine(), wallet, content);
+  const prekeys = content.prekeyBundle
+    ? decodePrekeyBundle(hexToBytes(content.prekeyBundle)).prekeys.map((prekey) => prekey.index)
+    : [];
+  rememberRegistration({
+    id: registration.id,
+    name: content.name,
+    role: content.role,
+    engine: engine(),
+    prekeys,
+    ...(content.organisation ? { organisation: content.organisation } : {}),
+  });
   return registration;
 }
 
@@ -119,24 +116,4 @@ export async function exportKeystore(): Promise<{ fileName: string; text: string
   const json = await storedKeystore();
   if (json === undefined) throw new Error('this browser holds no wallet');
   return { fileName: `${json.address}.json`, text: `${JSON.stringify(json, null, 2)}\n` };
-}
-
-/**
- * Redeems a hospital's one-time enrolment code for this wallet's account: the code goes to the
- * engine (it is the engine's to check), with the account's signature over the code's id.
- */
-export async function redeemEnrolmentCode(wallet: Wallet, typed: string): Promise<{ woken: number }> {
-  const code = normalizeEnrolmentCode(typed);
-  const redemption = signRedemption(
-    { codeId: enrolmentCodeId(code), account: wallet.identity.address, audience: engine(), issuedAt: Date.now() },
-    (message) => wallet.sign(message),
-  );
-  return answer<{ woken: number }>(
-    await fetch('/v1/enrolments', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ code, redemption }),
-    }),
-    'enrolment',
-  );
 }
