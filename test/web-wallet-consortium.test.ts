@@ -1,21 +1,18 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { access, mkdir, readdir, writeFile } from 'node:fs/promises';
+import { access, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { checkAck, frame, mllpSend } from '../connectors/mllp/test-helpers.js';
 import { repoRoot } from '../ops/config/index.js';
 import { ORGANISATIONS, startConsortium, type Consortium } from '../ops/consortium/launch.js';
 import { SCRATCH_SCRYPT } from '../ops/scratch/engine.js';
-import { freePort } from '../ops/services/ports.js';
 import { tempDir } from '../ops/scratch/services.js';
 import { openBrowser } from './harness/browser.js';
 import { runYilian } from './harness/cli-process.js';
 
 /** The CA and two hospitals: each its own engine, kubo node, Temporal and Redis; one dev chain. */
 const MEMBERS = ORGANISATIONS.filter((org) => ['ca', 'hospital-a', 'hospital-b'].includes(org.slug));
-/** The ports the launcher keeps per organisation (ops/consortium/launch.ts). */
-const ENGINE_PORTS = ['api', 'mllp', 'temporal', 'temporalUi', 'redis'] as const;
 
 /** A result for Alice at one hospital, under its own patient number. */
 const oru = (hospital: string, id: string, test: string, value: string) =>
@@ -36,27 +33,10 @@ test('one web wallet, two hospitals’ engines: served by hospital A, it adds ho
   const started = Date.now();
   const dir = await tempDir('web-wallet-consortium');
   t.after(() => dir.remove());
-  // each hospital's engine lets the other's wallet page call its wallet routes (and its own page call
-  // the other): the API ports are chosen here, kept where the launcher keeps an organisation's ports
-  const apiUrls = new Map<string, string>();
-  for (const org of MEMBERS) {
-    const ports = Object.fromEntries(
-      await Promise.all(ENGINE_PORTS.map(async (name) => [name, await freePort()] as const)),
-    );
-    await mkdir(join(dir.path, org.slug), { recursive: true });
-    await writeFile(join(dir.path, org.slug, 'ports.json'), `${JSON.stringify(ports)}\n`);
-    apiUrls.set(org.slug, `http://127.0.0.1:${String(ports.api)}`);
-  }
   const c = await startConsortium({
     dir: dir.path,
     organisations: MEMBERS,
     scrypt: SCRATCH_SCRYPT,
-    env: (org) => ({
-      YILIAN_API_WALLET_ORIGINS: [...apiUrls]
-        .filter(([slug]) => slug.startsWith('hospital-') && slug !== org.slug)
-        .map(([, url]) => url)
-        .join(','),
-    }),
   });
   consortium = c;
   t.diagnostic(`consortium of 3 engines ready in ${(c.startupMs / 1000).toFixed(1)} s`);

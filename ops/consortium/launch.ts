@@ -212,9 +212,19 @@ export async function startConsortium(options: ConsortiumOptions): Promise<Conso
     say(`ipfs ${String(kubo.members.length)} kubo nodes, private network, peered on loopback`);
 
     const contractsFile = join(shared, 'contracts.json');
+    // a person's web wallet is served by one engine and calls the others (CORS): each lets the others' pages in
+    const walletOrigins = (p: Prepared) =>
+      prepared
+        .filter((other) => other !== p)
+        .map((other) => `http://127.0.0.1:${String(other.ports.api)}`)
+        .join(',');
     const withEnv = prepared.map((p) => ({
       ...p,
-      env: { ...engineEnv(p, chain, kubo, contractsFile), ...options.env?.(p.org) },
+      env: {
+        ...engineEnv(p, chain, kubo, contractsFile),
+        YILIAN_API_WALLET_ORIGINS: walletOrigins(p),
+        ...options.env?.(p.org),
+      },
     }));
     const cli = (env: NodeJS.ProcessEnv, args: readonly string[]) => yilian(env, args);
 
