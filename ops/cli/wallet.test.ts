@@ -259,12 +259,12 @@ describe('yilian wallet, enrol, record and trace commands', () => {
       '--engine',
       stack.apiUrl,
       '--organisation',
-      bob,
+      dora.address,
     );
     assert.equal(notAHospital.code, 2);
     assert.match(
       notAHospital.stderr,
-      /is not a registered, unrevoked hospital or pharmacy in the Directory \(it is Dr\. Bob, Doctor\)/,
+      /is not a registered, unrevoked hospital or pharmacy in the Directory \(it is Dora, Patient\)/,
     );
     const added = await yilian(
       'wallet',
@@ -304,15 +304,13 @@ describe('yilian wallet, enrol, record and trace commands', () => {
       source: { kind: 'hl7', sendingFacility: 'CLI', controlId: 'CLI-7' },
       record,
       patient: { authority: 'CLI-MRN', identifier: '777' },
-      author: bob,
+      author: hospital,
     });
     const timeline = await yilian('wallet', 'timeline', '--dir', dir);
     assert.equal(timeline.code, 0, timeline.stderr);
     assert.match(
       timeline.stdout,
-      new RegExp(
-        `^block \\d+  ORU\\^R01  Dr\\. Bob · CLI Hospital  record ${reference.recordId} \\(via CLI Hospital\\)`,
-      ),
+      new RegExp(`^block \\d+  ORU\\^R01  CLI Hospital  record ${reference.recordId} \\(via CLI Hospital\\)`),
     );
     for (const count of ['-1', '2.5', 'many', '101', '']) {
       const refusedDir = join(stack.home, 'cli-refused');
