@@ -250,35 +250,26 @@ describe('yilian wallet, enrol, record and trace commands', () => {
     assert.equal(await stack.engine.state.unclaimedPrekeys(dora.address), 0);
 
     // she enrols with the hospital's engine from her wallet: prekeys to it alone, then its code
-    const notAHospital = await yilian(
-      'wallet',
-      'engines',
-      'add',
-      '--dir',
-      dir,
-      '--engine',
-      stack.apiUrl,
-      '--organisation',
-      dora.address,
-    );
+    const addEngine = (organisation: string, ...more: string[]) =>
+      yilian(
+        'wallet',
+        'engines',
+        'add',
+        '--dir',
+        dir,
+        '--engine',
+        stack.apiUrl,
+        '--organisation',
+        organisation,
+        ...more,
+      );
+    const notAHospital = await addEngine(dora.address);
     assert.equal(notAHospital.code, 2);
     assert.match(
       notAHospital.stderr,
       /is not a registered, unrevoked hospital or pharmacy in the Directory \(it is Dora, Patient\)/,
     );
-    const added = await yilian(
-      'wallet',
-      'engines',
-      'add',
-      '--dir',
-      dir,
-      '--engine',
-      stack.apiUrl,
-      '--organisation',
-      hospital,
-      '--prekeys',
-      '4',
-    );
+    const added = await addEngine(hospital, '--prekeys', '4');
     assert.equal(added.code, 0, added.stderr);
     assert.match(
       added.stdout,
