@@ -279,9 +279,12 @@ describe('dispatcher: intake jobs become workflow starts on a real Temporal', ()
       const total = 300;
       const first = await spawnDispatcher();
       let queued = 0;
+      // a steady stream, as from a hospital's feed: a burst would be all done before the kill lands
       const feeding = (async () => {
-        for (; queued < total; queued++)
+        for (; queued < total; queued++) {
           assert.equal(await queue.enqueue(entryOf(hl7Work(`KILL-${queued}`, 'note', author))), 'queued');
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
       })();
       await waitFor('50 completed', async () => ((await admin.stats()).completed >= 50 ? true : undefined));
       first.child.kill('SIGKILL');
