@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { copyFile, mkdir, readFile, readdir, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { hexToBytes } from '@noble/hashes/utils.js';
@@ -418,7 +418,7 @@ function serially<T>(m: Member, work: () => Promise<T>): Promise<T> {
 }
 
 /**
- * `ops/stack/up.ts` with the organisation's environment, ready when its /healthz answers 200. A
+ * `ops/stack/up.ts` with the organisation's environment, ready when its log says so and its /healthz answers 200. A
  * port found free and then taken by another engine's Temporal (which picks ports of its own)
  * before this one bound it: started again on fresh ports, `retries` times at most.
  */
@@ -428,6 +428,11 @@ async function launchEngine(
 ): Promise<Omit<ConsortiumEngine, 'kubo' | 'account'>> {
   for (let attempt = 0; ; attempt++) {
     const apiUrl = `http://127.0.0.1:${String(p.ports.api)}`;
+    const logFile = join(p.dir, 'engine.log');
+    const logFrom = await stat(logFile).then(
+      (s) => s.size,
+      () => 0,
+    );
     try {
       const child = await startManagedProcess({
         name: `engine (${p.org.slug})`,
@@ -435,10 +440,14 @@ async function launchEngine(
         args: ['--import', 'tsx', join(repoRoot, 'ops/stack/up.ts')],
         cwd: repoRoot,
         env: p.env,
-        logFile: join(p.dir, 'engine.log'),
+        logFile,
         readyTimeoutMs: 240_000,
         stopTimeoutMs: ENGINE_STOP_MS,
-        ready: async () => (await fetch(`${apiUrl}/healthz`)).ok,
+        // this engine's own word that it listens, not only an answer on its port: a server that
+        // took the port meanwhile (a Temporal UI answers any path) would pass for it
+        ready: async () =>
+          (await readFile(logFile)).subarray(logFrom).toString('utf8').includes(`ready api=${apiUrl} `) &&
+          (await fetch(`${apiUrl}/healthz`)).ok,
       });
       await writeFile(join(p.dir, 'env'), shellEnv(p.env));
       return {
