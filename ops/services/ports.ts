@@ -1,7 +1,25 @@
 import { createServer } from 'node:net';
 
-/** Asks the kernel for a free loopback port. */
-export function freePort(): Promise<number> {
+/**
+ * Ports this process has handed out: the kernel may give a port again as soon as the asker has
+ * closed it, before the service it was meant for binds it, and two services of one consortium
+ * (an engine's API and another's Temporal UI) on one port pass for each other.
+ */
+const handedOut = new Set<number>();
+
+/** Asks the kernel for a free loopback port, one this process has not handed out before. */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const port = await kernelPort();
+    if (!handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
+  }
+  throw new Error('the kernel gave only ports this process had handed out already, 100 times');
+}
+
+function kernelPort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
@@ -43,7 +61,10 @@ export async function freePortBetween(low: number, high: number): Promise<number
       server.once('error', () => resolve(false));
       server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
     });
-    if (free) return port;
+    if (free && !handedOut.has(port)) {
+      handedOut.add(port);
+      return port;
+    }
   }
   throw new Error(`no free port between ${low} and ${high} on 127.0.0.1 after 200 tries`);
 }
