@@ -96,6 +96,31 @@ export interface GrantRequest {
   prekey?: { publicKey: Hex; signature: Hex };
 }
 
+/**
+ * The grant of one of this wallet's own records to one grantee: the re-encryption key made here
+ * from the record's prekey secret and the grantee's one-time key (only it leaves the wallet), and
+ * the record's prekey as this wallet signed it, for an engine it was never published to (the
+ * grantee's), which checks it against the Directory.
+ */
+export async function grantRequest(
+  wallet: Wallet,
+  record: { recordId: string; cid: string; prekeyIndex: number },
+  grantee: string,
+  granteeKey: string,
+): Promise<GrantRequest> {
+  const key = granteeKey.toLowerCase() as Hex;
+  return {
+    recordId: record.recordId as Hex,
+    cid: record.cid,
+    patient: wallet.identity.address,
+    prekeyIndex: record.prekeyIndex,
+    grantee: grantee.toLowerCase() as Hex,
+    granteeKey: key,
+    rk: await wallet.rekey(record.prekeyIndex, key),
+    prekey: await wallet.signedPrekey(record.prekeyIndex),
+  };
+}
+
 /** Asks an engine to grant one record to one grantee; answers the grantee's Directory name. */
 export const requestGrant = (apiUrl: string, grant: GrantRequest): Promise<{ grantee: string; granteeName: string }> =>
   post(apiUrl, '/v1/grants', grant, 'grant');

@@ -1,13 +1,12 @@
 import { writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
-import type { Hex } from 'viem';
 import type { Config } from '../config/index.js';
 import { PERSON_ROLES, Role } from '../../core/roles.js';
 import { readTrace } from '../../core/trace/read-trace.js';
 import { traceId } from '../../native/index.js';
 import { connectChainGateway } from '../../core/ledger/chain-gateway.js';
 import { GatewayContent } from '../../core/storage/gateway-content.js';
-import { requestGrant } from '../../wallet/engine-api.js';
+import { grantRequest, requestGrant } from '../../wallet/engine-api.js';
 import { fetchInbox } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { byline, openRecord } from '../../wallet/open-record.js';
@@ -150,18 +149,10 @@ export function walletCommands(program: Command, config: () => Config): void {
       const opened = await openWallet(options.dir, config());
       const { source, item } = await findInboxItem(options.dir, config(), opened, options.record);
       if (item.kind !== 'record') throw new Error(`record ${options.record} is not one of this wallet's own records`);
-      const granteeKey = options.granteeKey.toLowerCase() as Hex;
-      const result = await requestGrant(options.engine ?? source.apiUrl, {
-        recordId: item.recordId as Hex,
-        cid: item.cid,
-        patient: opened.identity.address,
-        prekeyIndex: item.prekeyIndex,
-        grantee: options.grantee.toLowerCase() as Hex,
-        granteeKey,
-        rk: await opened.rekey(item.prekeyIndex, granteeKey),
-        // for an engine the prekey was never published to (the grantee's), which checks it against the Directory
-        prekey: await opened.signedPrekey(item.prekeyIndex),
-      });
+      const result = await requestGrant(
+        options.engine ?? source.apiUrl,
+        await grantRequest(opened, item, options.grantee, options.granteeKey),
+      );
       console.log(`granted ${item.recordId} to ${result.granteeName} (${result.grantee})`);
     });
 

@@ -11,7 +11,7 @@ import { GatewayContent } from '../../core/storage/gateway-content.js';
 import { readTrace, type VerifiedTraceStep } from '../../core/trace/read-trace.js';
 import { traceId } from '../../native/index.js';
 import { addEngine } from '../../wallet/add-engine.js';
-import { redeemEnrolmentCode, requestGrant, requestRegistration } from '../../wallet/engine-api.js';
+import { grantRequest, redeemEnrolmentCode, requestGrant, requestRegistration } from '../../wallet/engine-api.js';
 import { EngineList } from '../../wallet/engine-list.js';
 import { fetchInbox } from '../../wallet/inbox-client.js';
 import { engineListFile } from '../../wallet/node/engine-list-file.js';
@@ -196,17 +196,11 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
   step(4, "Alice grants A's lab result to Dr. Carol of Hospital B, through B's engine; Carol reads it through B alone");
   if (fromA.item.kind !== 'record') throw new Error("Hospital A's item is not Alice's own record");
   const carolKey = await carol.wallet.newGranteeKey();
-  const granted = await requestGrant(hospitalB.apiUrl, {
-    recordId: fromA.record.recordId,
-    cid: fromA.item.cid,
-    patient: alice.wallet.identity.address,
-    prekeyIndex: fromA.item.prekeyIndex,
-    grantee: carol.wallet.identity.address,
-    granteeKey: carolKey.publicKey,
-    rk: await alice.wallet.rekey(fromA.item.prekeyIndex, carolKey.publicKey),
-    // B never saw Alice's prekeys at A: it checks this one on her signature and the Directory
-    prekey: await alice.wallet.signedPrekey(fromA.item.prekeyIndex),
-  });
+  // B never saw Alice's prekeys at A: it checks this one on her signature and the Directory
+  const granted = await requestGrant(
+    hospitalB.apiUrl,
+    await grantRequest(alice.wallet, fromA.item, carol.wallet.identity.address, carolKey.publicKey),
+  );
   ok(`granted to ${granted.granteeName}: B's engine checked the re-encryption key and delivered to her inbox there`);
   const carolItem = (await fetchInbox(hospitalB.apiUrl, carol.wallet)).find(
     (item) => item.kind === 'grant' && item.recordId === fromA.record.recordId,
@@ -236,16 +230,10 @@ export async function runConsortiumStory(ctx: ConsortiumStoryContext): Promise<C
   ok(`the prescription is in Alice's timeline: ${byline(prescription.record)}`);
   const phil = await enlist('phil', 'Phil (pharmacist)', Role.Pharmacy);
   const philKey = await phil.wallet.newGranteeKey();
-  await requestGrant(pharmacy.apiUrl, {
-    recordId: prescription.record.recordId,
-    cid: prescription.item.cid,
-    patient: alice.wallet.identity.address,
-    prekeyIndex: prescription.item.prekeyIndex,
-    grantee: phil.wallet.identity.address,
-    granteeKey: philKey.publicKey,
-    rk: await alice.wallet.rekey(prescription.item.prekeyIndex, philKey.publicKey),
-    prekey: await alice.wallet.signedPrekey(prescription.item.prekeyIndex),
-  });
+  await requestGrant(
+    pharmacy.apiUrl,
+    await grantRequest(alice.wallet, prescription.item, phil.wallet.identity.address, philKey.publicKey),
+  );
   const dispensing = await readGranted(phil, pharmacy.apiUrl, prescription.record.recordId);
   if (dispensing.organisation?.address !== hospitalA.account)
     throw new Error(`the prescription reads as ${byline(dispensing)}, not Hospital A's`);

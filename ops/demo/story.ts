@@ -21,6 +21,7 @@ import { traceId } from '../../native/index.js';
 import type { WorkflowStarter } from '../../workflows/starter.js';
 import type { PatientIdentifier } from '../../activities/patients/index.js';
 import type { OperatorSigner } from '../../core/operators/authorization.js';
+import { grantRequest } from '../../wallet/engine-api.js';
 import { fetchInbox, type ReceivedItem } from '../../wallet/inbox-client.js';
 import { walletDir } from '../../wallet/node/wallet-dir.js';
 import { byline, openRecord, type OpenedRecord } from '../../wallet/open-record.js';
@@ -208,17 +209,7 @@ export async function runStory(ctx: StoryContext): Promise<StoryOutcome> {
 
   step(5, 'Alice grants the record to Dr. Carol; the chain re-encrypts it in a read-only call');
   const carolKey = await carol.newGranteeKey();
-  const rk = await alice.rekey(reference.prekeyIndex, carolKey.publicKey);
-  await workflows.execute.grantAccess({
-    recordId: reference.recordId as `0x${string}`,
-    cid: reference.cid,
-    patient: alice.identity.address,
-    prekeyIndex: reference.prekeyIndex,
-    grantee: carol.identity.address,
-    granteeKey: carolKey.publicKey,
-    rk,
-    prekey: await alice.signedPrekey(reference.prekeyIndex),
-  });
+  await workflows.execute.grantAccess(await grantRequest(alice, reference, carol.identity.address, carolKey.publicKey));
   const carolItem = (await fetchInbox(ctx.apiUrl, carol)).find(
     (m) => m.kind === 'grant' && m.recordId === reference.recordId,
   );

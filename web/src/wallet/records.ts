@@ -1,6 +1,5 @@
-import type { Hex } from 'viem';
 import { lookupIdentity, type DirectoryEntry } from '../../../core/ledger/directory.js';
-import { requestGrant } from '../../../wallet/engine-api.js';
+import { grantRequest, requestGrant } from '../../../wallet/engine-api.js';
 import type { EngineList } from '../../../wallet/engine-list.js';
 import type { ReceivedItem } from '../../../wallet/inbox-client.js';
 import { byline, type OpenedRecord } from '../../../wallet/open-record.js';
@@ -40,16 +39,5 @@ export async function grantRecord(
   grantee: string,
   granteeKey: string,
 ): Promise<{ grantee: string; granteeName: string }> {
-  const key = granteeKey.trim().toLowerCase() as Hex;
-  return requestGrant(engine, {
-    recordId: item.recordId as Hex,
-    cid: item.cid,
-    patient: wallet.identity.address,
-    prekeyIndex: item.prekeyIndex,
-    grantee: grantee.trim().toLowerCase() as Hex,
-    granteeKey: key,
-    rk: await wallet.rekey(item.prekeyIndex, key),
-    // for an engine the prekey was never published to (the grantee's), which checks it against the Directory
-    prekey: await wallet.signedPrekey(item.prekeyIndex),
-  });
+  return requestGrant(engine, await grantRequest(wallet, item, grantee.trim(), granteeKey.trim()));
 }
