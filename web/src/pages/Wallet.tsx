@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Descriptions, Form, Input, Radio, Tag, Typography, Upload } from 'antd';
+import { ActionResult, type Outcome } from '../components/ActionResult';
 import type { Wallet as WalletKeys } from '../../../wallet/wallet.js';
 import { REQUESTABLE_ROLES } from '../../../core/registration/request.js';
 import { CryptoError } from '../../../core/crypto/errors.js';
@@ -7,7 +8,7 @@ import { Role } from '../../../core/roles.js';
 import { useLanguage, type Dictionary } from '../i18n';
 import { Panel as Section } from './Operator';
 import { GranteeKeySection, PrekeysSection, TimelineSection } from './WalletRecords';
-import { EngineSelect, EnginesSection, useEngines, type Engines } from './WalletEngines';
+import { EngineSelect, EnginesSection, useEngineChoice, useEngines, type Engines } from './WalletEngines';
 import { directoryEntry } from '../wallet/records';
 import { EngineRefusal, redeemEnrolmentCode } from '../../../wallet/engine-api.js';
 import type { DirectoryEntry } from '../../../core/ledger/directory.js';
@@ -251,10 +252,9 @@ function EnrolForm(props: { wallet: WalletKeys; engines: Engines['engines'] }) {
   const { t } = useLanguage();
   const problem = useProblem();
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: true; woken: number } | { ok: false; error: string }>();
+  const [result, setResult] = useState<Outcome<{ woken: number }>>();
   const [form] = Form.useForm<{ code: string }>();
-  const [chosen, setChosen] = useState<string>();
-  const engine = chosen ?? props.engines[0]?.apiUrl;
+  const [engine, setChosen] = useEngineChoice(props.engines);
   const submit = async (values: { code: string }) => {
     if (engine === undefined) return;
     setBusy(true);
@@ -317,10 +317,7 @@ function EnrolForm(props: { wallet: WalletKeys; engines: Engines['engines'] }) {
           {t.enrolButton}
         </Button>
       </Form>
-      <div aria-live="polite" className="mt-3" data-testid="enrol-result">
-        {result?.ok === true && <Alert type="success" showIcon title={t.enrolled(result.woken)} />}
-        {result?.ok === false && <Alert type="error" showIcon title={t.failed(result.error)} />}
-      </div>
+      <ActionResult testId="enrol-result" result={result} success={(done) => t.enrolled(done.woken)} />
     </Section>
   );
 }

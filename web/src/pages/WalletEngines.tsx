@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
-import { Alert, Button, Form, Input, List, Select, Tag, Typography } from 'antd';
+import { Button, Form, Input, List, Select, Tag, Typography } from 'antd';
+import { ActionResult, type Outcome } from '../components/ActionResult';
 import type { Wallet as WalletKeys } from '../../../wallet/wallet.js';
 import { EngineNotAdded } from '../../../wallet/add-engine.js';
 import { EngineRefusal } from '../../../wallet/engine-api.js';
@@ -75,6 +76,12 @@ export function EngineSelect(props: {
   );
 }
 
+/** The engine an action goes to: the one chosen in its EngineSelect, else the wallet's first. */
+export function useEngineChoice(engines: readonly EngineLink[]): [string | undefined, (apiUrl: string) => void] {
+  const [chosen, setChosen] = useState<string>();
+  return [chosen ?? engines[0]?.apiUrl, setChosen];
+}
+
 interface AddValues {
   apiUrl: string;
   organisation: string;
@@ -94,9 +101,7 @@ export function EnginesSection(props: {
   const { t } = useLanguage();
   const { list, engines, changed } = props.engines;
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<
-    { ok: true; name: string; unclaimed: number | null } | { ok: false; error: string }
-  >();
+  const [result, setResult] = useState<Outcome<{ name: string; unclaimed: number | null }>>();
   const [form] = Form.useForm<AddValues>();
   const ownAdded = engines.some((engine) => engine.apiUrl === pageEngine());
   useEffect(() => {
@@ -172,10 +177,11 @@ export function EnginesSection(props: {
           {t.engineAddButton}
         </Button>
       </Form>
-      <div aria-live="polite" className="mt-3" data-testid="engine-result">
-        {result?.ok === true && <Alert type="success" showIcon title={t.engineAdded(result.name, result.unclaimed)} />}
-        {result?.ok === false && <Alert type="error" showIcon title={t.failed(result.error)} />}
-      </div>
+      <ActionResult
+        testId="engine-result"
+        result={result}
+        success={(added) => t.engineAdded(added.name, added.unclaimed)}
+      />
     </Section>
   );
 }

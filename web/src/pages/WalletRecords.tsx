@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useState } from 'react';
 import { Alert, Button, Descriptions, Form, Input, List, Tag, Typography } from 'antd';
+import { ActionResult, type Outcome } from '../components/ActionResult';
 import type { Wallet as WalletKeys } from '../../../wallet/wallet.js';
 import { granteeCard, GranteeCardError, parseGranteeCard } from '../../../wallet/grantee-card.js';
 import { QrCode } from '../components/QrCode';
@@ -16,7 +17,7 @@ import {
   type TimelineEntry,
   type TimelineProblem,
 } from '../wallet/records';
-import { EngineSelect } from './WalletEngines';
+import { EngineSelect, useEngineChoice } from './WalletEngines';
 import { publishMorePrekeys } from '../wallet/engines';
 import { Panel as Section } from './Operator';
 
@@ -43,7 +44,7 @@ function GrantForm(props: {
 }) {
   const { t } = useLanguage();
   const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<{ ok: true; name: string } | { ok: false; error: string }>();
+  const [result, setResult] = useState<Outcome<{ name: string }>>();
   const [card, setCard] = useState<{ ok: true } | { ok: false; error: string }>();
   const [form] = Form.useForm<GrantValues>();
   const takeCard = (text: string) => {
@@ -114,10 +115,7 @@ function GrantForm(props: {
       <Button type="primary" htmlType="submit" loading={busy} data-testid="grant-submit">
         {t.grantButton}
       </Button>
-      <div aria-live="polite" className="mt-3" data-testid="grant-result">
-        {result?.ok === true && <Alert type="success" showIcon title={t.granted(result.name)} />}
-        {result?.ok === false && <Alert type="error" showIcon title={t.failed(result.error)} />}
-      </div>
+      <ActionResult testId="grant-result" result={result} success={(done) => t.granted(done.name)} />
     </Form>
   );
 }
@@ -313,9 +311,8 @@ export function PrekeysSection(props: {
 }) {
   const { t } = useLanguage();
   const [busy, setBusy] = useState(false);
-  const [chosen, setChosen] = useState<string>();
-  const [result, setResult] = useState<{ ok: true; unclaimed: number } | { ok: false; error: string }>();
-  const engine = chosen ?? props.engines[0]?.apiUrl;
+  const [engine, setChosen] = useEngineChoice(props.engines);
+  const [result, setResult] = useState<Outcome<{ unclaimed: number }>>();
   const publish = async () => {
     if (engine === undefined) return;
     setBusy(true);
@@ -352,10 +349,7 @@ export function PrekeysSection(props: {
           {t.prekeysPublish(MORE_PREKEYS)}
         </Button>
       </div>
-      <div aria-live="polite" className="mt-3" data-testid="prekeys-result">
-        {result?.ok === true && <Alert type="success" showIcon title={t.prekeysPublished(result.unclaimed)} />}
-        {result?.ok === false && <Alert type="error" showIcon title={t.failed(result.error)} />}
-      </div>
+      <ActionResult testId="prekeys-result" result={result} success={(done) => t.prekeysPublished(done.unclaimed)} />
     </Section>
   );
 }

@@ -31,8 +31,8 @@ export interface RegistrationNote {
   prekeys?: number[];
 }
 
-/** The engine this page was served by: requests are signed for it and sent to it alone. */
-const engine = () => engineAudience(location.origin);
+/** The engine this page was served by, as the wallet addresses it: requests are signed for it and sent to it alone. */
+export const pageEngine = (): string => engineAudience(location.origin);
 
 async function answer<T>(response: Response, what: string): Promise<T> {
   if (response.ok) return (await response.json()) as T;
@@ -64,7 +64,7 @@ export async function createWallet(
 }
 
 export async function requestRegistration(wallet: Wallet, content: RegistrationContent): Promise<RegistrationState> {
-  const registration = await requestRegistrationAt(engine(), wallet, content);
+  const registration = await requestRegistrationAt(pageEngine(), wallet, content);
   const prekeys = content.prekeyBundle
     ? decodePrekeyBundle(hexToBytes(content.prekeyBundle)).prekeys.map((prekey) => prekey.index)
     : [];
@@ -72,7 +72,7 @@ export async function requestRegistration(wallet: Wallet, content: RegistrationC
     id: registration.id,
     name: content.name,
     role: content.role,
-    engine: engine(),
+    engine: pageEngine(),
     prekeys,
     ...(content.organisation ? { organisation: content.organisation } : {}),
   });

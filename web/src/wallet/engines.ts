@@ -3,14 +3,11 @@ import { addEngine } from '../../../wallet/add-engine.js';
 import { publishPrekeys } from '../../../wallet/engine-api.js';
 import { EngineList, type EngineLink } from '../../../wallet/engine-list.js';
 import type { Wallet } from '../../../wallet/wallet.js';
-import { FIRST_PREKEYS, rememberedRegistration } from './browser-wallet';
+import { FIRST_PREKEYS, pageEngine, rememberedRegistration } from './browser-wallet';
 import { browserEngineListSlot } from './engine-list-slot';
 
 export type { EngineLink };
-export { EngineList };
-
-/** The engine this page was served by, as the wallet addresses it. */
-export const pageEngine = (): string => engineAudience(location.origin);
+export { EngineList, pageEngine };
 
 /** This wallet's engine list, as this browser keeps it. */
 export const openEngineList = (wallet: Wallet): Promise<EngineList> =>
